@@ -1,0 +1,120 @@
+// Package canon holds the canonical topology document every front-end
+// produces: a JSON-shaped value plus the source range of each of its parts,
+// so diagnostics about the value can point at the user's own lines.
+package canon
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/mobplan/mobplan/internal/diag"
+)
+
+// Path addresses a part of the value: map keys (string) and list indices (int).
+type Path []any
+
+// Key is the lookup key of a path in a position index.
+func (p Path) Key() string {
+	var b strings.Builder
+	for i, e := range p {
+		if i > 0 {
+			b.WriteByte(0x1f)
+		}
+		switch v := e.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteByte('#')
+			b.WriteString(strconv.Itoa(v))
+		}
+	}
+	return b.String()
+}
+
+// String renders the path for people: pools.pool01.servers["fe01.contoso.net"].
+func (p Path) String() string {
+	var b strings.Builder
+	for i, e := range p {
+		switch v := e.(type) {
+		case int:
+			b.WriteString("[" + strconv.Itoa(v) + "]")
+		case string:
+			if isIdent(v) {
+				if i > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(v)
+			} else {
+				b.WriteString("[" + strconv.Quote(v) + "]")
+			}
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// Append returns a new path with e added (never sharing p's backing array).
+func (p Path) Append(e ...any) Path {
+	q := make(Path, 0, len(p)+len(e))
+	return append(append(q, p...), e...)
+}
+
+// Document is one topology as a front-end read it.
+type Document struct {
+	// Syntax names the front-end: "hcl", "cue", "jsonnet", "json".
+	Syntax string
+	// Root is the folder the topology was read from; file references
+	// (certificate PEMs, generator programs) are confined to it.
+	Root string
+	// Value is the canonical value: map[string]any, []any, string, bool,
+	// int64, float64.
+	Value map[string]any
+	// Ranges maps Path.Key() to the source range of that part: the
+	// expression of an attribute, the header of a block.
+	Ranges map[string]diag.Range
+	// Sources holds each file's bytes for snippets.
+	Sources map[string][]byte
+	// Failed marks paths whose value the front-end could not evaluate (it
+	// reported why), so the schema does not report them again as missing.
+	Failed map[string]bool
+}
+
+// NewDocument returns an empty document.
+func NewDocument(syntax, root string) *Document {
+	return &Document{Syntax: syntax, Root: root, Value: map[string]any{}, Ranges: map[string]diag.Range{}, Sources: map[string][]byte{}, Failed: map[string]bool{}}
+}
+
+// SetRange records where path p came from.
+func (d *Document) SetRange(p Path, r diag.Range) { d.Ranges[p.Key()] = r }
+
+// RangeOf returns the range of p or of its nearest ancestor that has one.
+func (d *Document) RangeOf(p Path) (diag.Range, bool) {
+	for n := len(p); n >= 0; n-- {
+		if r, ok := d.Ranges[p[:n].Key()]; ok {
+			return r, true
+		}
+	}
+	return diag.Range{}, false
+}
+
+// HasFailed reports whether p or one of its ancestors failed to evaluate.
+func (d *Document) HasFailed(p Path) bool {
+	for n := len(p); n > 0; n-- {
+		if d.Failed[p[:n].Key()] {
+			return true
+		}
+	}
+	return false
+}

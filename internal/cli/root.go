@@ -1,0 +1,147 @@
+// Package cli is mobplan's command line: one constructor per command, no
+// package-level flag state, data on stdout and logs on stderr.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Env is what a run of the CLI sees of the outside world.
+type Env struct {
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Environ []string
+}
+
+func (e Env) getenv(k string) string {
+	for _, kv := range e.Environ {
+		if name, v, ok := strings.Cut(kv, "="); ok && name == k {
+			return v
+		}
+	}
+	return ""
+}
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitChanges = 2
+)
+
+// exitError carries an exit code without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(args []string, env Env) int {
+	root := NewRootCmd(env)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+	return ExitError
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(env Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mobplan",
+		Short: "Plan, validate, generate and serve a Skype for Business Mobility deployment",
+		Long: `mobplan checks a Skype for Business Server / Lync Server 2013 Mobility topology
+(Autodiscover, UCWA, MCX, push notifications) against every documented requirement,
+shows what would change in the deployment's artifacts, writes them, and serves the
+plan in a lab so mobile-client flows can be traced before go-live.
+
+Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.AddCommand(newValidateCmd(env), newRulesCmd(env), newVersionCmd(env))
+	return root
+}
+
+// useColor follows NO_COLOR (https://no-color.org) and colours only terminals.
+func useColor(env Env, w io.Writer) bool {
+	if _, set := lookupEnv(env, "NO_COLOR"); set {
+		return false
+	}
+	if env.getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func lookupEnv(env Env, k string) (string, bool) {
+	for _, kv := range env.Environ {
+		if name, v, ok := strings.Cut(kv, "="); ok && name == k {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// formatFlag validates --format against the allowed values.
+type formatFlag struct {
+	value   string
+	allowed []string
+}
+
+func newFormatFlag(def string, allowed ...string) *formatFlag {
+	return &formatFlag{value: def, allowed: allowed}
+}
+
+func (f *formatFlag) String() string { return f.value }
+func (f *formatFlag) Type() string   { return "format" }
+func (f *formatFlag) Set(s string) error {
+	for _, a := range f.allowed {
+		if s == a {
+			f.value = s
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(f.allowed, ", "))
+}
+
+func addFormatFlag(cmd *cobra.Command, f *formatFlag) {
+	cmd.Flags().Var(f, "format", "output format: "+strings.Join(f.allowed, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return f.allowed, cobra.ShellCompDirectiveNoFileComp
+	})
+}

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/schema"
+)
+
+// topologyFlags are the flags every command that reads a topology takes.
+type topologyFlags struct {
+	vars     []string
+	varFiles []string
+}
+
+func (t *topologyFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&t.vars, "var", nil, "set a topology variable (name=value); repeatable")
+	cmd.Flags().StringArrayVar(&t.varFiles, "var-file", nil, "read topology variables from an HCL file; repeatable")
+}
+
+func (t *topologyFlags) options(env Env) loader.Options {
+	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ}
+}
+
+func topologyPath(args []string) string {
+	if len(args) == 0 {
+		return "."
+	}
+	return args[0]
+}
+
+func newValidateCmd(env Env) *cobra.Command {
+	var tf topologyFlags
+	format := newFormatFlag("text", "text", "json", "sarif")
+	var strict bool
+	cmd := &cobra.Command{
+		Use:   "validate [PATH]",
+		Short: "Check a topology against the schema and every rule",
+		Long: `Validate reads the topology at PATH (a folder of *.hcl files or one file; default
+the current folder), checks it against the embedded schema and every rule of the
+catalogue, and reports every problem at once with its rule ID, file:line:col and a fix.
+
+Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 otherwise.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := topologyPath(args)
+			c, err := loader.Load(path, tf.options(env))
+			if err != nil {
+				return err
+			}
+			if err := writeDiagnostics(env, format.value, c.Diagnostics, c.Doc.Sources); err != nil {
+				return err
+			}
+			failed := c.Diagnostics.HasErrors() || strict && c.Diagnostics.Count(diag.Warning) > 0
+			if format.value == "text" {
+				switch {
+				case failed:
+				case len(c.Diagnostics) == 0:
+					fmt.Fprintf(env.Stdout, "The topology at %s is valid.\n", path)
+				default:
+					fmt.Fprintf(env.Stdout, "The topology at %s is valid, with the warnings and notes above.\n", path)
+				}
+			}
+			if failed {
+				return exitError{ExitError}
+			}
+			return nil
+		},
+	}
+	tf.add(cmd)
+	addFormatFlag(cmd, format)
+	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
+	return cmd
+}
+
+func writeDiagnostics(env Env, format string, ds diag.Diagnostics, sources map[string][]byte) error {
+	switch format {
+	case "json":
+		return diag.WriteJSON(env.Stdout, ds, sources)
+	case "sarif":
+		s, err := schema.Load()
+		if err != nil {
+			return err
+		}
+		return diag.WriteSARIF(env.Stdout, ds, s.Rules(), "mobplan", version(), "https://github.com/mobplan/mobplan")
+	}
+	return diag.WriteText(env.Stdout, ds, sources, useColor(env, env.Stdout))
+}

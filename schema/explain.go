@@ -1,0 +1,212 @@
+package schema
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"cuelang.org/go/cue"
+
+	"github.com/mobplan/mobplan/internal/canon"
+)
+
+var (
+	reConflict   = regexp.MustCompile(`^conflicting values (.+) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
+	reNotAllowed = regexp.MustCompile(`^field not allowed$`)
+	reIncomplete = regexp.MustCompile(`^(?:incomplete value|non-concrete value) (.+)$`)
+	reRequired   = regexp.MustCompile(`field is required but not present`)
+)
+
+// explain turns one CUE error message about path into a summary and a
+// detail in the topology's own terms.
+func (s *Schema) explain(path canon.Path, msg string, value any) (string, string) {
+	got := ""
+	switch value.(type) {
+	case string, int64, float64, bool:
+		got = fmt.Sprintf(", not %s", quoteValue(value))
+	}
+	where := path.String()
+	if where == "" {
+		where = "the topology"
+	}
+	switch {
+	case reNotAllowed.MatchString(msg):
+		name := ""
+		if len(path) > 0 {
+			name = fmt.Sprint(path[len(path)-1])
+		}
+		detail := fmt.Sprintf("%s is not part of the topology language here.", where)
+		if known := s.knownFields(path[:max(0, len(path)-1)]); len(known) > 0 {
+			if sug := closest(name, known); sug != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", sug)
+			} else {
+				detail += " Known here: " + strings.Join(known, ", ") + "."
+			}
+		}
+		return fmt.Sprintf("Unknown attribute %q", name), detail
+	case reRequired.MatchString(msg), strings.HasPrefix(msg, "incomplete value"), strings.HasPrefix(msg, "non-concrete value"):
+		want := s.expected(path)
+		return fmt.Sprintf("Missing required value %s", where), fmt.Sprintf("%s must be set%s.", where, want)
+	case reConflict.MatchString(msg):
+		m := reConflict.FindStringSubmatch(msg)
+		return fmt.Sprintf("Wrong type for %s", where), fmt.Sprintf("%s must be %s, not %s.", where, article(m[4]), article(m[3]))
+	case strings.Contains(msg, "empty disjunction") || strings.HasPrefix(msg, "conflicting values"):
+		return fmt.Sprintf("Invalid value for %s", where), fmt.Sprintf("%s%s%s.", where, s.expectedOrEmpty(path), got)
+	case strings.HasPrefix(msg, "invalid value") || strings.Contains(msg, "out of bound"):
+		return fmt.Sprintf("Invalid value for %s", where), fmt.Sprintf("%s%s: %s.", where, s.expectedOrEmpty(path), msg)
+	case strings.Contains(msg, "incompatible list lengths") || strings.Contains(msg, "list"):
+		return fmt.Sprintf("Invalid list %s", where), msg
+	}
+	return fmt.Sprintf("Invalid %s", where), msg
+}
+
+func article(t string) string {
+	switch t {
+	case "int":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "list":
+		return "a list"
+	case "struct":
+		return "a block or object"
+	}
+	return t
+}
+
+// schemaAt finds the schema of the value at path inside #Topology.
+func (s *Schema) schemaAt(path canon.Path) cue.Value {
+	v := s.root.LookupPath(cue.MakePath(cue.Def("Topology")))
+	for _, e := range path {
+		switch x := e.(type) {
+		case int:
+			v = v.LookupPath(cue.MakePath(cue.AnyIndex))
+		default:
+			sel := cue.Str(fmt.Sprint(x))
+			next := v.LookupPath(cue.MakePath(sel))
+			if !next.Exists() {
+				next = v.LookupPath(cue.MakePath(sel.Optional()))
+			}
+			if !next.Exists() {
+				next = v.LookupPath(cue.MakePath(cue.AnyString))
+			}
+			v = next
+		}
+	}
+	return v
+}
+
+func (s *Schema) knownFields(path canon.Path) []string {
+	v := s.schemaAt(path)
+	var out []string
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		out = append(out, it.Selector().Unquoted())
+	}
+	return out
+}
+
+func (s *Schema) expected(path canon.Path) string {
+	v := s.schemaAt(path)
+	if !v.Exists() {
+		return ""
+	}
+	if e := describe(v); e != "" {
+		return " (" + e + ")"
+	}
+	return ""
+}
+
+func (s *Schema) expectedOrEmpty(path canon.Path) string {
+	v := s.schemaAt(path)
+	if e := describe(v); e != "" && v.Exists() {
+		return " must be " + e
+	}
+	return " is not valid"
+}
+
+// describe renders a schema value as a short phrase: an enum's members,
+// or the kind.
+func describe(v cue.Value) string {
+	op, args := v.Expr()
+	for i := 0; i < 8 && op != cue.OrOp; i++ {
+		// Follow references such as #Version to their definition.
+		ref, p := v.ReferencePath()
+		if !ref.Exists() || len(p.Selectors()) == 0 {
+			break
+		}
+		v = ref.LookupPath(p)
+		op, args = v.Expr()
+	}
+	if op == cue.OrOp {
+		var alts []string
+		for _, a := range args {
+			if a.IsConcrete() && a.Kind() == cue.StringKind {
+				s, _ := a.String()
+				alts = append(alts, fmt.Sprintf("%q", s))
+			} else if a.IsConcrete() {
+				alts = append(alts, fmt.Sprint(a))
+			} else {
+				alts = append(alts, article(a.IncompleteKind().String()))
+			}
+		}
+		return "one of " + strings.Join(alts, ", ")
+	}
+	k := v.IncompleteKind()
+	switch k {
+	case cue.StringKind:
+		return "a string"
+	case cue.IntKind, cue.NumberKind:
+		return "a number"
+	case cue.BoolKind:
+		return "true or false"
+	case cue.ListKind:
+		return "a list"
+	case cue.StructKind:
+		return "a block"
+	}
+	return ""
+}
+
+func closest(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := lev(name, k); d < bestD && k != name {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func lev(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := 1
+			if ra[i-1] == rb[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}
+
+func quoteValue(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,382 @@
+package hcltopo
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
+)
+
+// eval evaluates one node and stores its value in the document.
+func (l *loader) eval(n *node) diag.Diagnostics {
+	l.refreshContext()
+	switch n.kind {
+	case "local":
+		v, ds := l.expr(n.attr.Expr, nil)
+		l.local[n.attr.Name] = v
+		l.ctx.Variables["local"] = cty.ObjectVal(l.local)
+		return ds
+	case "attr":
+		p := canon.Path{n.attr.Name}
+		v, ds := l.expr(n.attr.Expr, p)
+		if ds.HasErrors() {
+			l.doc.Failed[p.Key()] = true
+		} else {
+			l.setValue(p, v, n.attr.SrcRange, n.attr.Expr)
+		}
+		return ds
+	}
+	spec := blocks[n.kind]
+	ds := l.block(n.block, spec, canon.Path{}, l.doc.Value)
+	// Expose the block for references: its canonical value as an object.
+	m := l.objs[n.kind]
+	if m == nil {
+		m = map[string]cty.Value{}
+		l.objs[n.kind] = m
+	}
+	base := lookupPath(l.doc.Value, specPath(spec, n.block.Labels))
+	if len(spec.labels) == 0 {
+		// A singleton block is readable as itself: mobility.enabled.
+		if base != nil {
+			l.ctx.Variables[n.kind] = toCty(base)
+		}
+		return ds
+	}
+	if base != nil {
+		if n.kind == "dns_zone" {
+			// dns_zone.<view>["<zone>"]
+			inner := map[string]cty.Value{}
+			if prev, ok := m[n.block.Labels[0]]; ok {
+				for k, v := range prev.AsValueMap() {
+					inner[k] = v
+				}
+			}
+			inner[n.block.Labels[1]] = toCty(base)
+			m[n.block.Labels[0]] = cty.ObjectVal(inner)
+		} else {
+			// The label is readable as its own field: pool.pool01.name.
+			obj := map[string]any{}
+			if bm, ok := base.(map[string]any); ok {
+				for k, v := range bm {
+					obj[k] = v
+				}
+			}
+			obj[spec.labels[0]] = n.block.Labels[0]
+			m[n.block.Labels[0]] = toCty(obj)
+		}
+		l.dirty[n.kind] = true
+	}
+	return ds
+}
+
+// refreshContext rebuilds the reference objects a node may read.
+func (l *loader) refreshContext() {
+	for kind := range l.dirty {
+		l.ctx.Variables[kind] = cty.ObjectVal(l.objs[kind])
+		delete(l.dirty, kind)
+	}
+}
+
+func specPath(spec *blockSpec, labels []string) canon.Path {
+	p := canon.Path{}
+	for _, s := range spec.path {
+		p = append(p, s)
+	}
+	for _, lab := range labels {
+		p = append(p, lab)
+	}
+	return p
+}
+
+func lookupPath(v any, p canon.Path) any {
+	for _, e := range p {
+		switch k := e.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// block evaluates a block into parent (the map at path base).
+func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, parent map[string]any) diag.Diagnostics {
+	var ds diag.Diagnostics
+	// Walk down to the container for this block.
+	container := parent
+	p := base
+	for i, s := range spec.path {
+		p = p.Append(s)
+		last := i == len(spec.path)-1 && len(b.Labels) == 0
+		if last && spec.list {
+			break
+		}
+		if last {
+			if _, exists := container[s]; exists {
+				r := b.DefRange()
+				return diag.Diagnostics{{Severity: diag.Error, Rule: RuleDuplicate, Summary: "Duplicate block", Detail: fmt.Sprintf("Only one %s block is allowed here.", b.Type), Range: convRange(&r)}}
+			}
+		}
+		next, ok := container[s].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			container[s] = next
+		}
+		if !(last) {
+			container = next
+		}
+	}
+	var body map[string]any
+	switch {
+	case spec.list:
+		list, _ := container[spec.path[len(spec.path)-1]].([]any)
+		body = map[string]any{}
+		p = p.Append(len(list))
+		container[spec.path[len(spec.path)-1]] = append(list, body)
+	case len(b.Labels) == 0:
+		body = container[spec.path[len(spec.path)-1]].(map[string]any)
+	default:
+		for i, lab := range b.Labels {
+			p = p.Append(lab)
+			last := i == len(b.Labels)-1
+			if last && spec.multi {
+				list, _ := container[lab].([]any)
+				body = map[string]any{}
+				p = p.Append(len(list))
+				container[lab] = append(list, body)
+				if len(list) == 0 {
+					l.doc.SetRange(p[:len(p)-1], rng(b.DefRange()))
+				}
+				break
+			}
+			if last {
+				if _, exists := container[lab]; exists {
+					r := b.DefRange()
+					prev, _ := l.doc.RangeOf(p)
+					return diag.Diagnostics{{Severity: diag.Error, Rule: RuleDuplicate, Summary: "Duplicate declaration", Detail: fmt.Sprintf("%s %q is already declared at %s.", b.Type, lab, prev.String()), Range: convRange(&r)}}
+				}
+				body = map[string]any{}
+				container[lab] = body
+				break
+			}
+			next, ok := container[lab].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				container[lab] = next
+			}
+			container = next
+		}
+	}
+	l.doc.SetRange(p, rng(b.DefRange()))
+	for _, a := range sortedAttrs(b.Body.Attributes) {
+		ap := p.Append(a.Name)
+		v, vd := l.expr(a.Expr, ap)
+		ds = append(ds, vd...)
+		if vd.HasErrors() {
+			l.doc.Failed[ap.Key()] = true
+			continue
+		}
+		if v.IsNull() {
+			continue
+		}
+		body[a.Name] = toAny(v)
+		l.setRanges(ap, a.SrcRange, a.Expr)
+	}
+	for _, c := range b.Body.Blocks {
+		cs, ok := spec.children[c.Type]
+		if !ok {
+			known := []string{}
+			for k := range spec.children {
+				known = append(known, k)
+			}
+			if len(known) == 0 {
+				r := c.TypeRange
+				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: fmt.Sprintf("Unexpected %s block", c.Type), Detail: fmt.Sprintf("A %s block has no nested blocks; set attributes instead.", b.Type), Range: convRange(&r)})
+				continue
+			}
+			ds = append(ds, unknownName("block type", c.Type, known, c.TypeRange))
+			continue
+		}
+		if d := checkLabels(c, cs); d != nil {
+			ds = append(ds, *d)
+			continue
+		}
+		if _, clash := body[cs.path[0]]; clash && !cs.list && len(c.Labels) == 0 {
+			r := c.DefRange()
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleDuplicate, Summary: "Duplicate block", Detail: fmt.Sprintf("%s is set both as an attribute and as a block, or the block is repeated.", c.Type), Range: convRange(&r)})
+			continue
+		}
+		ds = append(ds, l.block(c, cs, p, body)...)
+	}
+	return ds
+}
+
+// expr evaluates an expression; p, when set, is used only for messages.
+func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, diag.Diagnostics) {
+	v, hd := e.Value(l.ctx)
+	ds := fromHCL(hd, RuleReference)
+	if hd.HasErrors() {
+		return cty.NilVal, ds
+	}
+	v, _ = v.UnmarkDeep()
+	if !v.IsWhollyKnown() {
+		r := e.Range()
+		return cty.NilVal, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)})
+	}
+	return v, ds
+}
+
+func (l *loader) setValue(p canon.Path, v cty.Value, whole hcl.Range, e hclsyntax.Expression) {
+	if v.IsNull() {
+		return
+	}
+	l.doc.Value[p[0].(string)] = toAny(v)
+	l.setRanges(p, whole, e)
+}
+
+// setRanges records the attribute's range, and the ranges of the elements
+// of literal lists and objects so that rules can point inside them.
+func (l *loader) setRanges(p canon.Path, whole hcl.Range, e hclsyntax.Expression) {
+	l.doc.SetRange(p, rng(whole))
+	switch x := e.(type) {
+	case *hclsyntax.TupleConsExpr:
+		for i, el := range x.Exprs {
+			l.setRanges(p.Append(i), el.Range(), el)
+		}
+	case *hclsyntax.ObjectConsExpr:
+		for _, item := range x.Items {
+			kv, diags := item.KeyExpr.Value(l.ctx)
+			if diags.HasErrors() || kv.IsNull() || !kv.IsKnown() || kv.Type() != cty.String {
+				continue
+			}
+			r := hcl.RangeBetween(item.KeyExpr.Range(), item.ValueExpr.Range())
+			l.setRanges(p.Append(kv.AsString()), r, item.ValueExpr)
+		}
+	}
+}
+
+// toAny turns a known cty value into the canonical JSON shape.
+func toAny(v cty.Value) any {
+	if v.IsNull() {
+		return nil
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		return v.AsString()
+	case t == cty.Bool:
+		return v.True()
+	case t == cty.Number:
+		bf := v.AsBigFloat()
+		if bf.IsInt() {
+			if i, acc := bf.Int64(); acc == big.Exact {
+				return i
+			}
+		}
+		f, _ := bf.Float64()
+		return f
+	case t.IsListType() || t.IsTupleType() || t.IsSetType():
+		out := []any{}
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			out = append(out, toAny(ev))
+		}
+		return out
+	case t.IsMapType() || t.IsObjectType():
+		out := map[string]any{}
+		for it := v.ElementIterator(); it.Next(); {
+			k, ev := it.Element()
+			if ev.IsNull() {
+				continue
+			}
+			out[k.AsString()] = toAny(ev)
+		}
+		return out
+	}
+	return nil
+}
+
+// toCty turns a canonical value back into cty, for references.
+func toCty(v any) cty.Value {
+	switch x := v.(type) {
+	case string:
+		return cty.StringVal(x)
+	case bool:
+		return cty.BoolVal(x)
+	case int64:
+		return cty.NumberIntVal(x)
+	case float64:
+		return cty.NumberFloatVal(x)
+	case []any:
+		if len(x) == 0 {
+			return cty.EmptyTupleVal
+		}
+		vs := make([]cty.Value, len(x))
+		for i, e := range x {
+			vs[i] = toCty(e)
+		}
+		return cty.TupleVal(vs)
+	case map[string]any:
+		if len(x) == 0 {
+			return cty.EmptyObjectVal
+		}
+		ks := make([]string, 0, len(x))
+		for k := range x {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		m := make(map[string]cty.Value, len(x))
+		for _, k := range ks {
+			m[k] = toCty(x[k])
+		}
+		return cty.ObjectVal(m)
+	}
+	return cty.NullVal(cty.DynamicPseudoType)
+}
+
+// suggest returns the known name closest to name, if it is close.
+func suggest(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := levenshtein(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}

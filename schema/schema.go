@@ -1,0 +1,365 @@
+// Package schema checks a canonical topology document against the
+// embedded CUE schema (types, enums, defaults) and the rule catalogue,
+// and turns every finding into a diagnostic at the user's source.
+package schema
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
+)
+
+//go:embed cue/*.cue
+var files embed.FS
+
+// Files returns the embedded CUE sources by name, for `mobplan schema`.
+func Files() map[string][]byte {
+	out := map[string][]byte{}
+	entries, _ := fs.ReadDir(files, "cue")
+	for _, e := range entries {
+		b, _ := files.ReadFile(path.Join("cue", e.Name()))
+		out[e.Name()] = b
+	}
+	return out
+}
+
+// Schema is the compiled schema; build it once with Load.
+type Schema struct {
+	ctx   *cue.Context
+	root  cue.Value
+	rules []diag.RuleInfo
+	byID  map[string]diag.RuleInfo
+}
+
+var (
+	loadOnce sync.Once
+	loaded   *Schema
+	loadErr  error
+)
+
+// Load compiles the embedded schema. The result is shared and safe for
+// concurrent Check calls only through separate Schemas; the CLI uses one.
+func Load() (*Schema, error) {
+	loadOnce.Do(func() { loaded, loadErr = compile() })
+	return loaded, loadErr
+}
+
+func compile() (*Schema, error) {
+	ctx := cuecontext.New()
+	inst := build.NewContext().NewInstance("schema", nil)
+	srcs := Files()
+	names := make([]string, 0, len(srcs))
+	for n := range srcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		f, err := parser.ParseFile(n, srcs[n], parser.ParseComments)
+		if err != nil {
+			return nil, fmt.Errorf("embedded schema %s: %w", n, err)
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return nil, fmt.Errorf("embedded schema %s: %w", n, err)
+		}
+	}
+	root := ctx.BuildInstance(inst)
+	if err := root.Err(); err != nil {
+		return nil, fmt.Errorf("embedded schema: %w", err)
+	}
+	s := &Schema{ctx: ctx, root: root, byID: map[string]diag.RuleInfo{}}
+	var cat map[string]diag.RuleInfo
+	if err := root.LookupPath(cue.ParsePath("catalogue")).Decode(&cat); err != nil {
+		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
+	}
+	for id, r := range cat {
+		r.ID = id
+		s.rules = append(s.rules, r)
+		s.byID[id] = r
+	}
+	sort.Slice(s.rules, func(i, j int) bool { return ruleLess(s.rules[i].ID, s.rules[j].ID) })
+	return s, nil
+}
+
+// categoryOrder lists rule families in catalogue order.
+var categoryOrder = []string{"SYNTAX", "SCHEMA", "DNS", "CERT", "HLB", "RP", "PORT", "PUSH", "POL", "TOPO", "VER"}
+
+func ruleLess(a, b string) bool {
+	pa, _, _ := strings.Cut(a, "-")
+	pb, _, _ := strings.Cut(b, "-")
+	ia, ib := indexOf(categoryOrder, pa), indexOf(categoryOrder, pb)
+	if ia != ib {
+		return ia < ib
+	}
+	return a < b
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return len(list)
+}
+
+// Rules returns the catalogue in catalogue order.
+func (s *Schema) Rules() []diag.RuleInfo { return s.rules }
+
+// Rule returns one rule's catalogue entry.
+func (s *Schema) Rule(id string) (diag.RuleInfo, bool) {
+	r, ok := s.byID[strings.ToUpper(id)]
+	return r, ok
+}
+
+// Implemented lists the rule IDs that have a check in the schema.
+func (s *Schema) Implemented() []string {
+	var out []string
+	it, _ := s.root.LookupPath(cue.ParsePath("violations")).Fields(cue.Optional(true), cue.Patterns(false))
+	for it != nil && it.Next() {
+		out = append(out, it.Selector().Unquoted())
+	}
+	sort.Slice(out, func(i, j int) bool { return ruleLess(out[i], out[j]) })
+	return out
+}
+
+// Result is a checked topology.
+type Result struct {
+	// Topology is the schema-unified value (defaults applied); it is
+	// valid only when Diagnostics has no SCHEMA error.
+	Topology    cue.Value
+	Diagnostics diag.Diagnostics
+}
+
+// Check unifies the document with the schema and runs every rule.
+func (s *Schema) Check(doc *canon.Document) Result {
+	var ds diag.Diagnostics
+	ds = append(ds, inspectFiles(doc)...)
+	data := s.ctx.Encode(doc.Value)
+	if err := data.Err(); err != nil {
+		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
+	}
+	v := s.root.FillPath(cue.ParsePath("input"), data)
+	topo := v.LookupPath(cue.ParsePath("topology"))
+	if err := topo.Validate(cue.Concrete(true)); err != nil {
+		ds = append(ds, s.structural(doc, err)...)
+		return Result{Topology: topo, Diagnostics: ds}
+	}
+	if len(doc.Failed) > 0 || ds.HasErrors() {
+		// Rules need a sound structure; what is wrong has been reported.
+		return Result{Topology: topo, Diagnostics: ds}
+	}
+	viol := v.LookupPath(cue.ParsePath("violations"))
+	if err := viol.Validate(cue.Concrete(true)); err != nil {
+		// A rule that cannot evaluate is a bug in the schema, not in the
+		// user's topology; never let it pass silently as "no findings".
+		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure,
+			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})}
+	}
+	var found map[string][]struct {
+		At       []any  `json:"at"`
+		Detail   string `json:"detail"`
+		Severity string `json:"severity"`
+	}
+	if err := viol.Decode(&found); err != nil {
+		// A rule that cannot evaluate is a bug in the schema, not in the
+		// user's topology; say so plainly.
+		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure,
+			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})}
+	}
+	for id, list := range found {
+		info, ok := s.byID[id]
+		if !ok {
+			info = diag.RuleInfo{ID: id, Severity: "error", Summary: id}
+		}
+		for _, f := range list {
+			sevName := info.Severity
+			if f.Severity != "" {
+				sevName = f.Severity
+			}
+			sev, _ := diag.ParseSeverity(sevName)
+			d := diag.Diagnostic{Severity: sev, Rule: id, Summary: info.Summary, Detail: f.Detail, Hint: info.Hint}
+			if r, ok := doc.RangeOf(toPath(f.At)); ok {
+				d.Range = &r
+			}
+			ds = append(ds, d)
+		}
+	}
+	return Result{Topology: topo, Diagnostics: ds}
+}
+
+func toPath(at []any) canon.Path {
+	p := make(canon.Path, len(at))
+	for i, e := range at {
+		switch x := e.(type) {
+		case float64:
+			p[i] = int(x)
+		default:
+			p[i] = fmt.Sprint(x)
+		}
+	}
+	return p
+}
+
+// Structural rule IDs (the front-ends use the same).
+const (
+	RuleStructure = "SCHEMA-001"
+	RuleReference = "SCHEMA-002"
+	RuleFile      = "SCHEMA-004"
+)
+
+// structural turns CUE unification errors into diagnostics at the user's
+// lines, one per path, in the words of the topology language.
+func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
+	type found struct {
+		rank int
+		d    diag.Diagnostic
+	}
+	best := map[string]found{}
+	var order []string
+	add := func(path canon.Path, rank int, summary, detail string) {
+		k := path.Key()
+		if f, ok := best[k]; ok && f.rank <= rank {
+			return
+		}
+		if _, ok := best[k]; !ok {
+			order = append(order, k)
+		}
+		d := diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: summary, Detail: detail}
+		if r, ok := doc.RangeOf(path); ok {
+			d.Range = &r
+		}
+		best[k] = found{rank, d}
+	}
+	// Unknown fields first: CUE reports closedness only for structs that
+	// are otherwise sound, and users need every typo at once.
+	s.unknownFields(doc, canon.Path{}, doc.Value, add)
+	for _, e := range cueerrors.Errors(err) {
+		p := e.Path()
+		if len(p) > 0 && p[0] == "topology" {
+			p = p[1:]
+		}
+		path := make(canon.Path, len(p))
+		for i, el := range p {
+			path[i] = el
+		}
+		path = fixIndices(doc.Value, path)
+		if doc.HasFailed(path) {
+			continue
+		}
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if reNotAllowed.MatchString(msg) {
+			continue // reported by unknownFields
+		}
+		summary, detail := s.explain(path, msg, lookup(doc.Value, path))
+		rank := 3
+		switch {
+		case strings.HasPrefix(summary, "Wrong type"):
+			rank = 1
+		case strings.HasPrefix(summary, "Missing"):
+			rank = 2
+		}
+		add(path, rank, summary, detail)
+	}
+	var ds diag.Diagnostics
+	for _, k := range order {
+		ds = append(ds, best[k].d)
+	}
+	return ds
+}
+
+// unknownFields reports every key of the document the schema does not allow.
+func (s *Schema) unknownFields(doc *canon.Document, p canon.Path, v any, add func(canon.Path, int, string, string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		sch := s.schemaAt(p)
+		if !sch.Exists() {
+			return
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			cp := p.Append(k)
+			if sch.IncompleteKind() == cue.StructKind && !sch.Allows(cue.Str(k)) {
+				summary, detail := s.explain(cp, "field not allowed", nil)
+				add(cp, 0, summary, detail)
+				continue
+			}
+			s.unknownFields(doc, cp, x[k], add)
+		}
+	case []any:
+		for i, e := range x {
+			s.unknownFields(doc, p.Append(i), e, add)
+		}
+	}
+}
+
+func lookup(v any, p canon.Path) any {
+	for _, e := range p {
+		switch k := e.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k < 0 || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// fixIndices turns CUE's list index selectors ("0") back into ints where
+// the document has a list, so ranges of list elements are found.
+func fixIndices(v any, p canon.Path) canon.Path {
+	out := make(canon.Path, len(p))
+	cur := v
+	for i, e := range p {
+		s := fmt.Sprint(e)
+		switch c := cur.(type) {
+		case []any:
+			var n int
+			if _, err := fmt.Sscanf(s, "%d", &n); err == nil && n >= 0 && n < len(c) {
+				out[i] = n
+				cur = c[n]
+				continue
+			}
+		case map[string]any:
+			s = unquote(s)
+			out[i] = s
+			cur = c[s]
+			continue
+		}
+		out[i] = unquote(s)
+		cur = nil
+	}
+	return out
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
+	}
+	return s
+}
