@@ -259,6 +259,7 @@ func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
 		if doc.HasFailed(path) {
 			continue
 		}
+		path = firstMissing(doc.Value, path)
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
 		if reNotAllowed.MatchString(msg) {
@@ -308,6 +309,32 @@ func (s *Schema) unknownFields(doc *canon.Document, p canon.Path, v any, add fun
 			s.unknownFields(doc, p.Append(i), e, add)
 		}
 	}
+}
+
+// firstMissing cuts p after its first element the document lacks: a
+// missing list is reported as missing, not its element "0".
+func firstMissing(v any, p canon.Path) canon.Path {
+	for i, e := range p {
+		switch k := e.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return p[:i]
+			}
+			next, ok := m[k]
+			if !ok {
+				return p[:i+1]
+			}
+			v = next
+		case int:
+			l, ok := v.([]any)
+			if !ok || k < 0 || k >= len(l) {
+				return p[:i]
+			}
+			v = l[k]
+		}
+	}
+	return p
 }
 
 func lookup(v any, p canon.Path) any {

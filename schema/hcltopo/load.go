@@ -194,7 +194,13 @@ func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
 	l.local = map[string]cty.Value{}
 	l.objs = map[string]map[string]cty.Value{}
 	l.dirty = map[string]bool{}
-	l.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(l.vars)}, Functions: Functions(l.doc.Root)}
+	l.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(l.vars), "local": cty.EmptyObjectVal}, Functions: Functions(l.doc.Root)}
+	for kind, spec := range blocks {
+		if len(spec.labels) > 0 {
+			// So pool.nope reads "no pool named nope", not "no variable pool".
+			l.ctx.Variables[kind] = cty.EmptyObjectVal
+		}
+	}
 
 	// Dependencies: local.x, and <block type>.<label>.
 	byKind := map[string][]string{}
@@ -250,10 +256,7 @@ func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
 }
 
 func displayID(id string) string {
-	if strings.HasPrefix(id, "attr.") {
-		return strings.TrimPrefix(id, "attr.")
-	}
-	return id
+	return strings.TrimSuffix(strings.TrimPrefix(id, "attr."), ".")
 }
 
 func mapDisplay(ids []string) []string {

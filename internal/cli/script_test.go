@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// Run with -update to rewrite the golden files inside the scripts (and to
+// create the golden script of an example that has none yet).
+var update = flag.Bool("update", false, "update testscript golden files")
+
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(m, map[string]func() int{
+		"mobplan": func() int {
+			return Main(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()})
+		},
+	}))
+}
+
+func scriptParams(t *testing.T, dir string) testscript.Params {
+	examples, err := filepath.Abs(examplesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testscript.Params{
+		Dir:                 dir,
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sarif-results": sarifResults,
+		},
+	}
+}
+
+// TestScripts runs the CLI behaviour scripts in testdata/script.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/script"))
+}
+
+// TestExampleGoldens runs one golden script per example: validate in
+// text, JSON and SARIF.
+func TestExampleGoldens(t *testing.T) {
+	dir := "testdata/script/examples"
+	names := exampleNames(t)
+	for _, name := range names {
+		script := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".txtar")
+		if _, err := os.Stat(script); err != nil {
+			if !*update {
+				t.Errorf("%s has no golden script %s; run: go test ./internal/cli -run TestExampleGoldens -update", name, script)
+				continue
+			}
+			if err := os.WriteFile(script, []byte(goldenScript(name)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	scripts, _ := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	known := map[string]bool{}
+	for _, n := range names {
+		known[strings.ReplaceAll(n, "/", "_")+".txtar"] = true
+	}
+	for _, s := range scripts {
+		if !known[filepath.Base(s)] {
+			t.Errorf("golden script %s has no example; remove it", s)
+		}
+	}
+	testscript.Run(t, scriptParams(t, dir))
+}
+
+// exampleNames lists the example topologies: valid ones and every
+// examples/invalid/<RULE>.
+func exampleNames(t *testing.T) []string {
+	var out []string
+	for _, pattern := range []string{"*", "invalid/*"} {
+		dirs, _ := filepath.Glob(filepath.Join(examplesDir, pattern))
+		for _, d := range dirs {
+			rel, _ := filepath.Rel(examplesDir, d)
+			if st, err := os.Stat(d); err != nil || !st.IsDir() || rel == "invalid" || rel == "scale" {
+				continue
+			}
+			if hcl, _ := filepath.Glob(filepath.Join(d, "*.hcl")); len(hcl) == 0 {
+				continue
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+	}
+	return out
+}
+
+func goldenScript(name string) string {
+	neg := ""
+	if strings.HasPrefix(name, "invalid/") && !strings.HasPrefix(name, "invalid/_") {
+		neg = "! "
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Golden output of validate for examples/%s, in every format.\n", name)
+	fmt.Fprintf(&b, "cd $EXAMPLES\n\n")
+	fmt.Fprintf(&b, "%sexec mobplan validate %s\ncmp stdout validate.txt\n! stderr .\n\n", neg, name)
+	fmt.Fprintf(&b, "%sexec mobplan validate --format json %s\ncmp stdout validate.json\n\n", neg, name)
+	fmt.Fprintf(&b, "%sexec mobplan validate --format sarif %s\nsarif-results\ncmp stdout validate.sarif-results.json\n\n", neg, name)
+	fmt.Fprintf(&b, "-- validate.txt --\n-- validate.json --\n-- validate.sarif-results.json --\n")
+	return b.String()
+}
+
+// sarif-results checks the last stdout is a SARIF 2.1.0 log listing every
+// rule, and replaces stdout with its results, which is what differs from
+// one example to the next.
+func sarifResults(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 0 {
+		ts.Fatalf("usage: sarif-results")
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results json.RawMessage `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(ts.ReadFile("stdout")), &log); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 {
+		ts.Fatalf("not a SARIF 2.1.0 log with one run")
+	}
+	if n := len(log.Runs[0].Tool.Driver.Rules); n < 80 {
+		ts.Fatalf("tool.driver.rules lists %d rules; want the whole catalogue", n)
+	}
+	var results any
+	json.Unmarshal(log.Runs[0].Results, &results)
+	out, _ := json.MarshalIndent(results, "", "  ")
+	fmt.Fprintf(ts.Stdout(), "%s\n", out)
+}
