@@ -24,7 +24,9 @@ type expectation struct {
 	line, col  int
 }
 
-func (e expectation) String() string { return fmt.Sprintf("%s at %s:%d:%d", e.rule, e.file, e.line, e.col) }
+func (e expectation) String() string {
+	return fmt.Sprintf("%s at %s:%d:%d", e.rule, e.file, e.line, e.col)
+}
 
 // readExpectations collects the "# expect: RULE at FILE:LINE:COL" lines of
 // an invalid example's files.
