@@ -27,7 +27,7 @@ func Functions(root string) map[string]function.Function {
 		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
 		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
-		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
+		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": boundedRangeFunc,
 		"reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
 		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
@@ -40,6 +40,34 @@ func Functions(root string) map[string]function.Function {
 		"cidrcontains": cidrContainsFunc,
 	}
 }
+
+// maxRange bounds range(): a topology never needs more elements, and a
+// typo such as range(1e9) must be an error, not an exhausted machine.
+const maxRange = 100000
+
+var boundedRangeFunc = function.New(&function.Spec{
+	Description: "A list of numbers from start to limit by step (at most 100000 elements).",
+	VarParam:    &function.Parameter{Name: "params", Type: cty.Number},
+	Type:        function.StaticReturnType(cty.List(cty.Number)),
+	Impl: func(args []cty.Value, rt cty.Type) (cty.Value, error) {
+		start, limit, step := 0.0, 0.0, 1.0
+		f := func(v cty.Value) float64 { x, _ := v.AsBigFloat().Float64(); return x }
+		switch len(args) {
+		case 1:
+			limit = f(args[0])
+		case 2:
+			start, limit = f(args[0]), f(args[1])
+		case 3:
+			start, limit, step = f(args[0]), f(args[1]), f(args[2])
+		}
+		if step != 0 {
+			if n := (limit - start) / step; n > maxRange {
+				return cty.UnknownVal(rt), fmt.Errorf("range would have %.0f elements; at most %d are allowed", n, maxRange)
+			}
+		}
+		return stdlib.RangeFunc.Call(args)
+	},
+})
 
 var cidrHostFunc = function.New(&function.Spec{
 	Description: "The IP address of host number hostnum within prefix.",

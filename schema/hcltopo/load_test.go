@@ -184,6 +184,7 @@ func TestBadInput(t *testing.T) {
 		{"bad --var", "version = \"sfb2015\"\n", Options{Vars: []string{"novalue"}}, RuleStructure, 0, "name=value"},
 		{"wrong variable type", "variable \"n\" {\n  type = number\n}\nversion = \"x\"\n", Options{Vars: []string{"n=abc"}}, RuleStructure, 0, ""},
 		{"impure function", "version = timestamp()\n", Options{}, RuleReference, 1, ""},
+		{"huge range", "pstn_usages = range(1000000000)\n", Options{}, RuleReference, 1, "at most 100000"},
 		{"blocks in locals", "locals {\n  x {}\n}\n", Options{}, RuleStructure, 2, ""},
 		{"nested block in leaf", "site \"a\" {\n  b {}\n}\n", Options{}, RuleStructure, 2, "no nested blocks"},
 	}
