@@ -206,6 +206,10 @@ func toPath(at []any) canon.Path {
 		switch x := e.(type) {
 		case float64:
 			p[i] = int(x)
+		case int64:
+			p[i] = int(x)
+		case int:
+			p[i] = x
 		default:
 			p[i] = fmt.Sprint(x)
 		}

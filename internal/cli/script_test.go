@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mobplan/mobplan/internal/loader"
 )
 
 // Run with -update to rewrite the golden files inside the scripts (and to
@@ -61,7 +63,11 @@ func TestExampleGoldens(t *testing.T) {
 				t.Errorf("%s has no golden script %s; run: go test ./internal/cli -run TestExampleGoldens -update", name, script)
 				continue
 			}
-			if err := os.WriteFile(script, []byte(goldenScript(name)), 0o644); err != nil {
+			c, err := loader.Load(filepath.Join(examplesDir, name), loader.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(script, []byte(goldenScript(name, c.Diagnostics.HasErrors())), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -99,17 +105,17 @@ func exampleNames(t *testing.T) []string {
 	return out
 }
 
-func goldenScript(name string) string {
+func goldenScript(name string, fails bool) string {
 	neg := ""
-	if strings.HasPrefix(name, "invalid/") && !strings.HasPrefix(name, "invalid/_") {
+	if fails {
 		neg = "! "
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Golden output of validate for examples/%s, in every format.\n", name)
 	fmt.Fprintf(&b, "cd $EXAMPLES\n\n")
-	fmt.Fprintf(&b, "%sexec mobplan validate %s\ncmp stdout validate.txt\n! stderr .\n\n", neg, name)
-	fmt.Fprintf(&b, "%sexec mobplan validate --format json %s\ncmp stdout validate.json\n\n", neg, name)
-	fmt.Fprintf(&b, "%sexec mobplan validate --format sarif %s\nsarif-results\ncmp stdout validate.sarif-results.json\n\n", neg, name)
+	fmt.Fprintf(&b, "%sexec mobplan validate %s\ncmp stdout $WORK/validate.txt\n! stderr .\n\n", neg, name)
+	fmt.Fprintf(&b, "%sexec mobplan validate --format json %s\ncmp stdout $WORK/validate.json\n\n", neg, name)
+	fmt.Fprintf(&b, "%sexec mobplan validate --format sarif %s\nsarif-results\ncmp stdout $WORK/validate.sarif-results.json\n\n", neg, name)
 	fmt.Fprintf(&b, "-- validate.txt --\n-- validate.json --\n-- validate.sarif-results.json --\n")
 	return b.String()
 }

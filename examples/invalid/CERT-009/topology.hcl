@@ -1,0 +1,44 @@
+# CERT-009: the reverse proxy certificate is signed with RSASSA-PSS, which
+# Skype for Business Server and many mobile TLS stacks do not accept.
+# expect: CERT-009 at topology.hcl:43:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip          = "203.0.113.10"
+    port        = 443
+    certificate = "rp"
+  }
+}
+
+certificate "rp" {
+  usage   = ["RPListener"]
+  subject = "web.contoso.com"
+  sans    = ["web.contoso.com", "lyncdiscover.contoso.com"]
+  issuer  = "public"
+  eku     = ["server-auth"]
+  sig_alg = "rsassa-pss"
+}

@@ -1,0 +1,55 @@
+# DNS-008: pool01 balances SIP by DNS, but the internal zone resolves the
+# pool FQDN to fe01 only: fe02 never gets SIP registrations.
+# expect: DNS-008 at topology.hcl:47:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "pool01" {
+  kind   = "fe-ee"
+  fqdn   = "pool01.contoso.net"
+  site   = "HQ"
+  sip_lb = "dns"
+
+  web_internal {
+    fqdn = "webint.contoso.net"
+    vip  = "10.0.0.20"
+  }
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.21"
+  }
+
+  server "fe01" {
+    fqdn = "fe01.contoso.net"
+    ips  = ["10.0.0.11"]
+    os   = "2012r2"
+  }
+  server "fe02" {
+    fqdn = "fe02.contoso.net"
+    ips  = ["10.0.0.12"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+dns_zone "internal" "contoso.net" {
+  record "pool01" {
+    type   = "A"
+    values = ["10.0.0.11"]
+  }
+  record "webint" {
+    type   = "A"
+    values = ["10.0.0.20"]
+  }
+}

@@ -1,0 +1,45 @@
+# DNS-008: pool01 balances SIP by DNS, so pool01.contoso.net resolves to
+# the Front End servers; its internal web services FQDN is not overridden,
+# so internal web traffic cannot reach the internal web VIP (HTTP cannot
+# be DNS load balanced).
+# expect: DNS-008 at topology.hcl:18:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "pool01" {
+  kind   = "fe-ee"
+  fqdn   = "pool01.contoso.net"
+  site   = "HQ"
+  sip_lb = "dns"
+
+  web_internal {
+    vip  = "10.0.0.20"
+  }
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.21"
+  }
+
+  server "fe01" {
+    fqdn = "fe01.contoso.net"
+    ips  = ["10.0.0.11"]
+    os   = "2012r2"
+  }
+  server "fe02" {
+    fqdn = "fe02.contoso.net"
+    ips  = ["10.0.0.12"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}

@@ -1,0 +1,40 @@
+# POL-006: the global mobility policy sets encrypt_app_data (EncryptAppData),
+# which is documented for Skype for Business Online only: on-premises
+# Set-CsMobilityPolicy does not honour it.
+# expect: POL-006 at topology.hcl:39:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+mobility_policy "global" {
+  exists = true
+  encrypt_app_data = true
+}

@@ -1,0 +1,39 @@
+# POL-008 (info): ExposedWebURL = Internal restricts only MCX (Lync 2010
+# Mobile); UCWA clients still use the external web services, which may not
+# be what the designer expects.
+# expect: POL-008 at topology.hcl:38:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+mcx {
+  exposed_web_url = "Internal"
+}

@@ -1,0 +1,39 @@
+# PUSH-008 (warning): the MCX push notification proxy URI is set, but not
+# as a SIP URI (it must look like sip:push@push.lync.com), so MCX clients
+# (Lync 2010 Mobile) get no push notifications.
+# expect: PUSH-008 at topology.hcl:38:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+mcx {
+  push_notification_proxy_uri = "push.lync.com"
+}

@@ -1,0 +1,35 @@
+# TOPO-008: a Lync Server 2013 pool serves mobile clients without the
+# documented LyncUcwa application pool workaround; when other software
+# recycles the app pool, mobile clients stop connecting.
+# expect: TOPO-008 at topology.hcl:11:1
+version     = "lync2013"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}

@@ -1,0 +1,44 @@
+# VER-006: Lync 2010 Mobile clients are planned, but the only pool runs
+# Skype for Business Server 2019, which has no MCX service for them.
+# (The pool is an SfB 2019 pool in a deployment whose version is left at
+# sfb2015; with version = "sfb2019" the same error appears, next to the
+# VER-009 note.)
+# expect: VER-006 at topology.hcl:42:5
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+  version = "sfb2019"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2019"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+mobility {
+  clients {
+    lync2010_mobile = true
+  }
+}
