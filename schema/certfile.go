@@ -103,6 +103,10 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 		}
 		at := canon.Path{"certificates", n, "file"}
 		fail := func(format string, args ...any) {
+			// What the file would have provided is not missing as well.
+			for _, k := range fileFields {
+				doc.Failed[canon.Path{"certificates", n, k}.Key()] = true
+			}
 			d := diag.Diagnostic{Severity: diag.Error, Rule: RuleFile, Summary: "Cannot use certificate file", Detail: fmt.Sprintf(format, args...),
 				Hint: "Give the path of a PEM certificate inside the topology folder."}
 			if r, ok := doc.RangeOf(at); ok {
@@ -134,7 +138,7 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 			"has_cdp":   info.HasCDP,
 			"sig_alg":   info.SigAlg,
 		}
-		for _, k := range []string{"subject", "sans", "not_after", "key_bits", "eku", "has_cdp", "sig_alg"} {
+		for _, k := range fileFields {
 			if declared, ok := c[k]; ok {
 				if fmt.Sprint(declared) != fmt.Sprint(found[k]) {
 					d := diag.Diagnostic{Severity: diag.Error, Rule: RuleFile, Summary: "Declared value differs from the certificate file",
@@ -155,6 +159,9 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 	}
 	return ds
 }
+
+// fileFields are the certificate attributes a PEM file provides.
+var fileFields = []string{"subject", "sans", "not_after", "key_bits", "eku", "has_cdp", "sig_alg"}
 
 func toAnyList(ss []string) []any {
 	out := make([]any, len(ss))

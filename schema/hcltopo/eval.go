@@ -15,7 +15,7 @@ import (
 
 // eval evaluates one node and stores its value in the document.
 func (l *loader) eval(n *node) diag.Diagnostics {
-	l.refreshContext()
+	l.refreshContext(n)
 	switch n.kind {
 	case "local":
 		v, ds := l.expr(n.attr.Expr, nil)
@@ -34,52 +34,54 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 	}
 	spec := blocks[n.kind]
 	ds := l.block(n.block, spec, canon.Path{}, l.doc.Value)
-	// Expose the block for references: its canonical value as an object.
-	m := l.objs[n.kind]
-	if m == nil {
-		m = map[string]cty.Value{}
-		l.objs[n.kind] = m
-	}
+	// Expose the block for references: its canonical value, with the
+	// label readable as its own field (pool.pool01.name). Objects are
+	// built only when a later node refers to this kind of block.
 	base := lookupPath(l.doc.Value, specPath(spec, n.block.Labels))
 	if len(spec.labels) == 0 {
-		// A singleton block is readable as itself: mobility.enabled.
 		if base != nil {
-			l.ctx.Variables[n.kind] = toCty(base)
+			l.ctx.Variables[n.kind] = toCty(base) // singleton: mobility.enabled
 		}
 		return ds
 	}
-	if base != nil {
-		if n.kind == "dns_zone" {
-			// dns_zone.<view>["<zone>"]
-			inner := map[string]cty.Value{}
-			if prev, ok := m[n.block.Labels[0]]; ok {
-				for k, v := range prev.AsValueMap() {
-					inner[k] = v
-				}
-			}
-			inner[n.block.Labels[1]] = toCty(base)
-			m[n.block.Labels[0]] = cty.ObjectVal(inner)
-		} else {
-			// The label is readable as its own field: pool.pool01.name.
-			obj := map[string]any{}
-			if bm, ok := base.(map[string]any); ok {
-				for k, v := range bm {
-					obj[k] = v
-				}
-			}
-			obj[spec.labels[0]] = n.block.Labels[0]
-			m[n.block.Labels[0]] = toCty(obj)
-		}
-		l.dirty[n.kind] = true
+	if base == nil {
+		return ds
 	}
+	m := l.objs[n.kind]
+	if m == nil {
+		m = map[string]any{}
+		l.objs[n.kind] = m
+	}
+	if n.kind == "dns_zone" {
+		// dns_zone.<view>["<zone>"]
+		inner, _ := m[n.block.Labels[0]].(map[string]any)
+		if inner == nil {
+			inner = map[string]any{}
+			m[n.block.Labels[0]] = inner
+		}
+		inner[n.block.Labels[1]] = base
+	} else {
+		obj := map[string]any{}
+		if bm, ok := base.(map[string]any); ok {
+			for k, v := range bm {
+				obj[k] = v
+			}
+		}
+		obj[spec.labels[0]] = n.block.Labels[0]
+		m[n.block.Labels[0]] = obj
+	}
+	l.dirty[n.kind] = true
 	return ds
 }
 
-// refreshContext rebuilds the reference objects a node may read.
-func (l *loader) refreshContext() {
-	for kind := range l.dirty {
-		l.ctx.Variables[kind] = cty.ObjectVal(l.objs[kind])
-		delete(l.dirty, kind)
+// refreshContext rebuilds the reference objects of the kinds node n
+// refers to, if blocks of that kind were evaluated since.
+func (l *loader) refreshContext(n *node) {
+	for kind := range n.refs {
+		if l.dirty[kind] {
+			l.ctx.Variables[kind] = toCty(l.objs[kind])
+			delete(l.dirty, kind)
+		}
 	}
 }
 

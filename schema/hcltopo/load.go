@@ -126,7 +126,9 @@ type node struct {
 	attr  *hclsyntax.Attribute
 	block *hclsyntax.Block
 	deps  []string
-	done  bool
+	// refs holds the block kinds the node's expressions name.
+	refs map[string]bool
+	done bool
 }
 
 type loader struct {
@@ -136,7 +138,7 @@ type loader struct {
 	local map[string]cty.Value
 	// objs holds each evaluated block as a cty object, by type and label,
 	// for references such as pool.pool01.fqdn.
-	objs  map[string]map[string]cty.Value
+	objs  map[string]map[string]any
 	dirty map[string]bool
 	ctx   *hcl.EvalContext
 }
@@ -192,7 +194,7 @@ func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
 	}
 	l.vars, ds = l.resolveVars(varBlocks, ds)
 	l.local = map[string]cty.Value{}
-	l.objs = map[string]map[string]cty.Value{}
+	l.objs = map[string]map[string]any{}
 	l.dirty = map[string]bool{}
 	l.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(l.vars), "local": cty.EmptyObjectVal}, Functions: Functions(l.doc.Root)}
 	for kind, spec := range blocks {
@@ -209,8 +211,12 @@ func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
 	}
 	for _, n := range nodes {
 		seen := map[string]bool{}
+		n.refs = map[string]bool{}
 		for _, t := range traversals(n) {
 			root := t.RootName()
+			if blocks[root] != nil {
+				n.refs[root] = true
+			}
 			var targets []string
 			switch {
 			case root == "local":
