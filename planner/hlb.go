@@ -1,0 +1,6 @@
+package planner
+
+import "github.com/mobplan/mobplan/internal/model"
+
+// planVIPs is not written yet.
+func planVIPs(t *model.Topology, p *Plan) {}
