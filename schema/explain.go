@@ -8,6 +8,7 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/suggest"
 )
 
 var (
@@ -37,7 +38,7 @@ func (s *Schema) explain(path canon.Path, msg string, value any) (string, string
 		}
 		detail := fmt.Sprintf("%s is not part of the topology language here.", where)
 		if known := s.knownFields(path[:max(0, len(path)-1)]); len(known) > 0 {
-			if sug := closest(name, known); sug != "" {
+			if sug := suggest.Closest(name, known); sug != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			} else {
 				detail += " Known here: " + strings.Join(known, ", ") + "."
@@ -171,37 +172,6 @@ func describe(v cue.Value) string {
 		return "a block"
 	}
 	return ""
-}
-
-func closest(name string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := lev(name, k); d < bestD && k != name {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-func lev(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 func quoteValue(v any) string {

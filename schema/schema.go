@@ -269,7 +269,7 @@ func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
 		if reNotAllowed.MatchString(msg) {
 			continue // reported by unknownFields
 		}
-		summary, detail := s.explain(path, msg, lookup(doc.Value, path))
+		summary, detail := s.explain(path, msg, canon.Lookup(doc.Value, path))
 		rank := 3
 		switch {
 		case strings.HasPrefix(summary, "Wrong type"):
@@ -339,26 +339,6 @@ func firstMissing(v any, p canon.Path) canon.Path {
 		}
 	}
 	return p
-}
-
-func lookup(v any, p canon.Path) any {
-	for _, e := range p {
-		switch k := e.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k < 0 || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
 }
 
 // fixIndices turns CUE's list index selectors ("0") back into ints where

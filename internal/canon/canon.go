@@ -118,3 +118,24 @@ func (d *Document) HasFailed(p Path) bool {
 	}
 	return false
 }
+
+// Lookup returns the part of v at p, or nil.
+func Lookup(v any, p Path) any {
+	for _, e := range p {
+		switch k := e.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k < 0 || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}

@@ -37,7 +37,7 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 	// Expose the block for references: its canonical value, with the
 	// label readable as its own field (pool.pool01.name). Objects are
 	// built only when a later node refers to this kind of block.
-	base := lookupPath(l.doc.Value, specPath(spec, n.block.Labels))
+	base := canon.Lookup(l.doc.Value, specPath(spec, n.block.Labels))
 	if len(spec.labels) == 0 {
 		if base != nil {
 			l.ctx.Variables[n.kind] = toCty(base) // singleton: mobility.enabled
@@ -94,26 +94,6 @@ func specPath(spec *blockSpec, labels []string) canon.Path {
 		p = append(p, lab)
 	}
 	return p
-}
-
-func lookupPath(v any, p canon.Path) any {
-	for _, e := range p {
-		switch k := e.(type) {
-		case string:
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[k]
-		case int:
-			l, ok := v.([]any)
-			if !ok || k >= len(l) {
-				return nil
-			}
-			v = l[k]
-		}
-	}
-	return v
 }
 
 // block evaluates a block into parent (the map at path base).
@@ -349,36 +329,4 @@ func toCty(v any) cty.Value {
 		return cty.ObjectVal(m)
 	}
 	return cty.NullVal(cty.DynamicPseudoType)
-}
-
-// suggest returns the known name closest to name, if it is close.
-func suggest(name string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := levenshtein(name, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }

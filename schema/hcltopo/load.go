@@ -17,6 +17,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/suggest"
 )
 
 // Options carry variable values from outside the topology.
@@ -368,7 +369,7 @@ func sortedAttrs(m hclsyntax.Attributes) []*hclsyntax.Attribute {
 
 func unknownName(what, name string, known []string, r hcl.Range) diag.Diagnostic {
 	d := diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: fmt.Sprintf("Unknown %s %q", what, name), Range: convRange(&r)}
-	if s := suggest(name, known); s != "" {
+	if s := suggest.Closest(name, known); s != "" {
 		d.Detail = fmt.Sprintf("Did you mean %q?", s)
 	} else {
 		sort.Strings(known)
