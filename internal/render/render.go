@@ -1,0 +1,73 @@
+// Package render runs the generators over a plan and returns the complete
+// set of artifact files, ready for artifacts.Diff and artifacts.Apply.
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/planner"
+)
+
+// PlanFile is where the plan itself is kept among the artifacts, so the
+// next plan can say what changed in domain terms (record added, SAN
+// removed), not only which files differ.
+const PlanFile = "plan.json"
+
+// Options say where artifacts and keys live.
+type Options struct {
+	ArtifactsDir string
+	KeyDir       string
+	ToolVersion  string
+	InputDigest  string
+	AllowErrors  bool
+}
+
+// Render runs every generator, in order, over the plan.
+func Render(p *planner.Plan, gens []artifact.Generator, o Options) (*artifacts.Set, error) {
+	ctx := &artifact.Context{
+		Plan:        p,
+		KeyDir:      o.KeyDir,
+		ToolVersion: o.ToolVersion,
+		Previous: func(path string) []byte {
+			b, err := os.ReadFile(filepath.Join(o.ArtifactsDir, filepath.FromSlash(path)))
+			if err != nil {
+				return nil
+			}
+			return b
+		},
+	}
+	var files []artifacts.File
+	for _, g := range gens {
+		out, err := g.Generate(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
+		}
+		for _, f := range out {
+			files = append(files, artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode)})
+		}
+	}
+	pj, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, artifacts.File{Path: PlanFile, Data: append(pj, '\n')})
+	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
+}
+
+// PreviousPlan reads the plan kept by the last apply, or nil.
+func PreviousPlan(dir string) *planner.Plan {
+	b, err := os.ReadFile(filepath.Join(dir, PlanFile))
+	if err != nil {
+		return nil
+	}
+	var p planner.Plan
+	if json.Unmarshal(b, &p) != nil {
+		return nil
+	}
+	return &p
+}
