@@ -1,6 +1,622 @@
 package planner
 
-import "github.com/mobplan/mobplan/internal/model"
+import (
+	"fmt"
+	"sort"
+	"strings"
 
-// planCertificates is not written yet.
-func planCertificates(t *model.Topology, p *Plan) {}
+	"github.com/mobplan/mobplan/internal/model"
+)
+
+// Certificate usages, as in the rule catalogue and Set-CsCertificate -Type.
+const (
+	UsageDefault             = "Default"
+	UsageWebServicesInternal = "WebServicesInternal"
+	UsageWebServicesExternal = "WebServicesExternal"
+	UsageRPListener          = "RPListener"
+	UsageEdgeExternal        = "EdgeExternal"
+	UsageEdgeInternal        = "EdgeInternal"
+	UsageSBA                 = "SBA"
+)
+
+// Extended key usages, in the topology's vocabulary.
+const (
+	EKUServerAuth = "server-auth"
+	EKUClientAuth = "client-auth"
+)
+
+// DefaultKeyBits is the RSA key size of derived certificates (CERT-009:
+// 2048 or more).
+const DefaultKeyBits = 2048
+
+// certExistingPrefix starts the Why of a declared certificate that names
+// an existing certificate file. Such a certificate exists already, so no
+// request is generated for it (see Certificate.Existing).
+const certExistingPrefix = "declared; existing file "
+
+// Existing reports whether the certificate is declared with a file: it
+// has been issued already and needs no request.
+//
+// The plan has no field for this yet, so the planner says it in Why;
+// callers use this method rather than parsing Why themselves.
+func (c Certificate) Existing() bool {
+	return c.Declared && strings.HasPrefix(c.Why, certExistingPrefix)
+}
+
+// CertificateFor returns the planned certificate of a usage on a target:
+// a server FQDN (Default, WebServicesInternal, WebServicesExternal,
+// EdgeExternal, EdgeInternal, SBA) or a reverse proxy name (RPListener).
+func (p *Plan) CertificateFor(usage, target string) (Certificate, bool) {
+	for _, c := range p.Certificates {
+		if certHas(c.Usage, usage) && certHasFold(c.AssignTo, target) {
+			return c, true
+		}
+	}
+	return Certificate{}, false
+}
+
+// planCertificates derives one certificate per usage and target from the
+// catalogue (section 2.2), then lets declared certificates replace the
+// derived ones they cover. Certificates are sorted by name.
+//
+// Decisions where the catalogue is silent:
+//   - Front End and Director servers get three separate certificates
+//     (Default, WebServicesInternal, WebServicesExternal), as the
+//     catalogue's table shows, all from the internal CA: their SANs hold
+//     internal names (pool and server FQDNs) that a public CA does not
+//     issue. CERT-008 (internal CA with mobiles on the Wi-Fi) is left to
+//     the administrator: trust the internal root on the devices.
+//   - The subject is always the first SAN, as the SfB certificate wizard
+//     requests it, except on the internal Edge certificate (no SANs).
+//   - With strict DNS auto-logon, every Front End and Director pool's
+//     Default certificate carries sip.<d>, not only the sign-in target's:
+//     a superset that keeps CERT-001 true wherever sip.<d> points.
+//   - The SBA's Default certificate gets client-auth like any Default one.
+func planCertificates(t *model.Topology, p *Plan) {
+	h := certHostsOf(t)
+	var derived []certCandidate
+	derived = append(derived, certPoolCerts(t, h)...)
+	derived = append(derived, certProxyCerts(t, h)...)
+	derived = append(derived, certEdgeCerts(t)...)
+	derived = append(derived, certSBACerts(t, h)...)
+	p.Certificates = certMerge(certDeclared(t), derived)
+}
+
+// certHosts are the names certificates draw on, lower case and sorted.
+type certHosts struct {
+	meet, dialin, admin []string
+	// lyncdiscover.<d> and lyncdiscoverinternal.<d> per SIP domain; empty
+	// when mobility is disabled (CERT-004, CERT-006 do not apply).
+	lyncdiscover, lyncdiscoverInternal []string
+	// sip.<d> per SIP domain, in the topology's order (primary first).
+	sip []string
+}
+
+// certHostsOf takes the simple URL hosts from simple_urls; a kind the
+// topology gives none of gets its default: meet.<d> per SIP domain,
+// dialin.<primary>, admin.<primary>.
+func certHostsOf(t *model.Topology) certHosts {
+	var h certHosts
+	primary := ""
+	if len(t.SIPDomains) > 0 {
+		primary = strings.ToLower(t.SIPDomains[0])
+	}
+	for _, u := range t.SimpleURLs.Meet {
+		h.meet = append(h.meet, certURLHost(u.URL))
+	}
+	for _, u := range t.SimpleURLs.Dialin {
+		h.dialin = append(h.dialin, certURLHost(u.URL))
+	}
+	for _, u := range t.SimpleURLs.Admin {
+		h.admin = append(h.admin, certURLHost(u.URL))
+	}
+	for _, d := range t.SIPDomains {
+		d = strings.ToLower(d)
+		if len(t.SimpleURLs.Meet) == 0 {
+			h.meet = append(h.meet, "meet."+d)
+		}
+		if t.Mobility.Enabled {
+			h.lyncdiscover = append(h.lyncdiscover, "lyncdiscover."+d)
+			h.lyncdiscoverInternal = append(h.lyncdiscoverInternal, "lyncdiscoverinternal."+d)
+		}
+		h.sip = append(h.sip, "sip."+d)
+	}
+	if len(t.SimpleURLs.Dialin) == 0 && primary != "" {
+		h.dialin = []string{"dialin." + primary}
+	}
+	if len(t.SimpleURLs.Admin) == 0 && primary != "" {
+		h.admin = []string{"admin." + primary}
+	}
+	h.meet, h.dialin, h.admin = certSorted(h.meet), certSorted(h.dialin), certSorted(h.admin)
+	return h
+}
+
+// certURLHost is the lower-case host of a simple URL:
+// "https://meet.contoso.com/x" -> "meet.contoso.com".
+func certURLHost(u string) string {
+	s := strings.ToLower(u)
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndex(s, ":"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// certCandidate is a derived certificate with the names a declared
+// certificate's assigned_to may use to cover it (lower case).
+type certCandidate struct {
+	cert  Certificate
+	match map[string]bool
+	// rp is the reverse proxy of an RPListener certificate, for declared
+	// certificates that a listener names.
+	rp string
+}
+
+// certPoolCerts derives, for every Front End and Director server, its
+// Default, WebServicesInternal and WebServicesExternal certificates.
+func certPoolCerts(t *model.Topology, h certHosts) []certCandidate {
+	var out []certCandidate
+	for _, pn := range model.SortedKeys(t.Pools) {
+		pool := t.Pools[pn]
+		subject := strings.ToLower(pool.FQDN)
+		var lyncdiscover, lyncdiscoverInternal []string
+		if pool.Autodiscover {
+			lyncdiscover, lyncdiscoverInternal = h.lyncdiscover, h.lyncdiscoverInternal
+		}
+		for _, sn := range model.SortedKeys(pool.Servers) {
+			srv := strings.ToLower(pool.Servers[sn].FQDN)
+			match := certSet(pn, pool.FQDN, srv)
+			var sip []string
+			if t.Mobility.StrictDNSAutologon {
+				sip = h.sip
+			}
+			def := certNew(sn+"-default", UsageDefault, []string{srv}, subject, "internal",
+				certSANs(subject, []string{srv}, sip), certWhy("CERT-001"), EKUServerAuth, EKUClientAuth)
+			wsi := certNew(sn+"-webservicesinternal", UsageWebServicesInternal, []string{srv}, subject, "internal",
+				certSANs(subject, []string{pool.WebInternalFQDN(), srv}, h.meet, h.dialin, h.admin, lyncdiscoverInternal),
+				certWhy("CERT-002", certIf(len(lyncdiscoverInternal) > 0, "CERT-004")), EKUServerAuth)
+			wse := certNew(sn+"-webservicesexternal", UsageWebServicesExternal, []string{srv}, subject, "internal",
+				certSANs(subject, []string{pool.WebExternal.FQDN}, h.meet, h.dialin, lyncdiscover),
+				certWhy("CERT-003", certIf(len(lyncdiscover) > 0, "CERT-004")), EKUServerAuth)
+			for _, c := range []Certificate{def, wsi, wse} {
+				out = append(out, certCandidate{cert: c, match: match})
+			}
+		}
+	}
+	return out
+}
+
+// certProxyCerts derives the listener certificate of every reverse proxy
+// with a TLS listener: public CA, every name the proxy publishes.
+func certProxyCerts(t *model.Topology, h certHosts) []certCandidate {
+	var out []certCandidate
+	for _, rn := range model.SortedKeys(t.ReverseProxies) {
+		rp := t.ReverseProxies[rn]
+		if !certHasTLSListener(rp) {
+			continue
+		}
+		published := certPublished(rp)
+		var names []string
+		for _, pn := range model.SortedKeys(t.Pools) {
+			if f := strings.ToLower(t.Pools[pn].WebExternal.FQDN); f != "" && published(f) {
+				names = append(names, f)
+			}
+		}
+		if o := t.OfficeWebApps; o != nil && o.Published && published(strings.ToLower(o.FQDN)) {
+			names = append(names, strings.ToLower(o.FQDN))
+		}
+		// Names the topology's own rules publish must be on the certificate too.
+		for _, rule := range model.SortedKeys(rp.Rules) {
+			names = append(names, rp.Rules[rule].PublicNames...)
+		}
+		var ld []string
+		why := []string{"CERT-005"}
+		if t.Mobility.AutodiscoverScheme == "https" && len(h.lyncdiscover) > 0 {
+			ld, why = h.lyncdiscover, append(why, "CERT-006")
+		}
+		subject := certProxySubject(t, names)
+		c := certNew(rn+"-listener", UsageRPListener, []string{rn}, subject, "public",
+			certSANs(subject, names, h.meet, h.dialin, ld), certWhy(why...), EKUServerAuth)
+		out = append(out, certCandidate{cert: c, match: certSet(rn), rp: rn})
+	}
+	return out
+}
+
+// certHasTLSListener: a listener not on port 80, or one that names a
+// certificate (the proxy planner's reading of a TLS listener).
+func certHasTLSListener(rp model.ReverseProxy) bool {
+	for _, l := range rp.Listeners {
+		if l.Port != 80 || l.Certificate != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// certPublished says whether a proxy publishes a name: with no declared
+// rules it publishes every external web FQDN (the proxy planner derives
+// them); otherwise only what its rules name.
+func certPublished(rp model.ReverseProxy) func(string) bool {
+	if len(rp.Rules) == 0 {
+		return func(string) bool { return true }
+	}
+	names := map[string]bool{}
+	for _, r := range rp.Rules {
+		for _, n := range r.PublicNames {
+			names[strings.ToLower(n)] = true
+		}
+	}
+	return func(n string) bool { return names[n] }
+}
+
+// certProxySubject is the Autodiscover target's external web FQDN, or,
+// when it has none, the first name the proxy publishes.
+func certProxySubject(t *model.Topology, names []string) string {
+	if ad, ok := t.AutodiscoverTarget(); ok && ad.WebExternal.FQDN != "" {
+		return strings.ToLower(ad.WebExternal.FQDN)
+	}
+	if s := certSorted(names); len(s) > 0 {
+		return s[0]
+	}
+	return ""
+}
+
+// certEdgeCerts derives, per Edge pool, one external certificate (public
+// CA; one certificate and key for every Edge server of the pool) and one
+// internal certificate (internal CA, no SANs) (CERT-011).
+func certEdgeCerts(t *model.Topology) []certCandidate {
+	var out []certCandidate
+	for _, en := range model.SortedKeys(t.EdgePools) {
+		e := t.EdgePools[en]
+		var servers []string
+		match := certSet(en)
+		for _, sn := range model.SortedKeys(e.Servers) {
+			f := strings.ToLower(e.Servers[sn].FQDN)
+			servers = append(servers, f)
+			match[f] = true
+		}
+		servers = certSorted(servers)
+		access := strings.ToLower(e.AccessFQDN)
+		var further []string
+		for i, d := range t.SIPDomains {
+			if i > 0 {
+				further = append(further, "sip."+strings.ToLower(d))
+			}
+		}
+		ext := certNew(en+"-edgeexternal", UsageEdgeExternal, servers, access, "public",
+			certSANs(access, []string{e.WebconfFQDN}, further), certWhy("CERT-011"), EKUServerAuth)
+		internal := strings.ToLower(e.InternalFQDN)
+		in := certNew(en+"-edgeinternal", UsageEdgeInternal, servers, internal, "internal",
+			[]string{}, certWhy("CERT-011"), EKUServerAuth, EKUClientAuth)
+		out = append(out, certCandidate{cert: ext, match: match}, certCandidate{cert: in, match: match})
+	}
+	return out
+}
+
+// certSBACerts derives each Survivable Branch Appliance's Default
+// certificate: subject the appliance FQDN, sip.<d> per SIP domain (CERT-010).
+func certSBACerts(t *model.Topology, h certHosts) []certCandidate {
+	var out []certCandidate
+	for _, bn := range model.SortedKeys(t.SBAs) {
+		fqdn := strings.ToLower(t.SBAs[bn].FQDN)
+		c := certNew(bn+"-sba", UsageSBA, []string{fqdn}, fqdn, "internal",
+			certSANs(fqdn, h.sip), certWhy("CERT-010"), EKUServerAuth, EKUClientAuth)
+		out = append(out, certCandidate{cert: c, match: certSet(bn, fqdn)})
+	}
+	return out
+}
+
+// certDeclared carries the topology's certificates over as declared. A
+// certificate is also the listener certificate of every proxy whose
+// listener names it.
+func certDeclared(t *model.Topology) []certDecl {
+	byListener := map[string][]string{} // certificate -> proxies
+	for _, rn := range model.SortedKeys(t.ReverseProxies) {
+		for _, l := range t.ReverseProxies[rn].Listeners {
+			if l.Certificate != "" {
+				byListener[l.Certificate] = append(byListener[l.Certificate], rn)
+			}
+		}
+	}
+	var out []certDecl
+	for _, cn := range model.SortedKeys(t.Certificates) {
+		mc := t.Certificates[cn]
+		d := certDecl{usage: map[string]bool{}, assigned: map[string]bool{}, rps: map[string]bool{}}
+		for _, u := range mc.Usage {
+			d.usage[u] = true
+		}
+		for _, a := range mc.AssignedTo {
+			d.assigned[strings.ToLower(a)] = true
+			if _, ok := t.ReverseProxies[a]; ok {
+				d.rps[a] = true
+			}
+		}
+		for _, rn := range byListener[cn] {
+			d.rps[rn], d.assigned[strings.ToLower(rn)] = true, true
+			d.usage[UsageRPListener] = true
+		}
+		d.cert = certFromDeclared(t, cn, mc, d)
+		out = append(out, d)
+	}
+	return out
+}
+
+// certDecl is a declared certificate with what it covers.
+type certDecl struct {
+	cert     Certificate
+	usage    map[string]bool
+	assigned map[string]bool // lower case
+	rps      map[string]bool // proxies it is assigned to or a listener names
+}
+
+// covers says whether the declared certificate replaces a derived one:
+// same usage, and assigned to its target (a server FQDN or its pool's
+// name, an Edge pool or one of its servers, an SBA's name or FQDN, a
+// proxy). An RPListener certificate assigned to no proxy covers every
+// proxy; the Default usage also covers an SBA's certificate (CERT-010).
+func (d certDecl) covers(c certCandidate) bool {
+	u := c.cert.Usage[0]
+	if !d.usage[u] && !(u == UsageSBA && d.usage[UsageDefault]) {
+		return false
+	}
+	if u == UsageRPListener {
+		return d.rps[c.rp] || len(d.rps) == 0
+	}
+	return certAnyIn(d.assigned, c.match)
+}
+
+// certFromDeclared is the plan's view of a declared certificate. Its
+// assignment is spelled out as server FQDNs (pool, Edge pool and SBA
+// names expanded) plus proxy names.
+func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d certDecl) Certificate {
+	var assign []string
+	for _, a := range mc.AssignedTo {
+		assign = append(assign, certExpand(t, a)...)
+	}
+	for rn := range d.rps {
+		assign = append(assign, rn)
+	}
+	var usage []string
+	for u := range d.usage {
+		usage = append(usage, u)
+	}
+	subject := strings.ToLower(mc.Subject)
+	c := Certificate{
+		Name:     name,
+		Usage:    certSorted(usage),
+		AssignTo: certSorted(assign),
+		Subject:  subject,
+		SANs:     certDeclaredSANs(subject, mc.SANs),
+		Issuer:   mc.Issuer,
+		KeyType:  "RSA",
+		KeyBits:  mc.KeyBits,
+		EKU:      append([]string(nil), mc.EKU...),
+		Declared: true,
+		Why:      "declared",
+	}
+	if strings.HasPrefix(mc.SigAlg, "ecdsa") {
+		c.KeyType, c.KeyBits = "ECDSA", certECDSABits(mc)
+	}
+	if c.KeyBits == 0 {
+		c.KeyBits = DefaultKeyBits
+	}
+	// A request needs an EKU; the topology may leave it unknown.
+	if len(c.EKU) == 0 {
+		c.EKU = []string{EKUServerAuth}
+		if d.usage[UsageDefault] || d.usage[UsageEdgeInternal] {
+			c.EKU = append(c.EKU, EKUClientAuth)
+		}
+	}
+	if mc.File != "" {
+		c.Why = certExistingPrefix + mc.File
+	}
+	return c
+}
+
+// certECDSABits is the curve size of a declared ECDSA certificate.
+func certECDSABits(mc model.Certificate) int {
+	switch mc.KeyBits {
+	case 256, 384, 521:
+		return mc.KeyBits
+	}
+	if mc.SigAlg == "ecdsa-sha384" {
+		return 384
+	}
+	return 256
+}
+
+// certExpand turns an assigned_to entry into the FQDNs it stands for.
+func certExpand(t *model.Topology, a string) []string {
+	var out []string
+	if p, ok := t.Pools[a]; ok {
+		for _, s := range p.Servers {
+			out = append(out, strings.ToLower(s.FQDN))
+		}
+		return out
+	}
+	if e, ok := t.EdgePools[a]; ok {
+		for _, s := range e.Servers {
+			out = append(out, strings.ToLower(s.FQDN))
+		}
+		return out
+	}
+	if b, ok := t.SBAs[a]; ok {
+		return []string{strings.ToLower(b.FQDN)}
+	}
+	if _, ok := t.ReverseProxies[a]; ok {
+		return []string{a}
+	}
+	return []string{strings.ToLower(a)}
+}
+
+// certDeclaredSANs orders declared SANs like derived ones (the subject
+// first if present, then sorted) without adding any.
+func certDeclaredSANs(subject string, sans []string) []string {
+	var rest []string
+	has := false
+	for _, s := range sans {
+		s = strings.ToLower(s)
+		if s == subject {
+			has = true
+			continue
+		}
+		rest = append(rest, s)
+	}
+	rest = certSorted(rest)
+	if has {
+		return append([]string{subject}, rest...)
+	}
+	return rest
+}
+
+// certMerge keeps every declared certificate and each derived one no
+// declared certificate covers, sorted by name. Names are made safe file
+// stems and unique (a derived name a declared one already uses gets a
+// numeric suffix).
+func certMerge(declared []certDecl, derived []certCandidate) []Certificate {
+	var out []Certificate
+	for _, d := range declared {
+		out = append(out, d.cert)
+	}
+	for _, c := range derived {
+		covered := false
+		for _, d := range declared {
+			covered = covered || d.covers(c)
+		}
+		if !covered {
+			out = append(out, c.cert)
+		}
+	}
+	used := map[string]bool{}
+	for i := range out {
+		out[i].Name = certUniqueName(certFileStem(out[i].Name), used)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// certFileStem makes a name safe as a file stem: lower case letters,
+// digits, '.', '_' and '-', not starting with '.' or '-'.
+func certFileStem(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	s := strings.TrimLeft(b.String(), ".-")
+	if s == "" {
+		s = "certificate"
+	}
+	return s
+}
+
+func certUniqueName(name string, used map[string]bool) string {
+	n := name
+	for i := 2; used[n]; i++ {
+		n = fmt.Sprintf("%s-%d", name, i)
+	}
+	used[n] = true
+	return n
+}
+
+// certNew builds a derived certificate: RSA, DefaultKeyBits.
+func certNew(name, usage string, assign []string, subject, issuer string, sans []string, why string, eku ...string) Certificate {
+	return Certificate{
+		Name: name, Usage: []string{usage}, AssignTo: assign,
+		Subject: subject, SANs: sans, Issuer: issuer,
+		KeyType: "RSA", KeyBits: DefaultKeyBits, EKU: eku, Why: why,
+	}
+}
+
+// certSANs is the request order: the subject first, then every other
+// name sorted, lower case, without duplicates or empty names.
+func certSANs(subject string, lists ...[]string) []string {
+	var rest []string
+	for _, l := range lists {
+		for _, n := range l {
+			if n = strings.ToLower(n); n != "" && n != subject {
+				rest = append(rest, n)
+			}
+		}
+	}
+	return append([]string{subject}, certSorted(rest)...)
+}
+
+// certWhy lists the rules a certificate satisfies; CERT-009 (server-auth
+// EKU, 2048-bit RSA key, SHA-256) holds for every derived one.
+func certWhy(rules ...string) string {
+	var out []string
+	for _, r := range rules {
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	return strings.Join(append(out, "CERT-009"), ", ")
+}
+
+func certIf(cond bool, s string) string {
+	if cond {
+		return s
+	}
+	return ""
+}
+
+// certSorted returns the names sorted and without duplicates.
+func certSorted(names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func certSet(names ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range names {
+		if n != "" {
+			m[strings.ToLower(n)] = true
+		}
+	}
+	return m
+}
+
+func certAnyIn(a, b map[string]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
+	}
+	return false
+}
+
+func certHas(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func certHasFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,378 @@
 package planner
 
-import "github.com/mobplan/mobplan/internal/model"
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 
-// planFirewall is not written yet.
-func planFirewall(t *model.Topology, p *Plan) {}
+	"github.com/mobplan/mobplan/internal/model"
+)
+
+// planFirewall derives the mobility-relevant firewall rules of
+// mobility-rules.md 2.5 (PORT-001 .. PORT-007), then lists the declared
+// firewall_rules after them.
+//
+// Each row of the catalogue table (F1 .. F12) gives zero or more rules
+// (one per Edge pool or SBA where it applies); the rules present are
+// numbered F1, F2, ... in that order. Sources and destinations are
+// addresses (comma-separated when several), "Internet", "Any", or the
+// Wi-Fi ranges (network.wifi_ranges; "Corporate Wi-Fi" when none).
+func planFirewall(t *model.Topology, p *Plan) {
+	var rules []FirewallRule
+	if t.Mobility.Enabled {
+		rules = append(rules, fwReverseProxy(t)...) // F1 .. F3
+		rules = append(rules, fwWifi(t)...)         // F4 .. F7
+	}
+	rules = append(rules, fwEdge(t)...) // F8 .. F11
+	rules = append(rules, fwSBA(t)...)  // F12
+	rules = append(rules, fwDeclared(t)...)
+	for i := range rules {
+		rules[i].ID = "F" + strconv.Itoa(i+1)
+	}
+	p.Firewall = rules
+}
+
+// fwReverseProxy: Internet -> RP listeners (F1, F2), RP internal leg ->
+// each pool's external web services (F3).
+func fwReverseProxy(t *model.Topology) []FirewallRule {
+	http := t.Mobility.AutodiscoverScheme == "http"
+	var all, port80 []string
+	var internal []string
+	for _, rn := range model.SortedKeys(t.ReverseProxies) {
+		rp := t.ReverseProxies[rn]
+		for _, ln := range model.SortedKeys(rp.Listeners) {
+			l := rp.Listeners[ln]
+			all = append(all, l.IP)
+			if l.Port == 80 {
+				port80 = append(port80, l.IP)
+			}
+		}
+		if rp.InternalIP != "" {
+			internal = append(internal, rp.InternalIP)
+		}
+	}
+	if http {
+		port80 = all
+	}
+	var out []FirewallRule
+	if len(all) > 0 {
+		out = append(out, FirewallRule{
+			Source: "Internet", Destination: fwList(all), Protocol: "TCP", Ports: "443", Direction: "in",
+			Purpose: "reverse proxy listener: external web services, lyncdiscover, simple URLs",
+			Why:     "PORT-001",
+		})
+	}
+	if len(port80) > 0 {
+		why := "PORT-001"
+		purpose := "reverse proxy listener on port 80 (HTTP to HTTPS redirect)"
+		if http {
+			why = "PORT-001, RP-003"
+			purpose = "reverse proxy listener on port 80: HTTP Autodiscover"
+		}
+		out = append(out, FirewallRule{
+			Source: "Internet", Destination: fwList(port80), Protocol: "TCP", Ports: "80", Direction: "in",
+			Purpose: purpose, Why: why,
+		})
+	}
+	if len(internal) > 0 {
+		out = append(out, fwPoolsFromRP(t, fwList(internal), http)...)
+	}
+	return out
+}
+
+// fwPoolsFromRP is F3: one rule per distinct set of back-end ports
+// (normally one), to each pool's external web VIP, else its servers.
+func fwPoolsFromRP(t *model.Topology, source string, http bool) []FirewallRule {
+	byPorts := map[string][]string{}
+	for _, n := range model.SortedKeys(t.Pools) {
+		pool := t.Pools[n]
+		ports := []int{pool.Ports.ExternalHTTPS}
+		if http {
+			ports = append(ports, pool.Ports.ExternalHTTP)
+		}
+		key := fwPorts(ports)
+		if pool.WebExternal.VIP != "" {
+			byPorts[key] = append(byPorts[key], pool.WebExternal.VIP)
+		} else {
+			byPorts[key] = append(byPorts[key], fwServerIPs(pool)...)
+		}
+	}
+	var out []FirewallRule
+	for _, ports := range model.SortedKeys(byPorts) {
+		out = append(out, FirewallRule{
+			Source: source, Destination: fwList(byPorts[ports]), Protocol: "TCP", Ports: ports,
+			Direction: "in (DMZ to LAN)",
+			Purpose:   "reverse proxy bridges web traffic to the pools' external web services",
+			Why:       "PORT-002",
+		})
+	}
+	return out
+}
+
+// fwWifi: mobile clients on the corporate Wi-Fi (F4 .. F7).
+func fwWifi(t *model.Topology) []FirewallRule {
+	m := t.Mobility
+	if !m.InternalWifi {
+		return nil
+	}
+	wifi := fwWifiSource(t)
+	var out []FirewallRule
+	if ad, ok := t.AutodiscoverTarget(); ok {
+		dst := []string{ad.WebInternal.VIP}
+		if ad.WebInternal.VIP == "" {
+			dst = fwServerIPs(ad)
+		}
+		if len(dst) > 0 {
+			out = append(out, FirewallRule{
+				Source: wifi, Destination: fwList(dst), Protocol: "TCP", Ports: "443", Direction: "LAN",
+				Purpose: "lyncdiscoverinternal: internal web services of Autodiscover target " + ad.Name,
+				Why:     "PORT-003",
+			})
+		}
+	}
+	if rps := fwRPListenerIPs(t); len(rps) > 0 {
+		out = append(out, FirewallRule{
+			Source: wifi, Destination: fwList(rps), Protocol: "TCP", Ports: "443", Direction: "hairpin",
+			Purpose: "Mobility/UCWA through the reverse proxy (external web FQDN)",
+			Why:     "PORT-003, RP-007",
+		})
+	}
+	if m.AudioVideo {
+		var av []string
+		for _, en := range model.SortedKeys(t.EdgePools) {
+			e := t.EdgePools[en]
+			for _, sn := range model.SortedKeys(e.Servers) {
+				av = append(av, e.Servers[sn].AVIP)
+			}
+		}
+		if len(av) > 0 {
+			out = append(out, FirewallRule{
+				Source: wifi, Destination: fwList(av), Protocol: "UDP/TCP", Ports: "UDP 3478, TCP 443",
+				Direction: "out",
+				Purpose:   "media relay through the A/V Edge external side for internal mobile clients",
+				Why:       "PORT-004",
+			})
+		}
+	}
+	// APNS is needed by Lync 2010 Mobile on iOS only, and only with push
+	// (PORT-005 as the validator checks it).
+	if m.Clients.Lync2010Mobile && m.Clients.IOS && m.Push.Enabled {
+		out = append(out, FirewallRule{
+			Source: wifi, Destination: "Internet", Protocol: "TCP", Ports: "5223", Direction: "out",
+			Purpose: "Apple Push Notification service (Lync 2010 Mobile on iOS)",
+			Why:     "PORT-005",
+		})
+	}
+	return out
+}
+
+// fwEdge: each Edge pool that carries federation or push (F8 .. F11),
+// as PORT-006 requires.
+func fwEdge(t *model.Topology) []FirewallRule {
+	cms := fwCMSPool(t)
+	var out []FirewallRule
+	for _, en := range model.SortedKeys(t.EdgePools) {
+		e := t.EdgePools[en]
+		if !e.FederationEnabled && !t.Mobility.Push.Enabled {
+			continue
+		}
+		var access, internal []string
+		for _, sn := range model.SortedKeys(e.Servers) {
+			access = append(access, e.Servers[sn].AccessIP)
+			internal = append(internal, e.Servers[sn].InternalIP)
+		}
+		internalAndVIPs := append(append([]string(nil), internal...), fwEdgeInternalVIPs(t, en)...)
+		out = append(out,
+			FirewallRule{
+				Source: fwList(access), Destination: "Internet", Protocol: "TCP", Ports: "5061", Direction: "both",
+				Purpose: "Access Edge of Edge pool " + en + ": federation and the push clearing house (sipfed.online.lync.com)",
+				Why:     "PORT-006",
+			},
+			FirewallRule{
+				Source: fwList(access), Destination: "Any", Protocol: "TCP/UDP", Ports: "TCP/UDP 53, TCP 80",
+				Direction: "out", Purpose: "Edge pool " + en + ": DNS and certificate revocation lists",
+				Why: "PORT-006",
+			})
+		if pools := fwEdgePoolServers(t, en); len(pools) > 0 {
+			out = append(out, FirewallRule{
+				Source: fwList(pools), Destination: fwList(internalAndVIPs), Protocol: "TCP", Ports: "5061",
+				Direction: "both", Purpose: "SIP between the pools and the internal side of Edge pool " + en + " (push path)",
+				Why: "PORT-006",
+			})
+		}
+		if cms != "" {
+			out = append(out, FirewallRule{
+				Source: fwList(fwServerIPs(t.Pools[cms])), Destination: fwList(internal), Protocol: "TCP",
+				Ports: "4443", Direction: "LAN to DMZ",
+				Purpose: "Central Management Store replication from pool " + cms + " to Edge pool " + en,
+				Why:     "PORT-006",
+			})
+		}
+	}
+	return out
+}
+
+// fwSBA: each SBA with users homed on it reaches its pool's UCWA SIP
+// listening ports (F12).
+func fwSBA(t *model.Topology) []FirewallRule {
+	homed := map[string]bool{}
+	for _, u := range t.Users {
+		if u.SBA != "" {
+			homed[u.SBA] = true
+		}
+	}
+	var out []FirewallRule
+	for _, sn := range model.SortedKeys(homed) {
+		sba, ok := t.SBAs[sn]
+		if !ok {
+			continue
+		}
+		pool, ok := t.Pools[sba.Pool]
+		if !ok {
+			continue
+		}
+		src := sba.IP
+		if src == "" {
+			src = sba.FQDN
+		}
+		out = append(out, FirewallRule{
+			Source: src, Destination: fwList(fwServerIPs(pool)), Protocol: "TCP",
+			Ports:     fwPorts([]int{pool.Ports.UCWASIPExternal, pool.Ports.UCWASIPPrimary}),
+			Direction: "both",
+			Purpose:   "UCWA SIP listening ports between SBA " + sn + " and pool " + sba.Pool,
+			Why:       "PORT-007",
+		})
+	}
+	return out
+}
+
+// fwDeclared lists the topology's firewall_rules as they are.
+func fwDeclared(t *model.Topology) []FirewallRule {
+	var out []FirewallRule
+	for _, n := range model.SortedKeys(t.FirewallRules) {
+		r := t.FirewallRules[n]
+		purpose := n
+		if r.Purpose != "" {
+			purpose = n + ": " + r.Purpose
+		}
+		proto := strings.ToUpper(r.Protocol)
+		if r.Protocol == "tcp+udp" {
+			proto = "TCP/UDP"
+		}
+		out = append(out, FirewallRule{
+			Source: fwEndpoints(r.Source), Destination: fwEndpoints(r.Destination), Protocol: proto,
+			Ports: fwPorts(r.Ports), Direction: r.Direction, Purpose: purpose, Why: "declared",
+		})
+	}
+	return out
+}
+
+// fwEndpoints writes declared endpoints in the report's words.
+func fwEndpoints(eps []string) string {
+	out := make([]string, len(eps))
+	for i, e := range eps {
+		switch e {
+		case "internet":
+			out[i] = "Internet"
+		case "any":
+			out[i] = "Any"
+		case "wifi":
+			out[i] = "Corporate Wi-Fi"
+		default:
+			out[i] = e
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func fwWifiSource(t *model.Topology) string {
+	if len(t.Network.WifiRanges) == 0 {
+		return "Corporate Wi-Fi"
+	}
+	return fwList(t.Network.WifiRanges)
+}
+
+func fwRPListenerIPs(t *model.Topology) []string {
+	var out []string
+	for _, rn := range model.SortedKeys(t.ReverseProxies) {
+		rp := t.ReverseProxies[rn]
+		for _, ln := range model.SortedKeys(rp.Listeners) {
+			out = append(out, rp.Listeners[ln].IP)
+		}
+	}
+	return out
+}
+
+// fwCMSPool is the pool holding the Central Management Store: the first
+// Front End pool by name (as the validator's PORT-006 assumes).
+func fwCMSPool(t *model.Topology) string {
+	for _, n := range model.SortedKeys(t.Pools) {
+		if t.Pools[n].Kind != "director" {
+			return n
+		}
+	}
+	return ""
+}
+
+// fwEdgePoolServers: the server addresses of the pools using Edge pool
+// en (those naming it, and those naming none).
+func fwEdgePoolServers(t *model.Topology, en string) []string {
+	var out []string
+	for _, n := range model.SortedKeys(t.Pools) {
+		pool := t.Pools[n]
+		if pool.EdgePool == "" || pool.EdgePool == en {
+			out = append(out, fwServerIPs(pool)...)
+		}
+	}
+	return out
+}
+
+// fwEdgeInternalVIPs: declared load balancer VIPs of the Edge pool's
+// internal side.
+func fwEdgeInternalVIPs(t *model.Topology, en string) []string {
+	var out []string
+	for _, ln := range model.SortedKeys(t.LoadBalancers) {
+		lb := t.LoadBalancers[ln]
+		for _, vn := range model.SortedKeys(lb.VIPs) {
+			if v := lb.VIPs[vn]; v.Role == "edge-internal" && v.Pool == en {
+				out = append(out, v.IP)
+			}
+		}
+	}
+	return out
+}
+
+func fwServerIPs(p model.Pool) []string {
+	var out []string
+	for _, sn := range model.SortedKeys(p.Servers) {
+		out = append(out, p.Servers[sn].IPs...)
+	}
+	return out
+}
+
+// fwList joins addresses in first-seen order without repeats.
+func fwList(xs []string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// fwPorts writes ports sorted, without repeats: "5088, 5089".
+func fwPorts(ps []int) string {
+	s := append([]int(nil), ps...)
+	sort.Ints(s)
+	var out []string
+	for i, p := range s {
+		if i == 0 || p != s[i-1] {
+			out = append(out, fmt.Sprint(p))
+		}
+	}
+	return strings.Join(out, ", ")
+}

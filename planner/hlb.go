@@ -1,6 +1,202 @@
 package planner
 
-import "github.com/mobplan/mobplan/internal/model"
+import (
+	"sort"
 
-// planVIPs is not written yet.
-func planVIPs(t *model.Topology, p *Plan) {}
+	"github.com/mobplan/mobplan/internal/model"
+)
+
+// Hardware load balancer VIPs (mobility-rules.md 2.4).
+//
+// Every Enterprise pool and every Director pool of more than one server
+// gets an internal and an external web services VIP (HLB-001) at the
+// addresses the pool declares. A VIP the topology declares in a
+// load_balancer block replaces the derived one of its pool and role.
+
+const (
+	vipIdleTimeout = 1800       // HLB-006
+	vipCookieName  = "MS-WSMAN" // HLB-005: the name the web services expect
+)
+
+func planVIPs(t *model.Topology, p *Plan) {
+	declared := vipDeclared(t)
+	have := map[[2]string]bool{}
+	for _, v := range declared {
+		have[[2]string{v.Pool, v.Role}] = true
+	}
+	vips := declared
+	cookie := vipLync2010(t)
+	for _, n := range model.SortedKeys(t.Pools) {
+		pool := t.Pools[n]
+		if !vipBalanced(pool) {
+			continue
+		}
+		if pool.WebInternal.VIP != "" && !have[[2]string{n, "web-internal"}] {
+			vips = append(vips, vipWebInternal(n, pool))
+		}
+		if pool.WebExternal.VIP != "" && !have[[2]string{n, "web-external"}] {
+			vips = append(vips, vipWebExternal(n, pool, cookie))
+		}
+	}
+	sort.SliceStable(vips, func(i, j int) bool { return vips[i].Name < vips[j].Name })
+	p.VIPs = append(p.VIPs, vips...)
+}
+
+// vipBalanced: the pools HLB-001 asks web VIPs for.
+func vipBalanced(p model.Pool) bool {
+	return p.Kind == "fe-ee" || p.Kind == "director" && len(p.Servers) > 1
+}
+
+// vipLync2010: a retained Lync Server 2010 pool makes cookie persistence
+// on the external web VIPs required (HLB-004).
+func vipLync2010(t *model.Topology) bool {
+	for _, n := range model.SortedKeys(t.Pools) {
+		if t.PoolVersion(t.Pools[n]) == "lync2010" {
+			return true
+		}
+	}
+	return false
+}
+
+// vipWebInternal: 443→443 and 80→80 (the pool's internal web ports),
+// source persistence, monitor on the SIP TLS port (HLB-002, HLB-006,
+// HLB-007).
+func vipWebInternal(name string, p model.Pool) VIP {
+	return VIP{
+		Name: name + "-web-internal", Pool: name, Role: "web-internal", IP: p.WebInternal.VIP,
+		Ports: vipPorts(
+			PortPair{443, p.Ports.InternalHTTPS},
+			PortPair{80, p.Ports.InternalHTTP},
+		),
+		Backends:     vipPoolBackends(p),
+		Persistence:  "source",
+		IdleTimeout:  vipIdleTimeout,
+		MonitorPort:  p.Ports.SIPTLS,
+		PerRequestLB: true,
+	}
+}
+
+// vipWebExternal: 443→4443 and 80→8080, and the VIP also listens on 4443
+// and 8080 for the bridged reverse proxy traffic (HLB-003). The 8080 pair
+// is always there, not only with HTTP Autodiscover: the derived HTTPS
+// rule bridges 80→8080 too, and an unused listener costs nothing.
+// Persistence is source, or the MS-WSMAN cookie when a Lync Server 2010
+// pool is retained (HLB-004, HLB-005).
+func vipWebExternal(name string, p model.Pool, cookie bool) VIP {
+	v := VIP{
+		Name: name + "-web-external", Pool: name, Role: "web-external", IP: p.WebExternal.VIP,
+		Ports: vipPorts(
+			PortPair{443, p.Ports.ExternalHTTPS},
+			PortPair{80, p.Ports.ExternalHTTP},
+			PortPair{p.Ports.ExternalHTTPS, p.Ports.ExternalHTTPS},
+			PortPair{p.Ports.ExternalHTTP, p.Ports.ExternalHTTP},
+		),
+		Backends:     vipPoolBackends(p),
+		Persistence:  "source",
+		IdleTimeout:  vipIdleTimeout,
+		MonitorPort:  p.Ports.SIPTLS,
+		PerRequestLB: true,
+	}
+	if cookie {
+		v.Persistence, v.CookieName = "cookie", vipCookieName
+	}
+	return v
+}
+
+// vipPorts drops pairs whose front port an earlier pair already uses
+// (e.g. a pool whose external HTTPS port is 443).
+func vipPorts(pairs ...PortPair) []PortPair {
+	var out []PortPair
+	seen := map[int]bool{}
+	for _, pp := range pairs {
+		if !seen[pp.Front] {
+			seen[pp.Front] = true
+			out = append(out, pp)
+		}
+	}
+	return out
+}
+
+// vipPoolBackends: the pool's servers by name, each at its first address.
+func vipPoolBackends(p model.Pool) []Backend {
+	var out []Backend
+	for _, sn := range model.SortedKeys(p.Servers) {
+		if ips := p.Servers[sn].IPs; len(ips) > 0 {
+			out = append(out, Backend{Name: sn, IP: ips[0]})
+		}
+	}
+	return out
+}
+
+// vipDeclared carries the declared VIPs over, with the servers of the
+// pool (or Edge pool) they balance as back ends. A VIP name used by more
+// than one load balancer is prefixed with its load balancer's name.
+func vipDeclared(t *model.Topology) []VIP {
+	uses := map[string]int{}
+	for _, ln := range model.SortedKeys(t.LoadBalancers) {
+		for vn := range t.LoadBalancers[ln].VIPs {
+			uses[vn]++
+		}
+	}
+	var out []VIP
+	for _, ln := range model.SortedKeys(t.LoadBalancers) {
+		lb := t.LoadBalancers[ln]
+		for _, vn := range model.SortedKeys(lb.VIPs) {
+			v := lb.VIPs[vn]
+			name := vn
+			if uses[vn] > 1 {
+				name = ln + "-" + vn
+			}
+			pv := VIP{
+				Name: name, Pool: v.Pool, Role: v.Role, IP: v.IP,
+				Ports:        vipModelPorts(v.Ports),
+				Backends:     vipDeclaredBackends(t, v),
+				Persistence:  v.Persistence,
+				IdleTimeout:  v.IdleTimeout,
+				MonitorPort:  v.MonitorPort,
+				PerRequestLB: v.PerRequestLB,
+				Declared:     true,
+			}
+			if v.Persistence == "cookie" {
+				// A VIP without a cookie block leaves the profile to the
+				// planner (HLB-005).
+				pv.CookieName = vipCookieName
+				if v.Cookie != nil && v.Cookie.Name != "" {
+					pv.CookieName = v.Cookie.Name
+				}
+			}
+			out = append(out, pv)
+		}
+	}
+	return out
+}
+
+func vipModelPorts(ps []model.PortPair) []PortPair {
+	var out []PortPair
+	for _, pp := range ps {
+		out = append(out, PortPair{Front: pp.Front, Back: pp.Back})
+	}
+	return out
+}
+
+func vipDeclaredBackends(t *model.Topology, v model.VIP) []Backend {
+	if p, ok := t.Pools[v.Pool]; ok {
+		return vipPoolBackends(p)
+	}
+	e, ok := t.EdgePools[v.Pool]
+	if !ok {
+		return nil
+	}
+	var out []Backend
+	for _, sn := range model.SortedKeys(e.Servers) {
+		s := e.Servers[sn]
+		ip := s.AccessIP
+		if v.Role == "edge-internal" {
+			ip = s.InternalIP
+		}
+		if ip != "" {
+			out = append(out, Backend{Name: sn, IP: ip})
+		}
+	}
+	return out
+}

@@ -1,6 +1,190 @@
 package planner
 
-import "github.com/mobplan/mobplan/internal/model"
+import (
+	"bytes"
+	"net"
+	"sort"
+	"strconv"
 
-// planReport is not written yet.
-func planReport(t *model.Topology, p *Plan) {}
+	"github.com/mobplan/mobplan/internal/model"
+)
+
+// planReport fills the administrator report's summary (Roles), the
+// helpdesk's manual Autodiscover URLs (FallbackURLs) and the endpoints
+// the lab runtime serves (Listeners). It runs last: the listeners come
+// from the planned reverse proxies and VIPs, so the runtime serves what
+// the proxy and load balancer generators configure.
+func planReport(t *model.Topology, p *Plan) {
+	p.Roles = reportRoles(t)
+	p.FallbackURLs = reportFallbackURLs(t)
+	p.Listeners = reportListeners(t, p)
+}
+
+// reportRoles: one line per pool server ("pool/server"), Edge server
+// interface ("edge pool/server"), SBA, reverse proxy (its listener
+// addresses, then its internal leg) and Office Web Apps farm, in that
+// order.
+func reportRoles(t *model.Topology) []Role {
+	var out []Role
+	for _, n := range model.SortedKeys(t.Pools) {
+		pool := t.Pools[n]
+		for _, sn := range model.SortedKeys(pool.Servers) {
+			s := pool.Servers[sn]
+			out = append(out, Role{
+				Role: reportPoolRole(pool.Kind), Name: n + "/" + sn, FQDN: s.FQDN,
+				IPs: s.IPs, Network: "internal", Site: pool.Site,
+			})
+		}
+	}
+	for _, en := range model.SortedKeys(t.EdgePools) {
+		e := t.EdgePools[en]
+		for _, sn := range model.SortedKeys(e.Servers) {
+			s := e.Servers[sn]
+			out = append(out,
+				Role{Role: "Edge server, internal interface", Name: en + "/" + sn, FQDN: s.FQDN,
+					IPs: []string{s.InternalIP}, Network: "internal", Site: e.Site},
+				Role{Role: "Edge server, external interface", Name: en + "/" + sn, FQDN: s.FQDN,
+					IPs: reportUnique([]string{s.AccessIP, s.WebconfIP, s.AVIP}), Network: "perimeter", Site: e.Site})
+		}
+	}
+	for _, n := range model.SortedKeys(t.SBAs) {
+		s := t.SBAs[n]
+		out = append(out, Role{Role: "Survivable Branch Appliance", Name: n, FQDN: s.FQDN,
+			IPs: reportUnique([]string{s.IP}), Network: "internal", Site: s.Site})
+	}
+	for _, n := range model.SortedKeys(t.ReverseProxies) {
+		rp := t.ReverseProxies[n]
+		var ips []string
+		for _, ln := range model.SortedKeys(rp.Listeners) {
+			ips = append(ips, rp.Listeners[ln].IP)
+		}
+		sort.Strings(ips)
+		ips = append(ips, rp.InternalIP)
+		out = append(out, Role{Role: "Reverse proxy", Name: n,
+			IPs: reportUnique(ips), Network: "perimeter"})
+	}
+	if o := t.OfficeWebApps; o != nil {
+		out = append(out, Role{Role: "Office Web Apps / Office Online Server", Name: "office-web-apps", FQDN: o.FQDN,
+			IPs: reportUnique([]string{o.IP}), Network: "internal"})
+	}
+	return out
+}
+
+func reportPoolRole(kind string) string {
+	switch kind {
+	case "fe-se":
+		return "Standard Edition server"
+	case "director":
+		return "Director"
+	default:
+		return "Front End server"
+	}
+}
+
+// reportFallbackURLs are the Autodiscover URLs of the Autodiscover target
+// a helpdesk can enter by hand (external first).
+func reportFallbackURLs(t *model.Topology) []FallbackURL {
+	ad, ok := t.AutodiscoverTarget()
+	if !ok {
+		return nil
+	}
+	const path = "/Autodiscover/autodiscoverservice.svc/Root"
+	var out []FallbackURL
+	if ad.WebExternal.FQDN != "" {
+		out = append(out, FallbackURL{Scope: "external", URL: "https://" + ad.WebExternal.FQDN + path})
+	}
+	out = append(out, FallbackURL{Scope: "internal", URL: "https://" + ad.WebInternalFQDN() + path})
+	return out
+}
+
+// reportListeners are the planned endpoints the runtime serves:
+//
+//   - the internal and external DNS servers, port 53; their addresses are
+//     the runtime's choice (IP "");
+//   - every planned reverse proxy listener (network external);
+//   - every Front End/Director server's web service ports: internal
+//     HTTP(S) as web-internal, external HTTP(S) as web-external;
+//   - every planned VIP front port (network internal).
+//
+// An address and port already taken by an earlier entry is not listed
+// again (a Standard Edition server's "VIP" is the server itself). The
+// result is sorted by network, address, port.
+func reportListeners(t *model.Topology, p *Plan) []RuntimeListen {
+	out := []RuntimeListen{
+		{Name: "dns-external", Network: "external", Port: 53, Serves: "dns"},
+		{Name: "dns-internal", Network: "internal", Port: 53, Serves: "dns"},
+	}
+	taken := map[string]bool{}
+	add := func(l RuntimeListen) {
+		key := l.IP + "|" + strconv.Itoa(l.Port)
+		if taken[key] {
+			return
+		}
+		taken[key] = true
+		out = append(out, l)
+	}
+	for _, rp := range p.ReverseProxies {
+		for _, l := range rp.Listeners {
+			add(RuntimeListen{Name: "rp:" + rp.Name + "/" + l.Name, Network: "external", IP: l.IP, Port: l.Port, Serves: "reverse-proxy"})
+		}
+	}
+	for _, n := range model.SortedKeys(t.Pools) {
+		pool := t.Pools[n]
+		for _, sn := range model.SortedKeys(pool.Servers) {
+			s := pool.Servers[sn]
+			for _, ip := range s.IPs {
+				for _, w := range []struct {
+					port   int
+					serves string
+				}{
+					{pool.Ports.InternalHTTPS, "web-internal"}, {pool.Ports.InternalHTTP, "web-internal"},
+					{pool.Ports.ExternalHTTPS, "web-external"}, {pool.Ports.ExternalHTTP, "web-external"},
+				} {
+					add(RuntimeListen{Name: "web:" + s.FQDN + ":" + strconv.Itoa(w.port), Network: "internal", IP: ip, Port: w.port, Serves: w.serves})
+				}
+			}
+		}
+	}
+	for _, v := range p.VIPs {
+		for _, pp := range v.Ports {
+			add(RuntimeListen{Name: "vip:" + v.Name + ":" + strconv.Itoa(pp.Front), Network: "internal", IP: v.IP, Port: pp.Front, Serves: "vip"})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Network != b.Network {
+			return a.Network < b.Network
+		}
+		if a.IP != b.IP {
+			return reportIPLess(a.IP, b.IP)
+		}
+		if a.Port != b.Port {
+			return a.Port < b.Port
+		}
+		return a.Name < b.Name
+	})
+	return out
+}
+
+// reportIPLess orders addresses numerically when both parse, the empty
+// address first.
+func reportIPLess(a, b string) bool {
+	pa, pb := net.ParseIP(a).To16(), net.ParseIP(b).To16()
+	if pa != nil && pb != nil {
+		return bytes.Compare(pa, pb) < 0
+	}
+	return a < b
+}
+
+// reportUnique drops empty strings and repeats, keeping the order.
+func reportUnique(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+package certs
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/mobplan/mobplan/planner"
+)
+
+// dnsName is what a subject or SAN may be: a DNS name, possibly with a
+// leading wildcard label. Checked because the names are written into INF
+// and OpenSSL config syntax.
+var dnsName = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
+
+func checkNames(c planner.Certificate) error {
+	for _, n := range append([]string{c.Subject}, c.SANs...) {
+		if !dnsName.MatchString(n) {
+			return fmt.Errorf("%q is not a DNS name", n)
+		}
+	}
+	return nil
+}
+
+// ekuNames are the OpenSSL and Windows names of each extended key usage.
+var ekuNames = map[string][2]string{
+	planner.EKUServerAuth: {"serverAuth", "Server Authentication"},
+	planner.EKUClientAuth: {"clientAuth", "Client Authentication"},
+}
+
+// describe is the comment block that says what the certificate is for.
+func describe(c planner.Certificate) []string {
+	issuer := "an internal CA"
+	if c.Issuer == "public" {
+		issuer = "a public CA"
+	}
+	return []string{
+		fmt.Sprintf("%s: %s certificate for %s, from %s.", c.Name, strings.Join(c.Usage, ", "), strings.Join(c.AssignTo, ", "), issuer),
+		"Why: " + c.Why + ".",
+	}
+}
+
+// exportable: one key is shared by every Edge server of a pool, and the
+// reverse proxy's key is moved to the proxy.
+func exportable(c planner.Certificate) bool {
+	for _, u := range c.Usage {
+		switch u {
+		case planner.UsageEdgeExternal, planner.UsageEdgeInternal, planner.UsageRPListener:
+			return true
+		}
+	}
+	return false
+}
+
+func hashName(c planner.Certificate) string {
+	switch {
+	case c.KeyType == "ECDSA" && c.KeyBits > 384:
+		return "sha512"
+	case c.KeyType == "ECDSA" && c.KeyBits > 256:
+		return "sha384"
+	}
+	return "sha256"
+}
+
+// INF is the certreq request file for Windows. certreq -new makes the key
+// on the server that runs it (so that key, not the key store's, is the
+// one the issued certificate goes with).
+func INF(c planner.Certificate) ([]byte, error) {
+	if err := checkNames(c); err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	line("; %s", Header)
+	for _, d := range describe(c) {
+		line("; %s", d)
+	}
+	line(";")
+	line("; On the server:  certreq -new %s.inf %s.req", c.Name, c.Name)
+	if c.Issuer == "public" {
+		line("; then send %s.req to the public CA.", c.Name)
+	} else {
+		line(`; then:           certreq -submit -config "<CA host>\<CA name>" %s.req %s.cer`, c.Name, c.Name)
+	}
+	line("")
+	line("[Version]")
+	line(`Signature = "$Windows NT$"`)
+	line("")
+	line("[NewRequest]")
+	line(`Subject = "CN=%s"`, c.Subject)
+	if c.KeyType == "ECDSA" {
+		line("KeyAlgorithm = ECDSA_P%d", c.KeyBits)
+		line("KeyLength = %d", c.KeyBits)
+		line("KeyUsage = 0x80 ; digital signature")
+		line(`ProviderName = "Microsoft Software Key Storage Provider"`)
+	} else {
+		line("KeyAlgorithm = RSA")
+		line("KeyLength = %d", c.KeyBits)
+		line("KeySpec = 1")
+		line("KeyUsage = 0xa0 ; digital signature, key encipherment")
+		line(`ProviderName = "Microsoft RSA SChannel Cryptographic Provider"`)
+		line("ProviderType = 12")
+	}
+	line("HashAlgorithm = %s", hashName(c))
+	line("MachineKeySet = TRUE")
+	line("Exportable = %s", strings.ToUpper(fmt.Sprint(exportable(c))))
+	line("SMIME = FALSE")
+	line("RequestType = PKCS10")
+	line(`FriendlyName = "%s"`, c.Name)
+	line("")
+	line("[EnhancedKeyUsageExtension]")
+	for _, e := range c.EKU {
+		oid, ok := ekuOIDs[e]
+		if !ok {
+			return nil, fmt.Errorf("unknown extended key usage %q", e)
+		}
+		line("OID = %s ; %s", oid, ekuNames[e][1])
+	}
+	if len(c.SANs) > 0 {
+		line("")
+		line("[Extensions]")
+		line(`2.5.29.17 = "{text}"`)
+		for i, s := range c.SANs {
+			sep := "&"
+			if i == len(c.SANs)-1 {
+				sep = ""
+			}
+			line(`_continue_ = "dns=%s%s"`, s, sep)
+		}
+	}
+	if c.Issuer != "public" {
+		line("")
+		line("[RequestAttributes]")
+		line("; The enterprise CA's template decides the issued key usages.")
+		line("CertificateTemplate = WebServer")
+	}
+	return []byte(b.String()), nil
+}
+
+// CNF is the OpenSSL req configuration: the same subject, SANs and
+// extensions as the CSR, for the key in the key store or a new one. With
+// the key-store RSA key it gives a request byte-identical to the .csr.
+func CNF(c planner.Certificate) ([]byte, error) {
+	if err := checkNames(c); err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	line("# %s", Header)
+	for _, d := range describe(c) {
+		line("# %s", d)
+	}
+	newKey := fmt.Sprintf("rsa:%d", c.KeyBits)
+	keyUsage := "digitalSignature, keyEncipherment"
+	if c.KeyType == "ECDSA" {
+		newKey = fmt.Sprintf("ec -pkeyopt ec_paramgen_curve:P-%d", c.KeyBits)
+		keyUsage = "digitalSignature"
+	}
+	line("#")
+	line("# With the key in mobplan's key store (.mobplan/keys beside the topology")
+	line("# unless set otherwise), this gives the request in %s.csr:", c.Name)
+	line("#   openssl req -new -config %s.cnf -key .mobplan/keys/%s.key -out %s.csr", c.Name, c.Name, c.Name)
+	line("# With a new key instead:")
+	line("#   openssl req -new -config %s.cnf -newkey %s -nodes -keyout %s.key -out %s.csr", c.Name, newKey, c.Name, c.Name)
+	line("")
+	line("[ req ]")
+	line("prompt             = no")
+	line("distinguished_name = dn")
+	line("req_extensions     = ext")
+	line("default_md         = %s", hashName(c))
+	// PrintableString for ASCII names, as Go encodes them: with the
+	// key-store key, openssl then writes the very bytes of the .csr.
+	line("string_mask        = pkix")
+	line("")
+	line("[ dn ]")
+	line("CN = %s", c.Subject)
+	line("")
+	line("[ ext ]")
+	if len(c.SANs) > 0 {
+		line("subjectAltName   = @alt_names")
+	}
+	line("keyUsage         = critical, %s", keyUsage)
+	var eku []string
+	for _, e := range c.EKU {
+		n, ok := ekuNames[e]
+		if !ok {
+			return nil, fmt.Errorf("unknown extended key usage %q", e)
+		}
+		eku = append(eku, n[0])
+	}
+	line("extendedKeyUsage = %s", strings.Join(eku, ", "))
+	if len(c.SANs) > 0 {
+		line("")
+		line("[ alt_names ]")
+		for i, s := range c.SANs {
+			line("DNS.%d = %s", i+1, s)
+		}
+	}
+	return []byte(b.String()), nil
+}

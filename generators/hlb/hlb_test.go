@@ -1,0 +1,379 @@
+package hlb_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/generators/hlb"
+	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/planner"
+)
+
+func exampleModel(t *testing.T, example string) *model.Topology {
+	t.Helper()
+	c, err := loader.Load("../../examples/"+example, loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Diagnostics.HasErrors() {
+		t.Fatalf("%s is not valid: %v", example, c.Diagnostics)
+	}
+	m, err := model.Decode(c.Result.Topology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// withLync2010 is multisite with its Lyon pool on Lync Server 2010: the
+// external web VIPs then use cookie persistence (HLB-004).
+func withLync2010(t *testing.T) *planner.Plan {
+	m := exampleModel(t, "multisite")
+	lyon := m.Pools["lyon"]
+	lyon.Version = "lync2010"
+	m.Pools["lyon"] = lyon
+	return planner.New(m)
+}
+
+// withDeclared is contoso with a declared external VIP without
+// persistence.
+func withDeclared(t *testing.T) *planner.Plan {
+	m := exampleModel(t, "contoso")
+	m.LoadBalancers = map[string]model.LoadBalancer{"f5": {Name: "f5", VIPs: map[string]model.VIP{
+		"ext": {
+			Name: "ext", Pool: "pool01", Role: "web-external", IP: "192.168.21.121",
+			Ports:       []model.PortPair{{Front: 443, Back: 4443}, {Front: 80, Back: 8080}, {Front: 4443, Back: 4443}},
+			Persistence: "none", IdleTimeout: 1800, PerRequestLB: false, TLS12: true, MonitorPort: 5061,
+		},
+	}}}
+	return planner.New(m)
+}
+
+func config(t *testing.T, p *planner.Plan) []byte {
+	t.Helper()
+	files, err := hlb.Generator.Generate(&artifact.Context{Plan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.VIPs) == 0 {
+		if len(files) != 0 {
+			t.Fatalf("no VIPs, but files %v", files)
+		}
+		return nil
+	}
+	if len(files) != 1 || files[0].Path != "hlb/haproxy.cfg" {
+		t.Fatalf("files: %+v", files)
+	}
+	return files[0].Data
+}
+
+// section returns the listen section named name.
+func section(t *testing.T, cfg, name string) string {
+	t.Helper()
+	i := strings.Index(cfg, "\nlisten "+name+"\n")
+	if i < 0 {
+		t.Fatalf("no listen %s in:\n%s", name, cfg)
+	}
+	s := cfg[i+1:]
+	if j := strings.Index(s, "\n\n"); j >= 0 {
+		s = s[:j]
+	}
+	return strings.TrimRight(s, "\n")
+}
+
+// The contoso VIPs (mobility-rules.md 2.4).
+func TestContoso(t *testing.T) {
+	cfg := string(config(t, planner.New(exampleModel(t, "contoso"))))
+	servers := func(port int) string {
+		return fmt.Sprintf("    server fe01 192.168.21.122:%d id 1 check port 5061\n"+
+			"    server fe02 192.168.21.123:%d id 2 check port 5061\n"+
+			"    server fe03 192.168.21.124:%d id 3 check port 5061", port, port, port)
+	}
+	for _, c := range []struct {
+		name, bind, mode string
+		back             int
+		table            string
+	}{
+		{"pool01-web-external-443", "192.168.21.121:443", "tcp", 4443, "pool01-web-external-affinity"},
+		{"pool01-web-external-80", "192.168.21.121:80", "http", 8080, "pool01-web-external-affinity"},
+		{"pool01-web-external-4443", "192.168.21.121:4443", "tcp", 4443, "pool01-web-external-affinity"},
+		{"pool01-web-external-8080", "192.168.21.121:8080", "http", 8080, "pool01-web-external-affinity"},
+		{"pool01-web-internal-443", "192.168.21.120:443", "tcp", 443, "pool01-web-internal-affinity"},
+		{"pool01-web-internal-80", "192.168.21.120:80", "http", 80, "pool01-web-internal-affinity"},
+	} {
+		want := fmt.Sprintf("listen %s\n    bind %s\n    mode %s\n    balance roundrobin\n"+
+			"    timeout client 1800s\n    timeout server 1800s\n    stick on src table %s\n%s",
+			c.name, c.bind, c.mode, c.table, servers(c.back))
+		if got := section(t, cfg, c.name); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	}
+	for _, table := range []string{"pool01-web-external-affinity", "pool01-web-internal-affinity"} {
+		if !strings.Contains(cfg, "backend "+table+"\n    stick-table type ip size 100k expire 1800s\n") {
+			t.Errorf("no stick table %s", table)
+		}
+	}
+	if n := strings.Count(cfg, "\nlisten "); n != 6 {
+		t.Errorf("%d listen sections, want 6", n)
+	}
+}
+
+// Cookie persistence (HLB-005): MS-WSMAN inserted on the HTTP ports,
+// not HttpOnly, without expiry, on every response, kept for the web
+// services; source persistence where TLS passes through.
+func TestCookie(t *testing.T) {
+	cfg := string(config(t, withLync2010(t)))
+	for _, pool := range []string{"dir01", "lyon", "paris"} {
+		for _, port := range []int{80, 8080} {
+			s := section(t, cfg, fmt.Sprintf("%s-web-external-%d", pool, port))
+			if !strings.Contains(s, "    cookie MS-WSMAN insert nocache\n") || !strings.Contains(s, " cookie ") || strings.Contains(s, "stick on") {
+				t.Errorf("HTTP port %d of %s:\n%s", port, pool, s)
+			}
+		}
+		for _, port := range []int{443, 4443} {
+			s := section(t, cfg, fmt.Sprintf("%s-web-external-%d", pool, port))
+			if strings.Contains(s, "cookie") && !strings.Contains(s, "# TLS passes through") || !strings.Contains(s, "stick on src") {
+				t.Errorf("TLS port %d of %s:\n%s", port, pool, s)
+			}
+		}
+		if s := section(t, cfg, pool+"-web-internal-80"); strings.Contains(s, "cookie") {
+			t.Errorf("internal VIP of %s uses a cookie:\n%s", pool, s)
+		}
+	}
+	for _, bad := range []string{"httponly", "maxlife", "maxidle", "indirect", "expire "} {
+		for _, l := range strings.Split(cfg, "\n") {
+			if strings.Contains(l, "cookie MS-WSMAN") && strings.Contains(l, bad) {
+				t.Errorf("cookie line %q has %s", l, bad)
+			}
+		}
+	}
+}
+
+// A declared VIP is rendered as declared: no persistence, and each
+// request sticks to the last server when per-request balancing is off.
+func TestDeclared(t *testing.T) {
+	cfg := string(config(t, withDeclared(t)))
+	s := section(t, cfg, "ext-80")
+	if strings.Contains(s, "stick") || strings.Contains(s, "cookie") || !strings.Contains(s, "option prefer-last-server") {
+		t.Errorf("declared VIP:\n%s", s)
+	}
+	if strings.Contains(cfg, "listen ext-8080") || !strings.Contains(cfg, "listen pool01-web-internal-443") {
+		t.Errorf("declared VIP ports or derived internal VIP wrong:\n%s", cfg)
+	}
+}
+
+func TestStandardEditionHasNone(t *testing.T) {
+	if cfg := config(t, planner.New(exampleModel(t, "standard-edition"))); cfg != nil {
+		t.Errorf("a Standard Edition server has no load balancer, got\n%s", cfg)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	for _, ex := range []string{"contoso", "multisite"} {
+		a := config(t, planner.New(exampleModel(t, ex)))
+		b := config(t, planner.New(exampleModel(t, ex)))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two runs differ", ex)
+		}
+		if !bytes.HasPrefix(a, []byte(hlb.Header)) || !bytes.HasSuffix(a, []byte("\n")) {
+			t.Errorf("%s: header or final newline missing", ex)
+		}
+	}
+}
+
+// `haproxy -c` accepts every configuration as generated; it does not
+// bind the planned VIPs (this machine does not own them).
+func TestHAProxyAccepts(t *testing.T) {
+	haproxy := testtool.Require(t, "haproxy")
+	plans := map[string]*planner.Plan{"lync2010": withLync2010(t), "declared": withDeclared(t)}
+	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
+		plans[ex] = planner.New(exampleModel(t, ex))
+	}
+	for name, p := range plans {
+		cfg := config(t, p)
+		if cfg == nil {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), "haproxy.cfg")
+		if err := os.WriteFile(path, cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(haproxy, "-c", "-f", path).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Configuration file is valid") || strings.Contains(string(out), "WARNING") {
+			t.Errorf("%s: haproxy -c: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// The VIPs run for real in front of stand-in nodes: source persistence
+// keeps a client on one node across ports, and the MS-WSMAN cookie is
+// inserted as HLB-005 asks and keeps a client on its node.
+func TestServeForReal(t *testing.T) {
+	haproxy := testtool.Require(t, "haproxy")
+	p := withLync2010(t)
+	var vips []planner.VIP
+	for _, v := range p.VIPs {
+		if v.Pool == "paris" {
+			vips = append(vips, v)
+		}
+	}
+	nodes := map[string]*httptest.Server{} // by node address
+	for _, b := range vips[0].Backends {
+		name := b.Name
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _ := r.Cookie("MS-WSMAN")
+			fmt.Fprintf(w, "node=%s cookie=%v", name, c != nil)
+		}))
+		t.Cleanup(s.Close)
+		nodes[b.IP] = s
+	}
+	listen := localPorts(t)
+	o := hlb.Options{Listen: listen, Backend: func(ip string, port int) string { return nodes[ip].Listener.Addr().String() }}
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, hlb.HAProxy(vips, o), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(haproxy, "-db", "-f", path)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("haproxy output:\n%s", out.String())
+		}
+	})
+	var ext, int_ planner.VIP
+	for _, v := range vips {
+		if v.Role == "web-external" {
+			ext = v
+		} else {
+			int_ = v
+		}
+	}
+	waitListening(t, listen(ext.IP, 80))
+	waitListening(t, listen(int_.IP, 443))
+
+	// Source persistence: every new connection, on either port of the
+	// internal VIP, reaches the same node.
+	first := ""
+	for i := 0; i < 6; i++ {
+		port := []int{443, 80}[i%2]
+		body, _ := get(t, "http://"+listen(int_.IP, port)+"/", nil)
+		if first == "" {
+			first = body
+		}
+		if body != first {
+			t.Errorf("internal VIP port %d: %q, want the node of the first request %q", port, body, first)
+		}
+	}
+
+	// Cookie persistence on the external VIP's HTTP port.
+	url := "http://" + listen(ext.IP, 80) + "/"
+	body, resp := get(t, url, nil)
+	sc := resp.Header.Get("Set-Cookie")
+	if !strings.HasPrefix(sc, "MS-WSMAN=") || strings.Contains(strings.ToLower(sc), "httponly") ||
+		strings.Contains(strings.ToLower(sc), "expires") || strings.Contains(strings.ToLower(sc), "max-age") {
+		t.Fatalf("Set-Cookie %q: want MS-WSMAN, not HttpOnly, no expiry", sc)
+	}
+	cookie := strings.SplitN(sc, ";", 2)[0]
+	node := strings.Fields(body)[0]
+	for i := 0; i < 4; i++ {
+		b, _ := get(t, url, map[string]string{"Cookie": cookie})
+		if !strings.HasPrefix(b, node+" ") || !strings.HasSuffix(b, "cookie=true") {
+			t.Errorf("with %s: %q, want %s with the cookie passed on", cookie, b, node)
+		}
+	}
+	// Without the cookie, round robin moves on, and every response gets a
+	// cookie, also on one kept-alive connection (not once per connection).
+	seen := map[string]bool{}
+	keepAlive := &http.Client{Timeout: 10 * time.Second}
+	for i := 0; i < 4; i++ {
+		b, r := getWith(t, keepAlive, url, nil)
+		seen[strings.Fields(b)[0]] = true
+		if !strings.HasPrefix(r.Header.Get("Set-Cookie"), "MS-WSMAN=") {
+			t.Errorf("request without cookie got no MS-WSMAN cookie")
+		}
+	}
+	if len(seen) < 2 {
+		t.Errorf("requests without cookie all went to %v", seen)
+	}
+}
+
+// --- helpers ---
+
+// get sends a request on a new connection.
+func get(t *testing.T, url string, h map[string]string) (string, *http.Response) {
+	t.Helper()
+	return getWith(t, &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}, url, h)
+}
+
+func getWith(t *testing.T, c *http.Client, url string, h map[string]string) (string, *http.Response) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp
+}
+
+func localPorts(t *testing.T) func(ip string, port int) string {
+	var mu sync.Mutex
+	m := map[string]string{}
+	return func(ip string, port int) string {
+		mu.Lock()
+		defer mu.Unlock()
+		k := net.JoinHostPort(ip, strconv.Itoa(port))
+		if m[k] == "" {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[k] = l.Addr().String()
+			l.Close()
+		}
+		return m[k]
+	}
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

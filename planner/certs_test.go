@@ -1,0 +1,395 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/model"
+)
+
+// certValidExamples are the valid example topologies.
+var certValidExamples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
+
+// certModel loads and decodes an example (or any topology folder).
+func certModel(t *testing.T, dir string) *model.Topology {
+	t.Helper()
+	c, err := loader.Load(dir, loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Diagnostics.HasErrors() {
+		t.Fatalf("%s: %v", dir, c.Diagnostics)
+	}
+	m, err := model.Decode(c.Result.Topology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// certPlan plans only the certificates of a topology.
+func certPlan(t *model.Topology) *Plan {
+	p := &Plan{}
+	planCertificates(t, p)
+	return p
+}
+
+func certByName(t *testing.T, p *Plan, name string) Certificate {
+	t.Helper()
+	for _, c := range p.Certificates {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no certificate %q; have %v", name, certNames(p))
+	return Certificate{}
+}
+
+func certNames(p *Plan) []string {
+	var out []string
+	for _, c := range p.Certificates {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// certWant is what a test expects of one certificate.
+type certWant struct {
+	name, usage, subject, issuer string
+	assign, sans, eku            []string
+	why                          string
+}
+
+func certCheck(t *testing.T, p *Plan, w certWant) {
+	t.Helper()
+	c := certByName(t, p, w.name)
+	got := certWant{c.Name, strings.Join(c.Usage, ","), c.Subject, c.Issuer, c.AssignTo, c.SANs, c.EKU, c.Why}
+	if !reflect.DeepEqual(got, w) {
+		t.Errorf("%s:\n got %+v\nwant %+v", w.name, got, w)
+	}
+	if c.KeyType != "RSA" || c.KeyBits != 2048 || c.Declared {
+		t.Errorf("%s: key %s/%d declared=%v, want a derived RSA 2048 certificate", w.name, c.KeyType, c.KeyBits, c.Declared)
+	}
+}
+
+var (
+	srvAuth    = []string{EKUServerAuth}
+	srvCliAuth = []string{EKUServerAuth, EKUClientAuth}
+)
+
+// Section 2.2 of the rule catalogue, C1–C6, for contoso.
+func TestCertificatesContoso(t *testing.T) {
+	p := certPlan(certModel(t, "../examples/contoso"))
+	want := []string{
+		"edge-edgeexternal", "edge-edgeinternal",
+		"fe01-default", "fe01-webservicesexternal", "fe01-webservicesinternal",
+		"fe02-default", "fe02-webservicesexternal", "fe02-webservicesinternal",
+		"fe03-default", "fe03-webservicesexternal", "fe03-webservicesinternal",
+		"rp-listener",
+	}
+	if got := certNames(p); !reflect.DeepEqual(got, want) {
+		t.Fatalf("certificates:\n got %v\nwant %v", got, want)
+	}
+	for _, w := range []certWant{
+		// C1 (no strict DNS auto-logon in contoso, so no sip.<d>).
+		{"fe01-default", "Default", "pool01.contoso.net", "internal", []string{"fe01.contoso.net"},
+			[]string{"pool01.contoso.net", "fe01.contoso.net"}, srvCliAuth, "CERT-001, CERT-009"},
+		// C2.
+		{"fe01-webservicesinternal", "WebServicesInternal", "pool01.contoso.net", "internal", []string{"fe01.contoso.net"},
+			[]string{"pool01.contoso.net", "admin.contoso.com", "dialin.contoso.com", "fe01.contoso.net",
+				"lyncdiscoverinternal.contoso.com", "lyncdiscoverinternal.fabrikam.com",
+				"meet.contoso.com", "meet.fabrikam.com", "webint.contoso.net"}, srvAuth, "CERT-002, CERT-004, CERT-009"},
+		// C3, with the subject as first SAN.
+		{"fe02-webservicesexternal", "WebServicesExternal", "pool01.contoso.net", "internal", []string{"fe02.contoso.net"},
+			[]string{"pool01.contoso.net", "dialin.contoso.com", "lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com",
+				"meet.contoso.com", "meet.fabrikam.com", "webext.contoso.com"}, srvAuth, "CERT-003, CERT-004, CERT-009"},
+		// C4.
+		{"rp-listener", "RPListener", "webext.contoso.com", "public", []string{"rp"},
+			[]string{"webext.contoso.com", "dialin.contoso.com", "lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com",
+				"meet.contoso.com", "meet.fabrikam.com", "oos.contoso.com"}, srvAuth, "CERT-005, CERT-006, CERT-009"},
+		// C5: one certificate for both Edge servers.
+		{"edge-edgeexternal", "EdgeExternal", "sip.contoso.com", "public", []string{"edge01.contoso.net", "edge02.contoso.net"},
+			[]string{"sip.contoso.com", "sip.fabrikam.com", "webcon.contoso.com"}, srvAuth, "CERT-011, CERT-009"},
+		// C6: no SANs.
+		{"edge-edgeinternal", "EdgeInternal", "edgepool.contoso.net", "internal", []string{"edge01.contoso.net", "edge02.contoso.net"},
+			[]string{}, srvCliAuth, "CERT-011, CERT-009"},
+	} {
+		certCheck(t, p, w)
+	}
+	if c, ok := p.CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp-listener" {
+		t.Errorf("CertificateFor(RPListener, rp) = %q, %v", c.Name, ok)
+	}
+	if c, ok := p.CertificateFor(UsageWebServicesInternal, "FE03.contoso.net"); !ok || c.Name != "fe03-webservicesinternal" {
+		t.Errorf("CertificateFor(WebServicesInternal, fe03) = %q, %v", c.Name, ok)
+	}
+}
+
+// Strict DNS auto-logon puts sip.<d> on the Default certificates (CERT-001).
+func TestCertificatesStrictDNSAutologon(t *testing.T) {
+	m := certModel(t, "../examples/contoso")
+	m.Mobility.StrictDNSAutologon = true
+	certCheck(t, certPlan(m), certWant{"fe03-default", "Default", "pool01.contoso.net", "internal", []string{"fe03.contoso.net"},
+		[]string{"pool01.contoso.net", "fe03.contoso.net", "sip.contoso.com", "sip.fabrikam.com"}, srvCliAuth, "CERT-001, CERT-009"})
+}
+
+// HTTP Autodiscover: no lyncdiscover SAN on the proxy; Standard Edition:
+// pool FQDN = server FQDN; admin URL defaults to admin.<primary>.
+func TestCertificatesStandardEdition(t *testing.T) {
+	p := certPlan(certModel(t, "../examples/standard-edition"))
+	if got, want := certNames(p), []string{"rp-listener", "se01-default", "se01-webservicesexternal", "se01-webservicesinternal"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("certificates: got %v, want %v", got, want)
+	}
+	for _, w := range []certWant{
+		{"rp-listener", "RPListener", "webext.litware.com", "public", []string{"rp"},
+			[]string{"webext.litware.com", "dialin.litware.com", "meet.litware.com"}, srvAuth, "CERT-005, CERT-009"},
+		{"se01-default", "Default", "se01.litware.local", "internal", []string{"se01.litware.local"},
+			[]string{"se01.litware.local"}, srvCliAuth, "CERT-001, CERT-009"},
+		{"se01-webservicesinternal", "WebServicesInternal", "se01.litware.local", "internal", []string{"se01.litware.local"},
+			[]string{"se01.litware.local", "admin.litware.com", "dialin.litware.com", "lyncdiscoverinternal.litware.com", "meet.litware.com"},
+			srvAuth, "CERT-002, CERT-004, CERT-009"},
+		{"se01-webservicesexternal", "WebServicesExternal", "se01.litware.local", "internal", []string{"se01.litware.local"},
+			[]string{"se01.litware.local", "dialin.litware.com", "lyncdiscover.litware.com", "meet.litware.com", "webext.litware.com"},
+			srvAuth, "CERT-003, CERT-004, CERT-009"},
+	} {
+		certCheck(t, p, w)
+	}
+}
+
+// A Director (the Autodiscover target, so the proxy's subject), three
+// pools published by one proxy, an SBA.
+func TestCertificatesMultisite(t *testing.T) {
+	p := certPlan(certModel(t, "../examples/multisite"))
+	if n := len(p.Certificates); n != 3*6+1+2+1 {
+		t.Errorf("%d certificates, want 22 (3 per server, proxy, 2 Edge, SBA): %v", n, certNames(p))
+	}
+	for _, w := range []certWant{
+		{"rp-listener", "RPListener", "dirext.fabrikam.com", "public", []string{"rp"},
+			[]string{"dirext.fabrikam.com", "dialin.fabrikam.com", "lyncdiscover.fabrikam.com", "lyonext.fabrikam.com",
+				"meet.fabrikam.com", "parisext.fabrikam.com"}, srvAuth, "CERT-005, CERT-006, CERT-009"},
+		{"dir2-default", "Default", "dir01.fabrikam.local", "internal", []string{"dir2.fabrikam.local"},
+			[]string{"dir01.fabrikam.local", "dir2.fabrikam.local"}, srvCliAuth, "CERT-001, CERT-009"},
+		{"lfe1-webservicesinternal", "WebServicesInternal", "lyon.fabrikam.local", "internal", []string{"lfe1.fabrikam.local"},
+			[]string{"lyon.fabrikam.local", "admin.fabrikam.com", "dialin.fabrikam.com", "lfe1.fabrikam.local",
+				"lyncdiscoverinternal.fabrikam.com", "lyonint.fabrikam.local", "meet.fabrikam.com"}, srvAuth, "CERT-002, CERT-004, CERT-009"},
+		{"sba-lyon-sba", "SBA", "sba1.fabrikam.local", "internal", []string{"sba1.fabrikam.local"},
+			[]string{"sba1.fabrikam.local", "sip.fabrikam.com"}, srvCliAuth, "CERT-010, CERT-009"},
+		// One SIP domain: no further sip.<d>.
+		{"edge-edgeexternal", "EdgeExternal", "sip.fabrikam.com", "public", []string{"edge1.fabrikam.local"},
+			[]string{"sip.fabrikam.com", "webconf.fabrikam.com"}, srvAuth, "CERT-011, CERT-009"},
+	} {
+		certCheck(t, p, w)
+	}
+}
+
+// No simple URLs: meet.<d> per SIP domain, dialin and admin on the primary.
+// Mobility disabled: no lyncdiscover names, no CERT-004/CERT-006.
+func TestCertificatesDefaultsWithoutSimpleURLsOrMobility(t *testing.T) {
+	m := certModel(t, "../examples/contoso")
+	m.SimpleURLs = model.SimpleURLs{}
+	m.Mobility.Enabled = false
+	p := certPlan(m)
+	certCheck(t, p, certWant{"rp-listener", "RPListener", "webext.contoso.com", "public", []string{"rp"},
+		[]string{"webext.contoso.com", "dialin.contoso.com", "meet.contoso.com", "meet.fabrikam.com", "oos.contoso.com"},
+		srvAuth, "CERT-005, CERT-009"})
+	certCheck(t, p, certWant{"fe01-webservicesinternal", "WebServicesInternal", "pool01.contoso.net", "internal", []string{"fe01.contoso.net"},
+		[]string{"pool01.contoso.net", "admin.contoso.com", "dialin.contoso.com", "fe01.contoso.net",
+			"meet.contoso.com", "meet.fabrikam.com", "webint.contoso.net"}, srvAuth, "CERT-002, CERT-009"})
+}
+
+// Declared certificates replace the derived ones they cover.
+func TestCertificatesDeclared(t *testing.T) {
+	m := certModel(t, "../examples/contoso")
+	m.Certificates = map[string]model.Certificate{
+		// Both web usages of the whole pool: replaces six derived certificates.
+		"Pool01 Web": {Usage: []string{UsageWebServicesInternal, UsageWebServicesExternal}, AssignedTo: []string{"pool01"},
+			Subject: "pool01.contoso.net", SANs: []string{"*.contoso.com", "pool01.contoso.net", "*.fabrikam.com"},
+			Issuer: "internal", KeyBits: 4096, SigAlg: "sha256-rsa"},
+		// An existing file, named by the listener: no request.
+		"rp": {Usage: []string{UsageRPListener}, Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com"},
+			Issuer: "public", KeyBits: 2048, EKU: []string{EKUServerAuth}, File: "rp.pem"},
+		// A Default certificate of fe01 with an ECDSA key, by server FQDN.
+		"fe01-ec": {Usage: []string{UsageDefault}, AssignedTo: []string{"FE01.contoso.net"}, Subject: "pool01.contoso.net",
+			SANs: []string{"fe01.contoso.net", "pool01.contoso.net"}, Issuer: "internal", KeyBits: 2048, SigAlg: "ecdsa-sha384"},
+		// Covers nothing (Edge internal of an unknown pool) and takes a
+		// derived certificate's name.
+		"fe02-default": {Usage: []string{UsageEdgeInternal}, AssignedTo: []string{"nowhere"}, Subject: "x.contoso.net",
+			Issuer: "internal", KeyBits: 2048},
+	}
+	rp := m.ReverseProxies["rp"]
+	l := rp.Listeners["https"]
+	l.Certificate = "rp"
+	rp.Listeners["https"] = l
+	p := certPlan(m)
+
+	want := []string{"edge-edgeexternal", "edge-edgeinternal", "fe01-ec", "fe02-default", "fe02-default-2",
+		"fe03-default", "pool01-web", "rp"}
+	if got := certNames(p); !reflect.DeepEqual(got, want) {
+		t.Fatalf("certificates:\n got %v\nwant %v", got, want)
+	}
+	web := certByName(t, p, "pool01-web")
+	if !web.Declared || web.Existing() || web.Why != "declared" || web.KeyBits != 4096 ||
+		!reflect.DeepEqual(web.AssignTo, []string{"fe01.contoso.net", "fe02.contoso.net", "fe03.contoso.net"}) ||
+		!reflect.DeepEqual(web.SANs, []string{"pool01.contoso.net", "*.contoso.com", "*.fabrikam.com"}) ||
+		!reflect.DeepEqual(web.Usage, []string{UsageWebServicesExternal, UsageWebServicesInternal}) {
+		t.Errorf("pool01-web: %+v", web)
+	}
+	// An EKU the topology leaves unknown: what the usage needs.
+	if !reflect.DeepEqual(web.EKU, srvAuth) {
+		t.Errorf("pool01-web EKU = %v", web.EKU)
+	}
+	r := certByName(t, p, "rp")
+	if !r.Existing() || r.Why != "declared; existing file rp.pem" || !reflect.DeepEqual(r.AssignTo, []string{"rp"}) {
+		t.Errorf("rp: %+v", r)
+	}
+	if c, ok := p.CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp" {
+		t.Errorf("CertificateFor(RPListener, rp) = %q, %v", c.Name, ok)
+	}
+	ec := certByName(t, p, "fe01-ec")
+	if ec.KeyType != "ECDSA" || ec.KeyBits != 384 || !reflect.DeepEqual(ec.EKU, srvCliAuth) ||
+		!reflect.DeepEqual(ec.SANs, []string{"pool01.contoso.net", "fe01.contoso.net"}) {
+		t.Errorf("fe01-ec: %+v", ec)
+	}
+	if d := certByName(t, p, "fe02-default-2"); d.Declared || d.Usage[0] != UsageDefault {
+		t.Errorf("fe02-default-2 should be fe02's derived Default certificate: %+v", d)
+	}
+}
+
+// A declared RPListener certificate that names no proxy covers them all.
+func TestCertificatesDeclaredUnassignedListener(t *testing.T) {
+	m := certModel(t, "../examples/contoso")
+	m.Certificates = map[string]model.Certificate{
+		"public": {Usage: []string{UsageRPListener}, Subject: "webext.contoso.com", Issuer: "public", KeyBits: 2048},
+	}
+	p := certPlan(m)
+	if c, ok := p.CertificateFor(UsageRPListener, "rp"); ok {
+		t.Errorf("the declared certificate is not assigned, so CertificateFor finds none, got %q", c.Name)
+	}
+	for _, n := range certNames(p) {
+		if n == "rp-listener" {
+			t.Errorf("rp-listener derived although a declared RPListener certificate covers every proxy")
+		}
+	}
+}
+
+// Same model, same plan, whatever the map order.
+func TestCertificatesDeterministic(t *testing.T) {
+	for _, ex := range certValidExamples {
+		m := certModel(t, "../examples/"+ex)
+		first, _ := json.Marshal(certPlan(m).Certificates)
+		for i := 0; i < 5; i++ {
+			again, _ := json.Marshal(certPlan(m).Certificates)
+			if string(again) != string(first) {
+				t.Fatalf("%s: plan %d differs", ex, i)
+			}
+		}
+	}
+}
+
+// Every derived certificate, declared back into its topology, passes the
+// CERT rules: derived certificates satisfy them by construction. (CERT-008
+// is a warning left to the administrator: internal CA on web services
+// with mobiles on the Wi-Fi.)
+func TestCertificatesSatisfyRules(t *testing.T) {
+	for _, ex := range certValidExamples {
+		t.Run(strings.ReplaceAll(ex, "/", "_"), func(t *testing.T) {
+			p := certPlan(certModel(t, "../examples/"+ex))
+			dir := t.TempDir()
+			certCopyDir(t, "../examples/"+ex, dir)
+			var b strings.Builder
+			for _, c := range p.Certificates {
+				fmt.Fprintf(&b, "certificate %q {\n  usage = %s\n  assigned_to = %s\n  subject = %q\n  sans = %s\n  issuer = %q\n  eku = %s\n}\n",
+					c.Name, certHCLList(c.Usage), certHCLList(c.AssignTo), c.Subject, certHCLList(c.SANs), c.Issuer, certHCLList(c.EKU))
+			}
+			if err := os.WriteFile(filepath.Join(dir, "zz-derived-certificates.hcl"), []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := loader.Load(dir, loader.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range c.Diagnostics {
+				if !strings.HasPrefix(d.Rule, "CERT-") && d.Severity != diag.Error {
+					continue
+				}
+				if d.Rule == "CERT-008" && d.Severity == diag.Warning {
+					continue
+				}
+				t.Errorf("%s", d)
+			}
+		})
+	}
+}
+
+func certHCLList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func certCopyDir(t *testing.T, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCertURLHostAndFileStem(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://meet.contoso.com":           "meet.contoso.com",
+		"https://Lync.Contoso.com/meet":      "lync.contoso.com",
+		"https://dialin.contoso.com:443/x?y": "dialin.contoso.com",
+		"meet.contoso.com":                   "meet.contoso.com",
+	} {
+		if got := certURLHost(in); got != want {
+			t.Errorf("certURLHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"Pool01 Web": "pool01-web",
+		"../../etc":  "etc",
+		"a/b":        "a-b",
+		"...":        "certificate",
+		"fe01_x.y-z": "fe01_x.y-z",
+	} {
+		if got := certFileStem(in); got != want {
+			t.Errorf("certFileStem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A proxy with only a plain HTTP listener needs no certificate; any other
+// listener is TLS and gets <rp>-listener.
+func TestCertificatesProxyListeners(t *testing.T) {
+	m := certModel(t, "../examples/standard-edition")
+	rp := m.ReverseProxies["rp"]
+	delete(rp.Listeners, "https")
+	if _, ok := certPlan(m).CertificateFor(UsageRPListener, "rp"); ok {
+		t.Errorf("an HTTP-only proxy got a listener certificate")
+	}
+	rp.Listeners["alt"] = model.Listener{Name: "alt", IP: "198.51.100.20", Port: 8443}
+	if c, ok := certPlan(m).CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp-listener" {
+		t.Errorf("a TLS listener on 8443: got %q, %v", c.Name, ok)
+	}
+}
