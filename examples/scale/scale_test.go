@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mobplan/mobplan/generators"
 	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/render"
+	"github.com/mobplan/mobplan/planner"
 )
 
 func writeTopology(tb testing.TB, s Size) string {
@@ -61,6 +65,36 @@ func BenchmarkValidate(b *testing.B) {
 				}
 				if c.Diagnostics.HasErrors() {
 					b.Fatalf("generated topology has errors: %v", c.Diagnostics[0])
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPlanGenerate derives the plan and renders every artifact for
+// 10, 100 and 1,000 SIP domains (validation excluded; private keys are
+// created before timing starts and reused, as on every apply after the
+// first).
+func BenchmarkPlanGenerate(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("domains=%d/pools=10", n), func(b *testing.B) {
+			dir := writeTopology(b, Size{Domains: n, Pools: 10, Sites: 2, UsersPerPool: 2})
+			c, err := loader.Load(dir, loader.Options{})
+			if err != nil || c.Diagnostics.HasErrors() {
+				b.Fatal(err, c.Diagnostics)
+			}
+			m, err := model.Decode(c.Result.Topology)
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts := render.Options{ArtifactsDir: filepath.Join(dir, "artifacts"), KeyDir: filepath.Join(dir, "keys"), ToolVersion: "bench"}
+			if _, err := render.Render(planner.New(m), generators.All(), opts); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := render.Render(planner.New(m), generators.All(), opts); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
