@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
 )
@@ -25,18 +23,7 @@ var validExamples = []string{"contoso", "standard-edition", "multisite", "invali
 
 func loadPlan(t *testing.T, example string) *planner.Plan {
 	t.Helper()
-	c, err := loader.Load("../../examples/"+example, loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s: %v", example, c.Diagnostics)
-	}
-	m, err := model.Decode(c.Result.Topology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return planner.New(m)
+	return testtool.ExamplePlan(t, example)
 }
 
 func run(t *testing.T, p *planner.Plan, keyDir string) []artifact.File {

@@ -13,8 +13,6 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/dns"
-	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
 )
@@ -23,18 +21,7 @@ var examples = []string{"contoso", "standard-edition", "multisite"}
 
 func dnsPlan(t *testing.T, example string) *planner.Plan {
 	t.Helper()
-	c, err := loader.Load(filepath.Join("..", "..", "examples", example), loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s is not valid: %v", example, c.Diagnostics)
-	}
-	m, err := model.Decode(c.Result.Topology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return planner.New(m)
+	return testtool.ExamplePlan(t, example)
 }
 
 // generate runs the generator; previous maps paths to earlier bytes.

@@ -3,13 +3,12 @@ package firewall
 import (
 	"bytes"
 	"encoding/csv"
+	"github.com/mobplan/mobplan/internal/testtool"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/planner"
 )
 
@@ -17,18 +16,7 @@ var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_ba
 
 func plan(t *testing.T, example string) *planner.Plan {
 	t.Helper()
-	c, err := loader.Load("../../examples/"+example, loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s: %v", example, c.Diagnostics)
-	}
-	m, err := model.Decode(c.Result.Topology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return planner.New(m)
+	return testtool.ExamplePlan(t, example)
 }
 
 func files(t *testing.T, p *planner.Plan) map[string][]byte {

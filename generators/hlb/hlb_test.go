@@ -18,7 +18,6 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/hlb"
-	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
@@ -26,18 +25,7 @@ import (
 
 func exampleModel(t *testing.T, example string) *model.Topology {
 	t.Helper()
-	c, err := loader.Load("../../examples/"+example, loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s is not valid: %v", example, c.Diagnostics)
-	}
-	m, err := model.Decode(c.Result.Topology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return testtool.ExampleModel(t, example)
 }
 
 // withLync2010 is multisite with its Lyon pool on Lync Server 2010: the

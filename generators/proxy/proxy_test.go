@@ -28,8 +28,6 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/proxy"
-	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
 )
@@ -38,18 +36,7 @@ var validExamples = []string{"contoso", "standard-edition", "multisite"}
 
 func examplePlan(t *testing.T, example string) *planner.Plan {
 	t.Helper()
-	c, err := loader.Load("../../examples/"+example, loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s is not valid: %v", example, c.Diagnostics)
-	}
-	m, err := model.Decode(c.Result.Topology)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return planner.New(m)
+	return testtool.ExamplePlan(t, example)
 }
 
 func generate(t *testing.T, p *planner.Plan) map[string][]byte {

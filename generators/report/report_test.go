@@ -2,12 +2,12 @@ package report
 
 import (
 	"bytes"
+	"github.com/mobplan/mobplan/internal/testtool"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/planner"
 )
@@ -16,17 +16,7 @@ var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_ba
 
 func load(t *testing.T, example string) (*model.Topology, *planner.Plan) {
 	t.Helper()
-	c, err := loader.Load("../../examples/"+example, loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s: %v", example, c.Diagnostics)
-	}
-	m, err := model.Decode(c.Result.Topology)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testtool.ExampleModel(t, example)
 	return m, planner.New(m)
 }
 

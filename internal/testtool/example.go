@@ -1,0 +1,41 @@
+package testtool
+
+import (
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner"
+)
+
+// ExampleDir is the path of examples/<name> in this repository.
+func ExampleDir(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "examples", filepath.FromSlash(name))
+}
+
+// ExampleModel loads examples/<name>, which must have no error, and
+// returns its typed model.
+func ExampleModel(t testing.TB, name string) *model.Topology {
+	t.Helper()
+	c, err := loader.Load(ExampleDir(name), loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Diagnostics.HasErrors() {
+		t.Fatalf("%s: %v", name, c.Diagnostics)
+	}
+	m, err := model.Decode(c.Result.Topology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// ExamplePlan is the plan of examples/<name>.
+func ExamplePlan(t testing.TB, name string) *planner.Plan {
+	t.Helper()
+	return planner.New(ExampleModel(t, name))
+}
