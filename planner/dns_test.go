@@ -393,14 +393,6 @@ func TestDNSDerivedSatisfyRules(t *testing.T) {
 				had[d.Rule+" "+d.Summary] = true
 			}
 			for _, d := range c.Diagnostics {
-				// Known schema gap: DNS-011 rejects underscore labels in zone
-				// names, but a pin-point SRV zone (_sipinternaltls._tcp.<domain>)
-				// is the documented way to publish that record without a
-				// split-brain zone. To be fixed in schema/cue/rules_dns.cue.
-				if d.Rule == "DNS-011" && strings.Contains(d.Detail, "zone, \"_sipinternaltls._tcp.") {
-					t.Logf("known schema gap: %s", d.Detail)
-					continue
-				}
 				if d.Severity == diag.Error || (!had[d.Rule+" "+d.Summary] && (strings.HasPrefix(d.Rule, "DNS-") || d.Rule == "PUSH-007")) {
 					t.Errorf("%s %s: %s (%s)", d.Severity, d.Rule, d.Summary, d.Detail)
 				}
