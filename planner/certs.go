@@ -79,6 +79,11 @@ func planCertificates(t *model.Topology, p *Plan) {
 	derived = append(derived, certProxyCerts(t, h)...)
 	derived = append(derived, certEdgeCerts(t)...)
 	derived = append(derived, certSBACerts(t, h)...)
+	if bits := t.PKI.KeyBits; bits != 0 {
+		for i := range derived {
+			derived[i].cert.KeyBits = bits
+		}
+	}
 	p.Certificates = certMerge(certDeclared(t), derived)
 }
 

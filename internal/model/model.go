@@ -38,6 +38,7 @@ type Topology struct {
 	VoiceRoutes      map[string]VoiceRoute     `json:"voice_routes"`
 	Users            map[string]User           `json:"users"`
 	Generators       map[string]Generator      `json:"generators"`
+	PKI              PKI                       `json:"pki"`
 }
 
 type Site struct {
@@ -435,4 +436,9 @@ func (t *Topology) AutodiscoverTarget() (Pool, bool) {
 		}
 	}
 	return Pool{}, false
+}
+
+// PKI holds settings for the certificates mobplan derives.
+type PKI struct {
+	KeyBits int `json:"key_bits"`
 }

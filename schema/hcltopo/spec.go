@@ -60,6 +60,7 @@ var blocks = map[string]*blockSpec{
 		"access_edge":      single("access_edge"),
 	}},
 	"hybrid": single("hybrid"),
+	"pki":    single("pki"),
 	"mcx":    single("mcx"),
 	"dns_zone": {path: []string{"dns"}, labels: []string{"view", "zone"}, children: map[string]*blockSpec{
 		"soa":    single("soa"),
