@@ -449,6 +449,29 @@ func (b *dnsBuilder) zoneOf(w dnsWant) (string, string) {
 // without an address record there becomes "localhost" (see
 // DNSPlaceholderNS); an out-of-zone NS needs no glue.
 func (b *dnsBuilder) defaults(z *Zone) {
+	if servers := b.nameServers(z.View); !z.Declared && len(servers) > 0 {
+		// The topology names this view's DNS servers: they are the zone's
+		// SOA primary and NS records, with glue for those inside the zone.
+		if z.SOA.PrimaryNS == "" {
+			z.SOA = SOA{PrimaryNS: servers[0].FQDN, Hostmaster: "hostmaster." + z.Name,
+				Refresh: dnsDefaultRefresh, Retry: dnsDefaultRetry, Expire: dnsDefaultExpire, Minimum: dnsDefaultMinimum}
+		}
+		if len(z.NS) == 0 {
+			for _, ns := range servers {
+				z.NS = append(z.NS, ns.FQDN)
+				if dnsUnder(ns.FQDN, z.Name) && !dnsHasAddress(z, dnsRelative(ns.FQDN, z.Name)) {
+					for _, ip := range ns.IPs {
+						typ := "A"
+						if strings.Contains(ip, ":") {
+							typ = "AAAA"
+						}
+						z.Records = append(z.Records, Record{Name: dnsRelative(ns.FQDN, z.Name), Type: typ, Value: ip, TTL: DNSDefaultTTL, Why: "name server"})
+					}
+				}
+			}
+			z.Records = dnsSortRecords(z.Records)
+		}
+	}
 	if z.SOA.PrimaryNS == "" {
 		primary := "ns1." + z.Name
 		if z.View == "internal" && b.t.ADDomain != "" {
@@ -630,4 +653,16 @@ func dnsInt(p *int) int {
 		return 0
 	}
 	return *p
+}
+
+// nameServers are the topology's DNS servers of a view, by name.
+func (b *dnsBuilder) nameServers(view string) []model.NameServer {
+	var out []model.NameServer
+	for _, n := range model.SortedKeys(b.t.NameServers) {
+		if ns := b.t.NameServers[n]; ns.View == view {
+			ns.FQDN = dnsNorm(ns.FQDN)
+			out = append(out, ns)
+		}
+	}
+	return out
 }

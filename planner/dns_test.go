@@ -246,6 +246,7 @@ func TestDNSMultisite(t *testing.T) {
 			"sip A 10.1.0.52", "sip A 10.1.0.53",
 		},
 		"internal fabrikam.local authoritative": {
+			"dc1 A 10.1.0.2", // glue for the internal name server
 			"dir01 A 10.1.0.52", "dir01 A 10.1.0.53", "dir1 A 10.1.0.52", "dir2 A 10.1.0.53",
 			"dirint A 10.1.0.50", "edge A 172.30.0.10", "edge1 A 172.30.0.10",
 			"fe1 A 10.1.0.12", "fe2 A 10.1.0.13", "lfe1 A 10.2.0.12", "lfe2 A 10.2.0.13",
@@ -422,4 +423,23 @@ func dnsTestHCL(zs []Zone) string {
 		b.WriteString("}\n")
 	}
 	return b.String()
+}
+
+// TestDNSNameServers: the topology's name servers are the SOA primary and
+// NS records of every derived zone of their view, with glue inside the
+// zone; declared zones keep what they declare.
+func TestDNSNameServers(t *testing.T) {
+	p := dnsTestPlan(t, "multisite")
+	for _, z := range p.Zones {
+		switch {
+		case z.Declared:
+			if len(z.NS) != 1 || z.NS[0] == "dc1.fabrikam.local" {
+				t.Errorf("declared zone %s %s took the derived name servers: %v", z.View, z.Name, z.NS)
+			}
+		case z.View == "internal":
+			if z.SOA.PrimaryNS != "dc1.fabrikam.local" || len(z.NS) != 1 || z.NS[0] != "dc1.fabrikam.local" {
+				t.Errorf("internal %s: SOA %s, NS %v; want dc1.fabrikam.local", z.Name, z.SOA.PrimaryNS, z.NS)
+			}
+		}
+	}
 }

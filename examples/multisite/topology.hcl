@@ -242,3 +242,15 @@ user "hugo@fabrikam.com" {
   sba          = sba.sba-lyon.name
   lab_password = "Passw0rd!"
 }
+
+# The DNS servers of each view: the zones mobplan derives name them in
+# their SOA and NS records (with glue where a server lies in the zone).
+name_server "dc1.fabrikam.local" {
+  view = "internal"
+  ips  = ["10.1.0.2"]
+}
+
+name_server "ns1.fabrikam.com" {
+  view = "external"
+  ips  = ["203.0.113.53"]
+}

@@ -38,6 +38,7 @@ type Topology struct {
 	VoiceRoutes      map[string]VoiceRoute     `json:"voice_routes"`
 	Users            map[string]User           `json:"users"`
 	Generators       map[string]Generator      `json:"generators"`
+	NameServers      map[string]NameServer     `json:"name_servers"`
 	PKI              PKI                       `json:"pki"`
 }
 
@@ -436,6 +437,13 @@ func (t *Topology) AutodiscoverTarget() (Pool, bool) {
 		}
 	}
 	return Pool{}, false
+}
+
+// NameServer is a DNS server of one view.
+type NameServer struct {
+	FQDN string   `json:"fqdn"`
+	View string   `json:"view"`
+	IPs  []string `json:"ips"`
 }
 
 // PKI holds settings for the certificates mobplan derives.

@@ -59,9 +59,10 @@ var blocks = map[string]*blockSpec{
 		"hosting_provider": {path: []string{"hosting_providers"}, labels: []string{"identity"}},
 		"access_edge":      single("access_edge"),
 	}},
-	"hybrid": single("hybrid"),
-	"pki":    single("pki"),
-	"mcx":    single("mcx"),
+	"hybrid":      single("hybrid"),
+	"pki":         single("pki"),
+	"name_server": {path: []string{"name_servers"}, labels: []string{"fqdn"}},
+	"mcx":         single("mcx"),
 	"dns_zone": {path: []string{"dns"}, labels: []string{"view", "zone"}, children: map[string]*blockSpec{
 		"soa":    single("soa"),
 		"record": {path: []string{"records"}, labels: []string{"name"}, multi: true},
