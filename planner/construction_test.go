@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/canon"
@@ -15,7 +17,7 @@ import (
 
 // TestDerivedPlanSatisfiesRules declares every derived part of the plan
 // at once — zones, certificates (bound to the proxy listeners), publishing
-// rules and VIPs — back into each valid example's topology and validates
+// rules, VIPs and firewall rules — back into each valid example's topology and validates
 // it: no error, and no diagnostic the topology did not already have.
 func TestDerivedPlanSatisfiesRules(t *testing.T) {
 	s, err := schema.Load()
@@ -145,6 +147,20 @@ func declarePlan(doc *canon.Document, p *Plan) {
 		}
 	}
 
+	fw := sub(v, "firewall_rules")
+	for _, f := range p.Firewall {
+		if f.Why == "declared" {
+			continue
+		}
+		for proto, ports := range firewallPorts(f) {
+			rule := map[string]any{"source": endpoints(f.Source), "destination": endpoints(f.Destination), "protocol": proto, "ports": ports}
+			if f.Direction == "both" {
+				rule["direction"] = "both"
+			}
+			fw[f.ID+"-"+proto] = rule
+		}
+	}
+
 	if len(p.VIPs) > 0 {
 		vips := sub(sub(sub(v, "load_balancers"), "hlb"), "vips")
 		for _, x := range p.VIPs {
@@ -163,6 +179,45 @@ func declarePlan(doc *canon.Document, p *Plan) {
 			vips[x.Name] = vip
 		}
 	}
+}
+
+// endpoints turns a report's "Internet", "Any", "Corporate Wi-Fi" or
+// address list into the topology's firewall endpoints.
+func endpoints(s string) []any {
+	var out []any
+	for _, e := range strings.Split(s, ", ") {
+		switch e {
+		case "Internet":
+			e = "internet"
+		case "Any":
+			e = "any"
+		case "Corporate Wi-Fi":
+			e = "wifi"
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// firewallPorts groups a row's ports by protocol: "443" takes the row's
+// protocol, "UDP 3478, TCP 443" names one per port.
+func firewallPorts(f FirewallRule) map[string][]any {
+	proto := func(p string) string {
+		return map[string]string{"TCP": "tcp", "UDP": "udp", "TCP/UDP": "tcp+udp", "UDP/TCP": "tcp+udp"}[p]
+	}
+	out := map[string][]any{}
+	for _, tok := range strings.Split(f.Ports, ", ") {
+		pr, num := proto(f.Protocol), tok
+		if a, b, ok := strings.Cut(tok, " "); ok {
+			pr, num = proto(a), b
+		}
+		n, err := strconv.Atoi(num)
+		if err != nil || pr == "" {
+			panic(fmt.Sprintf("firewall row %s: cannot read ports %q", f.ID, f.Ports))
+		}
+		out[pr] = append(out[pr], int64(n))
+	}
+	return out
 }
 
 func strs(ss []string) []any {
