@@ -29,19 +29,9 @@ const (
 // 2048 or more).
 const DefaultKeyBits = 2048
 
-// certExistingPrefix starts the Why of a declared certificate that names
-// an existing certificate file. Such a certificate exists already, so no
-// request is generated for it (see Certificate.Existing).
-const certExistingPrefix = "declared; existing file "
-
 // Existing reports whether the certificate is declared with a file: it
 // has been issued already and needs no request.
-//
-// The plan has no field for this yet, so the planner says it in Why;
-// callers use this method rather than parsing Why themselves.
-func (c Certificate) Existing() bool {
-	return c.Declared && strings.HasPrefix(c.Why, certExistingPrefix)
-}
+func (c Certificate) Existing() bool { return c.Declared && c.File != "" }
 
 // CertificateFor returns the planned certificate of a usage on a target:
 // a server FQDN (Default, WebServicesInternal, WebServicesExternal,
@@ -417,9 +407,7 @@ func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d ce
 			c.EKU = append(c.EKU, EKUClientAuth)
 		}
 	}
-	if mc.File != "" {
-		c.Why = certExistingPrefix + mc.File
-	}
+	c.File = mc.File
 	return c
 }
 

@@ -245,7 +245,7 @@ func TestCertificatesDeclared(t *testing.T) {
 		t.Errorf("pool01-web EKU = %v", web.EKU)
 	}
 	r := certByName(t, p, "rp")
-	if !r.Existing() || r.Why != "declared; existing file rp.pem" || !reflect.DeepEqual(r.AssignTo, []string{"rp"}) {
+	if !r.Existing() || r.File != "rp.pem" || !reflect.DeepEqual(r.AssignTo, []string{"rp"}) {
 		t.Errorf("rp: %+v", r)
 	}
 	if c, ok := p.CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp" {

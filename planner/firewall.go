@@ -352,17 +352,7 @@ func fwServerIPs(p model.Pool) []string {
 }
 
 // fwList joins addresses in first-seen order without repeats.
-func fwList(xs []string) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range xs {
-		if x != "" && !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return strings.Join(out, ", ")
-}
+func fwList(xs []string) string { return strings.Join(uniqueStrings(xs), ", ") }
 
 // fwPorts writes ports sorted, without repeats: "5088, 5089".
 func fwPorts(ps []int) string {

@@ -90,7 +90,10 @@ type Certificate struct {
 	KeyBits  int      `json:"key_bits"`
 	EKU      []string `json:"eku"`
 	Declared bool     `json:"declared"`
-	Why      string   `json:"why"`
+	// File is the existing PEM a declared certificate names: it has been
+	// issued already, so no request is generated for it.
+	File string `json:"file,omitempty"`
+	Why  string `json:"why"`
 }
 
 // ReverseProxy is one reverse proxy with its publishing rules.
@@ -213,4 +216,17 @@ func New(t *model.Topology) *Plan {
 	planShell(t, p)        // shell.go
 	planReport(t, p)       // report.go: roles, fallback URLs, runtime listeners
 	return p
+}
+
+// uniqueStrings drops empty strings and repeats, keeping the order.
+func uniqueStrings(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -45,12 +45,12 @@ const (
 
 func planProxies(t *model.Topology, p *Plan) {
 	for _, name := range model.SortedKeys(t.ReverseProxies) {
-		p.ReverseProxies = append(p.ReverseProxies, planProxy(t, name, t.ReverseProxies[name]))
+		p.ReverseProxies = append(p.ReverseProxies, planProxy(t, p, name, t.ReverseProxies[name]))
 	}
 }
 
-func planProxy(t *model.Topology, name string, rp model.ReverseProxy) ReverseProxy {
-	out := ReverseProxy{Name: name, InternalIP: rp.InternalIP, Listeners: rpListeners(name, rp)}
+func planProxy(t *model.Topology, p *Plan, name string, rp model.ReverseProxy) ReverseProxy {
+	out := ReverseProxy{Name: name, InternalIP: rp.InternalIP, Listeners: rpListeners(p, name, rp)}
 	if len(rp.Rules) > 0 {
 		out.Rules = rpDeclaredRules(rp)
 		return out
@@ -64,14 +64,19 @@ func planProxy(t *model.Topology, name string, rp model.ReverseProxy) ReversePro
 
 // rpListeners are the declared listeners, by name. A listener is TLS
 // unless it is on port 80 without a certificate (as HLB-008 reads it).
-func rpListeners(rpName string, rp model.ReverseProxy) []Listener {
+// Its certificate is the one the certificate planner (which runs first)
+// planned for this proxy, under the name it planned it: a declared name
+// may have been made safe as a file name there.
+func rpListeners(p *Plan, rpName string, rp model.ReverseProxy) []Listener {
 	var out []Listener
 	for _, ln := range model.SortedKeys(rp.Listeners) {
 		l := rp.Listeners[ln]
 		pl := Listener{Name: ln, IP: l.IP, Port: l.Port, TLS: l.Port != 80 || l.Certificate != ""}
 		if pl.TLS {
 			pl.Certificate = l.Certificate
-			if pl.Certificate == "" {
+			if c, ok := p.CertificateFor(UsageRPListener, rpName); ok {
+				pl.Certificate = c.Name
+			} else if pl.Certificate == "" {
 				pl.Certificate = rpListenerCertName(rpName)
 			}
 		}

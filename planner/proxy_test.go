@@ -8,6 +8,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
 )
 
@@ -253,5 +254,28 @@ func TestProxiesAndVIPsDeterministic(t *testing.T) {
 		if string(a) != string(b) {
 			t.Errorf("%s: two plans differ", ex)
 		}
+	}
+}
+
+// TestProxyListenerUsesPlannedCertificateName: a listener that names a
+// declared certificate whose name is not a safe file name serves the
+// certificate under the name the certificate planner gave it, so the
+// proxy configs point at files that exist.
+func TestProxyListenerUsesPlannedCertificateName(t *testing.T) {
+	m := testtool.ExampleModel(t, "contoso")
+	m.Certificates = map[string]model.Certificate{"RP Cert": {
+		Name: "RP Cert", Usage: []string{"RPListener"}, AssignedTo: []string{"rp"}, Issuer: "public",
+		Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com"}, KeyBits: 2048, SigAlg: "sha256-rsa",
+	}}
+	l := m.ReverseProxies["rp"].Listeners["https"]
+	l.Certificate = "RP Cert"
+	m.ReverseProxies["rp"].Listeners["https"] = l
+	p := planner.New(m)
+	c, ok := p.CertificateFor(planner.UsageRPListener, "rp")
+	if !ok || c.Name == "RP Cert" {
+		t.Fatalf("planned certificate %+v (ok %v); want a file-safe name", c, ok)
+	}
+	if got := p.ReverseProxies[0].Listeners[0].Certificate; got != c.Name {
+		t.Errorf("listener serves certificate %q, planned %q", got, c.Name)
 	}
 }

@@ -44,13 +44,13 @@ func reportRoles(t *model.Topology) []Role {
 				Role{Role: "Edge server, internal interface", Name: en + "/" + sn, FQDN: s.FQDN,
 					IPs: []string{s.InternalIP}, Network: "internal", Site: e.Site},
 				Role{Role: "Edge server, external interface", Name: en + "/" + sn, FQDN: s.FQDN,
-					IPs: reportUnique([]string{s.AccessIP, s.WebconfIP, s.AVIP}), Network: "perimeter", Site: e.Site})
+					IPs: uniqueStrings([]string{s.AccessIP, s.WebconfIP, s.AVIP}), Network: "perimeter", Site: e.Site})
 		}
 	}
 	for _, n := range model.SortedKeys(t.SBAs) {
 		s := t.SBAs[n]
 		out = append(out, Role{Role: "Survivable Branch Appliance", Name: n, FQDN: s.FQDN,
-			IPs: reportUnique([]string{s.IP}), Network: "internal", Site: s.Site})
+			IPs: uniqueStrings([]string{s.IP}), Network: "internal", Site: s.Site})
 	}
 	for _, n := range model.SortedKeys(t.ReverseProxies) {
 		rp := t.ReverseProxies[n]
@@ -61,11 +61,11 @@ func reportRoles(t *model.Topology) []Role {
 		sort.Strings(ips)
 		ips = append(ips, rp.InternalIP)
 		out = append(out, Role{Role: "Reverse proxy", Name: n,
-			IPs: reportUnique(ips), Network: "perimeter"})
+			IPs: uniqueStrings(ips), Network: "perimeter"})
 	}
 	if o := t.OfficeWebApps; o != nil {
 		out = append(out, Role{Role: "Office Web Apps / Office Online Server", Name: "office-web-apps", FQDN: o.FQDN,
-			IPs: reportUnique([]string{o.IP}), Network: "internal"})
+			IPs: uniqueStrings([]string{o.IP}), Network: "internal"})
 	}
 	return out
 }
@@ -174,17 +174,4 @@ func reportIPLess(a, b string) bool {
 		return bytes.Compare(pa, pb) < 0
 	}
 	return a < b
-}
-
-// reportUnique drops empty strings and repeats, keeping the order.
-func reportUnique(xs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range xs {
-		if x != "" && !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -437,7 +437,7 @@ func TestDeclaredCertificates(t *testing.T) {
 	p := &planner.Plan{Certificates: []planner.Certificate{
 		{Name: "existing", Usage: []string{planner.UsageRPListener}, AssignTo: []string{"rp"}, Subject: "web.contoso.com",
 			SANs: []string{"web.contoso.com"}, Issuer: "public", KeyType: "RSA", KeyBits: 2048, EKU: []string{planner.EKUServerAuth},
-			Declared: true, Why: "declared; existing file rp.pem"},
+			Declared: true, File: "rp.pem", Why: "declared"},
 	}}
 	keyDir := filepath.Join(t.TempDir(), "keys")
 	if files := run(t, p, keyDir); len(files) != 0 {
