@@ -7,7 +7,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -22,15 +21,15 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 )
 
-//go:embed cue/*.cue
+//go:embed *.cue
 var files embed.FS
 
 // Files returns the embedded CUE sources by name, for `mobplan schema`.
 func Files() map[string][]byte {
 	out := map[string][]byte{}
-	entries, _ := fs.ReadDir(files, "cue")
+	entries, _ := fs.ReadDir(files, ".")
 	for _, e := range entries {
-		b, _ := files.ReadFile(path.Join("cue", e.Name()))
+		b, _ := files.ReadFile(e.Name())
 		out[e.Name()] = b
 	}
 	return out

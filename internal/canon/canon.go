@@ -4,6 +4,7 @@
 package canon
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -136,6 +137,43 @@ func Lookup(v any, p Path) any {
 			}
 			v = l[k]
 		}
+	}
+	return v
+}
+
+// Rule IDs every front-end reports with.
+const (
+	RuleSyntax    = "SYNTAX-001" // the file does not parse, evaluate, or cannot be read
+	RuleStructure = "SCHEMA-001" // unknown field, wrong type or shape
+	RuleReference = "SCHEMA-002" // unknown or cyclic reference
+	RuleDuplicate = "SCHEMA-003" // the same name declared twice
+)
+
+// MaxFileSize bounds each topology file a front-end reads, so a huge or
+// runaway input gets a clear error instead of exhausting memory.
+const MaxFileSize = 16 << 20
+
+// FromJSON turns a value decoded by encoding/json with UseNumber into the
+// canonical form: json.Number becomes int64 when it is integral and fits,
+// float64 otherwise; maps and lists are converted in place.
+func FromJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = FromJSON(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = FromJSON(e)
+		}
+		return x
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
 	}
 	return v
 }

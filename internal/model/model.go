@@ -10,7 +10,7 @@ import (
 	"cuelang.org/go/cue"
 )
 
-// Topology mirrors #Topology in schema/cue/topology.cue.
+// Topology mirrors #Topology in schema/topology.cue.
 type Topology struct {
 	Version          string                    `json:"version"`
 	CU               string                    `json:"cu,omitempty"`

@@ -87,10 +87,10 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 
 // Structural rule IDs reported by the front-end.
 const (
-	RuleSyntax    = "SYNTAX-001" // the file does not parse, or cannot be read
-	RuleStructure = "SCHEMA-001" // unknown block/attribute, wrong labels
-	RuleReference = "SCHEMA-002" // unknown or cyclic reference
-	RuleDuplicate = "SCHEMA-003" // the same name declared twice
+	RuleSyntax    = canon.RuleSyntax
+	RuleStructure = canon.RuleStructure
+	RuleReference = canon.RuleReference
+	RuleDuplicate = canon.RuleDuplicate
 )
 
 func fromHCL(hd hcl.Diagnostics, rule string) diag.Diagnostics {
