@@ -4,9 +4,11 @@
 package canon
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mobplan/mobplan/internal/diag"
 )
@@ -176,4 +178,22 @@ func FromJSON(v any) any {
 		return f
 	}
 	return v
+}
+
+// Offset returns the byte offset of line:column (both 1-based, columns
+// counted in runes) in src, clamped to the line's end.
+func Offset(src []byte, line, column int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return len(src)
+		}
+		off += i + 1
+	}
+	for c := 1; c < column && off < len(src) && src[off] != '\n'; c++ {
+		_, n := utf8.DecodeRune(src[off:])
+		off += n
+	}
+	return off
 }

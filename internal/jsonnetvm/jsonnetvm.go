@@ -1,0 +1,279 @@
+// Package jsonnetvm runs Jsonnet programs the way mobplan needs them run,
+// for topologies and custom generators alike: imports confined to one
+// folder, a stack bound against runaway recursion, a time bound against
+// everything else, and errors that keep their file:line:col.
+package jsonnetvm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-jsonnet"
+	"github.com/google/go-jsonnet/ast"
+
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
+)
+
+// DefaultTimeout bounds one evaluation when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultMaxStack is the deepest call stack a program may build.
+const DefaultMaxStack = 500
+
+// Options configure one evaluation.
+type Options struct {
+	// Root is the folder imports are confined to.
+	Root string
+	// ExtStr and ExtCode are std.extVar values; TLAStr and TLACode are
+	// top-level arguments (used when the program is a function).
+	ExtStr, ExtCode, TLAStr, TLACode map[string]string
+	// MaxStack and Timeout bound the evaluation; zero means the default.
+	MaxStack int
+	Timeout  time.Duration
+}
+
+// Error is an evaluation failure with the place it happened.
+type Error struct {
+	Message string
+	// Range is where the error was raised, in the user's files; nil
+	// when go-jsonnet gave no location.
+	Range *diag.Range
+	// Trace lists the calls that led there, innermost first.
+	Trace []string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Diagnostic turns the error into a diagnostic of the given rule.
+func (e *Error) Diagnostic(rule, summary string) diag.Diagnostic {
+	detail := e.Message
+	if len(e.Trace) > 0 {
+		detail += "\n\nCalled from:\n  " + strings.Join(e.Trace, "\n  ")
+	}
+	return diag.Diagnostic{Severity: diag.Error, Rule: rule, Summary: summary, Detail: detail, Range: e.Range}
+}
+
+// Evaluate runs the program in file (whose bytes are src) and returns its
+// JSON output. Sources of the program and of every file it imported are
+// added to sources (for diagnostics snippets) when sources is not nil.
+func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) (string, *Error) {
+	vm := jsonnet.MakeVM()
+	vm.MaxStack = opts.MaxStack
+	if vm.MaxStack <= 0 {
+		vm.MaxStack = DefaultMaxStack
+	}
+	imp := &confinedImporter{root: opts.Root, cache: map[string]jsonnet.Contents{}}
+	vm.Importer(imp)
+	capture := &capturingFormatter{}
+	vm.ErrorFormatter = capture
+	for k, v := range opts.ExtStr {
+		vm.ExtVar(k, v)
+	}
+	for k, v := range opts.ExtCode {
+		vm.ExtCode(k, v)
+	}
+	for k, v := range opts.TLAStr {
+		vm.TLAVar(k, v)
+	}
+	for k, v := range opts.TLACode {
+		vm.TLACode(k, v)
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// go-jsonnet cannot be interrupted: on timeout this goroutine is
+		// abandoned (the CLI exits right after reporting it).
+		out, err := vm.EvaluateAnonymousSnippet(file, string(src))
+		done <- result{out, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(timeout):
+		return "", &Error{Message: fmt.Sprintf("evaluation did not finish within %s (endless loop or an input too large?)", timeout),
+			Range: &diag.Range{Filename: file, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}}
+	}
+	if sources != nil {
+		sources[file] = src
+		imp.mu.Lock()
+		for p, c := range imp.cache {
+			sources[p] = []byte(c.String())
+		}
+		imp.mu.Unlock()
+	}
+	if r.err == nil {
+		return r.out, nil
+	}
+	return "", convert(capture.last(), r.err, sources)
+}
+
+// capturingFormatter keeps the structured error go-jsonnet would
+// otherwise only hand back as text.
+type capturingFormatter struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *capturingFormatter) Format(err error) string {
+	f.mu.Lock()
+	f.err = err
+	f.mu.Unlock()
+	return err.Error()
+}
+
+func (f *capturingFormatter) SetMaxStackTraceSize(int)               {}
+func (f *capturingFormatter) SetColorFormatter(jsonnet.ColorFormatter) {}
+
+func (f *capturingFormatter) last() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+// located is what go-jsonnet's static (parse) errors offer.
+type located interface{ Loc() ast.LocationRange }
+
+func convert(raw, formatted error, sources map[string][]byte) *Error {
+	if raw == nil {
+		raw = formatted
+	}
+	var rt jsonnet.RuntimeError
+	if errors.As(raw, &rt) {
+		e := &Error{Message: strings.TrimSpace(rt.Msg)}
+		// go-jsonnet lists frames outermost first.
+		for i := len(rt.StackTrace) - 1; i >= 0; i-- {
+			fr := rt.StackTrace[i]
+			if !fr.Loc.IsSet() {
+				continue
+			}
+			if e.Range == nil {
+				e.Range = Range(fr.Loc, sources)
+				continue
+			}
+			t := fr.Loc.String()
+			if fr.Name != "" {
+				t += " (" + fr.Name + ")"
+			}
+			e.Trace = append(e.Trace, t)
+		}
+		return e
+	}
+	if l, ok := raw.(located); ok {
+		if loc := l.Loc(); loc.IsSet() {
+			msg := raw.Error()
+			// The static error text starts with its location; the range
+			// carries that already.
+			if at := loc.String(); strings.HasPrefix(msg, at) {
+				msg = strings.TrimSpace(strings.TrimPrefix(msg, at))
+			}
+			return &Error{Message: msg, Range: Range(loc, sources)}
+		}
+	}
+	return &Error{Message: strings.TrimSpace(raw.Error())}
+}
+
+// Range converts a go-jsonnet location into a diagnostic range; byte
+// offsets are computed from sources when the file is there.
+func Range(l ast.LocationRange, sources map[string][]byte) *diag.Range {
+	name := l.FileName
+	if name == "" && l.File != nil {
+		// Anonymous snippets (the entry file) name themselves here.
+		name = string(l.File.DiagnosticFileName)
+	}
+	r := &diag.Range{Filename: name,
+		Start: diag.Pos{Line: l.Begin.Line, Column: l.Begin.Column},
+		End:   diag.Pos{Line: l.End.Line, Column: l.End.Column}}
+	if src, ok := sources[name]; ok {
+		r.Start.Byte = canon.Offset(src, r.Start.Line, r.Start.Column)
+		r.End.Byte = canon.Offset(src, r.End.Line, r.End.Column)
+	}
+	return r
+}
+
+// confinedImporter reads imports relative to the importing file, and
+// only inside root (symbolic links resolved), so a topology cannot read
+// the rest of the machine.
+type confinedImporter struct {
+	root  string
+	mu    sync.Mutex
+	cache map[string]jsonnet.Contents
+}
+
+func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	if filepath.IsAbs(importedPath) {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %q: absolute paths are not allowed; import files of the topology folder by relative path", importedPath)
+	}
+	dir := filepath.Dir(importedFrom)
+	if importedFrom == "" {
+		dir = c.root
+	}
+	p := filepath.Join(dir, importedPath)
+	if err := Confined(c.root, p); err != nil {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if got, ok := c.cache[p]; ok {
+		return got, p, nil
+	}
+	b, err := ReadFile(p)
+	if err != nil {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
+	}
+	contents := jsonnet.MakeContentsRaw(b)
+	c.cache[p] = contents
+	return contents, p, nil
+}
+
+// Confined reports an error unless p (symbolic links resolved) lies
+// inside root.
+func Confined(root, p string) error {
+	rr, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	rp, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			// Judge the path as written; reading it will say it is missing.
+			rp = filepath.Clean(p)
+			rr = filepath.Clean(root)
+		} else {
+			return err
+		}
+	}
+	rel, err := filepath.Rel(rr, rp)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return fmt.Errorf("%s is outside the topology folder %s", p, root)
+	}
+	return nil
+}
+
+// ReadFile reads a file of at most canon.MaxFileSize bytes.
+func ReadFile(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder", p)
+	}
+	if st.Size() > canon.MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
+	}
+	return os.ReadFile(p)
+}
