@@ -197,3 +197,13 @@ func Offset(src []byte, line, column int) int {
 	}
 	return off
 }
+
+// PosAt returns the line:column (columns in runes) of byte offset off in src.
+func PosAt(src []byte, off int) diag.Pos {
+	if off > len(src) {
+		off = len(src)
+	}
+	line := 1 + bytes.Count(src[:off], []byte{'\n'})
+	lineStart := bytes.LastIndexByte(src[:off], '\n') + 1
+	return diag.Pos{Line: line, Column: 1 + utf8.RuneCount(src[lineStart:off]), Byte: off}
+}

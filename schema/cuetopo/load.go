@@ -1,0 +1,381 @@
+// Package cuetopo reads a topology written in CUE: the *.cue files of a
+// folder form one package whose value is the topology. The files may
+// import the mobplan schema ("github.com/mobplan/mobplan/schema") and
+// CUE's standard library, nothing else, so a topology cannot read files
+// outside its folder.
+//
+// The package is evaluated with the real schema first, so definitions,
+// defaults and the user's own constraints all apply. The canonical value
+// keeps only what the user's files say (fields that exist only because
+// the schema declares them are left to the later schema check, exactly
+// as for HCL input), each with the position of the field that set it.
+// When that evaluation fails, the package is evaluated once more with
+// every schema definition left open: if it then succeeds, the failure
+// was the schema's, and the schema check reports it in the same words as
+// for every other syntax; if not, the user's own constraints failed and
+// CUE's errors are reported at their positions.
+package cuetopo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/schema"
+)
+
+// Files returns the CUE files of a path: the file itself, or the *.cue
+// files of a folder in name order (files starting with "." or "_" are
+// ignored, as the cue tool does).
+func Files(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && strings.HasSuffix(n, ".cue") && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_") {
+			out = append(out, filepath.Join(path, n))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Load reads the topology at path (a folder or one .cue file).
+func Load(path string) (*canon.Document, diag.Diagnostics) {
+	root := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		root = filepath.Dir(path)
+	}
+	doc := canon.NewDocument("cue", root)
+	files, err := Files(path)
+	if err != nil {
+		return doc, diag.Diagnostics{syntaxErr(path, "Cannot read topology", err.Error())}
+	}
+	if len(files) == 0 {
+		return doc, diag.Diagnostics{syntaxErr(path, "No topology files", fmt.Sprintf("%s holds no *.cue file", path))}
+	}
+	var ds diag.Diagnostics
+	var parsed []*ast.File
+	pkg := ""
+	for _, f := range files {
+		src, err := readFile(f)
+		if err != nil {
+			ds = append(ds, syntaxErr(f, "Cannot read topology file", err.Error()))
+			continue
+		}
+		doc.Sources[f] = src
+		file, err := parser.ParseFile(f, src, parser.ParseComments)
+		if err != nil {
+			ds = append(ds, fromCUE(err, canon.RuleSyntax, "Invalid CUE", doc)...)
+			continue
+		}
+		if name := file.PackageName(); name != pkg && len(parsed) > 0 {
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Mixed CUE packages",
+				Detail: fmt.Sprintf("%s is package %q but %s is package %q; a topology folder holds one package", f, name, files[0], pkg),
+				Range:  &diag.Range{Filename: f, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}})
+			continue
+		} else {
+			pkg = name
+		}
+		parsed = append(parsed, file)
+	}
+	if ds.HasErrors() {
+		return doc, ds
+	}
+
+	l := &loader{doc: doc, user: map[string]bool{}}
+	for _, f := range files {
+		l.user[f] = true
+	}
+	v, err := l.build(parsed, false)
+	if err == nil {
+		err = v.Validate()
+	}
+	if err != nil {
+		// Was it the schema (reported later in its own words) or the
+		// user's own constraints?
+		open, openErr := l.build(parsed, true)
+		if openErr == nil {
+			openErr = open.Validate()
+		}
+		if openErr != nil {
+			return doc, append(ds, fromCUE(openErr, canon.RuleStructure, "Topology constraint failed", doc)...)
+		}
+		v = open
+	}
+	value, _ := l.walk(v, canon.Path{}).(map[string]any)
+	if value != nil {
+		doc.Value = value
+	}
+	return doc, append(ds, l.ds...)
+}
+
+type loader struct {
+	doc  *canon.Document
+	user map[string]bool // the topology's own files
+	ds   diag.Diagnostics
+}
+
+// build evaluates the user's files; open replaces the schema package by
+// one whose definitions accept anything.
+func (l *loader) build(files []*ast.File, open bool) (cue.Value, error) {
+	ctx := cuecontext.New()
+	var schemaInst *build.Instance
+	var schemaErr error
+	inst := build.NewContext().NewInstance(l.doc.Root, func(pos token.Pos, path string) *build.Instance {
+		if path == schema.ImportPath {
+			if schemaInst == nil {
+				schemaInst, schemaErr = schemaInstance(open)
+			}
+			if schemaErr != nil {
+				return &build.Instance{Err: cueerrors.Promote(schemaErr, "")}
+			}
+			return schemaInst
+		}
+		if first, _, _ := strings.Cut(path, "/"); !strings.Contains(first, ".") {
+			return nil // the standard library, which CUE provides itself
+		}
+		return &build.Instance{Err: cueerrors.Newf(pos,
+			"import %q: a CUE topology may import only the mobplan schema (%q) and CUE's standard library", path, schema.ImportPath)}
+	})
+	for _, f := range files {
+		if err := inst.AddSyntax(f); err != nil {
+			return cue.Value{}, err
+		}
+	}
+	v := ctx.BuildInstance(inst)
+	return v, v.Err()
+}
+
+// schemaInstance builds the embedded schema as an importable package;
+// open keeps its definition names but makes each accept anything.
+func schemaInstance(open bool) (*build.Instance, error) {
+	inst := build.NewContext().NewInstance(schema.ImportPath, nil)
+	srcs := schema.Files()
+	names := make([]string, 0, len(srcs))
+	for n := range srcs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var defs []string
+	for _, n := range names {
+		f, err := parser.ParseFile(n, srcs[n])
+		if err != nil {
+			return nil, err
+		}
+		if !open {
+			if err := inst.AddSyntax(f); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.Field); ok {
+				if id, ok := fd.Label.(*ast.Ident); ok && strings.HasPrefix(id.Name, "#") {
+					defs = append(defs, id.Name+": _\n")
+				}
+			}
+		}
+	}
+	if open {
+		f, err := parser.ParseFile("schema-open.cue", "package schema\n"+strings.Join(defs, ""))
+		if err != nil {
+			return nil, err
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return nil, err
+		}
+	}
+	return inst, nil
+}
+
+// userPos is where the user's files set v, or NoPos when only the
+// schema does.
+func (l *loader) userPos(v cue.Value) token.Pos {
+	if p := v.Pos(); p.IsValid() && l.user[p.Filename()] {
+		return p
+	}
+	if op, args := v.Expr(); op == cue.AndOp {
+		for _, a := range args {
+			if p := l.userPos(a); p.IsValid() {
+				return p
+			}
+		}
+	}
+	return token.NoPos
+}
+
+// walk turns v into the canonical value, recording each part's range;
+// fields only the schema sets are left out.
+func (l *loader) walk(v cue.Value, path canon.Path) any {
+	if d, ok := v.Default(); ok {
+		v = d
+	}
+	pos := l.userPos(v)
+	if pos.IsValid() {
+		l.doc.SetRange(path, l.rangeOf(pos))
+	}
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		out := map[string]any{}
+		it, err := v.Fields()
+		if err != nil {
+			l.fail(path, pos, err)
+			return nil
+		}
+		for it.Next() {
+			fv := it.Value()
+			if !l.userPos(fv).IsValid() {
+				continue
+			}
+			if x := l.walk(fv, path.Append(it.Selector().Unquoted())); x != nil {
+				out[it.Selector().Unquoted()] = x
+			}
+		}
+		return out
+	case cue.ListKind:
+		out := []any{}
+		it, err := v.List()
+		if err != nil {
+			l.fail(path, pos, err)
+			return nil
+		}
+		for i := 0; it.Next(); i++ {
+			out = append(out, l.walk(it.Value(), path.Append(i)))
+		}
+		return out
+	}
+	if !v.IsConcrete() {
+		l.ds = append(l.ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: fmt.Sprintf("No concrete value for %s", where(path)),
+			Detail: fmt.Sprintf("%s is %v, which is not one value; give it one (or a default with *)", where(path), v), Range: l.rangePtr(path)})
+		l.doc.Failed[path.Key()] = true
+		return nil
+	}
+	var x any
+	if err := v.Decode(&x); err != nil {
+		l.fail(path, pos, err)
+		return nil
+	}
+	switch n := x.(type) {
+	case float64:
+		// Decode gives float64 for every number; integers stay integers.
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		return n
+	}
+	return x
+}
+
+func (l *loader) fail(path canon.Path, pos token.Pos, err error) {
+	l.ds = append(l.ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: fmt.Sprintf("Invalid %s", where(path)),
+		Detail: cueerrors.Details(err, nil), Range: l.rangePtr(path)})
+	l.doc.Failed[path.Key()] = true
+}
+
+func (l *loader) rangePtr(path canon.Path) *diag.Range {
+	if r, ok := l.doc.RangeOf(path); ok {
+		return &r
+	}
+	return nil
+}
+
+// rangeOf is the range of the token at pos (CUE positions carry a start
+// only): to the end of that line's field, at most.
+func (l *loader) rangeOf(pos token.Pos) diag.Range {
+	src := l.doc.Sources[pos.Filename()]
+	start := pos.Offset()
+	end := start
+	for end < len(src) && src[end] != '\n' {
+		end++
+	}
+	// Trim trailing spaces, a comment and an opening brace's tail.
+	line := strings.TrimRight(string(src[start:end]), " \t")
+	if i := strings.Index(line, "//"); i > 0 {
+		line = strings.TrimRight(line[:i], " \t")
+	}
+	end = start + len(line)
+	r := diag.Range{Filename: pos.Filename(), Start: canon.PosAt(src, start), End: canon.PosAt(src, end)}
+	return r
+}
+
+func where(path canon.Path) string {
+	if len(path) == 0 {
+		return "the topology"
+	}
+	return path.String()
+}
+
+func syntaxErr(file, summary, detail string) diag.Diagnostic {
+	return diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: summary, Detail: detail, Range: &diag.Range{Filename: file}}
+}
+
+// fromCUE turns CUE errors into diagnostics at the first position that
+// lies in the user's files.
+func fromCUE(err error, rule, summary string, doc *canon.Document) diag.Diagnostics {
+	var out diag.Diagnostics
+	seen := map[string]bool{}
+	for _, e := range cueerrors.Errors(err) {
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if p := e.Path(); len(p) > 0 {
+			msg = strings.Join(p, ".") + ": " + msg
+		}
+		d := diag.Diagnostic{Severity: diag.Error, Rule: rule, Summary: summary, Detail: msg}
+		if strings.Contains(msg, "reference") && strings.Contains(msg, "not found") {
+			d.Rule = canon.RuleReference
+			d.Summary = "Unknown reference"
+		}
+		positions := append([]token.Pos{e.Position()}, e.InputPositions()...)
+		for _, p := range positions {
+			if src, ok := doc.Sources[p.Filename()]; ok && p.IsValid() {
+				at := p.Offset()
+				r := diag.Range{Filename: p.Filename(), Start: canon.PosAt(src, at), End: canon.PosAt(src, at)}
+				d.Range = &r
+				break
+			}
+		}
+		key := d.Rule + msg
+		if d.Range != nil {
+			key += d.Range.String()
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func readFile(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > canon.MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
+	}
+	return os.ReadFile(p)
+}

@@ -1,0 +1,161 @@
+// Package datatopo reads a topology written as plain data, JSON or YAML,
+// usually produced by another tool. The files hold the canonical value
+// directly (the shape `mobplan schema --format jsonschema` describes);
+// every key and element keeps its exact source range.
+//
+// A folder may hold several files; their top-level keys are merged, and a
+// key declared in two files is an error rather than a silent override.
+package datatopo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
+)
+
+// Extensions maps the file name endings this front-end reads to their syntax.
+var Extensions = map[string]string{".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+
+// Files returns the data files of a path: the file itself, or the JSON
+// and YAML files of a folder in name order.
+func Files(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if _, ok := Extensions[strings.ToLower(filepath.Ext(e.Name()))]; ok && !e.IsDir() {
+			out = append(out, filepath.Join(path, e.Name()))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Load reads the topology at path (a folder or one .json/.yaml/.yml file).
+func Load(path string) (*canon.Document, diag.Diagnostics) {
+	root := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		root = filepath.Dir(path)
+	}
+	files, err := Files(path)
+	syntax := "json"
+	if len(files) > 0 {
+		syntax = Extensions[strings.ToLower(filepath.Ext(files[0]))]
+	}
+	doc := canon.NewDocument(syntax, root)
+	if err != nil {
+		return doc, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology", Detail: err.Error(), Range: &diag.Range{Filename: path}}}
+	}
+	if len(files) == 0 {
+		return doc, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "No topology files", Detail: fmt.Sprintf("%s holds no *.json, *.yaml or *.yml file", path), Range: &diag.Range{Filename: path}}}
+	}
+	var ds diag.Diagnostics
+	owner := map[string]string{} // top-level key → file that declared it
+	for _, f := range files {
+		src, err := readFile(f)
+		if err != nil {
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
+			continue
+		}
+		doc.Sources[f] = src
+		p := &parsed{file: f, src: src, ranges: map[string]diag.Range{}}
+		var v any
+		if Extensions[strings.ToLower(filepath.Ext(f))] == "json" {
+			v = p.parseJSON()
+		} else {
+			v = p.parseYAML()
+		}
+		ds = append(ds, p.ds...)
+		for _, fp := range p.failed {
+			doc.Failed[fp.Key()] = true
+		}
+		if v == nil {
+			continue
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			r := p.ranges[canon.Path{}.Key()]
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology must be an object",
+				Detail: fmt.Sprintf("%s holds %s at the top; a topology file holds an object of topology fields (version, sip_domains, pools, ...)", f, kindOf(v)), Range: &r})
+			continue
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if prev, dup := owner[k]; dup {
+				r := p.ranges[canon.Path{k}.Key()]
+				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleDuplicate, Summary: "Duplicate declaration",
+					Detail: fmt.Sprintf("%q is declared in %s already; a folder's files are merged at the top level, so each field may appear in one file only", k, prev), Range: &r})
+				continue
+			}
+			owner[k] = f
+			doc.Value[k] = obj[k]
+		}
+		for key, r := range p.ranges {
+			if key != "" {
+				doc.Ranges[key] = r
+			}
+		}
+	}
+	return doc, ds
+}
+
+func readFile(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > canon.MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
+	}
+	return os.ReadFile(p)
+}
+
+// parsed collects one file's value, ranges and problems.
+type parsed struct {
+	file   string
+	src    []byte
+	ranges map[string]diag.Range
+	ds     diag.Diagnostics
+	// failed lists paths left out because their value was refused.
+	failed []canon.Path
+}
+
+func (p *parsed) rangeAt(start, end int) diag.Range {
+	return diag.Range{Filename: p.file, Start: canon.PosAt(p.src, start), End: canon.PosAt(p.src, end)}
+}
+
+func (p *parsed) errorf(rule string, r diag.Range, summary, format string, args ...any) {
+	p.ds = append(p.ds, diag.Diagnostic{Severity: diag.Error, Rule: rule, Summary: summary, Detail: fmt.Sprintf(format, args...), Range: &r})
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return "a number"
+}
