@@ -135,7 +135,7 @@ func (f *capturingFormatter) Format(err error) string {
 	return err.Error()
 }
 
-func (f *capturingFormatter) SetMaxStackTraceSize(int)               {}
+func (f *capturingFormatter) SetMaxStackTraceSize(int)                 {}
 func (f *capturingFormatter) SetColorFormatter(jsonnet.ColorFormatter) {}
 
 func (f *capturingFormatter) last() error {
