@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,6 +111,12 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		l.user[f] = true
 	}
 	v, err := l.build(parsed, false)
+	if len(l.importErrs) > 0 {
+		for _, e := range l.importErrs {
+			ds = append(ds, fromCUE(e, canon.RuleSyntax, "Import not allowed", doc)...)
+		}
+		return doc, ds
+	}
 	if err == nil {
 		err = v.Validate()
 	}
@@ -136,6 +143,9 @@ type loader struct {
 	doc  *canon.Document
 	user map[string]bool // the topology's own files
 	ds   diag.Diagnostics
+	// importErrs are refused imports: reported as such, not as the
+	// "import failed" CUE wraps them in.
+	importErrs []cueerrors.Error
 }
 
 // build evaluates the user's files; open replaces the schema package by
@@ -157,13 +167,17 @@ func (l *loader) build(files []*ast.File, open bool) (cue.Value, error) {
 		if first, _, _ := strings.Cut(path, "/"); !strings.Contains(first, ".") {
 			return nil // the standard library, which CUE provides itself
 		}
-		return &build.Instance{Err: cueerrors.Newf(pos,
-			"import %q: a CUE topology may import only the mobplan schema (%q) and CUE's standard library", path, schema.ImportPath)}
+		l.importErrs = append(l.importErrs, cueerrors.Newf(pos,
+			"import %q: a CUE topology may import only the mobplan schema (%q) and CUE's standard library; keep the topology's own files in its folder, as one package", path, schema.ImportPath))
+		return &build.Instance{Err: l.importErrs[len(l.importErrs)-1]}
 	})
 	for _, f := range files {
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, err
 		}
+	}
+	if len(l.importErrs) > 0 {
+		return cue.Value{}, l.importErrs[0]
 	}
 	v := ctx.BuildInstance(inst)
 	return v, v.Err()
@@ -349,13 +363,22 @@ func fromCUE(err error, rule, summary string, doc *canon.Document) diag.Diagnost
 			d.Summary = "Unknown reference"
 		}
 		positions := append([]token.Pos{e.Position()}, e.InputPositions()...)
+		var also []string
 		for _, p := range positions {
-			if src, ok := doc.Sources[p.Filename()]; ok && p.IsValid() {
-				at := p.Offset()
-				r := diag.Range{Filename: p.Filename(), Start: canon.PosAt(src, at), End: canon.PosAt(src, at)}
-				d.Range = &r
-				break
+			src, ok := doc.Sources[p.Filename()]
+			if !ok || !p.IsValid() {
+				continue
 			}
+			at := p.Offset()
+			r := diag.Range{Filename: p.Filename(), Start: canon.PosAt(src, at), End: canon.PosAt(src, at)}
+			if d.Range == nil {
+				d.Range = &r
+			} else if r.String() != d.Range.String() && !slices.Contains(also, r.String()) {
+				also = append(also, r.String())
+			}
+		}
+		if len(also) > 0 {
+			d.Detail += " (see also " + strings.Join(also, ", ") + ")"
 		}
 		key := d.Rule + msg
 		if d.Range != nil {
