@@ -136,10 +136,33 @@ type parsed struct {
 	ds     diag.Diagnostics
 	// failed lists paths left out because their value was refused.
 	failed []canon.Path
+	lines  []int // byte offset of each line's start, built on first use
 }
 
 func (p *parsed) rangeAt(start, end int) diag.Range {
-	return diag.Range{Filename: p.file, Start: canon.PosAt(p.src, start), End: canon.PosAt(p.src, end)}
+	return diag.Range{Filename: p.file, Start: p.pos(start), End: p.pos(end)}
+}
+
+func (p *parsed) indexLines() {
+	if p.lines != nil {
+		return
+	}
+	p.lines = []int{0}
+	for i, b := range p.src {
+		if b == '\n' {
+			p.lines = append(p.lines, i+1)
+		}
+	}
+}
+
+// pos is canon.PosAt through the line index.
+func (p *parsed) pos(off int) diag.Pos {
+	p.indexLines()
+	off = min(max(off, 0), len(p.src))
+	line := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off }) // first line starting after off
+	start := p.lines[line-1]
+	pos := canon.PosAt(p.src[start:], off-start)
+	return diag.Pos{Line: line, Column: pos.Column, Byte: off}
 }
 
 func (p *parsed) errorf(rule string, r diag.Range, summary, format string, args ...any) {

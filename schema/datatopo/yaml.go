@@ -59,7 +59,7 @@ func (p *parsed) yamlError(err error) {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 	}
-	at := canon.Offset(p.src, line, 1)
+	at := p.offset(line, 1)
 	p.errorf(canon.RuleSyntax, p.rangeAt(at, at), "Invalid YAML", "%s", msg)
 }
 
@@ -70,8 +70,8 @@ func (p *parsed) nodeRange(n, key *yaml.Node) diag.Range {
 	if key != nil {
 		first = key
 	}
-	start := canon.Offset(p.src, first.Line, first.Column)
-	vstart := canon.Offset(p.src, n.Line, n.Column)
+	start := p.offset(first.Line, first.Column)
+	vstart := p.offset(n.Line, n.Column)
 	end := vstart + 1
 	if n.Kind == yaml.ScalarNode {
 		end = vstart + len(n.Value)
@@ -158,4 +158,18 @@ func (p *parsed) yamlValue(n *yaml.Node, path canon.Path, key *yaml.Node, budget
 	}
 	p.errorf(canon.RuleStructure, r, "Unsupported value", "%s cannot be read", where(path))
 	return nil, false
+}
+
+// offset is canon.Offset with the line starts computed once: a big file
+// has many nodes, and scanning from the top for each would be quadratic.
+func (p *parsed) offset(line, column int) int {
+	p.indexLines()
+	if line < 1 {
+		return 0
+	}
+	if line > len(p.lines) {
+		return len(p.src)
+	}
+	start := p.lines[line-1]
+	return start + canon.Offset(p.src[start:], 1, column)
 }
