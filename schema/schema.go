@@ -93,7 +93,7 @@ func compile() (*Schema, error) {
 }
 
 // categoryOrder lists rule families in catalogue order.
-var categoryOrder = []string{"SYNTAX", "SCHEMA", "DNS", "CERT", "HLB", "RP", "PORT", "PUSH", "POL", "TOPO", "VER"}
+var categoryOrder = []string{"SYNTAX", "SCHEMA", "DNS", "CERT", "HLB", "RP", "PORT", "PUSH", "POL", "TOPO", "VER", "GEN"}
 
 func ruleLess(a, b string) bool {
 	pa, _, _ := strings.Cut(a, "-")
@@ -373,3 +373,10 @@ func unquote(s string) string {
 	}
 	return s
 }
+
+// ImportPath is the path CUE topologies import the schema by:
+//
+//	import "github.com/mobplan/mobplan/schema"
+//
+//	schema.#Topology
+const ImportPath = "github.com/mobplan/mobplan/schema"

@@ -2,7 +2,12 @@
 // and the files it returns.
 package artifact
 
-import "github.com/mobplan/mobplan/planner"
+import (
+	"fmt"
+
+	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/planner"
+)
 
 // File is one generated file, by its slash-separated path relative to the
 // artifacts directory (e.g. "dns/internal/contoso.com.zone").
@@ -27,10 +32,33 @@ type Context struct {
 	KeyDir string
 	// ToolVersion is mobplan's version, for headers.
 	ToolVersion string
+	// Inputs, when not nil, collects the files a generator read from the
+	// topology folder (custom generator programs and their imports), by
+	// path, with their sha256: a saved plan is stale when one changes.
+	Inputs map[string]string
 }
 
 // Generator produces one family of artifacts.
 type Generator struct {
 	Name     string
 	Generate func(ctx *Context) ([]File, error)
+}
+
+// DiagnosticsError is a generator failure that points at the user's own
+// files (a custom generator program), so it is reported like a
+// validation problem rather than as a bare error.
+type DiagnosticsError struct {
+	Diagnostics diag.Diagnostics
+	// Sources holds the bytes of the files the diagnostics quote.
+	Sources map[string][]byte
+}
+
+func (e *DiagnosticsError) Error() string {
+	switch len(e.Diagnostics) {
+	case 0:
+		return "generator failed"
+	case 1:
+		return e.Diagnostics[0].String()
+	}
+	return fmt.Sprintf("%s (and %d more)", e.Diagnostics[0].String(), len(e.Diagnostics)-1)
 }

@@ -24,8 +24,11 @@ type savedPlan struct {
 	ToolVersion   string `json:"tool_version"`
 	SchemaDigest  string `json:"schema_digest"`
 	InputDigest   string `json:"input_digest"`
-	Topology      string `json:"topology"`
-	ArtifactsDir  string `json:"artifacts_dir"`
+	// Inputs are the custom generator programs and their imports, path
+	// to sha256: the canonical topology names a program, not its text.
+	Inputs       map[string]string `json:"inputs,omitempty"`
+	Topology     string            `json:"topology"`
+	ArtifactsDir string            `json:"artifacts_dir"`
 	// ArtifactsState is the sha256 of each relevant file on disk when the
 	// plan was made ("" for absent).
 	ArtifactsState map[string]string    `json:"artifacts_state"`
@@ -49,7 +52,7 @@ func saveSavedPlan(file, topology string, p *planned) error {
 	if err != nil {
 		return err
 	}
-	sp := savedPlan{Kind: savedPlanKind, FormatVersion: "1", ToolVersion: version(), SchemaDigest: schemaDigest(), InputDigest: p.InputDigest,
+	sp := savedPlan{Kind: savedPlanKind, FormatVersion: "1", ToolVersion: version(), SchemaDigest: schemaDigest(), InputDigest: p.InputDigest, Inputs: p.Inputs,
 		Topology: topology, ArtifactsDir: p.ArtifactsDir, ArtifactsState: state, Manifest: p.Set.Manifest,
 		Summary: summarize(p.Changes), Changes: planJSON(p, summarize(p.Changes)).Changes, Differences: p.Differences}
 	for _, f := range p.Set.Files {
@@ -117,6 +120,16 @@ func staleness(env Env, sp *savedPlan, tf topologyFlags) []string {
 	}
 	if c, err := loader.Load(sp.Topology, tf.options(env)); err != nil || inputDigest(c) != sp.InputDigest {
 		why = append(why, fmt.Sprintf("the topology at %s changed (or different variables were given)", sp.Topology))
+	}
+	var programs []string
+	for p, d := range sp.Inputs {
+		if b, err := os.ReadFile(p); err != nil || artifacts.Digest(b) != d {
+			programs = append(programs, p)
+		}
+	}
+	if len(programs) > 0 {
+		sort.Strings(programs)
+		why = append(why, fmt.Sprintf("custom generator programs changed: %v", programs))
 	}
 	set := &artifacts.Set{}
 	for _, f := range sp.Files {

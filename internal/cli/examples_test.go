@@ -123,4 +123,4 @@ func TestValidExamples(t *testing.T) {
 	}
 }
 
-var validExamples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
+var validExamples = []string{"contoso", "standard-edition", "multisite", "custom-generators", "invalid/_base"}

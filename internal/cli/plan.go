@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,7 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mobplan/mobplan/generators"
+	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/generators/custom"
 	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/render"
@@ -31,6 +37,9 @@ type planned struct {
 	Differences  []planner.Difference
 	ArtifactsDir string
 	InputDigest  string
+	// Inputs are the custom generator programs (and their imports) the
+	// rendering read, path to sha256.
+	Inputs map[string]string
 }
 
 // pipelineFlags are shared by plan and apply.
@@ -66,13 +75,27 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 	}
 	p := planner.New(m)
 	digest := inputDigest(c)
-	set, err := render.Render(p, generators.All(), render.Options{
+	inputs := map[string]string{}
+	set, err := render.Render(p, generatorList(c, m), render.Options{
 		ArtifactsDir: dir,
 		KeyDir:       filepath.Join(c.Doc.Root, ".mobplan", "keys"),
 		ToolVersion:  version(),
 		InputDigest:  digest,
 		AllowErrors:  c.Diagnostics.HasErrors(),
+		Inputs:       inputs,
 	})
+	var de *artifact.DiagnosticsError
+	if errors.As(err, &de) {
+		// A broken custom generator is the user's to fix, like a
+		// validation error: same rendering, nothing written.
+		sources := maps.Clone(c.Doc.Sources)
+		if sources == nil {
+			sources = map[string][]byte{}
+		}
+		maps.Copy(sources, de.Sources)
+		writeDiagnostics(Env{Stdout: env.Stderr, Environ: env.Environ}, "text", de.Diagnostics, sources)
+		return nil, exitError{ExitError}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +103,22 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &planned{Checked: c, Plan: p, Set: set, Changes: changes, Differences: planner.Compare(render.PreviousPlan(dir), p), ArtifactsDir: dir, InputDigest: digest}, nil
+	return &planned{Checked: c, Plan: p, Set: set, Changes: changes, Differences: planner.Compare(render.PreviousPlan(dir), p), ArtifactsDir: dir, InputDigest: digest, Inputs: inputs}, nil
+}
+
+// generatorList is the built-in generators followed by the topology's
+// custom ones.
+func generatorList(c *loader.Checked, m *model.Topology) []artifact.Generator {
+	gens := generators.All()
+	return append(gens, custom.Generators(m.Generators, custom.Options{
+		Root: c.Doc.Root,
+		SourceRange: func(name string) *diag.Range {
+			if r, ok := c.Doc.RangeOf(canon.Path{"generators", name, "source"}); ok {
+				return &r
+			}
+			return nil
+		},
+	})...)
 }
 
 func hasStructural(c *loader.Checked) bool {

@@ -68,7 +68,7 @@ func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) 
 	if vm.MaxStack <= 0 {
 		vm.MaxStack = DefaultMaxStack
 	}
-	imp := &confinedImporter{root: opts.Root, cache: map[string]jsonnet.Contents{}}
+	imp := &confinedImporter{root: opts.Root, entryDir: filepath.Dir(file), cache: map[string]jsonnet.Contents{}}
 	vm.Importer(imp)
 	capture := &capturingFormatter{}
 	vm.ErrorFormatter = capture
@@ -208,9 +208,13 @@ func Range(l ast.LocationRange, sources map[string][]byte) *diag.Range {
 // only inside root (symbolic links resolved), so a topology cannot read
 // the rest of the machine.
 type confinedImporter struct {
-	root  string
-	mu    sync.Mutex
-	cache map[string]jsonnet.Contents
+	root string
+	// entryDir is the evaluated file's folder: go-jsonnet names no
+	// importer for an anonymous snippet, and Jsonnet resolves imports
+	// relative to the importing file.
+	entryDir string
+	mu       sync.Mutex
+	cache    map[string]jsonnet.Contents
 }
 
 func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
@@ -219,7 +223,7 @@ func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Co
 	}
 	dir := filepath.Dir(importedFrom)
 	if importedFrom == "" {
-		dir = c.root
+		dir = c.entryDir
 	}
 	p := filepath.Join(dir, importedPath)
 	if err := Confined(c.root, p); err != nil {

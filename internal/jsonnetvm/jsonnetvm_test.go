@@ -86,3 +86,21 @@ func TestImportedErrorRange(t *testing.T) {
 		t.Fatalf("got %+v %+v", err, err.Range)
 	}
 }
+
+// A program below the root imports relative to its own folder, and
+// still not outside the root.
+func TestImportRelativeToEntry(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "generators/lib.libsonnet", "{ x: 1 }")
+	src := "(import 'lib.libsonnet').x\n"
+	p := write(t, root, "generators/main.jsonnet", src)
+	out, err := Evaluate(p, []byte(src), Options{Root: root}, nil)
+	if err != nil || strings.TrimSpace(out) != "1" {
+		t.Fatalf("got %q, %v", out, err)
+	}
+	src = "import '../../x.libsonnet'\n"
+	p = write(t, root, "generators/escape.jsonnet", src)
+	if _, err := Evaluate(p, []byte(src), Options{Root: root}, nil); err == nil || !strings.Contains(err.Message, "outside the topology folder") {
+		t.Fatalf("got %v", err)
+	}
+}

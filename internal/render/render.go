@@ -4,6 +4,7 @@ package render
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,9 @@ type Options struct {
 	ToolVersion  string
 	InputDigest  string
 	AllowErrors  bool
+	// Inputs, when not nil, receives the files generators read from the
+	// topology folder (custom generator programs), path to sha256.
+	Inputs map[string]string
 }
 
 // Render runs every generator, in order, over the plan.
@@ -33,6 +37,7 @@ func Render(p *planner.Plan, gens []artifact.Generator, o Options) (*artifacts.S
 		Plan:        p,
 		KeyDir:      o.KeyDir,
 		ToolVersion: o.ToolVersion,
+		Inputs:      o.Inputs,
 		Previous: func(path string) []byte {
 			b, err := os.ReadFile(filepath.Join(o.ArtifactsDir, filepath.FromSlash(path)))
 			if err != nil {
@@ -42,14 +47,32 @@ func Render(p *planner.Plan, gens []artifact.Generator, o Options) (*artifacts.S
 		},
 	}
 	var files []artifacts.File
+	// Problems in the user's programs are gathered from every generator,
+	// so all of them are reported at once; any other error stops here.
+	var problems artifact.DiagnosticsError
 	for _, g := range gens {
 		out, err := g.Generate(ctx)
+		var de *artifact.DiagnosticsError
+		if errors.As(err, &de) {
+			problems.Diagnostics = append(problems.Diagnostics, de.Diagnostics...)
+			for p, b := range de.Sources {
+				if problems.Sources == nil {
+					problems.Sources = map[string][]byte{}
+				}
+				problems.Sources[p] = b
+			}
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
 		}
 		for _, f := range out {
 			files = append(files, artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode)})
 		}
+	}
+	if len(problems.Diagnostics) > 0 {
+		problems.Diagnostics.Sort()
+		return nil, &problems
 	}
 	pj, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
