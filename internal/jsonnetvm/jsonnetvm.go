@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
@@ -118,7 +119,13 @@ func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) 
 	if r.err == nil {
 		return r.out, nil
 	}
-	return "", convert(capture.last(), r.err, sources)
+	e := convert(capture.last(), r.err, sources)
+	if e.Range == nil {
+		// Errors about the program as a whole (a missing top-level
+		// argument) have no location: point at the program.
+		e.Range = &diag.Range{Filename: file, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}
+	}
+	return "", e
 }
 
 // capturingFormatter keeps the structured error go-jsonnet would
@@ -198,8 +205,8 @@ func Range(l ast.LocationRange, sources map[string][]byte) *diag.Range {
 		Start: diag.Pos{Line: l.Begin.Line, Column: l.Begin.Column},
 		End:   diag.Pos{Line: l.End.Line, Column: l.End.Column}}
 	if src, ok := sources[name]; ok {
-		r.Start.Byte = canon.Offset(src, r.Start.Line, r.Start.Column)
-		r.End.Byte = canon.Offset(src, r.End.Line, r.End.Column)
+		r.Start = bytePos(src, r.Start)
+		r.End = bytePos(src, r.End)
 	}
 	return r
 }
@@ -280,4 +287,12 @@ func ReadFile(p string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
 	}
 	return os.ReadFile(p)
+}
+
+// bytePos turns go-jsonnet's line and byte column into a position with a
+// byte offset and a column in characters.
+func bytePos(src []byte, p diag.Pos) diag.Pos {
+	lineStart := canon.Offset(src, p.Line, 1)
+	off := min(lineStart+max(p.Column-1, 0), len(src))
+	return diag.Pos{Line: p.Line, Column: 1 + utf8.RuneCount(src[lineStart:off]), Byte: off}
 }
