@@ -16,7 +16,7 @@ pool "pool01" {
   sip_lb = "dns"
 
   web_internal {
-    vip  = "10.0.0.20"
+    vip = "10.0.0.20"
   }
   web_external {
     fqdn = "web.contoso.com"
