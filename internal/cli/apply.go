@@ -118,7 +118,7 @@ func staleness(env Env, sp *savedPlan, tf topologyFlags) []string {
 	if sp.SchemaDigest != schemaDigest() {
 		why = append(why, "the schema and rules changed")
 	}
-	if c, err := loader.Load(sp.Topology, tf.options(env)); err != nil || inputDigest(c) != sp.InputDigest {
+	if c, err := loader.Load(sp.Topology, tf.options(env)); err != nil || c.InputDigest() != sp.InputDigest {
 		why = append(why, fmt.Sprintf("the topology at %s changed (or different variables were given)", sp.Topology))
 	}
 	var programs []string

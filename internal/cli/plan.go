@@ -3,7 +3,6 @@ package cli
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +73,7 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 		dir = filepath.Join(c.Doc.Root, "artifacts")
 	}
 	p := planner.New(m)
-	digest := inputDigest(c)
+	digest := c.InputDigest()
 	inputs := map[string]string{}
 	set, err := render.Render(p, generatorList(c, m), render.Options{
 		ArtifactsDir: dir,
@@ -128,13 +127,6 @@ func hasStructural(c *loader.Checked) bool {
 		}
 	}
 	return false
-}
-
-// inputDigest fingerprints the canonical topology value (not its syntax).
-func inputDigest(c *loader.Checked) string {
-	b, _ := json.Marshal(c.Doc.Value)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // schemaDigest fingerprints the embedded schema and rules.

@@ -96,8 +96,8 @@ func exampleNames(t *testing.T) []string {
 			if st, err := os.Stat(d); err != nil || !st.IsDir() || rel == "invalid" || rel == "scale" {
 				continue
 			}
-			if hcl, _ := filepath.Glob(filepath.Join(d, "*.hcl")); len(hcl) == 0 {
-				continue
+			if _, err := loader.Detect(d); err != nil {
+				continue // not a topology (e.g. a folder of shared files)
 			}
 			out = append(out, filepath.ToSlash(rel))
 		}

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/jsonnetvm"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/schema"
 )
@@ -14,15 +16,21 @@ import (
 type topologyFlags struct {
 	vars     []string
 	varFiles []string
+	extStr   []string
+	tlaStr   []string
+	timeout  time.Duration
 }
 
 func (t *topologyFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&t.vars, "var", nil, "set a topology variable (name=value); repeatable")
-	cmd.Flags().StringArrayVar(&t.varFiles, "var-file", nil, "read topology variables from an HCL file; repeatable")
+	cmd.Flags().StringArrayVar(&t.vars, "var", nil, "set an HCL topology variable (name=value); repeatable")
+	cmd.Flags().StringArrayVar(&t.varFiles, "var-file", nil, "read HCL topology variables from an HCL file; repeatable")
+	cmd.Flags().StringArrayVar(&t.extStr, "ext-str", nil, "set a Jsonnet external variable, std.extVar(name) (name=value); repeatable")
+	cmd.Flags().StringArrayVar(&t.tlaStr, "tla-str", nil, "set a Jsonnet top-level argument (name=value); repeatable")
+	cmd.Flags().DurationVar(&t.timeout, "eval-timeout", jsonnetvm.DefaultTimeout, "bound on evaluating a Jsonnet topology or custom generator")
 }
 
 func (t *topologyFlags) options(env Env) loader.Options {
-	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ}
+	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ, ExtStr: t.extStr, TLAStr: t.tlaStr, Timeout: t.timeout}
 }
 
 func topologyPath(args []string) string {
@@ -39,8 +47,9 @@ func newValidateCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate [PATH]",
 		Short: "Check a topology against the schema and every rule",
-		Long: `Validate reads the topology at PATH (a folder of *.hcl files or one file; default
-the current folder), checks it against the embedded schema and every rule of the
+		Long: `Validate reads the topology at PATH (a folder or one file; default the current
+folder), written in HCL (*.hcl), CUE (*.cue), Jsonnet (*.jsonnet), JSON or YAML (one
+syntax per folder), checks it against the embedded schema and every rule of the
 catalogue, and reports every problem at once with its rule ID, file:line:col and a fix.
 
 Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 otherwise.`,

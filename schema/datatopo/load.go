@@ -99,6 +99,11 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			if k == "$schema" {
+				// Editors find the JSON Schema through this key; it is
+				// not part of the topology.
+				continue
+			}
 			if prev, dup := owner[k]; dup {
 				r := p.ranges[canon.Path{k}.Key()]
 				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleDuplicate, Summary: "Duplicate declaration",

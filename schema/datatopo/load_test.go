@@ -148,3 +148,12 @@ func TestMergedFiles(t *testing.T) {
 		t.Errorf("value %v", doc.Value)
 	}
 }
+
+func TestSchemaKeyIgnored(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "t.json", `{"$schema": "./mobplan.schema.json", "version": "sfb2019"}`)
+	doc, ds := Load(dir)
+	if len(ds) > 0 || len(doc.Value) != 1 {
+		t.Fatalf("%v %v", ds, doc.Value)
+	}
+}
