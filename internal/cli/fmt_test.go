@@ -13,31 +13,9 @@ import (
 	"github.com/mobplan/mobplan/internal/loader"
 )
 
-// notCanonical lists the example files left as they are although fmt
-// would realign them: their golden scripts pin the columns and byte
-// offsets of the lines fmt would change. Reformatting one means running
-// fmt on it and rewriting the goldens with -update, deliberately.
-var notCanonical = []string{
-	"invalid/HLB-002/topology.hcl",
-	"invalid/HLB-003/topology.hcl",
-	"invalid/HLB-006/topology.hcl",
-	"invalid/HLB-008/topology.hcl",
-	"invalid/POL-006/topology.hcl",
-	"invalid/POL-007/topology.hcl",
-	"invalid/PORT-004/topology.hcl",
-	"invalid/PUSH-001/topology.hcl",
-	"invalid/RP-004/topology.hcl",
-	"invalid/RP-005/topology.hcl",
-	"invalid/RP-007/topology.hcl",
-	"invalid/RP-008/topology.hcl",
-	"invalid/TOPO-006/topology.hcl",
-	"invalid/VER-003/topology.hcl",
-	"invalid/VER-003-warning/topology.hcl",
-	"invalid/VER-004/topology.hcl",
-	"invalid/VER-006/topology.hcl",
-	"invalid/VER-008/topology.hcl",
-	"invalid/VER-008-wac/topology.hcl",
-}
+// notCanonical lists example files deliberately left unformatted (none
+// today): a golden pins their columns and byte offsets.
+var notCanonical = []string{}
 
 // TestExamplesAreCanonical: 'mobplan fmt --check' passes on every example
 // topology folder under examples/, at any depth (examples/invalid/*

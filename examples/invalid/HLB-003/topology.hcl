@@ -45,9 +45,9 @@ reverse_proxy "rp" {
 
 load_balancer "hlb" {
   vip "web-ext" {
-    pool = "pool01"
-    role = "web-external"
-    ip   = "10.0.0.21"
+    pool  = "pool01"
+    role  = "web-external"
+    ip    = "10.0.0.21"
     ports = [{ front = 443, back = 4443 }, { front = 80, back = 8080 }]
   }
 }

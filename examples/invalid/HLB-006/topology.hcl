@@ -45,10 +45,10 @@ reverse_proxy "rp" {
 
 load_balancer "hlb" {
   vip "web-int" {
-    pool  = "pool01"
-    role  = "web-internal"
-    ip    = "10.0.0.20"
-    ports = [{ front = 443, back = 443 }, { front = 80, back = 80 }]
+    pool         = "pool01"
+    role         = "web-internal"
+    ip           = "10.0.0.20"
+    ports        = [{ front = 443, back = 443 }, { front = 80, back = 80 }]
     idle_timeout = 300
   }
 }

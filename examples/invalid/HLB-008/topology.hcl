@@ -28,8 +28,8 @@ reverse_proxy "rp" {
   internal_ip = "172.16.0.10"
 
   listener "https" {
-    ip   = "203.0.113.10"
-    port = 443
+    ip    = "203.0.113.10"
+    port  = 443
     tls12 = false
   }
 }

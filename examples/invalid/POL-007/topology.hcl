@@ -35,6 +35,6 @@ reverse_proxy "rp" {
 }
 
 mobility_policy "global" {
-  exists = true
+  exists                 = true
   allow_save_credentials = false
 }

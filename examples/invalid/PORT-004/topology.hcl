@@ -38,10 +38,10 @@ reverse_proxy "rp" {
 }
 
 edge_pool "edge" {
-  internal_fqdn = "edge.contoso.net"
-  access_fqdn   = "sip.contoso.com"
-  webconf_fqdn  = "webconf.contoso.com"
-  av_fqdn       = "av.contoso.com"
+  internal_fqdn      = "edge.contoso.net"
+  access_fqdn        = "sip.contoso.com"
+  webconf_fqdn       = "webconf.contoso.com"
+  av_fqdn            = "av.contoso.com"
   federation_enabled = false
 
   server "edge1" {

@@ -33,9 +33,9 @@ reverse_proxy "rp" {
   }
 
   rule "web" {
-    public_names = ["web.contoso.com", "lyncdiscover.contoso.com"]
-    listeners    = ["https"]
-    target       = "10.0.0.10"
+    public_names        = ["web.contoso.com", "lyncdiscover.contoso.com"]
+    listeners           = ["https"]
+    target              = "10.0.0.10"
     forward_host_header = false
   }
 }

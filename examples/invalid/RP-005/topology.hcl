@@ -37,6 +37,6 @@ reverse_proxy "rp" {
     public_names = ["web.contoso.com", "lyncdiscover.contoso.com"]
     listeners    = ["https"]
     target       = "10.0.0.10"
-    auth = "preauth"
+    auth         = "preauth"
   }
 }

@@ -26,7 +26,7 @@ pool "se01" {
 }
 
 reverse_proxy "rp" {
-  internal_ip = "172.16.0.10"
+  internal_ip            = "172.16.0.10"
   separate_from_firewall = false
 
   listener "https" {

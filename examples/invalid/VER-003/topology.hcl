@@ -9,9 +9,9 @@ ad_domain   = "contoso.net"
 site "HQ" {}
 
 pool "se01" {
-  kind = "fe-se"
-  fqdn = "se01.contoso.net"
-  site = "HQ"
+  kind    = "fe-se"
+  fqdn    = "se01.contoso.net"
+  site    = "HQ"
   version = "sfb2019"
 
   web_external {

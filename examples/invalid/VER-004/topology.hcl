@@ -18,9 +18,9 @@ pool "se01" {
   }
 
   server "se01" {
-    fqdn = "se01.contoso.net"
-    ips  = ["10.0.0.10"]
-    os   = "2012r2"
+    fqdn        = "se01.contoso.net"
+    ips         = ["10.0.0.10"]
+    os          = "2012r2"
     iis_version = "8.0"
   }
 }

@@ -8,9 +8,9 @@ ad_domain   = "contoso.net"
 site "HQ" {}
 
 pool "se01" {
-  kind = "fe-se"
-  fqdn = "se01.contoso.net"
-  site = "HQ"
+  kind    = "fe-se"
+  fqdn    = "se01.contoso.net"
+  site    = "HQ"
   version = "sfb2019"
 
   web_external {
@@ -19,9 +19,9 @@ pool "se01" {
   }
 
   server "se01" {
-    fqdn = "se01.contoso.net"
-    ips  = ["10.0.0.10"]
-    os   = "2019"
+    fqdn                      = "se01.contoso.net"
+    ips                       = ["10.0.0.10"]
+    os                        = "2019"
     windows_admin_center_port = 443
   }
 }
