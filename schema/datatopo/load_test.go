@@ -157,3 +157,14 @@ func TestSchemaKeyIgnored(t *testing.T) {
 		t.Fatalf("%v %v", ds, doc.Value)
 	}
 }
+
+func TestHugeFile(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "t.yaml", "")
+	if err := os.Truncate(p, canon.MaxFileSize+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ds := Load(dir); len(ds) != 1 || !strings.Contains(ds[0].Detail, "limited to 16 MiB") {
+		t.Fatalf("%v", ds)
+	}
+}

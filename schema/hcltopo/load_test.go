@@ -251,3 +251,17 @@ pstn_usages = [
 		t.Errorf("got %s\nwant %s", got, want)
 	}
 }
+
+func TestHugeFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "t.hcl")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, canon.MaxFileSize+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ds := Load(dir, Options{}); len(ds) != 1 || !strings.Contains(ds[0].Detail, "limited to 16 MiB") {
+		t.Fatalf("%v", ds)
+	}
+}
