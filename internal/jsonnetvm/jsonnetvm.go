@@ -275,19 +275,7 @@ func Confined(root, p string) error {
 }
 
 // ReadFile reads a file of at most canon.MaxFileSize bytes.
-func ReadFile(p string) ([]byte, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a folder", p)
-	}
-	if st.Size() > canon.MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
-	}
-	return os.ReadFile(p)
-}
+func ReadFile(p string) ([]byte, error) { return canon.ReadFile(p) }
 
 // bytePos turns go-jsonnet's line and byte column into a position with a
 // byte offset and a column in characters.

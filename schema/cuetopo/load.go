@@ -41,26 +41,9 @@ import (
 // files of a folder in name order (files starting with "." or "_" are
 // ignored, as the cue tool does).
 func Files(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && strings.HasSuffix(n, ".cue") && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_") {
-			out = append(out, filepath.Join(path, n))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return canon.FolderFiles(path, func(n string) bool {
+		return strings.HasSuffix(n, ".cue") && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_")
+	})
 }
 
 // Load reads the topology at path (a folder or one .cue file).
@@ -81,7 +64,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	var parsed []*ast.File
 	pkg := ""
 	for _, f := range files {
-		src, err := readFile(f)
+		src, err := canon.ReadFile(f)
 		if err != nil {
 			ds = append(ds, syntaxErr(f, "Cannot read topology file", err.Error()))
 			continue
@@ -390,15 +373,4 @@ func fromCUE(err error, rule, summary string, doc *canon.Document) diag.Diagnost
 		}
 	}
 	return out
-}
-
-func readFile(p string) ([]byte, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > canon.MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
-	}
-	return os.ReadFile(p)
 }

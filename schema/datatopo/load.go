@@ -24,25 +24,10 @@ var Extensions = map[string]string{".json": "json", ".yaml": "yaml", ".yml": "ya
 // Files returns the data files of a path: the file itself, or the JSON
 // and YAML files of a folder in name order.
 func Files(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if _, ok := Extensions[strings.ToLower(filepath.Ext(e.Name()))]; ok && !e.IsDir() {
-			out = append(out, filepath.Join(path, e.Name()))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return canon.FolderFiles(path, func(n string) bool {
+		_, ok := Extensions[strings.ToLower(filepath.Ext(n))]
+		return ok
+	})
 }
 
 // Load reads the topology at path (a folder or one .json/.yaml/.yml file).
@@ -66,7 +51,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	owner := map[string]string{} // top-level key → file that declared it
 	for _, f := range files {
-		src, err := readFile(f)
+		src, err := canon.ReadFile(f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue
@@ -120,17 +105,6 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		}
 	}
 	return doc, ds
-}
-
-func readFile(p string) ([]byte, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > canon.MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
-	}
-	return os.ReadFile(p)
 }
 
 // parsed collects one file's value, ranges and problems.

@@ -65,7 +65,7 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	var bodies []*hclsyntax.Body
 	var ds diag.Diagnostics
 	for _, f := range files {
-		src, err := readFile(f)
+		src, err := canon.ReadFile(f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Cannot read topology file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue
@@ -376,16 +376,4 @@ func unknownName(what, name string, known []string, r hcl.Range) diag.Diagnostic
 		d.Detail = "Expected one of: " + strings.Join(known, ", ") + "."
 	}
 	return d
-}
-
-// readFile reads a topology file of at most canon.MaxFileSize bytes.
-func readFile(p string) ([]byte, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > canon.MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", p, st.Size(), canon.MaxFileSize>>20)
-	}
-	return os.ReadFile(p)
 }

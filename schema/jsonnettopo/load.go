@@ -82,25 +82,7 @@ func isEntry(name string) bool { return strings.ToLower(filepath.Ext(name)) == "
 // Files returns the Jsonnet files of a topology path: the file itself,
 // or the *.jsonnet and *.libsonnet files of a folder in name order.
 func Files(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() && isTopologyFile(e.Name()) {
-			out = append(out, filepath.Join(path, e.Name()))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return canon.FolderFiles(path, isTopologyFile)
 }
 
 // entryPoint picks the file to evaluate among a folder's files.
