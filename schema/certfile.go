@@ -177,31 +177,15 @@ func ConfinedPath(root, rel string) (string, error) {
 	if filepath.IsAbs(rel) {
 		return "", fmt.Errorf("%s: absolute paths are not allowed; give a path relative to the topology folder", rel)
 	}
-	absRoot, err := filepath.Abs(root)
-	if err != nil {
-		return "", err
-	}
-	full := filepath.Join(absRoot, rel)
-	if !within(absRoot, full) {
-		return "", fmt.Errorf("%s: the path leaves the topology folder", rel)
-	}
-	realRoot, err := filepath.EvalSymlinks(absRoot)
-	if err != nil {
+	full := filepath.Join(root, rel)
+	if err := canon.Confine(root, full); err != nil {
 		return "", err
 	}
 	real, err := filepath.EvalSymlinks(full)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", rel, unwrapPathErr(err))
 	}
-	if !within(realRoot, real) {
-		return "", fmt.Errorf("%s: the path leads outside the topology folder through a symbolic link", rel)
-	}
 	return real, nil
-}
-
-func within(root, p string) bool {
-	r, err := filepath.Rel(root, p)
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
 
 func unwrapPathErr(err error) error {

@@ -26,10 +26,7 @@ func (s *Schema) explain(path canon.Path, msg string, value any) (string, string
 	case string, int64, float64, bool:
 		got = fmt.Sprintf(", not %s", quoteValue(value))
 	}
-	where := path.String()
-	if where == "" {
-		where = "the topology"
-	}
+	where := path.Describe()
 	switch {
 	case reNotAllowed.MatchString(msg):
 		name := ""

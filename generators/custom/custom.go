@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/jsonnetvm"
 	"github.com/mobplan/mobplan/internal/model"
@@ -110,7 +111,7 @@ func run(name, source, plan string, inputs map[string]string, o Options) ([]arti
 	if jerr != nil {
 		d := jerr.Diagnostic(Rule, fmt.Sprintf("Custom generator %q failed", name))
 		if d.Range == nil {
-			d.Range = startOf(file)
+			d.Range = diag.FileStart(file)
 		}
 		d.Hint = "Fix the program at this position. It gets the plan as the top-level argument plan (function(plan) { ... }) and as std.extVar('plan')."
 		return nil, &artifact.DiagnosticsError{Diagnostics: diag.Diagnostics{d}, Sources: sources}
@@ -146,10 +147,10 @@ func load(name, source string, o Options) (string, []byte, *diag.Diagnostic) {
 			fmt.Sprintf("%s is an absolute path; give a path relative to the topology folder %s.", source, o.Root))
 	}
 	file := filepath.Join(o.Root, filepath.FromSlash(source))
-	if err := jsonnetvm.Confined(o.Root, file); err != nil {
+	if err := canon.Confine(o.Root, file); err != nil {
 		return fail(fmt.Sprintf("Custom generator %q: source outside the topology folder", name), err.Error()+".")
 	}
-	src, err := jsonnetvm.ReadFile(file)
+	src, err := canon.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fail(fmt.Sprintf("Custom generator %q: source file not found", name),
 			fmt.Sprintf("%s does not exist (source = %q, relative to the topology folder %s).", file, source, o.Root))
@@ -158,10 +159,6 @@ func load(name, source string, o Options) (string, []byte, *diag.Diagnostic) {
 		return fail(fmt.Sprintf("Custom generator %q: cannot read the source file", name), err.Error()+".")
 	}
 	return file, src, nil
-}
-
-func startOf(file string) *diag.Range {
-	return &diag.Range{Filename: file, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}
 }
 
 // decode checks the program's output and turns it into files.

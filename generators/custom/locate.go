@@ -70,7 +70,7 @@ func (l *locator) result() *diag.Range {
 			return l.rangeOf(*loc)
 		}
 	}
-	return startOf(l.file)
+	return diag.FileStart(l.file)
 }
 
 // field is where the program writes the output field key, or result().

@@ -68,6 +68,33 @@ func isIdent(s string) bool {
 	return true
 }
 
+// Describe is String for messages: the empty path is "the topology".
+func (p Path) Describe() string {
+	if len(p) == 0 {
+		return "the topology"
+	}
+	return p.String()
+}
+
+// Kind names the kind of a canonical value for messages: "a list", ...
+func Kind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	case nil:
+		return "null"
+	}
+	return "a value"
+}
+
 // Append returns a new path with e added (never sharing p's backing array).
 func (p Path) Append(e ...any) Path {
 	q := make(Path, 0, len(p)+len(e))

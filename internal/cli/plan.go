@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
@@ -75,7 +76,7 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 	p := planner.New(m)
 	digest := c.InputDigest()
 	inputs := map[string]string{}
-	set, err := render.Render(p, generatorList(c, m), render.Options{
+	set, err := render.Render(p, generatorList(c, m, f.timeout), render.Options{
 		ArtifactsDir: dir,
 		KeyDir:       filepath.Join(c.Doc.Root, ".mobplan", "keys"),
 		ToolVersion:  version(),
@@ -106,11 +107,12 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 }
 
 // generatorList is the built-in generators followed by the topology's
-// custom ones.
-func generatorList(c *loader.Checked, m *model.Topology) []artifact.Generator {
+// custom ones, each bounded by the --eval-timeout the topology was read with.
+func generatorList(c *loader.Checked, m *model.Topology, timeout time.Duration) []artifact.Generator {
 	gens := generators.All()
 	return append(gens, custom.Generators(m.Generators, custom.Options{
-		Root: c.Doc.Root,
+		Root:    c.Doc.Root,
+		Timeout: timeout,
 		SourceRange: func(name string) *diag.Range {
 			if r, ok := c.Doc.RangeOf(canon.Path{"generators", name, "source"}); ok {
 				return &r

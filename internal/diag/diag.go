@@ -61,6 +61,12 @@ type Range struct {
 // Valid reports whether the range names a file.
 func (r Range) Valid() bool { return r.Filename != "" }
 
+// FileStart is the start of a file: where a finding about the file as a
+// whole points.
+func FileStart(file string) *Range {
+	return &Range{Filename: file, Start: Pos{Line: 1, Column: 1}, End: Pos{Line: 1, Column: 1}}
+}
+
 func (r Range) String() string {
 	if !r.Valid() {
 		return ""

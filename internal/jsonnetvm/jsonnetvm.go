@@ -7,7 +7,6 @@ package jsonnetvm
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -106,7 +105,7 @@ func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) 
 	case r = <-done:
 	case <-time.After(timeout):
 		return "", &Error{Message: fmt.Sprintf("evaluation did not finish within %s (endless loop or an input too large?)", timeout),
-			Range: &diag.Range{Filename: file, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}}
+			Range: diag.FileStart(file)}
 	}
 	if sources != nil {
 		sources[file] = src
@@ -123,7 +122,7 @@ func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) 
 	if e.Range == nil {
 		// Errors about the program as a whole (a missing top-level
 		// argument) have no location: point at the program.
-		e.Range = &diag.Range{Filename: file, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}
+		e.Range = diag.FileStart(file)
 	}
 	return "", e
 }
@@ -177,6 +176,7 @@ func convert(raw, formatted error, sources map[string][]byte) *Error {
 			}
 			e.Trace = append(e.Trace, t)
 		}
+		e.Trace = shortTrace(e.Trace)
 		return e
 	}
 	if l, ok := raw.(located); ok {
@@ -233,7 +233,7 @@ func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Co
 		dir = c.entryDir
 	}
 	p := filepath.Join(dir, importedPath)
-	if err := Confined(c.root, p); err != nil {
+	if err := canon.Confine(c.root, p); err != nil {
 		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
 	}
 	c.mu.Lock()
@@ -241,7 +241,7 @@ func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Co
 	if got, ok := c.cache[p]; ok {
 		return got, p, nil
 	}
-	b, err := ReadFile(p)
+	b, err := canon.ReadFile(p)
 	if err != nil {
 		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
 	}
@@ -250,37 +250,36 @@ func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Co
 	return contents, p, nil
 }
 
-// Confined reports an error unless p (symbolic links resolved) lies
-// inside root.
-func Confined(root, p string) error {
-	rr, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return err
-	}
-	rp, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			// Judge the path as written; reading it will say it is missing.
-			rp = filepath.Clean(p)
-			rr = filepath.Clean(root)
-		} else {
-			return err
-		}
-	}
-	rel, err := filepath.Rel(rr, rp)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return fmt.Errorf("%s is outside the topology folder %s", p, root)
-	}
-	return nil
-}
-
-// ReadFile reads a file of at most canon.MaxFileSize bytes.
-func ReadFile(p string) ([]byte, error) { return canon.ReadFile(p) }
-
 // bytePos turns go-jsonnet's line and byte column into a position with a
 // byte offset and a column in characters.
 func bytePos(src []byte, p diag.Pos) diag.Pos {
 	lineStart := canon.Offset(src, p.Line, 1)
 	off := min(lineStart+max(p.Column-1, 0), len(src))
 	return diag.Pos{Line: p.Line, Column: 1 + utf8.RuneCount(src[lineStart:off]), Byte: off}
+}
+
+// MaxTrace bounds the calls listed under an error: runaway recursion
+// would otherwise list hundreds.
+const MaxTrace = 20
+
+// shortTrace folds repeated calls into one line and keeps the innermost
+// MaxTrace lines.
+func shortTrace(trace []string) []string {
+	var out []string
+	for i := 0; i < len(trace); {
+		j := i + 1
+		for j < len(trace) && trace[j] == trace[i] {
+			j++
+		}
+		t := trace[i]
+		if j-i > 1 {
+			t += fmt.Sprintf(" (%d times)", j-i)
+		}
+		out = append(out, t)
+		i = j
+	}
+	if len(out) > MaxTrace {
+		out = append(out[:MaxTrace:MaxTrace], fmt.Sprintf("... and %d more", len(out)-MaxTrace))
+	}
+	return out
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/mobplan/mobplan/generators"
 	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
@@ -24,17 +23,7 @@ func TestSyntaxEquivalence(t *testing.T) {
 	keys := filepath.Join("testdata", "keys", "contoso")
 	renderAll := func(t *testing.T, dir string) (string, []byte) {
 		t.Helper()
-		c, err := loader.Load(dir, loader.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Diagnostics.HasErrors() {
-			t.Fatalf("%s: %v", dir, c.Diagnostics)
-		}
-		m, err := model.Decode(c.Result.Topology)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, m := testtool.LoadModel(t, dir)
 		digest := c.InputDigest()
 		set, err := render.Render(planner.New(m), generators.All(), render.Options{ArtifactsDir: t.TempDir(), KeyDir: keys, ToolVersion: "test", InputDigest: digest})
 		if err != nil {
@@ -46,10 +35,7 @@ func TestSyntaxEquivalence(t *testing.T) {
 	wantDigest, want := renderAll(t, hclDir)
 
 	// The JSON and YAML forms are the HCL topology's canonical value.
-	hcl, err := loader.Load(hclDir, loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hcl, _ := testtool.LoadModel(t, hclDir)
 	data := t.TempDir()
 	j, _ := json.MarshalIndent(hcl.Doc.Value, "", "  ")
 	y, _ := yaml.Marshal(hcl.Doc.Value)

@@ -20,18 +20,26 @@ func ExampleDir(name string) string {
 // returns its typed model.
 func ExampleModel(t testing.TB, name string) *model.Topology {
 	t.Helper()
-	c, err := loader.Load(ExampleDir(name), loader.Options{})
+	_, m := LoadModel(t, ExampleDir(name))
+	return m
+}
+
+// LoadModel loads the topology at dir, which must have no error, and
+// returns it checked and as its typed model.
+func LoadModel(t testing.TB, dir string) (*loader.Checked, *model.Topology) {
+	t.Helper()
+	c, err := loader.Load(dir, loader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Diagnostics.HasErrors() {
-		t.Fatalf("%s: %v", name, c.Diagnostics)
+		t.Fatalf("%s: %v", dir, c.Diagnostics)
 	}
 	m, err := model.Decode(c.Result.Topology)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return c, m
 }
 
 // ExamplePlan is the plan of examples/<name>.

@@ -78,7 +78,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		if name := file.PackageName(); name != pkg && len(parsed) > 0 {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Mixed CUE packages",
 				Detail: fmt.Sprintf("%s is package %q but %s is package %q; a topology folder holds one package", f, name, files[0], pkg),
-				Range:  &diag.Range{Filename: f, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}})
+				Range:  diag.FileStart(f)})
 			continue
 		} else {
 			pkg = name
@@ -231,6 +231,11 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 		v = d
 	}
 	pos := l.userPos(v)
+	if !pos.IsValid() && len(path) > 0 {
+		if _, field := path[len(path)-1].(string); field {
+			return nil // only the schema sets it
+		}
+	}
 	if pos.IsValid() {
 		l.doc.SetRange(path, l.rangeOf(pos))
 	}
@@ -239,15 +244,12 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 		out := map[string]any{}
 		it, err := v.Fields()
 		if err != nil {
-			l.fail(path, pos, err)
+			l.fail(path, err)
 			return nil
 		}
 		for it.Next() {
-			fv := it.Value()
-			if !l.userPos(fv).IsValid() {
-				continue
-			}
-			if x := l.walk(fv, path.Append(it.Selector().Unquoted())); x != nil {
+			fp := path.Append(it.Selector().Unquoted())
+			if x := l.walk(it.Value(), fp); x != nil {
 				out[it.Selector().Unquoted()] = x
 			}
 		}
@@ -256,7 +258,7 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 		out := []any{}
 		it, err := v.List()
 		if err != nil {
-			l.fail(path, pos, err)
+			l.fail(path, err)
 			return nil
 		}
 		for i := 0; it.Next(); i++ {
@@ -265,14 +267,14 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 		return out
 	}
 	if !v.IsConcrete() {
-		l.ds = append(l.ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: fmt.Sprintf("No concrete value for %s", where(path)),
-			Detail: fmt.Sprintf("%s is %v, which is not one value; give it one (or a default with *)", where(path), v), Range: l.rangePtr(path)})
+		l.ds = append(l.ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: fmt.Sprintf("No concrete value for %s", path.Describe()),
+			Detail: fmt.Sprintf("%s is %v, which is not one value; give it one (or a default with *)", path.Describe(), v), Range: l.rangePtr(path)})
 		l.doc.Failed[path.Key()] = true
 		return nil
 	}
 	var x any
 	if err := v.Decode(&x); err != nil {
-		l.fail(path, pos, err)
+		l.fail(path, err)
 		return nil
 	}
 	switch n := x.(type) {
@@ -286,8 +288,8 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 	return x
 }
 
-func (l *loader) fail(path canon.Path, pos token.Pos, err error) {
-	l.ds = append(l.ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: fmt.Sprintf("Invalid %s", where(path)),
+func (l *loader) fail(path canon.Path, err error) {
+	l.ds = append(l.ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: fmt.Sprintf("Invalid %s", path.Describe()),
 		Detail: cueerrors.Details(err, nil), Range: l.rangePtr(path)})
 	l.doc.Failed[path.Key()] = true
 }
@@ -316,13 +318,6 @@ func (l *loader) rangeOf(pos token.Pos) diag.Range {
 	end = start + len(line)
 	r := diag.Range{Filename: pos.Filename(), Start: canon.PosAt(src, start), End: canon.PosAt(src, end)}
 	return r
-}
-
-func where(path canon.Path) string {
-	if len(path) == 0 {
-		return "the topology"
-	}
-	return path.String()
 }
 
 func syntaxErr(file, summary, detail string) diag.Diagnostic {

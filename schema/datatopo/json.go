@@ -86,7 +86,7 @@ func (p *parsed) jsonValue(dec *json.Decoder, path canon.Path, keyStart int) (an
 					return nil, false
 				}
 				if dup {
-					p.errorf(canon.RuleDuplicate, p.rangeAt(ks, int(dec.InputOffset())), "Duplicate key", "%q appears twice in %s; keep one", k, where(path))
+					p.errorf(canon.RuleDuplicate, p.rangeAt(ks, int(dec.InputOffset())), "Duplicate key", "%q appears twice in %s; keep one", k, path.Describe())
 					continue
 				}
 				if v != nil {
@@ -115,18 +115,11 @@ func (p *parsed) jsonValue(dec *json.Decoder, path canon.Path, keyStart int) (an
 	case nil:
 		r := p.rangeAt(from, int(dec.InputOffset()))
 		p.ranges[path.Key()] = r
-		p.errorf(canon.RuleStructure, r, "Null value", "%s is null; leave the field out instead (mobplan applies its documented default)", where(path))
+		p.errorf(canon.RuleStructure, r, "Null value", "%s is null; leave the field out instead (mobplan applies its documented default)", path.Describe())
 		p.failed = append(p.failed, path)
 		return nil, true
 	default:
 		p.ranges[path.Key()] = p.rangeAt(from, int(dec.InputOffset()))
 		return canon.FromJSON(t), true
 	}
-}
-
-func where(path canon.Path) string {
-	if len(path) == 0 {
-		return "the topology"
-	}
-	return path.String()
 }

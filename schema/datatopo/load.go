@@ -75,7 +75,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		if !ok {
 			r := p.ranges[canon.Path{}.Key()]
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology must be an object",
-				Detail: fmt.Sprintf("%s holds %s at the top; a topology file holds an object of topology fields (version, sip_domains, pools, ...)", f, kindOf(v)), Range: &r})
+				Detail: fmt.Sprintf("%s holds %s at the top; a topology file holds an object of topology fields (version, sip_domains, pools, ...)", f, canon.Kind(v)), Range: &r})
 			continue
 		}
 		keys := make([]string, 0, len(obj))
@@ -146,18 +146,4 @@ func (p *parsed) pos(off int) diag.Pos {
 
 func (p *parsed) errorf(rule string, r diag.Range, summary, format string, args ...any) {
 	p.ds = append(p.ds, diag.Diagnostic{Severity: diag.Error, Rule: rule, Summary: summary, Detail: fmt.Sprintf(format, args...), Range: &r})
-}
-
-func kindOf(v any) string {
-	switch v.(type) {
-	case []any:
-		return "a list"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	}
-	return "a number"
 }

@@ -111,7 +111,7 @@ func (p *parsed) yamlValue(n *yaml.Node, path canon.Path, key *yaml.Node, budget
 				return nil, false
 			}
 			if dup {
-				p.errorf(canon.RuleDuplicate, p.nodeRange(v, k), "Duplicate key", "%q appears twice in %s; keep one", k.Value, where(path))
+				p.errorf(canon.RuleDuplicate, p.nodeRange(v, k), "Duplicate key", "%q appears twice in %s; keep one", k.Value, path.Describe())
 				continue
 			}
 			if val != nil {
@@ -149,14 +149,14 @@ func (p *parsed) yamlValue(n *yaml.Node, path canon.Path, key *yaml.Node, budget
 				return f, true
 			}
 		case "!!null":
-			p.errorf(canon.RuleStructure, r, "Null value", "%s is null; leave the field out instead (mobplan applies its documented default)", where(path))
+			p.errorf(canon.RuleStructure, r, "Null value", "%s is null; leave the field out instead (mobplan applies its documented default)", path.Describe())
 			p.failed = append(p.failed, path)
 			return nil, true
 		}
-		p.errorf(canon.RuleStructure, r, "Unsupported value", "%s: %s values are not supported; use a string, number, boolean, list or map", where(path), n.ShortTag())
+		p.errorf(canon.RuleStructure, r, "Unsupported value", "%s: %s values are not supported; use a string, number, boolean, list or map", path.Describe(), n.ShortTag())
 		return nil, false
 	}
-	p.errorf(canon.RuleStructure, r, "Unsupported value", "%s cannot be read", where(path))
+	p.errorf(canon.RuleStructure, r, "Unsupported value", "%s cannot be read", path.Describe())
 	return nil, false
 }
 

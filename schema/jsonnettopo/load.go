@@ -140,7 +140,7 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 			return doc, diag.Diagnostics{*d}
 		}
 	}
-	src, err := jsonnetvm.ReadFile(entry)
+	src, err := canon.ReadFile(entry)
 	if err != nil {
 		return doc, diag.Diagnostics{syntaxErr(entry, "Cannot read topology file", err.Error())}
 	}
@@ -167,11 +167,11 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	if !ok {
 		r, found := doc.Ranges[canon.Path{}.Key()]
 		if !found {
-			r = diag.Range{Filename: entry, Start: diag.Pos{Line: 1, Column: 1}, End: diag.Pos{Line: 1, Column: 1}}
+			r = *diag.FileStart(entry)
 		}
 		doc.Ranges = map[string]diag.Range{}
 		return doc, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology must be an object",
-			Detail: fmt.Sprintf("%s evaluates to %s; a topology is an object of topology fields (version, sip_domains, pools, ...)", entry, kindOf(v)), Range: &r}}
+			Detail: fmt.Sprintf("%s evaluates to %s; a topology is an object of topology fields (version, sip_domains, pools, ...)", entry, canon.Kind(v)), Range: &r}}
 	}
 	doc.Value = obj
 	return doc, nil
@@ -223,55 +223,11 @@ func evalError(e *jsonnetvm.Error, sources map[string][]byte) diag.Diagnostic {
 		}
 		return diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid Jsonnet", Detail: msg, Range: &r}
 	}
-	short := *e
-	short.Trace = shortTrace(e.Trace)
-	d := short.Diagnostic(canon.RuleSyntax, "Jsonnet evaluation failed")
+	d := e.Diagnostic(canon.RuleSyntax, "Jsonnet evaluation failed")
 	if strings.Contains(e.Message, "max stack frames exceeded") {
 		d.Hint = "The program calls functions too deeply nested: look for a recursion that never ends."
 	}
 	return d
-}
-
-// maxTrace bounds the calls listed under an error: runaway recursion
-// would otherwise list hundreds.
-const maxTrace = 20
-
-// shortTrace folds repeated calls into one line and keeps the innermost
-// maxTrace lines.
-func shortTrace(trace []string) []string {
-	var out []string
-	for i := 0; i < len(trace); {
-		j := i + 1
-		for j < len(trace) && trace[j] == trace[i] {
-			j++
-		}
-		t := trace[i]
-		if j-i > 1 {
-			t += fmt.Sprintf(" (%d times)", j-i)
-		}
-		out = append(out, t)
-		i = j
-	}
-	if len(out) > maxTrace {
-		out = append(out[:maxTrace:maxTrace], fmt.Sprintf("... and %d more", len(out)-maxTrace))
-	}
-	return out
-}
-
-func kindOf(v any) string {
-	switch v.(type) {
-	case []any:
-		return "a list"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	case int64, float64:
-		return "a number"
-	case nil:
-		return "null"
-	}
-	return "a value"
 }
 
 // Bounds of the range walk: it follows variables and imports, so a

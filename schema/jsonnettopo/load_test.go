@@ -3,6 +3,7 @@ package jsonnettopo
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/mobplan/mobplan/internal/jsonnetvm"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -346,7 +347,7 @@ func TestStackBound(t *testing.T) {
 	start := time.Now()
 	d := loadErr(t, dir, Options{MaxStack: 100})
 	if d.Rule != canon.RuleSyntax || !strings.Contains(d.Detail, "max stack frames exceeded") || d.Hint == "" ||
-		d.Range == nil || d.Range.Start.Line != 1 || strings.Count(d.Detail, "\n") > maxTrace+5 {
+		d.Range == nil || d.Range.Start.Line != 1 || strings.Count(d.Detail, "\n") > jsonnetvm.MaxTrace+5 {
 		t.Fatalf("got %v", d)
 	}
 	if time.Since(start) > 10*time.Second {
