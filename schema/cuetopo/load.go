@@ -115,9 +115,14 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		}
 		v = open
 	}
-	value, _ := l.walk(v, canon.Path{}).(map[string]any)
-	if value != nil {
+	switch value := l.walk(v, canon.Path{}).(type) {
+	case map[string]any:
 		doc.Value = value
+	case nil:
+	default:
+		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology must be a struct",
+			Detail: fmt.Sprintf("the package evaluates to %s; a topology is a struct of topology fields (version, sip_domains, pools, ...)", canon.Kind(value)),
+			Range:  diag.FileStart(files[0])})
 	}
 	return doc, append(ds, l.ds...)
 }
@@ -272,18 +277,26 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 		l.doc.Failed[path.Key()] = true
 		return nil
 	}
+	// Read scalars by kind rather than decoding into any: a package may
+	// evaluate to things a topology cannot hold (bytes, null, a builtin
+	// function), and those must be reported, not decoded.
 	var x any
-	if err := v.Decode(&x); err != nil {
+	var err error
+	switch v.Kind() {
+	case cue.StringKind:
+		x, err = v.String()
+	case cue.BoolKind:
+		x, err = v.Bool()
+	case cue.IntKind:
+		x, err = v.Int64()
+	case cue.FloatKind:
+		x, err = v.Float64()
+	default:
+		err = fmt.Errorf("%s is %v, which a topology cannot hold; use a string, number, boolean, list or struct", path.Describe(), v)
+	}
+	if err != nil {
 		l.fail(path, err)
 		return nil
-	}
-	switch n := x.(type) {
-	case float64:
-		// Decode gives float64 for every number; integers stay integers.
-		if i, err := v.Int64(); err == nil {
-			return i
-		}
-		return n
 	}
 	return x
 }

@@ -94,6 +94,9 @@ func TestBadInput(t *testing.T) {
 		{"own constraint", "#Mine: {version: \"sfb2015\"}\n#Mine\nversion: \"sfb2019\"\n", canon.RuleStructure, "conflicting values", 1},
 		{"unknown reference", "version: nope\n", canon.RuleReference, "not found", 1},
 		{"not concrete", "version: string\n", canon.RuleStructure, "not one value", 1},
+		{"bytes", "version: 'sfb2019'\n", canon.RuleStructure, "a topology cannot hold", 1},
+		{"builtin", "version: or\n", canon.RuleStructure, "a topology cannot hold", 1},
+		{"null", "version: null\n", canon.RuleStructure, "a topology cannot hold", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
