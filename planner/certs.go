@@ -6,44 +6,12 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/model"
-)
-
-// Certificate usages, as in the rule catalogue and Set-CsCertificate -Type.
-const (
-	UsageDefault             = "Default"
-	UsageWebServicesInternal = "WebServicesInternal"
-	UsageWebServicesExternal = "WebServicesExternal"
-	UsageRPListener          = "RPListener"
-	UsageEdgeExternal        = "EdgeExternal"
-	UsageEdgeInternal        = "EdgeInternal"
-	UsageSBA                 = "SBA"
-)
-
-// Extended key usages, in the topology's vocabulary.
-const (
-	EKUServerAuth = "server-auth"
-	EKUClientAuth = "client-auth"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // DefaultKeyBits is the RSA key size of derived certificates (CERT-009:
 // 2048 or more).
 const DefaultKeyBits = 2048
-
-// Existing reports whether the certificate is declared with a file: it
-// has been issued already and needs no request.
-func (c Certificate) Existing() bool { return c.Declared && c.File != "" }
-
-// CertificateFor returns the planned certificate of a usage on a target:
-// a server FQDN (Default, WebServicesInternal, WebServicesExternal,
-// EdgeExternal, EdgeInternal, SBA) or a reverse proxy name (RPListener).
-func (p *Plan) CertificateFor(usage, target string) (Certificate, bool) {
-	for _, c := range p.Certificates {
-		if certHas(c.Usage, usage) && certHasFold(c.AssignTo, target) {
-			return c, true
-		}
-	}
-	return Certificate{}, false
-}
 
 // planCertificates derives one certificate per usage and target from the
 // catalogue (section 2.2), then lets declared certificates replace the
@@ -62,7 +30,7 @@ func (p *Plan) CertificateFor(usage, target string) (Certificate, bool) {
 //     Default certificate carries sip.<d>, not only the sign-in target's:
 //     a superset that keeps CERT-001 true wherever sip.<d> points.
 //   - The SBA's Default certificate gets client-auth like any Default one.
-func planCertificates(t *model.Topology, p *Plan) {
+func planCertificates(t *model.Topology, p *plan.Plan) {
 	h := certHostsOf(t)
 	var derived []certCandidate
 	derived = append(derived, certPoolCerts(t, h)...)
@@ -145,7 +113,7 @@ func certURLHost(u string) string {
 // certCandidate is a derived certificate with the names a declared
 // certificate's assigned_to may use to cover it (lower case).
 type certCandidate struct {
-	cert  Certificate
+	cert  plan.Certificate
 	match map[string]bool
 	// rp is the reverse proxy of an RPListener certificate, for declared
 	// certificates that a listener names.
@@ -170,15 +138,15 @@ func certPoolCerts(t *model.Topology, h certHosts) []certCandidate {
 			if t.Mobility.StrictDNSAutologon {
 				sip = h.sip
 			}
-			def := certNew(sn+"-default", UsageDefault, []string{srv}, subject, "internal",
-				certSANs(subject, []string{srv}, sip), certWhy("CERT-001"), EKUServerAuth, EKUClientAuth)
-			wsi := certNew(sn+"-webservicesinternal", UsageWebServicesInternal, []string{srv}, subject, "internal",
+			def := certNew(sn+"-default", plan.UsageDefault, []string{srv}, subject, "internal",
+				certSANs(subject, []string{srv}, sip), certWhy("CERT-001"), plan.EKUServerAuth, plan.EKUClientAuth)
+			wsi := certNew(sn+"-webservicesinternal", plan.UsageWebServicesInternal, []string{srv}, subject, "internal",
 				certSANs(subject, []string{pool.WebInternalFQDN(), srv}, h.meet, h.dialin, h.admin, lyncdiscoverInternal),
-				certWhy("CERT-002", certIf(len(lyncdiscoverInternal) > 0, "CERT-004")), EKUServerAuth)
-			wse := certNew(sn+"-webservicesexternal", UsageWebServicesExternal, []string{srv}, subject, "internal",
+				certWhy("CERT-002", certIf(len(lyncdiscoverInternal) > 0, "CERT-004")), plan.EKUServerAuth)
+			wse := certNew(sn+"-webservicesexternal", plan.UsageWebServicesExternal, []string{srv}, subject, "internal",
 				certSANs(subject, []string{pool.WebExternal.FQDN}, h.meet, h.dialin, lyncdiscover),
-				certWhy("CERT-003", certIf(len(lyncdiscover) > 0, "CERT-004")), EKUServerAuth)
-			for _, c := range []Certificate{def, wsi, wse} {
+				certWhy("CERT-003", certIf(len(lyncdiscover) > 0, "CERT-004")), plan.EKUServerAuth)
+			for _, c := range []plan.Certificate{def, wsi, wse} {
 				out = append(out, certCandidate{cert: c, match: match})
 			}
 		}
@@ -215,8 +183,8 @@ func certProxyCerts(t *model.Topology, h certHosts) []certCandidate {
 			ld, why = h.lyncdiscover, append(why, "CERT-006")
 		}
 		subject := certProxySubject(t, names)
-		c := certNew(rn+"-listener", UsageRPListener, []string{rn}, subject, "public",
-			certSANs(subject, names, h.meet, h.dialin, ld), certWhy(why...), EKUServerAuth)
+		c := certNew(rn+"-listener", plan.UsageRPListener, []string{rn}, subject, "public",
+			certSANs(subject, names, h.meet, h.dialin, ld), certWhy(why...), plan.EKUServerAuth)
 		out = append(out, certCandidate{cert: c, match: certSet(rn), rp: rn})
 	}
 	return out
@@ -283,11 +251,11 @@ func certEdgeCerts(t *model.Topology) []certCandidate {
 				further = append(further, "sip."+strings.ToLower(d))
 			}
 		}
-		ext := certNew(en+"-edgeexternal", UsageEdgeExternal, servers, access, "public",
-			certSANs(access, []string{e.WebconfFQDN}, further), certWhy("CERT-011"), EKUServerAuth)
+		ext := certNew(en+"-edgeexternal", plan.UsageEdgeExternal, servers, access, "public",
+			certSANs(access, []string{e.WebconfFQDN}, further), certWhy("CERT-011"), plan.EKUServerAuth)
 		internal := strings.ToLower(e.InternalFQDN)
-		in := certNew(en+"-edgeinternal", UsageEdgeInternal, servers, internal, "internal",
-			[]string{}, certWhy("CERT-011"), EKUServerAuth, EKUClientAuth)
+		in := certNew(en+"-edgeinternal", plan.UsageEdgeInternal, servers, internal, "internal",
+			[]string{}, certWhy("CERT-011"), plan.EKUServerAuth, plan.EKUClientAuth)
 		out = append(out, certCandidate{cert: ext, match: match}, certCandidate{cert: in, match: match})
 	}
 	return out
@@ -299,8 +267,8 @@ func certSBACerts(t *model.Topology, h certHosts) []certCandidate {
 	var out []certCandidate
 	for _, bn := range model.SortedKeys(t.SBAs) {
 		fqdn := strings.ToLower(t.SBAs[bn].FQDN)
-		c := certNew(bn+"-sba", UsageSBA, []string{fqdn}, fqdn, "internal",
-			certSANs(fqdn, h.sip), certWhy("CERT-010"), EKUServerAuth, EKUClientAuth)
+		c := certNew(bn+"-sba", plan.UsageSBA, []string{fqdn}, fqdn, "internal",
+			certSANs(fqdn, h.sip), certWhy("CERT-010"), plan.EKUServerAuth, plan.EKUClientAuth)
 		out = append(out, certCandidate{cert: c, match: certSet(bn, fqdn)})
 	}
 	return out
@@ -333,7 +301,7 @@ func certDeclared(t *model.Topology) []certDecl {
 		}
 		for _, rn := range byListener[cn] {
 			d.rps[rn], d.assigned[strings.ToLower(rn)] = true, true
-			d.usage[UsageRPListener] = true
+			d.usage[plan.UsageRPListener] = true
 		}
 		d.cert = certFromDeclared(t, cn, mc, d)
 		out = append(out, d)
@@ -343,7 +311,7 @@ func certDeclared(t *model.Topology) []certDecl {
 
 // certDecl is a declared certificate with what it covers.
 type certDecl struct {
-	cert     Certificate
+	cert     plan.Certificate
 	usage    map[string]bool
 	assigned map[string]bool // lower case
 	rps      map[string]bool // proxies it is assigned to or a listener names
@@ -356,10 +324,10 @@ type certDecl struct {
 // proxy; the Default usage also covers an SBA's certificate (CERT-010).
 func (d certDecl) covers(c certCandidate) bool {
 	u := c.cert.Usage[0]
-	if !d.usage[u] && !(u == UsageSBA && d.usage[UsageDefault]) {
+	if !d.usage[u] && !(u == plan.UsageSBA && d.usage[plan.UsageDefault]) {
 		return false
 	}
-	if u == UsageRPListener {
+	if u == plan.UsageRPListener {
 		return d.rps[c.rp] || len(d.rps) == 0
 	}
 	return certAnyIn(d.assigned, c.match)
@@ -368,7 +336,7 @@ func (d certDecl) covers(c certCandidate) bool {
 // certFromDeclared is the plan's view of a declared certificate. Its
 // assignment is spelled out as server FQDNs (pool, Edge pool and SBA
 // names expanded) plus proxy names.
-func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d certDecl) Certificate {
+func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d certDecl) plan.Certificate {
 	var assign []string
 	for _, a := range mc.AssignedTo {
 		assign = append(assign, certExpand(t, a)...)
@@ -381,7 +349,7 @@ func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d ce
 		usage = append(usage, u)
 	}
 	subject := strings.ToLower(mc.Subject)
-	c := Certificate{
+	c := plan.Certificate{
 		Name:     name,
 		Usage:    certSorted(usage),
 		AssignTo: certSorted(assign),
@@ -402,9 +370,9 @@ func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d ce
 	}
 	// A request needs an EKU; the topology may leave it unknown.
 	if len(c.EKU) == 0 {
-		c.EKU = []string{EKUServerAuth}
-		if d.usage[UsageDefault] || d.usage[UsageEdgeInternal] {
-			c.EKU = append(c.EKU, EKUClientAuth)
+		c.EKU = []string{plan.EKUServerAuth}
+		if d.usage[plan.UsageDefault] || d.usage[plan.UsageEdgeInternal] {
+			c.EKU = append(c.EKU, plan.EKUClientAuth)
 		}
 	}
 	c.File = mc.File
@@ -471,8 +439,8 @@ func certDeclaredSANs(subject string, sans []string) []string {
 // declared certificate covers, sorted by name. Names are made safe file
 // stems and unique (a derived name a declared one already uses gets a
 // numeric suffix).
-func certMerge(declared []certDecl, derived []certCandidate) []Certificate {
-	var out []Certificate
+func certMerge(declared []certDecl, derived []certCandidate) []plan.Certificate {
+	var out []plan.Certificate
 	for _, d := range declared {
 		out = append(out, d.cert)
 	}
@@ -522,8 +490,8 @@ func certUniqueName(name string, used map[string]bool) string {
 }
 
 // certNew builds a derived certificate: RSA, DefaultKeyBits.
-func certNew(name, usage string, assign []string, subject, issuer string, sans []string, why string, eku ...string) Certificate {
-	return Certificate{
+func certNew(name, usage string, assign []string, subject, issuer string, sans []string, why string, eku ...string) plan.Certificate {
+	return plan.Certificate{
 		Name: name, Usage: []string{usage}, AssignTo: assign,
 		Subject: subject, SANs: sans, Issuer: issuer,
 		KeyType: "RSA", KeyBits: DefaultKeyBits, EKU: eku, Why: why,

@@ -12,6 +12,7 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // certValidExamples are the valid example topologies.
@@ -27,7 +28,7 @@ func certModel(t *testing.T, dir string) *model.Topology {
 	if c.Diagnostics.HasErrors() {
 		t.Fatalf("%s: %v", dir, c.Diagnostics)
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,13 +36,13 @@ func certModel(t *testing.T, dir string) *model.Topology {
 }
 
 // certPlan plans only the certificates of a topology.
-func certPlan(t *model.Topology) *Plan {
-	p := &Plan{}
+func certPlan(t *model.Topology) *plan.Plan {
+	p := &plan.Plan{}
 	planCertificates(t, p)
 	return p
 }
 
-func certByName(t *testing.T, p *Plan, name string) Certificate {
+func certByName(t *testing.T, p *plan.Plan, name string) plan.Certificate {
 	t.Helper()
 	for _, c := range p.Certificates {
 		if c.Name == name {
@@ -49,10 +50,10 @@ func certByName(t *testing.T, p *Plan, name string) Certificate {
 		}
 	}
 	t.Fatalf("no certificate %q; have %v", name, certNames(p))
-	return Certificate{}
+	return plan.Certificate{}
 }
 
-func certNames(p *Plan) []string {
+func certNames(p *plan.Plan) []string {
 	var out []string
 	for _, c := range p.Certificates {
 		out = append(out, c.Name)
@@ -67,7 +68,7 @@ type certWant struct {
 	why                          string
 }
 
-func certCheck(t *testing.T, p *Plan, w certWant) {
+func certCheck(t *testing.T, p *plan.Plan, w certWant) {
 	t.Helper()
 	c := certByName(t, p, w.name)
 	got := certWant{c.Name, strings.Join(c.Usage, ","), c.Subject, c.Issuer, c.AssignTo, c.SANs, c.EKU, c.Why}
@@ -80,8 +81,8 @@ func certCheck(t *testing.T, p *Plan, w certWant) {
 }
 
 var (
-	srvAuth    = []string{EKUServerAuth}
-	srvCliAuth = []string{EKUServerAuth, EKUClientAuth}
+	srvAuth    = []string{plan.EKUServerAuth}
+	srvCliAuth = []string{plan.EKUServerAuth, plan.EKUClientAuth}
 )
 
 // Section 2.2 of the rule catalogue, C1–C6, for contoso.
@@ -123,10 +124,10 @@ func TestCertificatesContoso(t *testing.T) {
 	} {
 		certCheck(t, p, w)
 	}
-	if c, ok := p.CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp-listener" {
+	if c, ok := p.CertificateFor(plan.UsageRPListener, "rp"); !ok || c.Name != "rp-listener" {
 		t.Errorf("CertificateFor(RPListener, rp) = %q, %v", c.Name, ok)
 	}
-	if c, ok := p.CertificateFor(UsageWebServicesInternal, "FE03.contoso.net"); !ok || c.Name != "fe03-webservicesinternal" {
+	if c, ok := p.CertificateFor(plan.UsageWebServicesInternal, "FE03.contoso.net"); !ok || c.Name != "fe03-webservicesinternal" {
 		t.Errorf("CertificateFor(WebServicesInternal, fe03) = %q, %v", c.Name, ok)
 	}
 }
@@ -208,18 +209,18 @@ func TestCertificatesDeclared(t *testing.T) {
 	m := certModel(t, "../examples/contoso")
 	m.Certificates = map[string]model.Certificate{
 		// Both web usages of the whole pool: replaces six derived certificates.
-		"Pool01 Web": {Usage: []string{UsageWebServicesInternal, UsageWebServicesExternal}, AssignedTo: []string{"pool01"},
+		"Pool01 Web": {Usage: []string{plan.UsageWebServicesInternal, plan.UsageWebServicesExternal}, AssignedTo: []string{"pool01"},
 			Subject: "pool01.contoso.net", SANs: []string{"*.contoso.com", "pool01.contoso.net", "*.fabrikam.com"},
 			Issuer: "internal", KeyBits: 4096, SigAlg: "sha256-rsa"},
 		// An existing file, named by the listener: no request.
-		"rp": {Usage: []string{UsageRPListener}, Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com"},
-			Issuer: "public", KeyBits: 2048, EKU: []string{EKUServerAuth}, File: "rp.pem"},
+		"rp": {Usage: []string{plan.UsageRPListener}, Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com"},
+			Issuer: "public", KeyBits: 2048, EKU: []string{plan.EKUServerAuth}, File: "rp.pem"},
 		// A Default certificate of fe01 with an ECDSA key, by server FQDN.
-		"fe01-ec": {Usage: []string{UsageDefault}, AssignedTo: []string{"FE01.contoso.net"}, Subject: "pool01.contoso.net",
+		"fe01-ec": {Usage: []string{plan.UsageDefault}, AssignedTo: []string{"FE01.contoso.net"}, Subject: "pool01.contoso.net",
 			SANs: []string{"fe01.contoso.net", "pool01.contoso.net"}, Issuer: "internal", KeyBits: 2048, SigAlg: "ecdsa-sha384"},
 		// Covers nothing (Edge internal of an unknown pool) and takes a
 		// derived certificate's name.
-		"fe02-default": {Usage: []string{UsageEdgeInternal}, AssignedTo: []string{"nowhere"}, Subject: "x.contoso.net",
+		"fe02-default": {Usage: []string{plan.UsageEdgeInternal}, AssignedTo: []string{"nowhere"}, Subject: "x.contoso.net",
 			Issuer: "internal", KeyBits: 2048},
 	}
 	rp := m.ReverseProxies["rp"]
@@ -237,7 +238,7 @@ func TestCertificatesDeclared(t *testing.T) {
 	if !web.Declared || web.Existing() || web.Why != "declared" || web.KeyBits != 4096 ||
 		!reflect.DeepEqual(web.AssignTo, []string{"fe01.contoso.net", "fe02.contoso.net", "fe03.contoso.net"}) ||
 		!reflect.DeepEqual(web.SANs, []string{"pool01.contoso.net", "*.contoso.com", "*.fabrikam.com"}) ||
-		!reflect.DeepEqual(web.Usage, []string{UsageWebServicesExternal, UsageWebServicesInternal}) {
+		!reflect.DeepEqual(web.Usage, []string{plan.UsageWebServicesExternal, plan.UsageWebServicesInternal}) {
 		t.Errorf("pool01-web: %+v", web)
 	}
 	// An EKU the topology leaves unknown: what the usage needs.
@@ -248,7 +249,7 @@ func TestCertificatesDeclared(t *testing.T) {
 	if !r.Existing() || r.File != "rp.pem" || !reflect.DeepEqual(r.AssignTo, []string{"rp"}) {
 		t.Errorf("rp: %+v", r)
 	}
-	if c, ok := p.CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp" {
+	if c, ok := p.CertificateFor(plan.UsageRPListener, "rp"); !ok || c.Name != "rp" {
 		t.Errorf("CertificateFor(RPListener, rp) = %q, %v", c.Name, ok)
 	}
 	ec := certByName(t, p, "fe01-ec")
@@ -256,7 +257,7 @@ func TestCertificatesDeclared(t *testing.T) {
 		!reflect.DeepEqual(ec.SANs, []string{"pool01.contoso.net", "fe01.contoso.net"}) {
 		t.Errorf("fe01-ec: %+v", ec)
 	}
-	if d := certByName(t, p, "fe02-default-2"); d.Declared || d.Usage[0] != UsageDefault {
+	if d := certByName(t, p, "fe02-default-2"); d.Declared || d.Usage[0] != plan.UsageDefault {
 		t.Errorf("fe02-default-2 should be fe02's derived Default certificate: %+v", d)
 	}
 }
@@ -265,10 +266,10 @@ func TestCertificatesDeclared(t *testing.T) {
 func TestCertificatesDeclaredUnassignedListener(t *testing.T) {
 	m := certModel(t, "../examples/contoso")
 	m.Certificates = map[string]model.Certificate{
-		"public": {Usage: []string{UsageRPListener}, Subject: "webext.contoso.com", Issuer: "public", KeyBits: 2048},
+		"public": {Usage: []string{plan.UsageRPListener}, Subject: "webext.contoso.com", Issuer: "public", KeyBits: 2048},
 	}
 	p := certPlan(m)
-	if c, ok := p.CertificateFor(UsageRPListener, "rp"); ok {
+	if c, ok := p.CertificateFor(plan.UsageRPListener, "rp"); ok {
 		t.Errorf("the declared certificate is not assigned, so CertificateFor finds none, got %q", c.Name)
 	}
 	for _, n := range certNames(p) {
@@ -385,11 +386,11 @@ func TestCertificatesProxyListeners(t *testing.T) {
 	m := certModel(t, "../examples/standard-edition")
 	rp := m.ReverseProxies["rp"]
 	delete(rp.Listeners, "https")
-	if _, ok := certPlan(m).CertificateFor(UsageRPListener, "rp"); ok {
+	if _, ok := certPlan(m).CertificateFor(plan.UsageRPListener, "rp"); ok {
 		t.Errorf("an HTTP-only proxy got a listener certificate")
 	}
 	rp.Listeners["alt"] = model.Listener{Name: "alt", IP: "198.51.100.20", Port: 8443}
-	if c, ok := certPlan(m).CertificateFor(UsageRPListener, "rp"); !ok || c.Name != "rp-listener" {
+	if c, ok := certPlan(m).CertificateFor(plan.UsageRPListener, "rp"); !ok || c.Name != "rp-listener" {
 		t.Errorf("a TLS listener on 8443: got %q, %v", c.Name, ok)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 	"github.com/mobplan/mobplan/schema"
 	"github.com/mobplan/mobplan/schema/hcltopo"
 )
@@ -31,7 +31,7 @@ func TestDerivedPlanSatisfiesRules(t *testing.T) {
 			if err != nil || before.Diagnostics.HasErrors() {
 				t.Fatal(err, before.Diagnostics)
 			}
-			m, err := model.Decode(before.Result.Topology)
+			m, err := before.Result.Model()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +64,7 @@ func TestDerivedPlanSatisfiesRules(t *testing.T) {
 
 // declarePlan writes the plan's derived parts into the canonical document,
 // as a user declaring today's state would.
-func declarePlan(doc *canon.Document, p *Plan) {
+func declarePlan(doc *canon.Document, p *plan.Plan) {
 	v := doc.Value
 	sub := func(m map[string]any, k string) map[string]any {
 		if x, ok := m[k].(map[string]any); ok {
@@ -82,8 +82,8 @@ func declarePlan(doc *canon.Document, p *Plan) {
 		zone := map[string]any{}
 		if z.View == "internal" {
 			kind := z.Kind
-			if kind != ZonePinPoint {
-				kind = ZoneSplitBrain
+			if kind != plan.ZonePinPoint {
+				kind = plan.ZoneSplitBrain
 			}
 			zone["kind"] = kind
 		}
@@ -201,7 +201,7 @@ func endpoints(s string) []any {
 
 // firewallPorts groups a row's ports by protocol: "443" takes the row's
 // protocol, "UDP 3478, TCP 443" names one per port.
-func firewallPorts(f FirewallRule) map[string][]any {
+func firewallPorts(f plan.FirewallRule) map[string][]any {
 	proto := func(p string) string {
 		return map[string]string{"TCP": "tcp", "UDP": "udp", "TCP/UDP": "tcp+udp", "UDP/TCP": "tcp+udp"}[p]
 	}

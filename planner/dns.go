@@ -7,27 +7,16 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // DNS defaults, used where the topology declares no SOA, name servers or
 // TTL. The SOA timers are the schema's defaults for a declared SOA.
 const (
-	DNSDefaultTTL     = 3600
 	dnsDefaultRefresh = 3600
 	dnsDefaultRetry   = 600
 	dnsDefaultExpire  = 604800
 	dnsDefaultMinimum = 300
-	// DNSPlaceholderNS stands in for a default name server that lies inside
-	// its own zone: the topology gives no name server addresses, and a zone
-	// whose in-zone NS has no address record does not load (BIND).
-	DNSPlaceholderNS = "localhost"
-)
-
-// Zone kinds (Zone.Kind).
-const (
-	ZoneAuthoritative = "authoritative"
-	ZoneSplitBrain    = "split-brain"
-	ZonePinPoint      = "pin-point"
 )
 
 // planDNS derives the DNS zones of both views (section 2.1 of the rule
@@ -46,19 +35,19 @@ const (
 //     fabrikam.com), so the rest of that domain still resolves publicly.
 //   - A declared zone (topology dns block) replaces the derived zone of the
 //     same view and name; its records are carried as declared.
-func planDNS(t *model.Topology, p *Plan) {
+func planDNS(t *model.Topology, p *plan.Plan) {
 	b := dnsBuilder{t: t}
 	b.split = b.splitDomains()
 	b.external()
 	b.internal()
 
-	zones := map[string]*Zone{} // view + " " + name
+	zones := map[string]*plan.Zone{} // view + " " + name
 	for _, w := range b.wants {
 		zn, kind := b.zoneOf(w)
 		key := w.view + " " + zn
 		z := zones[key]
 		if z == nil {
-			z = &Zone{View: w.view, Name: zn, Kind: kind}
+			z = &plan.Zone{View: w.view, Name: zn, Kind: kind}
 			zones[key] = z
 		}
 		r := w.rec
@@ -67,10 +56,10 @@ func planDNS(t *model.Topology, p *Plan) {
 	}
 	// Every SIP domain has a public zone, and the AD domain an internal one.
 	for _, d := range t.SIPDomains {
-		dnsEnsure(zones, "external", dnsNorm(d), ZoneAuthoritative)
+		dnsEnsure(zones, "external", dnsNorm(d), plan.ZoneAuthoritative)
 	}
 	if t.ADDomain != "" {
-		dnsEnsure(zones, "internal", dnsNorm(t.ADDomain), ZoneAuthoritative)
+		dnsEnsure(zones, "internal", dnsNorm(t.ADDomain), plan.ZoneAuthoritative)
 	}
 	for view, declared := range map[string]map[string]model.Zone{"internal": t.DNS.Internal, "external": t.DNS.External} {
 		for _, name := range model.SortedKeys(declared) {
@@ -92,7 +81,7 @@ func planDNS(t *model.Topology, p *Plan) {
 type dnsWant struct {
 	view string
 	fqdn string
-	rec  Record
+	rec  plan.Record
 }
 
 type dnsBuilder struct {
@@ -104,12 +93,12 @@ type dnsBuilder struct {
 // add records one value per record: A/AAAA addresses, CNAME/SRV targets.
 func (b *dnsBuilder) add(view, fqdn, typ, why string, values ...string) {
 	for _, v := range values {
-		b.wants = append(b.wants, dnsWant{view, dnsNorm(fqdn), Record{Type: typ, Value: dnsValue(typ, v), TTL: DNSDefaultTTL, Why: why}})
+		b.wants = append(b.wants, dnsWant{view, dnsNorm(fqdn), plan.Record{Type: typ, Value: dnsValue(typ, v), TTL: plan.DNSDefaultTTL, Why: why}})
 	}
 }
 
 func (b *dnsBuilder) addSRV(view, fqdn, target string, port int, why string) {
-	b.wants = append(b.wants, dnsWant{view, dnsNorm(fqdn), Record{Type: "SRV", Value: dnsNorm(target), TTL: DNSDefaultTTL, Port: port, Why: why}})
+	b.wants = append(b.wants, dnsWant{view, dnsNorm(fqdn), plan.Record{Type: "SRV", Value: dnsNorm(target), TTL: plan.DNSDefaultTTL, Port: port, Why: why}})
 }
 
 // external derives the public records.
@@ -430,17 +419,17 @@ func (b *dnsBuilder) domainOf(name string) string {
 func (b *dnsBuilder) zoneOf(w dnsWant) (string, string) {
 	d := b.domainOf(w.fqdn)
 	if w.view == "external" {
-		return d, ZoneAuthoritative
+		return d, plan.ZoneAuthoritative
 	}
 	switch {
 	case d == dnsNorm(b.t.ADDomain):
-		return d, ZoneAuthoritative
+		return d, plan.ZoneAuthoritative
 	case b.split[d]:
-		return d, ZoneSplitBrain
+		return d, plan.ZoneSplitBrain
 	case dnsIsSIPDomain(b.t, d):
-		return w.fqdn, ZonePinPoint
+		return w.fqdn, plan.ZonePinPoint
 	}
-	return d, ZoneAuthoritative
+	return d, plan.ZoneAuthoritative
 }
 
 // defaults fills a zone's SOA and name servers where nothing is declared:
@@ -448,12 +437,12 @@ func (b *dnsBuilder) zoneOf(w dnsWant) (string, string) {
 // hostmaster.<zone>, NS list [primary]. A default NS inside its own zone
 // without an address record there becomes "localhost" (see
 // DNSPlaceholderNS); an out-of-zone NS needs no glue.
-func (b *dnsBuilder) defaults(z *Zone) {
+func (b *dnsBuilder) defaults(z *plan.Zone) {
 	if servers := b.nameServers(z.View); !z.Declared && len(servers) > 0 {
 		// The topology names this view's DNS servers: they are the zone's
 		// SOA primary and NS records, with glue for those inside the zone.
 		if z.SOA.PrimaryNS == "" {
-			z.SOA = SOA{PrimaryNS: servers[0].FQDN, Hostmaster: "hostmaster." + z.Name,
+			z.SOA = plan.SOA{PrimaryNS: servers[0].FQDN, Hostmaster: "hostmaster." + z.Name,
 				Refresh: dnsDefaultRefresh, Retry: dnsDefaultRetry, Expire: dnsDefaultExpire, Minimum: dnsDefaultMinimum}
 		}
 		if len(z.NS) == 0 {
@@ -465,7 +454,7 @@ func (b *dnsBuilder) defaults(z *Zone) {
 						if strings.Contains(ip, ":") {
 							typ = "AAAA"
 						}
-						z.Records = append(z.Records, Record{Name: dnsRelative(ns.FQDN, z.Name), Type: typ, Value: ip, TTL: DNSDefaultTTL, Why: "name server"})
+						z.Records = append(z.Records, plan.Record{Name: dnsRelative(ns.FQDN, z.Name), Type: typ, Value: ip, TTL: plan.DNSDefaultTTL, Why: "name server"})
 					}
 				}
 			}
@@ -477,19 +466,19 @@ func (b *dnsBuilder) defaults(z *Zone) {
 		if z.View == "internal" && b.t.ADDomain != "" {
 			primary = "ns1." + dnsNorm(b.t.ADDomain)
 		}
-		z.SOA = SOA{PrimaryNS: primary, Hostmaster: "hostmaster." + z.Name,
+		z.SOA = plan.SOA{PrimaryNS: primary, Hostmaster: "hostmaster." + z.Name,
 			Refresh: dnsDefaultRefresh, Retry: dnsDefaultRetry, Expire: dnsDefaultExpire, Minimum: dnsDefaultMinimum}
 	}
 	if len(z.NS) == 0 {
 		ns := z.SOA.PrimaryNS
 		if dnsUnder(ns, z.Name) && !dnsHasAddress(z, dnsRelative(ns, z.Name)) {
-			ns = DNSPlaceholderNS
+			ns = plan.DNSPlaceholderNS
 		}
 		z.NS = []string{ns}
 	}
 }
 
-func dnsHasAddress(z *Zone, name string) bool {
+func dnsHasAddress(z *plan.Zone, name string) bool {
 	for _, r := range z.Records {
 		if r.Name == name && (r.Type == "A" || r.Type == "AAAA") {
 			return true
@@ -500,14 +489,14 @@ func dnsHasAddress(z *Zone, name string) bool {
 
 // dnsDeclared converts a declared zone: its records, SOA and NS as
 // declared (defaults fill what it leaves out).
-func dnsDeclared(view, name string, mz model.Zone) Zone {
-	z := Zone{View: view, Name: name, Kind: mz.Kind, Declared: true}
+func dnsDeclared(view, name string, mz model.Zone) plan.Zone {
+	z := plan.Zone{View: view, Name: name, Kind: mz.Kind, Declared: true}
 	if view == "external" || z.Kind == "" {
 		// split-brain/pin-point describe internal zones only.
-		z.Kind = ZoneAuthoritative
+		z.Kind = plan.ZoneAuthoritative
 	}
 	if mz.SOA != nil {
-		z.SOA = SOA{PrimaryNS: dnsNorm(mz.SOA.PrimaryNS), Hostmaster: dnsNorm(mz.SOA.Hostmaster),
+		z.SOA = plan.SOA{PrimaryNS: dnsNorm(mz.SOA.PrimaryNS), Hostmaster: dnsNorm(mz.SOA.Hostmaster),
 			Refresh: mz.SOA.Refresh, Retry: mz.SOA.Retry, Expire: mz.SOA.Expire, Minimum: mz.SOA.Minimum}
 	}
 	for _, ns := range mz.NS {
@@ -516,7 +505,7 @@ func dnsDeclared(view, name string, mz model.Zone) Zone {
 	for _, rn := range model.SortedKeys(mz.Records) {
 		for _, mr := range mz.Records[rn] {
 			for _, v := range mr.Values {
-				r := Record{Name: strings.ToLower(rn), Type: mr.Type, Value: dnsValue(mr.Type, v), TTL: DNSDefaultTTL, Why: "declared"}
+				r := plan.Record{Name: strings.ToLower(rn), Type: mr.Type, Value: dnsValue(mr.Type, v), TTL: plan.DNSDefaultTTL, Why: "declared"}
 				if mr.TTL != nil {
 					r.TTL = *mr.TTL
 				}
@@ -532,9 +521,9 @@ func dnsDeclared(view, name string, mz model.Zone) Zone {
 
 // dnsSortRecords sorts records by name, type and value (addresses in
 // numeric order) and merges duplicates, joining their reasons.
-func dnsSortRecords(rs []Record) []Record {
+func dnsSortRecords(rs []plan.Record) []plan.Record {
 	sort.SliceStable(rs, func(i, j int) bool { return dnsLess(rs[i], rs[j]) })
-	var out []Record
+	var out []plan.Record
 	for _, r := range rs {
 		if n := len(out); n > 0 && dnsSame(out[n-1], r) {
 			out[n-1].Why = dnsJoinWhy(out[n-1].Why, r.Why)
@@ -545,7 +534,7 @@ func dnsSortRecords(rs []Record) []Record {
 	return out
 }
 
-func dnsLess(a, b Record) bool {
+func dnsLess(a, b plan.Record) bool {
 	if a.Name != b.Name {
 		return a.Name < b.Name
 	}
@@ -569,7 +558,7 @@ func dnsLess(a, b Record) bool {
 	return a.Weight < b.Weight
 }
 
-func dnsSame(a, b Record) bool {
+func dnsSame(a, b plan.Record) bool {
 	return a.Name == b.Name && a.Type == b.Type && a.Value == b.Value && a.TTL == b.TTL &&
 		a.Priority == b.Priority && a.Weight == b.Weight && a.Port == b.Port
 }
@@ -588,9 +577,9 @@ func dnsJoinWhy(a, b string) string {
 	return strings.Join(all, ", ")
 }
 
-func dnsEnsure(zones map[string]*Zone, view, name, kind string) {
+func dnsEnsure(zones map[string]*plan.Zone, view, name, kind string) {
 	if _, ok := zones[view+" "+name]; !ok && name != "" {
-		zones[view+" "+name] = &Zone{View: view, Name: name, Kind: kind}
+		zones[view+" "+name] = &plan.Zone{View: view, Name: name, Kind: kind}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 func dnsTestModel(t *testing.T, dir string) *model.Topology {
@@ -24,23 +25,23 @@ func dnsTestModel(t *testing.T, dir string) *model.Topology {
 	if c.Diagnostics.HasErrors() {
 		t.Fatalf("%s is not valid: %v", dir, c.Diagnostics)
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func dnsTestPlan(t *testing.T, example string) *Plan {
+func dnsTestPlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()
-	p := &Plan{}
+	p := &plan.Plan{}
 	planDNS(dnsTestModel(t, filepath.Join("..", "examples", example)), p)
 	return p
 }
 
 // dnsTestZones renders zones compactly: "view name kind" then one line per
 // record, "name TYPE value" (SRV: "name SRV prio weight port target").
-func dnsTestZones(zs []Zone) map[string][]string {
+func dnsTestZones(zs []plan.Zone) map[string][]string {
 	out := map[string][]string{}
 	for _, z := range zs {
 		key := z.View + " " + z.Name + " " + z.Kind
@@ -57,7 +58,7 @@ func dnsTestZones(zs []Zone) map[string][]string {
 	return out
 }
 
-func dnsTestZone(t *testing.T, p *Plan, view, name string) Zone {
+func dnsTestZone(t *testing.T, p *plan.Plan, view, name string) plan.Zone {
 	t.Helper()
 	for _, z := range p.Zones {
 		if z.View == view && z.Name == name {
@@ -65,7 +66,7 @@ func dnsTestZone(t *testing.T, p *Plan, view, name string) Zone {
 		}
 	}
 	t.Fatalf("no %s zone %s", view, name)
-	return Zone{}
+	return plan.Zone{}
 }
 
 func dnsTestCompare(t *testing.T, got, want map[string][]string) {
@@ -167,7 +168,7 @@ func TestDNSContoso(t *testing.T) {
 			t.Errorf("contoso declares no zone, but %s %s is declared", z.View, z.Name)
 		}
 		for _, r := range z.Records {
-			if r.TTL != DNSDefaultTTL || r.Why == "" {
+			if r.TTL != plan.DNSDefaultTTL || r.Why == "" {
 				t.Errorf("%s %s %s: ttl %d, why %q", z.View, z.Name, r.Name, r.TTL, r.Why)
 			}
 		}
@@ -182,14 +183,14 @@ func TestDNSDefaultSOAAndNS(t *testing.T) {
 	for _, c := range []struct {
 		view, zone, primary, hostmaster, ns string
 	}{
-		{"external", "contoso.com", "ns1.contoso.com", "hostmaster.contoso.com", DNSPlaceholderNS},
-		{"external", "fabrikam.com", "ns1.fabrikam.com", "hostmaster.fabrikam.com", DNSPlaceholderNS},
-		{"internal", "contoso.net", "ns1.contoso.net", "hostmaster.contoso.net", DNSPlaceholderNS},
+		{"external", "contoso.com", "ns1.contoso.com", "hostmaster.contoso.com", plan.DNSPlaceholderNS},
+		{"external", "fabrikam.com", "ns1.fabrikam.com", "hostmaster.fabrikam.com", plan.DNSPlaceholderNS},
+		{"internal", "contoso.net", "ns1.contoso.net", "hostmaster.contoso.net", plan.DNSPlaceholderNS},
 		{"internal", "contoso.com", "ns1.contoso.net", "hostmaster.contoso.com", "ns1.contoso.net"},
 		{"internal", "meet.fabrikam.com", "ns1.contoso.net", "hostmaster.meet.fabrikam.com", "ns1.contoso.net"},
 	} {
 		z := dnsTestZone(t, p, c.view, c.zone)
-		want := SOA{PrimaryNS: c.primary, Hostmaster: c.hostmaster, Refresh: 3600, Retry: 600, Expire: 604800, Minimum: 300}
+		want := plan.SOA{PrimaryNS: c.primary, Hostmaster: c.hostmaster, Refresh: 3600, Retry: 600, Expire: 604800, Minimum: 300}
 		if z.SOA != want {
 			t.Errorf("%s %s: SOA %+v, want %+v", c.view, c.zone, z.SOA, want)
 		}
@@ -289,14 +290,14 @@ func TestDNSDeclaredReplacesDerived(t *testing.T) {
 		View: "external", Kind: "split-brain", // the schema default; meaningless for a public zone
 		Records: map[string][]model.Record{"ns1": {{Type: "A", Values: []string{"131.107.155.53"}}}},
 	}}
-	p := &Plan{}
+	p := &plan.Plan{}
 	planDNS(m, p)
 
 	in := dnsTestZone(t, p, "internal", "contoso.com")
-	want := Zone{View: "internal", Name: "contoso.com", Kind: "split-brain", Declared: true,
-		SOA: SOA{PrimaryNS: "dc01.contoso.net", Hostmaster: "admin.contoso.com", Refresh: 900, Retry: 300, Expire: 86400, Minimum: 60},
+	want := plan.Zone{View: "internal", Name: "contoso.com", Kind: "split-brain", Declared: true,
+		SOA: plan.SOA{PrimaryNS: "dc01.contoso.net", Hostmaster: "admin.contoso.com", Refresh: 900, Retry: 300, Expire: 86400, Minimum: 60},
 		NS:  []string{"dc01.contoso.net", "dc02.contoso.net"},
-		Records: []Record{
+		Records: []plan.Record{
 			{Name: "_sipinternaltls._tcp", Type: "SRV", Value: "pool01.contoso.net", TTL: 3600, Priority: 10, Weight: 20, Port: 5061, Why: "declared"},
 			{Name: "lyncdiscoverinternal", Type: "CNAME", Value: "webint.contoso.net", TTL: 600, Why: "declared"},
 		}}
@@ -306,7 +307,7 @@ func TestDNSDeclaredReplacesDerived(t *testing.T) {
 	// A declared public zone without SOA/NS gets the defaults; its own
 	// ns1 address record makes the in-zone name server usable.
 	ext := dnsTestZone(t, p, "external", "fabrikam.com")
-	if ext.Kind != ZoneAuthoritative || !reflect.DeepEqual(ext.NS, []string{"ns1.fabrikam.com"}) || ext.SOA.PrimaryNS != "ns1.fabrikam.com" {
+	if ext.Kind != plan.ZoneAuthoritative || !reflect.DeepEqual(ext.NS, []string{"ns1.fabrikam.com"}) || ext.SOA.PrimaryNS != "ns1.fabrikam.com" {
 		t.Errorf("declared public zone: kind %s, SOA %+v, NS %v", ext.Kind, ext.SOA, ext.NS)
 	}
 	if len(ext.Records) != 1 {
@@ -323,7 +324,7 @@ func TestDNSDeclaredReplacesDerived(t *testing.T) {
 func TestDNSMobilityOff(t *testing.T) {
 	m := dnsTestModel(t, filepath.Join("..", "examples", "contoso"))
 	m.Mobility.Enabled = false
-	p := &Plan{}
+	p := &plan.Plan{}
 	planDNS(m, p)
 	for _, z := range p.Zones {
 		for _, r := range z.Records {
@@ -403,7 +404,7 @@ func TestDNSDerivedSatisfyRules(t *testing.T) {
 }
 
 // dnsTestHCL writes derived zones as dns_zone blocks.
-func dnsTestHCL(zs []Zone) string {
+func dnsTestHCL(zs []plan.Zone) string {
 	var b strings.Builder
 	for _, z := range zs {
 		if z.Declared {
@@ -411,7 +412,7 @@ func dnsTestHCL(zs []Zone) string {
 		}
 		fmt.Fprintf(&b, "dns_zone %q %q {\n", z.View, z.Name)
 		if z.View == "internal" {
-			fmt.Fprintf(&b, "  kind = %q\n", map[string]string{ZonePinPoint: "pin-point"}[z.Kind]+map[bool]string{true: "split-brain"}[z.Kind != ZonePinPoint])
+			fmt.Fprintf(&b, "  kind = %q\n", map[string]string{plan.ZonePinPoint: "pin-point"}[z.Kind]+map[bool]string{true: "split-brain"}[z.Kind != plan.ZonePinPoint])
 		}
 		for _, r := range z.Records {
 			fmt.Fprintf(&b, "  record %q {\n    type = %q\n    values = [%q]\n", r.Name, r.Type, r.Value)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // planFirewall derives the mobility-relevant firewall rules of
@@ -18,8 +19,8 @@ import (
 // numbered F1, F2, ... in that order. Sources and destinations are
 // addresses (comma-separated when several), "Internet", "Any", or the
 // Wi-Fi ranges (network.wifi_ranges; "Corporate Wi-Fi" when none).
-func planFirewall(t *model.Topology, p *Plan) {
-	var rules []FirewallRule
+func planFirewall(t *model.Topology, p *plan.Plan) {
+	var rules []plan.FirewallRule
 	if t.Mobility.Enabled {
 		rules = append(rules, fwReverseProxy(t)...) // F1 .. F3
 		rules = append(rules, fwWifi(t)...)         // F4 .. F7
@@ -35,7 +36,7 @@ func planFirewall(t *model.Topology, p *Plan) {
 
 // fwReverseProxy: Internet -> RP listeners (F1, F2), RP internal leg ->
 // each pool's external web services (F3).
-func fwReverseProxy(t *model.Topology) []FirewallRule {
+func fwReverseProxy(t *model.Topology) []plan.FirewallRule {
 	http := t.Mobility.AutodiscoverScheme == "http"
 	var all, port80 []string
 	var internal []string
@@ -55,9 +56,9 @@ func fwReverseProxy(t *model.Topology) []FirewallRule {
 	if http {
 		port80 = all
 	}
-	var out []FirewallRule
+	var out []plan.FirewallRule
 	if len(all) > 0 {
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: "Internet", Destination: fwList(all), Protocol: "TCP", Ports: "443", Direction: "in",
 			Purpose: "reverse proxy listener: external web services, lyncdiscover, simple URLs",
 			Why:     "PORT-001",
@@ -70,7 +71,7 @@ func fwReverseProxy(t *model.Topology) []FirewallRule {
 			why = "PORT-001, RP-003"
 			purpose = "reverse proxy listener on port 80: HTTP Autodiscover"
 		}
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: "Internet", Destination: fwList(port80), Protocol: "TCP", Ports: "80", Direction: "in",
 			Purpose: purpose, Why: why,
 		})
@@ -83,7 +84,7 @@ func fwReverseProxy(t *model.Topology) []FirewallRule {
 
 // fwPoolsFromRP is F3: one rule per distinct set of back-end ports
 // (normally one), to each pool's external web VIP, else its servers.
-func fwPoolsFromRP(t *model.Topology, source string, http bool) []FirewallRule {
+func fwPoolsFromRP(t *model.Topology, source string, http bool) []plan.FirewallRule {
 	byPorts := map[string][]string{}
 	for _, n := range model.SortedKeys(t.Pools) {
 		pool := t.Pools[n]
@@ -98,9 +99,9 @@ func fwPoolsFromRP(t *model.Topology, source string, http bool) []FirewallRule {
 			byPorts[key] = append(byPorts[key], fwServerIPs(pool)...)
 		}
 	}
-	var out []FirewallRule
+	var out []plan.FirewallRule
 	for _, ports := range model.SortedKeys(byPorts) {
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: source, Destination: fwList(byPorts[ports]), Protocol: "TCP", Ports: ports,
 			Direction: "in (DMZ to LAN)",
 			Purpose:   "reverse proxy bridges web traffic to the pools' external web services",
@@ -111,20 +112,20 @@ func fwPoolsFromRP(t *model.Topology, source string, http bool) []FirewallRule {
 }
 
 // fwWifi: mobile clients on the corporate Wi-Fi (F4 .. F7).
-func fwWifi(t *model.Topology) []FirewallRule {
+func fwWifi(t *model.Topology) []plan.FirewallRule {
 	m := t.Mobility
 	if !m.InternalWifi {
 		return nil
 	}
 	wifi := fwWifiSource(t)
-	var out []FirewallRule
+	var out []plan.FirewallRule
 	if ad, ok := t.AutodiscoverTarget(); ok {
 		dst := []string{ad.WebInternal.VIP}
 		if ad.WebInternal.VIP == "" {
 			dst = fwServerIPs(ad)
 		}
 		if len(dst) > 0 {
-			out = append(out, FirewallRule{
+			out = append(out, plan.FirewallRule{
 				Source: wifi, Destination: fwList(dst), Protocol: "TCP", Ports: "443", Direction: "LAN",
 				Purpose: "lyncdiscoverinternal: internal web services of Autodiscover target " + ad.Name,
 				Why:     "PORT-003",
@@ -132,7 +133,7 @@ func fwWifi(t *model.Topology) []FirewallRule {
 		}
 	}
 	if rps := fwRPListenerIPs(t); len(rps) > 0 {
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: wifi, Destination: fwList(rps), Protocol: "TCP", Ports: "443", Direction: "hairpin",
 			Purpose: "Mobility/UCWA through the reverse proxy (external web FQDN)",
 			Why:     "PORT-003, RP-007",
@@ -147,7 +148,7 @@ func fwWifi(t *model.Topology) []FirewallRule {
 			}
 		}
 		if len(av) > 0 {
-			out = append(out, FirewallRule{
+			out = append(out, plan.FirewallRule{
 				Source: wifi, Destination: fwList(av), Protocol: "UDP/TCP", Ports: "UDP 3478, TCP 443",
 				Direction: "out",
 				Purpose:   "media relay through the A/V Edge external side for internal mobile clients",
@@ -158,7 +159,7 @@ func fwWifi(t *model.Topology) []FirewallRule {
 	// APNS is needed by Lync 2010 Mobile on iOS only, and only with push
 	// (PORT-005 as the validator checks it).
 	if m.Clients.Lync2010Mobile && m.Clients.IOS && m.Push.Enabled {
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: wifi, Destination: "Internet", Protocol: "TCP", Ports: "5223", Direction: "out",
 			Purpose: "Apple Push Notification service (Lync 2010 Mobile on iOS)",
 			Why:     "PORT-005",
@@ -169,9 +170,9 @@ func fwWifi(t *model.Topology) []FirewallRule {
 
 // fwEdge: each Edge pool that carries federation or push (F8 .. F11),
 // as PORT-006 requires.
-func fwEdge(t *model.Topology) []FirewallRule {
+func fwEdge(t *model.Topology) []plan.FirewallRule {
 	cms := fwCMSPool(t)
-	var out []FirewallRule
+	var out []plan.FirewallRule
 	for _, en := range model.SortedKeys(t.EdgePools) {
 		e := t.EdgePools[en]
 		if !e.FederationEnabled && !t.Mobility.Push.Enabled {
@@ -184,25 +185,25 @@ func fwEdge(t *model.Topology) []FirewallRule {
 		}
 		internalAndVIPs := append(append([]string(nil), internal...), fwEdgeInternalVIPs(t, en)...)
 		out = append(out,
-			FirewallRule{
+			plan.FirewallRule{
 				Source: fwList(access), Destination: "Internet", Protocol: "TCP", Ports: "5061", Direction: "both",
 				Purpose: "Access Edge of Edge pool " + en + ": federation and the push clearing house (sipfed.online.lync.com)",
 				Why:     "PORT-006",
 			},
-			FirewallRule{
+			plan.FirewallRule{
 				Source: fwList(access), Destination: "Any", Protocol: "TCP/UDP", Ports: "TCP/UDP 53, TCP 80",
 				Direction: "out", Purpose: "Edge pool " + en + ": DNS and certificate revocation lists",
 				Why: "PORT-006",
 			})
 		if pools := fwEdgePoolServers(t, en); len(pools) > 0 {
-			out = append(out, FirewallRule{
+			out = append(out, plan.FirewallRule{
 				Source: fwList(pools), Destination: fwList(internalAndVIPs), Protocol: "TCP", Ports: "5061",
 				Direction: "both", Purpose: "SIP between the pools and the internal side of Edge pool " + en + " (push path)",
 				Why: "PORT-006",
 			})
 		}
 		if cms != "" {
-			out = append(out, FirewallRule{
+			out = append(out, plan.FirewallRule{
 				Source: fwList(fwServerIPs(t.Pools[cms])), Destination: fwList(internal), Protocol: "TCP",
 				Ports: "4443", Direction: "LAN to DMZ",
 				Purpose: "Central Management Store replication from pool " + cms + " to Edge pool " + en,
@@ -215,14 +216,14 @@ func fwEdge(t *model.Topology) []FirewallRule {
 
 // fwSBA: each SBA with users homed on it reaches its pool's UCWA SIP
 // listening ports (F12).
-func fwSBA(t *model.Topology) []FirewallRule {
+func fwSBA(t *model.Topology) []plan.FirewallRule {
 	homed := map[string]bool{}
 	for _, u := range t.Users {
 		if u.SBA != "" {
 			homed[u.SBA] = true
 		}
 	}
-	var out []FirewallRule
+	var out []plan.FirewallRule
 	for _, sn := range model.SortedKeys(homed) {
 		sba, ok := t.SBAs[sn]
 		if !ok {
@@ -236,7 +237,7 @@ func fwSBA(t *model.Topology) []FirewallRule {
 		if src == "" {
 			src = sba.FQDN
 		}
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: src, Destination: fwList(fwServerIPs(pool)), Protocol: "TCP",
 			Ports:     fwPorts([]int{pool.Ports.UCWASIPExternal, pool.Ports.UCWASIPPrimary}),
 			Direction: "both",
@@ -248,8 +249,8 @@ func fwSBA(t *model.Topology) []FirewallRule {
 }
 
 // fwDeclared lists the topology's firewall_rules as they are.
-func fwDeclared(t *model.Topology) []FirewallRule {
-	var out []FirewallRule
+func fwDeclared(t *model.Topology) []plan.FirewallRule {
+	var out []plan.FirewallRule
 	for _, n := range model.SortedKeys(t.FirewallRules) {
 		r := t.FirewallRules[n]
 		purpose := n
@@ -260,7 +261,7 @@ func fwDeclared(t *model.Topology) []FirewallRule {
 		if r.Protocol == "tcp+udp" {
 			proto = "TCP/UDP"
 		}
-		out = append(out, FirewallRule{
+		out = append(out, plan.FirewallRule{
 			Source: fwEndpoints(r.Source), Destination: fwEndpoints(r.Destination), Protocol: proto,
 			Ports: fwPorts(r.Ports), Direction: r.Direction, Purpose: purpose, Why: "declared",
 		})

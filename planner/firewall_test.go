@@ -8,6 +8,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // fwExamples are the valid example topologies.
@@ -23,15 +24,15 @@ func fwModel(t *testing.T, example string) *model.Topology {
 	if c.Diagnostics.HasErrors() {
 		t.Fatalf("%s: %v", example, c.Diagnostics)
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func fwPlan(m *model.Topology) []FirewallRule {
-	p := &Plan{}
+func fwPlan(m *model.Topology) []plan.FirewallRule {
+	p := &plan.Plan{}
 	planFirewall(m, p)
 	return p.Firewall
 }
@@ -39,7 +40,7 @@ func fwPlan(m *model.Topology) []FirewallRule {
 // fwRow is a rule without its purpose, for compact expectations.
 type fwRow struct{ ID, Source, Destination, Protocol, Ports, Direction, Why string }
 
-func fwRows(rs []FirewallRule) []fwRow {
+func fwRows(rs []plan.FirewallRule) []fwRow {
 	out := make([]fwRow, len(rs))
 	for i, r := range rs {
 		out[i] = fwRow{r.ID, r.Source, r.Destination, r.Protocol, r.Ports, r.Direction, r.Why}
@@ -47,7 +48,7 @@ func fwRows(rs []FirewallRule) []fwRow {
 	return out
 }
 
-func fwCheck(t *testing.T, got []FirewallRule, want []fwRow) {
+func fwCheck(t *testing.T, got []plan.FirewallRule, want []fwRow) {
 	t.Helper()
 	g := fwRows(got)
 	if !reflect.DeepEqual(g, want) {

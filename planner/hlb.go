@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Hardware load balancer VIPs (mobility-rules.md 2.4).
@@ -18,7 +19,7 @@ const (
 	vipCookieName  = "MS-WSMAN" // HLB-005: the name the web services expect
 )
 
-func planVIPs(t *model.Topology, p *Plan) {
+func planVIPs(t *model.Topology, p *plan.Plan) {
 	declared := vipDeclared(t)
 	have := map[[2]string]bool{}
 	for _, v := range declared {
@@ -61,12 +62,12 @@ func vipLync2010(t *model.Topology) bool {
 // vipWebInternal: 443→443 and 80→80 (the pool's internal web ports),
 // source persistence, monitor on the SIP TLS port (HLB-002, HLB-006,
 // HLB-007).
-func vipWebInternal(name string, p model.Pool) VIP {
-	return VIP{
+func vipWebInternal(name string, p model.Pool) plan.VIP {
+	return plan.VIP{
 		Name: name + "-web-internal", Pool: name, Role: "web-internal", IP: p.WebInternal.VIP,
 		Ports: vipPorts(
-			PortPair{443, p.Ports.InternalHTTPS},
-			PortPair{80, p.Ports.InternalHTTP},
+			plan.PortPair{Front: 443, Back: p.Ports.InternalHTTPS},
+			plan.PortPair{Front: 80, Back: p.Ports.InternalHTTP},
 		),
 		Backends:     vipPoolBackends(p),
 		Persistence:  "source",
@@ -82,14 +83,14 @@ func vipWebInternal(name string, p model.Pool) VIP {
 // rule bridges 80→8080 too, and an unused listener costs nothing.
 // Persistence is source, or the MS-WSMAN cookie when a Lync Server 2010
 // pool is retained (HLB-004, HLB-005).
-func vipWebExternal(name string, p model.Pool, cookie bool) VIP {
-	v := VIP{
+func vipWebExternal(name string, p model.Pool, cookie bool) plan.VIP {
+	v := plan.VIP{
 		Name: name + "-web-external", Pool: name, Role: "web-external", IP: p.WebExternal.VIP,
 		Ports: vipPorts(
-			PortPair{443, p.Ports.ExternalHTTPS},
-			PortPair{80, p.Ports.ExternalHTTP},
-			PortPair{p.Ports.ExternalHTTPS, p.Ports.ExternalHTTPS},
-			PortPair{p.Ports.ExternalHTTP, p.Ports.ExternalHTTP},
+			plan.PortPair{Front: 443, Back: p.Ports.ExternalHTTPS},
+			plan.PortPair{Front: 80, Back: p.Ports.ExternalHTTP},
+			plan.PortPair{Front: p.Ports.ExternalHTTPS, Back: p.Ports.ExternalHTTPS},
+			plan.PortPair{Front: p.Ports.ExternalHTTP, Back: p.Ports.ExternalHTTP},
 		),
 		Backends:     vipPoolBackends(p),
 		Persistence:  "source",
@@ -105,8 +106,8 @@ func vipWebExternal(name string, p model.Pool, cookie bool) VIP {
 
 // vipPorts drops pairs whose front port an earlier pair already uses
 // (e.g. a pool whose external HTTPS port is 443).
-func vipPorts(pairs ...PortPair) []PortPair {
-	var out []PortPair
+func vipPorts(pairs ...plan.PortPair) []plan.PortPair {
+	var out []plan.PortPair
 	seen := map[int]bool{}
 	for _, pp := range pairs {
 		if !seen[pp.Front] {
@@ -118,11 +119,11 @@ func vipPorts(pairs ...PortPair) []PortPair {
 }
 
 // vipPoolBackends: the pool's servers by name, each at its first address.
-func vipPoolBackends(p model.Pool) []Backend {
-	var out []Backend
+func vipPoolBackends(p model.Pool) []plan.Backend {
+	var out []plan.Backend
 	for _, sn := range model.SortedKeys(p.Servers) {
 		if ips := p.Servers[sn].IPs; len(ips) > 0 {
-			out = append(out, Backend{Name: sn, IP: ips[0]})
+			out = append(out, plan.Backend{Name: sn, IP: ips[0]})
 		}
 	}
 	return out
@@ -131,14 +132,14 @@ func vipPoolBackends(p model.Pool) []Backend {
 // vipDeclared carries the declared VIPs over, with the servers of the
 // pool (or Edge pool) they balance as back ends. A VIP name used by more
 // than one load balancer is prefixed with its load balancer's name.
-func vipDeclared(t *model.Topology) []VIP {
+func vipDeclared(t *model.Topology) []plan.VIP {
 	uses := map[string]int{}
 	for _, ln := range model.SortedKeys(t.LoadBalancers) {
 		for vn := range t.LoadBalancers[ln].VIPs {
 			uses[vn]++
 		}
 	}
-	var out []VIP
+	var out []plan.VIP
 	for _, ln := range model.SortedKeys(t.LoadBalancers) {
 		lb := t.LoadBalancers[ln]
 		for _, vn := range model.SortedKeys(lb.VIPs) {
@@ -147,7 +148,7 @@ func vipDeclared(t *model.Topology) []VIP {
 			if uses[vn] > 1 {
 				name = ln + "-" + vn
 			}
-			pv := VIP{
+			pv := plan.VIP{
 				Name: name, Pool: v.Pool, Role: v.Role, IP: v.IP,
 				Ports:        vipModelPorts(v.Ports),
 				Backends:     vipDeclaredBackends(t, v),
@@ -171,15 +172,15 @@ func vipDeclared(t *model.Topology) []VIP {
 	return out
 }
 
-func vipModelPorts(ps []model.PortPair) []PortPair {
-	var out []PortPair
+func vipModelPorts(ps []model.PortPair) []plan.PortPair {
+	var out []plan.PortPair
 	for _, pp := range ps {
-		out = append(out, PortPair{Front: pp.Front, Back: pp.Back})
+		out = append(out, plan.PortPair{Front: pp.Front, Back: pp.Back})
 	}
 	return out
 }
 
-func vipDeclaredBackends(t *model.Topology, v model.VIP) []Backend {
+func vipDeclaredBackends(t *model.Topology, v model.VIP) []plan.Backend {
 	if p, ok := t.Pools[v.Pool]; ok {
 		return vipPoolBackends(p)
 	}
@@ -187,7 +188,7 @@ func vipDeclaredBackends(t *model.Topology, v model.VIP) []Backend {
 	if !ok {
 		return nil
 	}
-	var out []Backend
+	var out []plan.Backend
 	for _, sn := range model.SortedKeys(e.Servers) {
 		s := e.Servers[sn]
 		ip := s.AccessIP
@@ -195,7 +196,7 @@ func vipDeclaredBackends(t *model.Topology, v model.VIP) []Backend {
 			ip = s.InternalIP
 		}
 		if ip != "" {
-			out = append(out, Backend{Name: sn, IP: ip})
+			out = append(out, plan.Backend{Name: sn, IP: ip})
 		}
 	}
 	return out

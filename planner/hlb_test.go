@@ -5,19 +5,20 @@ import (
 
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // hlbWebVIPs are the two web VIPs the planner derives for a pool.
-func hlbWebVIPs(pool, intIP, extIP string, backends []planner.Backend) []planner.VIP {
-	return []planner.VIP{
+func hlbWebVIPs(pool, intIP, extIP string, backends []plan.Backend) []plan.VIP {
+	return []plan.VIP{
 		{
 			Name: pool + "-web-external", Pool: pool, Role: "web-external", IP: extIP,
-			Ports:    []planner.PortPair{{Front: 443, Back: 4443}, {Front: 80, Back: 8080}, {Front: 4443, Back: 4443}, {Front: 8080, Back: 8080}},
+			Ports:    []plan.PortPair{{Front: 443, Back: 4443}, {Front: 80, Back: 8080}, {Front: 4443, Back: 4443}, {Front: 8080, Back: 8080}},
 			Backends: backends, Persistence: "source", IdleTimeout: 1800, MonitorPort: 5061, PerRequestLB: true,
 		},
 		{
 			Name: pool + "-web-internal", Pool: pool, Role: "web-internal", IP: intIP,
-			Ports:    []planner.PortPair{{Front: 443, Back: 443}, {Front: 80, Back: 80}},
+			Ports:    []plan.PortPair{{Front: 443, Back: 443}, {Front: 80, Back: 80}},
 			Backends: backends, Persistence: "source", IdleTimeout: 1800, MonitorPort: 5061, PerRequestLB: true,
 		},
 	}
@@ -26,7 +27,7 @@ func hlbWebVIPs(pool, intIP, extIP string, backends []planner.Backend) []planner
 // Section 2.4 of the rule catalogue, with the values of examples/contoso.
 func TestVIPsContoso(t *testing.T) {
 	p := planner.New(proxyHLBModel(t, "contoso"))
-	want := hlbWebVIPs("pool01", "192.168.21.120", "192.168.21.121", []planner.Backend{
+	want := hlbWebVIPs("pool01", "192.168.21.120", "192.168.21.121", []plan.Backend{
 		{Name: "fe01", IP: "192.168.21.122"},
 		{Name: "fe02", IP: "192.168.21.123"},
 		{Name: "fe03", IP: "192.168.21.124"},
@@ -45,10 +46,10 @@ func TestVIPsStandardEdition(t *testing.T) {
 // Server 2013 pool does not call for cookie persistence (only 2010 does).
 func TestVIPsMultisite(t *testing.T) {
 	p := planner.New(proxyHLBModel(t, "multisite"))
-	var want []planner.VIP
-	want = append(want, hlbWebVIPs("dir01", "10.1.0.50", "10.1.0.51", []planner.Backend{{Name: "dir1", IP: "10.1.0.52"}, {Name: "dir2", IP: "10.1.0.53"}})...)
-	want = append(want, hlbWebVIPs("lyon", "10.2.0.10", "10.2.0.11", []planner.Backend{{Name: "lfe1", IP: "10.2.0.12"}, {Name: "lfe2", IP: "10.2.0.13"}})...)
-	want = append(want, hlbWebVIPs("paris", "10.1.0.10", "10.1.0.11", []planner.Backend{{Name: "fe1", IP: "10.1.0.12"}, {Name: "fe2", IP: "10.1.0.13"}})...)
+	var want []plan.VIP
+	want = append(want, hlbWebVIPs("dir01", "10.1.0.50", "10.1.0.51", []plan.Backend{{Name: "dir1", IP: "10.1.0.52"}, {Name: "dir2", IP: "10.1.0.53"}})...)
+	want = append(want, hlbWebVIPs("lyon", "10.2.0.10", "10.2.0.11", []plan.Backend{{Name: "lfe1", IP: "10.2.0.12"}, {Name: "lfe2", IP: "10.2.0.13"}})...)
+	want = append(want, hlbWebVIPs("paris", "10.1.0.10", "10.1.0.11", []plan.Backend{{Name: "fe1", IP: "10.1.0.12"}, {Name: "fe2", IP: "10.1.0.13"}})...)
 	proxyHLBEqual(t, "multisite VIPs", p.VIPs, want)
 }
 
@@ -97,11 +98,11 @@ func TestVIPsDeclared(t *testing.T) {
 		},
 	}}}
 	p := planner.New(m)
-	backends := []planner.Backend{{Name: "fe01", IP: "192.168.21.122"}, {Name: "fe02", IP: "192.168.21.123"}, {Name: "fe03", IP: "192.168.21.124"}}
-	want := []planner.VIP{
+	backends := []plan.Backend{{Name: "fe01", IP: "192.168.21.122"}, {Name: "fe02", IP: "192.168.21.123"}, {Name: "fe03", IP: "192.168.21.124"}}
+	want := []plan.VIP{
 		{
 			Name: "ext", Pool: "pool01", Role: "web-external", IP: "192.168.21.121",
-			Ports:    []planner.PortPair{{Front: 443, Back: 4443}, {Front: 80, Back: 8080}, {Front: 4443, Back: 4443}},
+			Ports:    []plan.PortPair{{Front: 443, Back: 4443}, {Front: 80, Back: 8080}, {Front: 4443, Back: 4443}},
 			Backends: backends, Persistence: "none", IdleTimeout: 1800, MonitorPort: 5061, PerRequestLB: true, Declared: true,
 		},
 		hlbWebVIPs("pool01", "192.168.21.120", "192.168.21.121", backends)[1],

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Reverse proxy publishing rules (mobility-rules.md 2.3).
@@ -43,14 +44,14 @@ const (
 	whyRPDeclared = "declared"
 )
 
-func planProxies(t *model.Topology, p *Plan) {
+func planProxies(t *model.Topology, p *plan.Plan) {
 	for _, name := range model.SortedKeys(t.ReverseProxies) {
 		p.ReverseProxies = append(p.ReverseProxies, planProxy(t, p, name, t.ReverseProxies[name]))
 	}
 }
 
-func planProxy(t *model.Topology, p *Plan, name string, rp model.ReverseProxy) ReverseProxy {
-	out := ReverseProxy{Name: name, InternalIP: rp.InternalIP, Listeners: rpListeners(p, name, rp)}
+func planProxy(t *model.Topology, p *plan.Plan, name string, rp model.ReverseProxy) plan.ReverseProxy {
+	out := plan.ReverseProxy{Name: name, InternalIP: rp.InternalIP, Listeners: rpListeners(p, name, rp)}
 	if len(rp.Rules) > 0 {
 		out.Rules = rpDeclaredRules(rp)
 		return out
@@ -67,14 +68,14 @@ func planProxy(t *model.Topology, p *Plan, name string, rp model.ReverseProxy) R
 // Its certificate is the one the certificate planner (which runs first)
 // planned for this proxy, under the name it planned it: a declared name
 // may have been made safe as a file name there.
-func rpListeners(p *Plan, rpName string, rp model.ReverseProxy) []Listener {
-	var out []Listener
+func rpListeners(p *plan.Plan, rpName string, rp model.ReverseProxy) []plan.Listener {
+	var out []plan.Listener
 	for _, ln := range model.SortedKeys(rp.Listeners) {
 		l := rp.Listeners[ln]
-		pl := Listener{Name: ln, IP: l.IP, Port: l.Port, TLS: l.Port != 80 || l.Certificate != ""}
+		pl := plan.Listener{Name: ln, IP: l.IP, Port: l.Port, TLS: l.Port != 80 || l.Certificate != ""}
 		if pl.TLS {
 			pl.Certificate = l.Certificate
-			if c, ok := p.CertificateFor(UsageRPListener, rpName); ok {
+			if c, ok := p.CertificateFor(plan.UsageRPListener, rpName); ok {
 				pl.Certificate = c.Name
 			} else if pl.Certificate == "" {
 				pl.Certificate = rpListenerCertName(rpName)
@@ -87,8 +88,8 @@ func rpListeners(p *Plan, rpName string, rp model.ReverseProxy) []Listener {
 
 // rpEnsurePort80 adds a plain port 80 listener on the address of the
 // HTTPS listener when the proxy has none (RP-003).
-func rpEnsurePort80(ls []Listener) []Listener {
-	var https *Listener
+func rpEnsurePort80(ls []plan.Listener) []plan.Listener {
+	var https *plan.Listener
 	for i := range ls {
 		if ls[i].Port == 80 && !ls[i].TLS {
 			return ls
@@ -106,7 +107,7 @@ func rpEnsurePort80(ls []Listener) []Listener {
 			name = "http-80"
 		}
 	}
-	out := append(append([]Listener(nil), ls...), Listener{Name: name, IP: https.IP, Port: 80})
+	out := append(append([]plan.Listener(nil), ls...), plan.Listener{Name: name, IP: https.IP, Port: 80})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
@@ -116,10 +117,10 @@ func rpHTTPAutodiscover(t *model.Topology) bool {
 }
 
 // rpDerivedRules are the rules of a proxy that declares none.
-func rpDerivedRules(t *model.Topology) []PubRule {
+func rpDerivedRules(t *model.Topology) []plan.PubRule {
 	ad, hasAD := t.AutodiscoverTarget()
 	httpAD := rpHTTPAutodiscover(t)
-	var rules []PubRule
+	var rules []plan.PubRule
 	for _, n := range model.SortedKeys(t.Pools) {
 		pool := t.Pools[n]
 		if pool.WebExternal.FQDN == "" {
@@ -136,10 +137,10 @@ func rpDerivedRules(t *model.Topology) []PubRule {
 				why = whyRPWebAD
 			}
 		}
-		rules = append(rules, PubRule{
+		rules = append(rules, plan.PubRule{
 			Name:        name,
 			PublicNames: rpNames(pool.WebExternal.FQDN, extra),
-			Bridges: []Bridge{
+			Bridges: []plan.Bridge{
 				{FrontPort: 443, BackPort: pool.Ports.ExternalHTTPS, BackScheme: "https"},
 				{FrontPort: 80, BackPort: pool.Ports.ExternalHTTP, BackScheme: "http"},
 			},
@@ -150,10 +151,10 @@ func rpDerivedRules(t *model.Topology) []PubRule {
 		})
 	}
 	if httpAD && hasAD && ad.WebExternal.FQDN != "" {
-		rules = append(rules, PubRule{
+		rules = append(rules, plan.PubRule{
 			Name:              "SfB-Web-HTTP",
 			PublicNames:       rpNames("", rpLyncdiscover(t)),
-			Bridges:           []Bridge{{FrontPort: 80, BackPort: ad.Ports.ExternalHTTP, BackScheme: "http"}},
+			Bridges:           []plan.Bridge{{FrontPort: 80, BackPort: ad.Ports.ExternalHTTP, BackScheme: "http"}},
 			Target:            rpTarget(ad),
 			ForwardHostHeader: true,
 			IdleTimeout:       rpIdleTimeout,
@@ -161,10 +162,10 @@ func rpDerivedRules(t *model.Topology) []PubRule {
 		})
 	}
 	if o := t.OfficeWebApps; o != nil && o.Published {
-		rules = append(rules, PubRule{
+		rules = append(rules, plan.PubRule{
 			Name:              "OOS-HTTPS",
 			PublicNames:       []string{strings.ToLower(o.FQDN)},
-			Bridges:           []Bridge{{FrontPort: 443, BackPort: 443, BackScheme: "https"}},
+			Bridges:           []plan.Bridge{{FrontPort: 443, BackPort: 443, BackScheme: "https"}},
 			Target:            o.IP,
 			ForwardHostHeader: true,
 			IdleTimeout:       rpIdleTimeout,
@@ -254,11 +255,11 @@ func rpURLHost(s string) string {
 // rpDeclaredRules carries declared rules over. A rule's bridges follow
 // its listeners: a plain port 80 listener is bridged to the back end's
 // HTTP port, any other to the port of its back-end scheme.
-func rpDeclaredRules(rp model.ReverseProxy) []PubRule {
-	var out []PubRule
+func rpDeclaredRules(rp model.ReverseProxy) []plan.PubRule {
+	var out []plan.PubRule
 	for _, rn := range model.SortedKeys(rp.Rules) {
 		r := rp.Rules[rn]
-		out = append(out, PubRule{
+		out = append(out, plan.PubRule{
 			Name:              rn,
 			PublicNames:       append([]string(nil), r.PublicNames...),
 			Bridges:           rpDeclaredBridges(rp, r),
@@ -271,8 +272,8 @@ func rpDeclaredRules(rp model.ReverseProxy) []PubRule {
 	return out
 }
 
-func rpDeclaredBridges(rp model.ReverseProxy, r model.PublishingRule) []Bridge {
-	var out []Bridge
+func rpDeclaredBridges(rp model.ReverseProxy, r model.PublishingRule) []plan.Bridge {
+	var out []plan.Bridge
 	seen := map[int]bool{}
 	for _, ln := range r.Listeners {
 		l, ok := rp.Listeners[ln]
@@ -280,7 +281,7 @@ func rpDeclaredBridges(rp model.ReverseProxy, r model.PublishingRule) []Bridge {
 			continue
 		}
 		seen[l.Port] = true
-		b := Bridge{FrontPort: l.Port, BackPort: r.BackHTTPSPort, BackScheme: "https"}
+		b := plan.Bridge{FrontPort: l.Port, BackPort: r.BackHTTPSPort, BackScheme: "https"}
 		if l.Port == 80 && l.Certificate == "" || r.BackScheme == "http" {
 			b.BackPort, b.BackScheme = r.BackHTTPPort, "http"
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // proxyHLBModel loads a valid example's model (shared by the reverse
@@ -23,7 +24,7 @@ func proxyHLBModel(t *testing.T, example string) *model.Topology {
 	if c.Diagnostics.HasErrors() {
 		t.Fatalf("%s is not valid: %v", example, c.Diagnostics)
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,24 +42,24 @@ func proxyHLBEqual(t *testing.T, what string, got, want any) {
 }
 
 var (
-	rpHTTPS4443 = planner.Bridge{FrontPort: 443, BackPort: 4443, BackScheme: "https"}
-	rpHTTP8080  = planner.Bridge{FrontPort: 80, BackPort: 8080, BackScheme: "http"}
+	rpHTTPS4443 = plan.Bridge{FrontPort: 443, BackPort: 4443, BackScheme: "https"}
+	rpHTTP8080  = plan.Bridge{FrontPort: 80, BackPort: 8080, BackScheme: "http"}
 )
 
 // Section 2.3 of the rule catalogue, with the values of examples/contoso.
 func TestProxiesContoso(t *testing.T) {
 	p := planner.New(proxyHLBModel(t, "contoso"))
-	want := []planner.ReverseProxy{{
+	want := []plan.ReverseProxy{{
 		Name:       "rp",
 		InternalIP: "172.25.34.10",
-		Listeners: []planner.Listener{
+		Listeners: []plan.Listener{
 			{Name: "https", IP: "131.107.155.1", Port: 443, TLS: true, Certificate: "rp-listener"},
 		},
-		Rules: []planner.PubRule{
+		Rules: []plan.PubRule{
 			{
 				Name:              "OOS-HTTPS",
 				PublicNames:       []string{"oos.contoso.com"},
-				Bridges:           []planner.Bridge{{FrontPort: 443, BackPort: 443, BackScheme: "https"}},
+				Bridges:           []plan.Bridge{{FrontPort: 443, BackPort: 443, BackScheme: "https"}},
 				Target:            "192.168.1.5",
 				ForwardHostHeader: true,
 				IdleTimeout:       960,
@@ -72,7 +73,7 @@ func TestProxiesContoso(t *testing.T) {
 					"lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com",
 					"meet.contoso.com", "meet.fabrikam.com",
 				},
-				Bridges:           []planner.Bridge{rpHTTPS4443, rpHTTP8080},
+				Bridges:           []plan.Bridge{rpHTTPS4443, rpHTTP8080},
 				Target:            "192.168.21.121",
 				ForwardHostHeader: true,
 				IdleTimeout:       960,
@@ -88,15 +89,15 @@ func TestProxiesContoso(t *testing.T) {
 func TestProxiesStandardEditionHTTPAutodiscover(t *testing.T) {
 	m := proxyHLBModel(t, "standard-edition")
 	p := planner.New(m)
-	wantListeners := []planner.Listener{
+	wantListeners := []plan.Listener{
 		{Name: "http", IP: "198.51.100.20", Port: 80},
 		{Name: "https", IP: "198.51.100.20", Port: 443, TLS: true, Certificate: "rp-listener"},
 	}
-	wantRules := []planner.PubRule{
+	wantRules := []plan.PubRule{
 		{
 			Name:              "SfB-Web-HTTP",
 			PublicNames:       []string{"lyncdiscover.litware.com"},
-			Bridges:           []planner.Bridge{rpHTTP8080},
+			Bridges:           []plan.Bridge{rpHTTP8080},
 			Target:            "10.10.0.10",
 			ForwardHostHeader: true,
 			IdleTimeout:       960,
@@ -105,7 +106,7 @@ func TestProxiesStandardEditionHTTPAutodiscover(t *testing.T) {
 		{
 			Name:              "SfB-Web-HTTPS",
 			PublicNames:       []string{"webext.litware.com", "dialin.litware.com", "meet.litware.com"},
-			Bridges:           []planner.Bridge{rpHTTPS4443, rpHTTP8080},
+			Bridges:           []plan.Bridge{rpHTTPS4443, rpHTTP8080},
 			Target:            "10.10.0.10",
 			ForwardHostHeader: true,
 			IdleTimeout:       960,
@@ -130,23 +131,23 @@ func TestProxiesStandardEditionHTTPAutodiscover(t *testing.T) {
 // and the simple URLs; each Front End pool has its own rule.
 func TestProxiesMultisite(t *testing.T) {
 	p := planner.New(proxyHLBModel(t, "multisite"))
-	rule := func(name, target string, names ...string) planner.PubRule {
+	rule := func(name, target string, names ...string) plan.PubRule {
 		why := "RP-001, RP-004, RP-005, RP-006, RP-008"
 		if name == "SfB-Web-HTTPS" {
 			why = "RP-001, RP-002, RP-004, RP-005, RP-006, RP-008"
 		}
-		return planner.PubRule{
-			Name: name, PublicNames: names, Bridges: []planner.Bridge{rpHTTPS4443, rpHTTP8080},
+		return plan.PubRule{
+			Name: name, PublicNames: names, Bridges: []plan.Bridge{rpHTTPS4443, rpHTTP8080},
 			Target: target, ForwardHostHeader: true, IdleTimeout: 960, Why: why,
 		}
 	}
-	want := []planner.PubRule{
+	want := []plan.PubRule{
 		rule("SfB-Web-HTTPS", "10.1.0.51", "dirext.fabrikam.com", "dialin.fabrikam.com", "lyncdiscover.fabrikam.com", "meet.fabrikam.com"),
 		rule("SfB-Web-HTTPS-lyon", "10.2.0.11", "lyonext.fabrikam.com"),
 		rule("SfB-Web-HTTPS-paris", "10.1.0.11", "parisext.fabrikam.com"),
 	}
 	proxyHLBEqual(t, "multisite rules", p.ReverseProxies[0].Rules, want)
-	proxyHLBEqual(t, "multisite listeners", p.ReverseProxies[0].Listeners, []planner.Listener{
+	proxyHLBEqual(t, "multisite listeners", p.ReverseProxies[0].Listeners, []plan.Listener{
 		{Name: "https", IP: "203.0.113.50", Port: 443, TLS: true, Certificate: "rp-listener"},
 	})
 }
@@ -158,7 +159,7 @@ func TestProxiesInvariants(t *testing.T) {
 			m := proxyHLBModel(t, ex)
 			p := planner.New(m)
 			for _, rp := range p.ReverseProxies {
-				byName := map[string][]planner.PubRule{}
+				byName := map[string][]plan.PubRule{}
 				for _, r := range rp.Rules {
 					if !r.ForwardHostHeader || r.IdleTimeout < 960 || r.Why == "" || r.Target == "" {
 						t.Errorf("rule %s: %+v", r.Name, r)
@@ -169,7 +170,7 @@ func TestProxiesInvariants(t *testing.T) {
 				}
 				for pn, pool := range m.Pools {
 					rs := byName[pool.WebExternal.FQDN]
-					if len(rs) != 1 || rs[0].Bridges[0] != (planner.Bridge{FrontPort: 443, BackPort: pool.Ports.ExternalHTTPS, BackScheme: "https"}) {
+					if len(rs) != 1 || rs[0].Bridges[0] != (plan.Bridge{FrontPort: 443, BackPort: pool.Ports.ExternalHTTPS, BackScheme: "https"}) {
 						t.Errorf("pool %s: %s published by %+v", pn, pool.WebExternal.FQDN, rs)
 					}
 				}
@@ -207,9 +208,9 @@ func TestProxiesDeclaredRules(t *testing.T) {
 	}
 	m.ReverseProxies = map[string]model.ReverseProxy{"rp": rp}
 	p := planner.New(m)
-	proxyHLBEqual(t, "declared rules", p.ReverseProxies[0].Rules, []planner.PubRule{{
+	proxyHLBEqual(t, "declared rules", p.ReverseProxies[0].Rules, []plan.PubRule{{
 		Name: "web", PublicNames: []string{"webext.contoso.com", "lyncdiscover.contoso.com"},
-		Bridges: []planner.Bridge{rpHTTPS4443, rpHTTP8080}, Target: "192.168.21.121",
+		Bridges: []plan.Bridge{rpHTTPS4443, rpHTTP8080}, Target: "192.168.21.121",
 		ForwardHostHeader: true, IdleTimeout: 1200, Why: "declared",
 	}})
 }
@@ -271,7 +272,7 @@ func TestProxyListenerUsesPlannedCertificateName(t *testing.T) {
 	l.Certificate = "RP Cert"
 	m.ReverseProxies["rp"].Listeners["https"] = l
 	p := planner.New(m)
-	c, ok := p.CertificateFor(planner.UsageRPListener, "rp")
+	c, ok := p.CertificateFor(plan.UsageRPListener, "rp")
 	if !ok || c.Name == "RP Cert" {
 		t.Fatalf("planned certificate %+v (ok %v); want a file-safe name", c, ok)
 	}

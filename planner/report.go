@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // planReport fills the administrator report's summary (Roles), the
@@ -14,7 +15,7 @@ import (
 // the lab runtime serves (Listeners). It runs last: the listeners come
 // from the planned reverse proxies and VIPs, so the runtime serves what
 // the proxy and load balancer generators configure.
-func planReport(t *model.Topology, p *Plan) {
+func planReport(t *model.Topology, p *plan.Plan) {
 	p.Roles = reportRoles(t)
 	p.FallbackURLs = reportFallbackURLs(t)
 	p.Listeners = reportListeners(t, p)
@@ -24,13 +25,13 @@ func planReport(t *model.Topology, p *Plan) {
 // interface ("edge pool/server"), SBA, reverse proxy (its listener
 // addresses, then its internal leg) and Office Web Apps farm, in that
 // order.
-func reportRoles(t *model.Topology) []Role {
-	var out []Role
+func reportRoles(t *model.Topology) []plan.Role {
+	var out []plan.Role
 	for _, n := range model.SortedKeys(t.Pools) {
 		pool := t.Pools[n]
 		for _, sn := range model.SortedKeys(pool.Servers) {
 			s := pool.Servers[sn]
-			out = append(out, Role{
+			out = append(out, plan.Role{
 				Role: reportPoolRole(pool.Kind), Name: n + "/" + sn, FQDN: s.FQDN,
 				IPs: s.IPs, Network: "internal", Site: pool.Site,
 			})
@@ -41,15 +42,15 @@ func reportRoles(t *model.Topology) []Role {
 		for _, sn := range model.SortedKeys(e.Servers) {
 			s := e.Servers[sn]
 			out = append(out,
-				Role{Role: "Edge server, internal interface", Name: en + "/" + sn, FQDN: s.FQDN,
+				plan.Role{Role: "Edge server, internal interface", Name: en + "/" + sn, FQDN: s.FQDN,
 					IPs: []string{s.InternalIP}, Network: "internal", Site: e.Site},
-				Role{Role: "Edge server, external interface", Name: en + "/" + sn, FQDN: s.FQDN,
+				plan.Role{Role: "Edge server, external interface", Name: en + "/" + sn, FQDN: s.FQDN,
 					IPs: uniqueStrings([]string{s.AccessIP, s.WebconfIP, s.AVIP}), Network: "perimeter", Site: e.Site})
 		}
 	}
 	for _, n := range model.SortedKeys(t.SBAs) {
 		s := t.SBAs[n]
-		out = append(out, Role{Role: "Survivable Branch Appliance", Name: n, FQDN: s.FQDN,
+		out = append(out, plan.Role{Role: "Survivable Branch Appliance", Name: n, FQDN: s.FQDN,
 			IPs: uniqueStrings([]string{s.IP}), Network: "internal", Site: s.Site})
 	}
 	for _, n := range model.SortedKeys(t.ReverseProxies) {
@@ -60,11 +61,11 @@ func reportRoles(t *model.Topology) []Role {
 		}
 		sort.Strings(ips)
 		ips = append(ips, rp.InternalIP)
-		out = append(out, Role{Role: "Reverse proxy", Name: n,
+		out = append(out, plan.Role{Role: "Reverse proxy", Name: n,
 			IPs: uniqueStrings(ips), Network: "perimeter"})
 	}
 	if o := t.OfficeWebApps; o != nil {
-		out = append(out, Role{Role: "Office Web Apps / Office Online Server", Name: "office-web-apps", FQDN: o.FQDN,
+		out = append(out, plan.Role{Role: "Office Web Apps / Office Online Server", Name: "office-web-apps", FQDN: o.FQDN,
 			IPs: uniqueStrings([]string{o.IP}), Network: "internal"})
 	}
 	return out
@@ -83,17 +84,17 @@ func reportPoolRole(kind string) string {
 
 // reportFallbackURLs are the Autodiscover URLs of the Autodiscover target
 // a helpdesk can enter by hand (external first).
-func reportFallbackURLs(t *model.Topology) []FallbackURL {
+func reportFallbackURLs(t *model.Topology) []plan.FallbackURL {
 	ad, ok := t.AutodiscoverTarget()
 	if !ok {
 		return nil
 	}
 	const path = "/Autodiscover/autodiscoverservice.svc/Root"
-	var out []FallbackURL
+	var out []plan.FallbackURL
 	if ad.WebExternal.FQDN != "" {
-		out = append(out, FallbackURL{Scope: "external", URL: "https://" + ad.WebExternal.FQDN + path})
+		out = append(out, plan.FallbackURL{Scope: "external", URL: "https://" + ad.WebExternal.FQDN + path})
 	}
-	out = append(out, FallbackURL{Scope: "internal", URL: "https://" + ad.WebInternalFQDN() + path})
+	out = append(out, plan.FallbackURL{Scope: "internal", URL: "https://" + ad.WebInternalFQDN() + path})
 	return out
 }
 
@@ -109,13 +110,13 @@ func reportFallbackURLs(t *model.Topology) []FallbackURL {
 // An address and port already taken by an earlier entry is not listed
 // again (a Standard Edition server's "VIP" is the server itself). The
 // result is sorted by network, address, port.
-func reportListeners(t *model.Topology, p *Plan) []RuntimeListen {
-	out := []RuntimeListen{
+func reportListeners(t *model.Topology, p *plan.Plan) []plan.RuntimeListen {
+	out := []plan.RuntimeListen{
 		{Name: "dns-external", Network: "external", Port: 53, Serves: "dns"},
 		{Name: "dns-internal", Network: "internal", Port: 53, Serves: "dns"},
 	}
 	taken := map[string]bool{}
-	add := func(l RuntimeListen) {
+	add := func(l plan.RuntimeListen) {
 		key := l.IP + "|" + strconv.Itoa(l.Port)
 		if taken[key] {
 			return
@@ -125,7 +126,7 @@ func reportListeners(t *model.Topology, p *Plan) []RuntimeListen {
 	}
 	for _, rp := range p.ReverseProxies {
 		for _, l := range rp.Listeners {
-			add(RuntimeListen{Name: "rp:" + rp.Name + "/" + l.Name, Network: "external", IP: l.IP, Port: l.Port, Serves: "reverse-proxy"})
+			add(plan.RuntimeListen{Name: "rp:" + rp.Name + "/" + l.Name, Network: "external", IP: l.IP, Port: l.Port, Serves: "reverse-proxy"})
 		}
 	}
 	for _, n := range model.SortedKeys(t.Pools) {
@@ -140,14 +141,14 @@ func reportListeners(t *model.Topology, p *Plan) []RuntimeListen {
 					{pool.Ports.InternalHTTPS, "web-internal"}, {pool.Ports.InternalHTTP, "web-internal"},
 					{pool.Ports.ExternalHTTPS, "web-external"}, {pool.Ports.ExternalHTTP, "web-external"},
 				} {
-					add(RuntimeListen{Name: "web:" + s.FQDN + ":" + strconv.Itoa(w.port), Network: "internal", IP: ip, Port: w.port, Serves: w.serves})
+					add(plan.RuntimeListen{Name: "web:" + s.FQDN + ":" + strconv.Itoa(w.port), Network: "internal", IP: ip, Port: w.port, Serves: w.serves})
 				}
 			}
 		}
 	}
 	for _, v := range p.VIPs {
 		for _, pp := range v.Ports {
-			add(RuntimeListen{Name: "vip:" + v.Name + ":" + strconv.Itoa(pp.Front), Network: "internal", IP: v.IP, Port: pp.Front, Serves: "vip"})
+			add(plan.RuntimeListen{Name: "vip:" + v.Name + ":" + strconv.Itoa(pp.Front), Network: "internal", IP: v.IP, Port: pp.Front, Serves: "vip"})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

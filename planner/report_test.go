@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 func TestReportRolesContoso(t *testing.T) {
 	m := fwModel(t, "contoso")
 	got := reportRoles(m)
-	want := []Role{
+	want := []plan.Role{
 		{Role: "Front End server", Name: "pool01/fe01", FQDN: "fe01.contoso.net", IPs: []string{"192.168.21.122"}, Network: "internal", Site: "Redmond"},
 		{Role: "Front End server", Name: "pool01/fe02", FQDN: "fe02.contoso.net", IPs: []string{"192.168.21.123"}, Network: "internal", Site: "Redmond"},
 		{Role: "Front End server", Name: "pool01/fe03", FQDN: "fe03.contoso.net", IPs: []string{"192.168.21.124"}, Network: "internal", Site: "Redmond"},
@@ -29,7 +30,7 @@ func TestReportRolesContoso(t *testing.T) {
 
 func TestReportRolesMultisite(t *testing.T) {
 	rs := reportRoles(fwModel(t, "multisite"))
-	byName := map[string]Role{}
+	byName := map[string]plan.Role{}
 	for _, r := range rs {
 		byName[r.Role+" "+r.Name] = r
 	}
@@ -45,18 +46,18 @@ func TestReportRolesMultisite(t *testing.T) {
 // (contoso), the Director (multisite), an SE server without an internal
 // override (standard-edition).
 func TestReportFallbackURLs(t *testing.T) {
-	for ex, want := range map[string][]FallbackURL{
+	for ex, want := range map[string][]plan.FallbackURL{
 		"contoso": {
-			{"external", "https://webext.contoso.com/Autodiscover/autodiscoverservice.svc/Root"},
-			{"internal", "https://webint.contoso.net/Autodiscover/autodiscoverservice.svc/Root"},
+			{Scope: "external", URL: "https://webext.contoso.com/Autodiscover/autodiscoverservice.svc/Root"},
+			{Scope: "internal", URL: "https://webint.contoso.net/Autodiscover/autodiscoverservice.svc/Root"},
 		},
 		"multisite": {
-			{"external", "https://dirext.fabrikam.com/Autodiscover/autodiscoverservice.svc/Root"},
-			{"internal", "https://dirint.fabrikam.local/Autodiscover/autodiscoverservice.svc/Root"},
+			{Scope: "external", URL: "https://dirext.fabrikam.com/Autodiscover/autodiscoverservice.svc/Root"},
+			{Scope: "internal", URL: "https://dirint.fabrikam.local/Autodiscover/autodiscoverservice.svc/Root"},
 		},
 		"standard-edition": {
-			{"external", "https://webext.litware.com/Autodiscover/autodiscoverservice.svc/Root"},
-			{"internal", "https://se01.litware.local/Autodiscover/autodiscoverservice.svc/Root"},
+			{Scope: "external", URL: "https://webext.litware.com/Autodiscover/autodiscoverservice.svc/Root"},
+			{Scope: "internal", URL: "https://se01.litware.local/Autodiscover/autodiscoverservice.svc/Root"},
 		},
 	} {
 		if got := reportFallbackURLs(fwModel(t, ex)); !reflect.DeepEqual(got, want) {
@@ -74,15 +75,15 @@ func TestReportListenersHandBuilt(t *testing.T) {
 			Servers: map[string]model.Server{"se": {Name: "se", FQDN: "se.example.net", IPs: []string{"10.0.0.10"}}},
 			Ports:   model.WebPorts{InternalHTTP: 80, InternalHTTPS: 443, ExternalHTTP: 8080, ExternalHTTPS: 4443}},
 	}}
-	p := &Plan{
-		ReverseProxies: []ReverseProxy{{Name: "rp", Listeners: []Listener{{Name: "https", IP: "203.0.113.1", Port: 443, TLS: true}}}},
-		VIPs: []VIP{
-			{Name: "se-web-external", IP: "10.0.0.10", Ports: []PortPair{{Front: 4443, Back: 4443}}},
-			{Name: "other", IP: "10.0.0.2", Ports: []PortPair{{Front: 443, Back: 443}}},
+	p := &plan.Plan{
+		ReverseProxies: []plan.ReverseProxy{{Name: "rp", Listeners: []plan.Listener{{Name: "https", IP: "203.0.113.1", Port: 443, TLS: true}}}},
+		VIPs: []plan.VIP{
+			{Name: "se-web-external", IP: "10.0.0.10", Ports: []plan.PortPair{{Front: 4443, Back: 4443}}},
+			{Name: "other", IP: "10.0.0.2", Ports: []plan.PortPair{{Front: 443, Back: 443}}},
 		},
 	}
 	got := reportListeners(m, p)
-	want := []RuntimeListen{
+	want := []plan.RuntimeListen{
 		{Name: "dns-external", Network: "external", Port: 53, Serves: "dns"},
 		{Name: "rp:rp/https", Network: "external", IP: "203.0.113.1", Port: 443, Serves: "reverse-proxy"},
 		{Name: "dns-internal", Network: "internal", Port: 53, Serves: "dns"},

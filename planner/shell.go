@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // planShell derives the Management Shell steps of mobility-rules.md 2.6,
@@ -18,8 +19,8 @@ import (
 // commands are guarded by the matching Get- so the script can run twice.
 // Strings are single-quoted (psQuote); no password is ever written:
 // credentials are prompted for.
-func planShell(t *model.Topology, p *Plan) {
-	steps := []func(*model.Topology) *ShellSection{
+func planShell(t *model.Topology, p *plan.Plan) {
+	steps := []func(*model.Topology) *plan.ShellSection{
 		shWebPorts, shCertificates, shPush, shHybrid, shMobilityPolicies, shClickToJoin, shMCX, shTests,
 	}
 	for _, step := range steps {
@@ -49,12 +50,12 @@ var webServerPorts = []struct {
 
 // shWebPorts (step 0): show the web server ports; set them only on pools
 // whose planned ports differ from the defaults.
-func shWebPorts(t *model.Topology) *ShellSection {
+func shWebPorts(t *model.Topology) *plan.ShellSection {
 	cols := []string{"Identity", "ExternalHttpsPort", "ExternalHttpPort", "UcwaSipExternalListeningPort", "UcwaSipPrimaryListeningPort"}
 	if shAnyMCX(t) {
 		cols = append(cols, "McxSipExternalListeningPort", "McxSipPrimaryListeningPort")
 	}
-	s := &ShellSection{
+	s := &plan.ShellSection{
 		Title: "0. Verify web ports (defaults: internal 80/443, external 8080/4443, UCWA SIP 5088/5089)",
 		Commands: []string{
 			"Get-CsService -WebServer | Select-Object " + strings.Join(cols, ","),
@@ -85,7 +86,7 @@ func shWebPorts(t *model.Topology) *ShellSection {
 // Default certificates with the Autodiscover names (CERT-004; CERT-001
 // for sip.<domain> with strict DNS auto-logon). The certificate wizard
 // adds pool, server, web services and simple URL names itself.
-func shCertificates(t *model.Topology) *ShellSection {
+func shCertificates(t *model.Topology) *plan.ShellSection {
 	var servers []string
 	for _, n := range model.SortedKeys(t.Pools) {
 		pool := t.Pools[n]
@@ -110,7 +111,7 @@ func shCertificates(t *model.Topology) *ShellSection {
 		wsi += " -DomainName " + names("lyncdiscoverinternal.")
 		wse += " -DomainName " + names("lyncdiscover.")
 	}
-	return &ShellSection{
+	return &plan.ShellSection{
 		Title: "1. Certificates (CERT-001 .. CERT-004)",
 		Commands: []string{
 			"# Run on every Front End and Director server: " + strings.Join(servers, ", ") + ".",
@@ -137,12 +138,12 @@ const (
 
 // shPush (step 2): the hosting provider, allowed domain, push settings
 // and Access Edge federation (PUSH-002, -004, -005, -006).
-func shPush(t *model.Topology) *ShellSection {
+func shPush(t *model.Topology) *plan.ShellSection {
 	m := t.Mobility
 	if !m.Enabled || !m.Push.Enabled {
 		return nil
 	}
-	s := &ShellSection{Title: "2. Push notifications (Edge + Office 365 clearing house)"}
+	s := &plan.ShellSection{Title: "2. Push notifications (Edge + Office 365 clearing house)"}
 	hp, ok := shPushProvider(t)
 	if !ok {
 		hp = model.HostingProvider{Identity: defaultPushHP, ProxyFQDN: pushProxyFQDN, Enabled: true, VerificationLevel: pushHPVerifies}
@@ -181,11 +182,11 @@ func shPushProvider(t *model.Topology) (model.HostingProvider, bool) {
 
 // shHybrid (step 3): let on-premises Autodiscover redirect online users
 // (TOPO-005), on the Skype for Business Online provider.
-func shHybrid(t *model.Topology) *ShellSection {
+func shHybrid(t *model.Topology) *plan.ShellSection {
 	if !t.Hybrid.Enabled {
 		return nil
 	}
-	s := &ShellSection{Title: "3. Hybrid: let on-premises Autodiscover redirect online users"}
+	s := &plan.ShellSection{Title: "3. Hybrid: let on-premises Autodiscover redirect online users"}
 	for _, id := range model.SortedKeys(t.Federation.HostingProviders) {
 		hp := t.Federation.HostingProviders[id]
 		if !hp.SharedAddressSpace {
@@ -235,8 +236,8 @@ var mobilityParams = []struct {
 // shMobilityPolicies (step 4): Set- for global and existing policies,
 // New- (or Set- when it already exists) for the others (POL-005), with
 // only the parameters the policy sets; then per-user grants.
-func shMobilityPolicies(t *model.Topology) *ShellSection {
-	s := &ShellSection{Title: "4. Mobility policies"}
+func shMobilityPolicies(t *model.Topology) *plan.ShellSection {
+	s := &plan.ShellSection{Title: "4. Mobility policies"}
 	for _, id := range shPolicyOrder(model.SortedKeys(t.MobilityPolicies)) {
 		mp := t.MobilityPolicies[id]
 		args, skipped := shMobilityArgs(t, mp)
@@ -290,8 +291,8 @@ func shMobilityArgs(t *model.Topology, mp model.MobilityPolicy) (string, []strin
 
 // shClickToJoin (step 5): PSTN usages, voice routes and voice policies
 // Click to Join dials out with (POL-004), then per-user grants.
-func shClickToJoin(t *model.Topology) *ShellSection {
-	s := &ShellSection{Title: "5. Click to Join for non-Enterprise Voice users (voice policy, PSTN usage, route)"}
+func shClickToJoin(t *model.Topology) *plan.ShellSection {
+	s := &plan.ShellSection{Title: "5. Click to Join for non-Enterprise Voice users (voice policy, PSTN usage, route)"}
 	for _, u := range t.PSTNUsages {
 		s.Commands = append(s.Commands, "if ((Get-CsPstnUsage -Identity global).Usage -notcontains "+psQuote(u)+") { Set-CsPstnUsage -Identity global -Usage @{add="+psQuote(u)+"} }")
 	}
@@ -332,7 +333,7 @@ func shClickToJoin(t *model.Topology) *ShellSection {
 
 // shMCX (step 6): MCX settings, only where a pool still has MCX (not SfB
 // 2019, VER-006) and Lync 2010 Mobile clients are planned (POL-008).
-func shMCX(t *model.Topology) *ShellSection {
+func shMCX(t *model.Topology) *plan.ShellSection {
 	if !t.Mobility.Clients.Lync2010Mobile || !shAnyMCX(t) {
 		return nil
 	}
@@ -343,7 +344,7 @@ func shMCX(t *model.Topology) *ShellSection {
 	if c.PushNotificationProxyURI != "" {
 		cmd += " -PushNotificationProxyUri " + psQuote(c.PushNotificationProxyURI)
 	}
-	return &ShellSection{
+	return &plan.ShellSection{
 		Title:    "6. MCX settings (Lync 2010 Mobile clients; not on Skype for Business Server 2019)",
 		Commands: []string{cmd},
 	}
@@ -353,8 +354,8 @@ func shMCX(t *model.Topology) *ShellSection {
 // push federation and MCX push through the internal Edge FQDN (the
 // cmdlet references ask for the internal name); MCX P2P IM where MCX
 // serves Lync 2010 Mobile. Credentials are prompted for, never written.
-func shTests(t *model.Topology) *ShellSection {
-	s := &ShellSection{Title: "7. Tests"}
+func shTests(t *model.Topology) *plan.ShellSection {
+	s := &plan.ShellSection{Title: "7. Tests"}
 	a, b, placeholders := shTestUsers(t)
 	if placeholders && t.Mobility.Enabled {
 		s.Commands = append(s.Commands, "# The topology has fewer than two mobile users: replace the placeholder user "+b+" (and "+a+" if needed).")

@@ -7,15 +7,16 @@ import (
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
-func shPlan(m *model.Topology) []ShellSection {
-	p := &Plan{}
+func shPlan(m *model.Topology) []plan.ShellSection {
+	p := &plan.Plan{}
 	planShell(m, p)
 	return p.Shell
 }
 
-func shTitles(ss []ShellSection) []string {
+func shTitles(ss []plan.ShellSection) []string {
 	var out []string
 	for _, s := range ss {
 		out = append(out, s.Title[:strings.Index(s.Title, ".")])
@@ -24,7 +25,7 @@ func shTitles(ss []ShellSection) []string {
 }
 
 // shAll is every command of the script, one per line.
-func shAll(ss []ShellSection) string {
+func shAll(ss []plan.ShellSection) string {
 	var b strings.Builder
 	for _, s := range ss {
 		for _, c := range s.Commands {
@@ -34,7 +35,7 @@ func shAll(ss []ShellSection) string {
 	return b.String()
 }
 
-func shSection(t *testing.T, ss []ShellSection, num string) []string {
+func shSection(t *testing.T, ss []plan.ShellSection, num string) []string {
 	t.Helper()
 	for _, s := range ss {
 		if strings.HasPrefix(s.Title, num+".") {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/mobplan/mobplan/generators"
 	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/planner"
 )
@@ -83,7 +82,7 @@ func BenchmarkPlanGenerate(b *testing.B) {
 			if err != nil || c.Diagnostics.HasErrors() {
 				b.Fatal(err, c.Diagnostics)
 			}
-			m, err := model.Decode(c.Result.Topology)
+			m, err := c.Result.Model()
 			if err != nil {
 				b.Fatal(err)
 			}

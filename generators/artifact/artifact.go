@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mobplan/mobplan/internal/diag"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // File is one generated file, by its slash-separated path relative to the
@@ -21,7 +21,7 @@ type File struct {
 // Context is a generator's input. Generators never read topology files
 // and never write: they return files, and apply writes them.
 type Context struct {
-	Plan *planner.Plan
+	Plan *plan.Plan
 	// Previous returns the current bytes of a path in the artifacts
 	// directory, or nil. The DNS generator uses it to keep a zone's SOA
 	// serial unless the zone's content changed.

@@ -25,7 +25,7 @@ import (
 	"sort"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Generator writes the certificate requests.
@@ -92,14 +92,14 @@ var (
 	oidKeyUsage    = asn1.ObjectIdentifier{2, 5, 29, 15}
 	oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
 	ekuOIDs        = map[string]asn1.ObjectIdentifier{
-		planner.EKUServerAuth: {1, 3, 6, 1, 5, 5, 7, 3, 1},
-		planner.EKUClientAuth: {1, 3, 6, 1, 5, 5, 7, 3, 2},
+		plan.EKUServerAuth: {1, 3, 6, 1, 5, 5, 7, 3, 1},
+		plan.EKUClientAuth: {1, 3, 6, 1, 5, 5, 7, 3, 2},
 	}
 )
 
 // CSR returns the PEM certificate request of c signed with key: subject
 // CN, the SANs in plan order, key usage and extended key usage.
-func CSR(c planner.Certificate, key crypto.Signer) ([]byte, error) {
+func CSR(c plan.Certificate, key crypto.Signer) ([]byte, error) {
 	ku, err := keyUsageExt(key)
 	if err != nil {
 		return nil, err

@@ -16,17 +16,17 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/testtool"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 var validExamples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
 
-func loadPlan(t *testing.T, example string) *planner.Plan {
+func loadPlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()
 	return testtool.ExamplePlan(t, example)
 }
 
-func run(t *testing.T, p *planner.Plan, keyDir string) []artifact.File {
+func run(t *testing.T, p *plan.Plan, keyDir string) []artifact.File {
 	t.Helper()
 	files, err := Generator.Generate(&artifact.Context{Plan: p, KeyDir: keyDir, Previous: func(string) []byte { return nil }})
 	if err != nil {
@@ -151,7 +151,7 @@ func opensslShow(t *testing.T, openssl, path string) opensslText {
 	return r
 }
 
-var opensslEKU = map[string]string{planner.EKUServerAuth: "TLS Web Server Authentication", planner.EKUClientAuth: "TLS Web Client Authentication"}
+var opensslEKU = map[string]string{plan.EKUServerAuth: "TLS Web Server Authentication", plan.EKUClientAuth: "TLS Web Client Authentication"}
 
 // The real tool: every request of every valid example verifies, and
 // openssl reads exactly the planned subject, SANs and EKU from it. The
@@ -311,8 +311,8 @@ func TestDeterministic(t *testing.T) {
 // give the same bytes (ECDSA requests are signed per RFC 6979, also
 // deterministic).
 func TestSignaturesDeterministic(t *testing.T) {
-	c := planner.Certificate{Name: "x", Subject: "a.example.com", SANs: []string{"a.example.com", "b.example.com"},
-		EKU: []string{planner.EKUServerAuth}, KeyType: "RSA", KeyBits: 2048}
+	c := plan.Certificate{Name: "x", Subject: "a.example.com", SANs: []string{"a.example.com", "b.example.com"},
+		EKU: []string{plan.EKUServerAuth}, KeyType: "RSA", KeyBits: 2048}
 	s, err := OpenKeyStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -434,9 +434,9 @@ func TestNoKeyMaterialInFiles(t *testing.T) {
 // Declared certificates with a file exist already: no request, no key.
 // Declared ones without a file get a request like derived ones.
 func TestDeclaredCertificates(t *testing.T) {
-	p := &planner.Plan{Certificates: []planner.Certificate{
-		{Name: "existing", Usage: []string{planner.UsageRPListener}, AssignTo: []string{"rp"}, Subject: "web.contoso.com",
-			SANs: []string{"web.contoso.com"}, Issuer: "public", KeyType: "RSA", KeyBits: 2048, EKU: []string{planner.EKUServerAuth},
+	p := &plan.Plan{Certificates: []plan.Certificate{
+		{Name: "existing", Usage: []string{plan.UsageRPListener}, AssignTo: []string{"rp"}, Subject: "web.contoso.com",
+			SANs: []string{"web.contoso.com"}, Issuer: "public", KeyType: "RSA", KeyBits: 2048, EKU: []string{plan.EKUServerAuth},
 			Declared: true, File: "rp.pem", Why: "declared"},
 	}}
 	keyDir := filepath.Join(t.TempDir(), "keys")
@@ -446,9 +446,9 @@ func TestDeclaredCertificates(t *testing.T) {
 	if _, err := os.Stat(keyDir); !os.IsNotExist(err) {
 		t.Errorf("key store made although no key is needed: %v", err)
 	}
-	p.Certificates = append(p.Certificates, planner.Certificate{Name: "wanted", Usage: []string{planner.UsageWebServicesExternal},
+	p.Certificates = append(p.Certificates, plan.Certificate{Name: "wanted", Usage: []string{plan.UsageWebServicesExternal},
 		AssignTo: []string{"se01.contoso.net"}, Subject: "se01.contoso.net", SANs: []string{"se01.contoso.net", "*.contoso.com"},
-		Issuer: "internal", KeyType: "ECDSA", KeyBits: 256, EKU: []string{planner.EKUServerAuth}, Declared: true, Why: "declared"})
+		Issuer: "internal", KeyType: "ECDSA", KeyBits: 256, EKU: []string{plan.EKUServerAuth}, Declared: true, Why: "declared"})
 	m := fileMap(run(t, p, keyDir))
 	if len(m) != 3 {
 		t.Fatalf("files: %v", m)
@@ -463,22 +463,22 @@ func TestDeclaredCertificates(t *testing.T) {
 }
 
 func TestRejectsUnsafeInput(t *testing.T) {
-	base := planner.Certificate{Name: "ok", Subject: "a.example.com", SANs: []string{"a.example.com"}, KeyType: "RSA", KeyBits: 2048,
-		EKU: []string{planner.EKUServerAuth}}
-	for name, mutate := range map[string]func(*planner.Certificate){
-		"path name":     func(c *planner.Certificate) { c.Name = "../x" },
-		"quote in SAN":  func(c *planner.Certificate) { c.SANs = []string{`a.example.com"`} },
-		"newline in CN": func(c *planner.Certificate) { c.Subject = "a.example.com\nCN = b" },
-		"unknown EKU":   func(c *planner.Certificate) { c.EKU = []string{"code-signing"} },
+	base := plan.Certificate{Name: "ok", Subject: "a.example.com", SANs: []string{"a.example.com"}, KeyType: "RSA", KeyBits: 2048,
+		EKU: []string{plan.EKUServerAuth}}
+	for name, mutate := range map[string]func(*plan.Certificate){
+		"path name":     func(c *plan.Certificate) { c.Name = "../x" },
+		"quote in SAN":  func(c *plan.Certificate) { c.SANs = []string{`a.example.com"`} },
+		"newline in CN": func(c *plan.Certificate) { c.Subject = "a.example.com\nCN = b" },
+		"unknown EKU":   func(c *plan.Certificate) { c.EKU = []string{"code-signing"} },
 	} {
 		c := base
 		mutate(&c)
-		_, err := Generator.Generate(&artifact.Context{Plan: &planner.Plan{Certificates: []planner.Certificate{c}}, KeyDir: t.TempDir()})
+		_, err := Generator.Generate(&artifact.Context{Plan: &plan.Plan{Certificates: []plan.Certificate{c}}, KeyDir: t.TempDir()})
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := Generator.Generate(&artifact.Context{Plan: &planner.Plan{Certificates: []planner.Certificate{base}}}); err == nil {
+	if _, err := Generator.Generate(&artifact.Context{Plan: &plan.Plan{Certificates: []plan.Certificate{base}}}); err == nil {
 		t.Errorf("no key store: accepted")
 	}
 }

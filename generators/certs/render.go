@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // dnsName is what a subject or SAN may be: a DNS name, possibly with a
@@ -13,7 +13,7 @@ import (
 // and OpenSSL config syntax.
 var dnsName = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
 
-func checkNames(c planner.Certificate) error {
+func checkNames(c plan.Certificate) error {
 	for _, n := range append([]string{c.Subject}, c.SANs...) {
 		if !dnsName.MatchString(n) {
 			return fmt.Errorf("%q is not a DNS name", n)
@@ -24,12 +24,12 @@ func checkNames(c planner.Certificate) error {
 
 // ekuNames are the OpenSSL and Windows names of each extended key usage.
 var ekuNames = map[string][2]string{
-	planner.EKUServerAuth: {"serverAuth", "Server Authentication"},
-	planner.EKUClientAuth: {"clientAuth", "Client Authentication"},
+	plan.EKUServerAuth: {"serverAuth", "Server Authentication"},
+	plan.EKUClientAuth: {"clientAuth", "Client Authentication"},
 }
 
 // describe is the comment block that says what the certificate is for.
-func describe(c planner.Certificate) []string {
+func describe(c plan.Certificate) []string {
 	issuer := "an internal CA"
 	if c.Issuer == "public" {
 		issuer = "a public CA"
@@ -42,17 +42,17 @@ func describe(c planner.Certificate) []string {
 
 // exportable: one key is shared by every Edge server of a pool, and the
 // reverse proxy's key is moved to the proxy.
-func exportable(c planner.Certificate) bool {
+func exportable(c plan.Certificate) bool {
 	for _, u := range c.Usage {
 		switch u {
-		case planner.UsageEdgeExternal, planner.UsageEdgeInternal, planner.UsageRPListener:
+		case plan.UsageEdgeExternal, plan.UsageEdgeInternal, plan.UsageRPListener:
 			return true
 		}
 	}
 	return false
 }
 
-func hashName(c planner.Certificate) string {
+func hashName(c plan.Certificate) string {
 	switch {
 	case c.KeyType == "ECDSA" && c.KeyBits > 384:
 		return "sha512"
@@ -65,7 +65,7 @@ func hashName(c planner.Certificate) string {
 // INF is the certreq request file for Windows. certreq -new makes the key
 // on the server that runs it (so that key, not the key store's, is the
 // one the issued certificate goes with).
-func INF(c planner.Certificate) ([]byte, error) {
+func INF(c plan.Certificate) ([]byte, error) {
 	if err := checkNames(c); err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func INF(c planner.Certificate) ([]byte, error) {
 // CNF is the OpenSSL req configuration: the same subject, SANs and
 // extensions as the CSR, for the key in the key store or a new one. With
 // the key-store RSA key it gives a request byte-identical to the .csr.
-func CNF(c planner.Certificate) ([]byte, error) {
+func CNF(c plan.Certificate) ([]byte, error) {
 	if err := checkNames(c); err != nil {
 		return nil, err
 	}

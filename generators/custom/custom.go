@@ -22,7 +22,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,8 +33,7 @@ import (
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/jsonnetvm"
-	"github.com/mobplan/mobplan/internal/model"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Rule is the catalogue ID of every custom generator problem.
@@ -57,13 +58,14 @@ type Options struct {
 }
 
 // Generators returns one generator per custom generator of the topology,
-// in name order.
-func Generators(gens map[string]model.Generator, o Options) []artifact.Generator {
+// in name order. sources maps each generator's name to its program's path,
+// relative to Options.Root.
+func Generators(sources map[string]string, o Options) []artifact.Generator {
 	// Every program gets the same plan; encode it once.
 	enc := &planJSON{}
 	var out []artifact.Generator
-	for _, name := range model.SortedKeys(gens) {
-		source := gens[name].Source
+	for _, name := range slices.Sorted(maps.Keys(sources)) {
+		source := sources[name]
 		out = append(out, artifact.Generator{
 			Name: Dir + "/" + name,
 			Generate: func(ctx *artifact.Context) ([]artifact.File, error) {
@@ -79,11 +81,11 @@ func Generators(gens map[string]model.Generator, o Options) []artifact.Generator
 }
 
 type planJSON struct {
-	plan *planner.Plan
+	plan *plan.Plan
 	text string
 }
 
-func (e *planJSON) get(p *planner.Plan) (string, error) {
+func (e *planJSON) get(p *plan.Plan) (string, error) {
 	if e.plan != p || e.text == "" {
 		b, err := json.Marshal(p)
 		if err != nil {

@@ -9,9 +9,8 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/diag"
-	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/render"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 func write(t *testing.T, dir, name, body string) string {
@@ -26,14 +25,14 @@ func write(t *testing.T, dir, name, body string) string {
 	return p
 }
 
-func smallPlan() *planner.Plan {
-	return &planner.Plan{
+func smallPlan() *plan.Plan {
+	return &plan.Plan{
 		FormatVersion: "1",
 		Product:       "sfb2019",
 		SIPDomains:    []string{"contoso.com"},
-		Zones: []planner.Zone{{
+		Zones: []plan.Zone{{
 			View: "external", Name: "contoso.com", Kind: "authoritative",
-			Records: []planner.Record{
+			Records: []plan.Record{
 				{Name: "lyncdiscover", Type: "A", Value: "131.107.155.1", TTL: 3600},
 				{Name: "webext", Type: "A", Value: "131.107.155.1", TTL: 3600},
 			},
@@ -47,13 +46,9 @@ var sourceAt = &diag.Range{Filename: "topology.hcl", Start: diag.Pos{Line: 7, Co
 // generate runs the generators of one topology folder over a plan.
 func generate(t *testing.T, root string, gens map[string]string, inputs map[string]string) ([]artifact.File, error) {
 	t.Helper()
-	m := map[string]model.Generator{}
-	for n, s := range gens {
-		m[n] = model.Generator{Name: n, Source: s}
-	}
 	ctx := &artifact.Context{Plan: smallPlan(), Inputs: inputs}
 	var files []artifact.File
-	for _, g := range Generators(m, Options{Root: root, SourceRange: func(string) *diag.Range { return sourceAt }}) {
+	for _, g := range Generators(gens, Options{Root: root, SourceRange: func(string) *diag.Range { return sourceAt }}) {
 		out, err := g.Generate(ctx)
 		if err != nil {
 			return nil, err
@@ -308,8 +303,8 @@ func TestRenderGathersProblems(t *testing.T) {
 	write(t, root, "a.jsonnet", "{ 'a.txt': 1 }\n")
 	write(t, root, "b.jsonnet", "{ 'b.txt': error 'b fails' }\n")
 	write(t, root, "c.jsonnet", "{ 'c.txt': 'fine' }\n")
-	gens := Generators(map[string]model.Generator{
-		"a": {Name: "a", Source: "a.jsonnet"}, "b": {Name: "b", Source: "b.jsonnet"}, "c": {Name: "c", Source: "c.jsonnet"},
+	gens := Generators(map[string]string{
+		"a": "a.jsonnet", "b": "b.jsonnet", "c": "c.jsonnet",
 	}, Options{Root: root})
 	set, err := render.Render(smallPlan(), gens, render.Options{ArtifactsDir: filepath.Join(root, "artifacts"), ToolVersion: "test"})
 	if set != nil {

@@ -14,18 +14,18 @@ import (
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/dns"
 	"github.com/mobplan/mobplan/internal/testtool"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 var examples = []string{"contoso", "standard-edition", "multisite"}
 
-func dnsPlan(t *testing.T, example string) *planner.Plan {
+func dnsPlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()
 	return testtool.ExamplePlan(t, example)
 }
 
 // generate runs the generator; previous maps paths to earlier bytes.
-func generate(t *testing.T, p *planner.Plan, previous map[string][]byte) map[string][]byte {
+func generate(t *testing.T, p *plan.Plan, previous map[string][]byte) map[string][]byte {
 	t.Helper()
 	files, err := dns.Generator.Generate(&artifact.Context{Plan: p, Previous: func(path string) []byte { return previous[path] }})
 	if err != nil {
@@ -115,7 +115,7 @@ func bindRecords(dump string) []string {
 }
 
 // planRecords are the same lines built from the plan.
-func planRecords(z planner.Zone) []string {
+func planRecords(z plan.Zone) []string {
 	abs := func(n string) string { return strings.TrimSuffix(n, ".") + "." }
 	owner := func(n string) string {
 		if n == "@" {
@@ -125,7 +125,7 @@ func planRecords(z planner.Zone) []string {
 	}
 	var out []string
 	for _, ns := range z.NS {
-		out = append(out, strings.ToLower(fmt.Sprintf("%s %d NS %s", abs(z.Name), planner.DNSDefaultTTL, abs(ns))))
+		out = append(out, strings.ToLower(fmt.Sprintf("%s %d NS %s", abs(z.Name), plan.DNSDefaultTTL, abs(ns))))
 	}
 	for _, r := range z.Records {
 		v := r.Value
@@ -238,7 +238,7 @@ func TestSerial(t *testing.T) {
 	for i := range changed.Zones {
 		z := &changed.Zones[i]
 		if z.View == "external" && z.Name == "contoso.com" {
-			z.Records = append(z.Records, planner.Record{Name: "www", Type: "A", Value: "131.107.155.99", TTL: 3600, Why: "test"})
+			z.Records = append(z.Records, plan.Record{Name: "www", Type: "A", Value: "131.107.155.99", TTL: 3600, Why: "test"})
 		}
 	}
 	bumped := generate(t, changed, map[string][]byte{path: at41})
@@ -266,11 +266,11 @@ func TestSerial(t *testing.T) {
 	}
 }
 
-func clonePlan(p *planner.Plan) *planner.Plan {
+func clonePlan(p *plan.Plan) *plan.Plan {
 	c := *p
 	c.Zones = nil
 	for _, z := range p.Zones {
-		z.Records = append([]planner.Record(nil), z.Records...)
+		z.Records = append([]plan.Record(nil), z.Records...)
 		c.Zones = append(c.Zones, z)
 	}
 	return &c
@@ -349,15 +349,15 @@ func TestWindowsScript(t *testing.T) {
 // with its address, and loads it with named-checkzone.
 func TestDeclaredZoneAndCNAME(t *testing.T) {
 	checkzone := testtool.Require(t, "named-checkzone")
-	z := planner.Zone{View: "external", Name: "example.org", Kind: planner.ZoneAuthoritative, Declared: true,
-		SOA: planner.SOA{PrimaryNS: "ns1.example.org", Hostmaster: "dns.example.org", Refresh: 7200, Retry: 900, Expire: 1209600, Minimum: 60},
+	z := plan.Zone{View: "external", Name: "example.org", Kind: plan.ZoneAuthoritative, Declared: true,
+		SOA: plan.SOA{PrimaryNS: "ns1.example.org", Hostmaster: "dns.example.org", Refresh: 7200, Retry: 900, Expire: 1209600, Minimum: 60},
 		NS:  []string{"ns1.example.org", "ns2.provider.net"},
-		Records: []planner.Record{
+		Records: []plan.Record{
 			{Name: "lyncdiscover", Type: "CNAME", Value: "webext.example.org", TTL: 300, Why: "declared"},
 			{Name: "ns1", Type: "A", Value: "192.0.2.53", TTL: 3600, Why: "declared"},
 			{Name: "webext", Type: "AAAA", Value: "2001:db8::1", TTL: 3600, Why: "declared"},
 		}}
-	p := &planner.Plan{Zones: []planner.Zone{z}}
+	p := &plan.Plan{Zones: []plan.Zone{z}}
 	files := generate(t, p, nil)
 	path := dns.ZonePath(z)
 	file := writeZone(t, t.TempDir(), path, files[path])
@@ -385,7 +385,7 @@ func TestDeclaredZoneAndCNAME(t *testing.T) {
 
 func TestUnsafeZoneName(t *testing.T) {
 	for _, name := range []string{"../etc", "a/b", "x'y"} {
-		p := &planner.Plan{Zones: []planner.Zone{{View: "internal", Name: name}}}
+		p := &plan.Plan{Zones: []plan.Zone{{View: "internal", Name: name}}}
 		if _, err := dns.Generator.Generate(&artifact.Context{Plan: p}); err == nil {
 			t.Errorf("zone %q accepted", name)
 		}

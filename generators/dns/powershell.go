@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // scriptHead opens windows-dns.ps1: parameters and the guarded helpers.
@@ -88,7 +88,7 @@ function Add-PlannedSrv([string]$Zone, [string]$Name, [string]$Target, [int]$Pri
 // WindowsScript renders windows-dns.ps1: the guarded helpers, then one
 // section per view (internal first) calling them for every zone and record
 // of the plan, in plan order.
-func WindowsScript(zones []planner.Zone) []byte {
+func WindowsScript(zones []plan.Zone) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n", Header)
 	b.WriteString(scriptHead)
@@ -120,7 +120,7 @@ func WindowsScript(zones []planner.Zone) []byte {
 }
 
 // psRecord is the helper call that adds one record.
-func psRecord(zone string, r planner.Record) string {
+func psRecord(zone string, r plan.Record) string {
 	z, n := psq(zone), psq(r.Name)
 	switch r.Type {
 	case "SRV":

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // viewServer says which DNS servers a view is for.
@@ -18,7 +18,7 @@ var viewServer = map[string]string{
 // $ORIGIN, $TTL, the SOA, the NS records, then the records in plan order,
 // in aligned columns, each with its reason as a comment. Owner names are
 // relative to the zone; target names are absolute (trailing dot).
-func ZoneFile(z planner.Zone, serial uint32) []byte {
+func ZoneFile(z plan.Zone, serial uint32) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "; %s\n", Header)
 	kind := z.Kind
@@ -27,15 +27,15 @@ func ZoneFile(z planner.Zone, serial uint32) []byte {
 	}
 	fmt.Fprintf(&b, "; Zone %s, %s view (%s), for %s.\n", z.Name, z.View, kind, viewServer[z.View])
 	fmt.Fprintf(&b, "; The serial is kept while the zone is unchanged and increased when it changes.\n")
-	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL %d\n", abs(z.Name), planner.DNSDefaultTTL)
+	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL %d\n", abs(z.Name), plan.DNSDefaultTTL)
 
-	rows := []row{{"@", planner.DNSDefaultTTL, "SOA", abs(z.SOA.PrimaryNS) + " " + abs(z.SOA.Hostmaster) + " (", ""}}
+	rows := []row{{"@", plan.DNSDefaultTTL, "SOA", abs(z.SOA.PrimaryNS) + " " + abs(z.SOA.Hostmaster) + " (", ""}}
 	for _, ns := range z.NS {
 		why := "name server"
-		if ns == planner.DNSPlaceholderNS {
+		if ns == plan.DNSPlaceholderNS {
 			why = "placeholder: the topology names no name server with an address (declare the zone's ns)"
 		}
-		rows = append(rows, row{"@", planner.DNSDefaultTTL, "NS", abs(ns), why})
+		rows = append(rows, row{"@", plan.DNSDefaultTTL, "NS", abs(ns), why})
 	}
 	for _, r := range z.Records {
 		rows = append(rows, row{r.Name, r.TTL, r.Type, rdata(r), r.Why})
@@ -94,7 +94,7 @@ func (r row) format(w colWidths) string {
 }
 
 // rdata is a record's data in zone file syntax.
-func rdata(r planner.Record) string {
+func rdata(r plan.Record) string {
 	switch r.Type {
 	case "CNAME":
 		return abs(r.Value)

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Generator writes firewall/rules.csv and firewall/rules.md.
@@ -36,12 +36,12 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 	}, nil
 }
 
-func row(r planner.FirewallRule) []string {
+func row(r plan.FirewallRule) []string {
 	return []string{r.ID, r.Source, r.Destination, r.Protocol, r.Ports, r.Direction, r.Purpose, r.Why}
 }
 
 // CSV renders the rules in plan order under the Columns header.
-func CSV(rules []planner.FirewallRule) ([]byte, error) {
+func CSV(rules []plan.FirewallRule) ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	if err := w.Write(Columns); err != nil {
@@ -57,7 +57,7 @@ func CSV(rules []planner.FirewallRule) ([]byte, error) {
 }
 
 // Markdown renders the rules as one table.
-func Markdown(rules []planner.FirewallRule) []byte {
+func Markdown(rules []plan.FirewallRule) []byte {
 	var b strings.Builder
 	b.WriteString(Header)
 	b.WriteString("\n# Firewall rules\n\n")
@@ -70,7 +70,7 @@ func Markdown(rules []planner.FirewallRule) []byte {
 	return []byte(b.String())
 }
 
-func rowsOf(rules []planner.FirewallRule) [][]string {
+func rowsOf(rules []plan.FirewallRule) [][]string {
 	out := make([][]string, len(rules))
 	for i, r := range rules {
 		out[i] = row(r)

@@ -3,23 +3,24 @@ package firewall
 import (
 	"bytes"
 	"encoding/csv"
-	"github.com/mobplan/mobplan/internal/testtool"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/planner/plan"
+
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
 )
 
 var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
 
-func plan(t *testing.T, example string) *planner.Plan {
+func examplePlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()
 	return testtool.ExamplePlan(t, example)
 }
 
-func files(t *testing.T, p *planner.Plan) map[string][]byte {
+func files(t *testing.T, p *plan.Plan) map[string][]byte {
 	t.Helper()
 	fs, err := Generator.Generate(&artifact.Context{Plan: p})
 	if err != nil {
@@ -40,7 +41,7 @@ func files(t *testing.T, p *planner.Plan) map[string][]byte {
 // the same bytes when generated twice.
 func TestExamples(t *testing.T) {
 	for _, ex := range examples {
-		p := plan(t, ex)
+		p := examplePlan(t, ex)
 		fs := files(t, p)
 		recs, err := csv.NewReader(bytes.NewReader(fs["firewall/rules.csv"])).ReadAll()
 		if err != nil {
@@ -69,7 +70,7 @@ func TestExamples(t *testing.T) {
 				t.Errorf("%s: %s does not end with a newline", ex, path)
 			}
 		}
-		if again := files(t, plan(t, ex)); !reflect.DeepEqual(fs, again) {
+		if again := files(t, examplePlan(t, ex)); !reflect.DeepEqual(fs, again) {
 			t.Errorf("%s: not deterministic", ex)
 		}
 	}
@@ -77,7 +78,7 @@ func TestExamples(t *testing.T) {
 
 // Contoso's bridged web traffic rule (2.5 F3: the second rule present).
 func TestContosoRow(t *testing.T) {
-	fs := files(t, plan(t, "contoso"))
+	fs := files(t, examplePlan(t, "contoso"))
 	want := "F2,172.25.34.10,192.168.21.121,TCP,4443,in (DMZ to LAN),reverse proxy bridges web traffic to the pools' external web services,PORT-002\n"
 	if !bytes.Contains(fs["firewall/rules.csv"], []byte(want)) {
 		t.Errorf("CSV lacks\n%s\ngot\n%s", want, fs["firewall/rules.csv"])
@@ -90,7 +91,7 @@ func TestContosoRow(t *testing.T) {
 // Commas, quotes and line breaks are quoted in the CSV and read back as
 // they were; pipes and line breaks cannot break the Markdown table.
 func TestQuoting(t *testing.T) {
-	p := &planner.Plan{Firewall: []planner.FirewallRule{{
+	p := &plan.Plan{Firewall: []plan.FirewallRule{{
 		ID: "F1", Source: "10.0.0.1, 10.0.0.2", Destination: `the "DMZ"`, Protocol: "TCP", Ports: "80, 443",
 		Purpose: "line one\nline | two", Why: "declared",
 	}}}
@@ -109,7 +110,7 @@ func TestQuoting(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
-	fs := files(t, &planner.Plan{})
+	fs := files(t, &plan.Plan{})
 	if string(fs["firewall/rules.csv"]) != strings.Join(Columns, ",")+"\n" {
 		t.Errorf("empty CSV: %q", fs["firewall/rules.csv"])
 	}

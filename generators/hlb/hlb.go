@@ -33,7 +33,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Generator writes hlb/haproxy.cfg, when the plan has VIPs.
@@ -87,7 +87,7 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 }
 
 // HAProxy renders VIPs as an HAProxy configuration.
-func HAProxy(vips []planner.VIP, o Options) []byte {
+func HAProxy(vips []plan.VIP, o Options) []byte {
 	var b strings.Builder
 	b.WriteString(Header)
 	b.WriteString(`#
@@ -105,7 +105,7 @@ defaults
 	return []byte(b.String())
 }
 
-func vip(b *strings.Builder, v planner.VIP, o Options) {
+func vip(b *strings.Builder, v plan.VIP, o Options) {
 	fmt.Fprintf(b, "\n# VIP %s: %s of pool %s at %s, persistence %s, health check on node port %d", v.Name, v.Role, v.Pool, v.IP, v.Persistence, v.MonitorPort)
 	if v.Declared {
 		b.WriteString(" (declared)")
@@ -151,7 +151,7 @@ func vip(b *strings.Builder, v planner.VIP, o Options) {
 // plainHTTP: front port 80 carries plain HTTP, and so does every port
 // forwarded to the node port that port 80 is forwarded to (8080 on an
 // external web VIP). Every other port is taken as TLS.
-func plainHTTP(v planner.VIP, pp planner.PortPair) bool {
+func plainHTTP(v plan.VIP, pp plan.PortPair) bool {
 	for _, q := range v.Ports {
 		if q.Front == 80 && (pp.Front == 80 || pp.Back == q.Back) {
 			return true
@@ -160,7 +160,7 @@ func plainHTTP(v planner.VIP, pp planner.PortPair) bool {
 	return false
 }
 
-func hasTLSPort(v planner.VIP) bool {
+func hasTLSPort(v plan.VIP) bool {
 	for _, pp := range v.Ports {
 		if !plainHTTP(v, pp) {
 			return true

@@ -21,6 +21,7 @@ import (
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 func exampleModel(t *testing.T, example string) *model.Topology {
@@ -30,7 +31,7 @@ func exampleModel(t *testing.T, example string) *model.Topology {
 
 // withLync2010 is multisite with its Lyon pool on Lync Server 2010: the
 // external web VIPs then use cookie persistence (HLB-004).
-func withLync2010(t *testing.T) *planner.Plan {
+func withLync2010(t *testing.T) *plan.Plan {
 	m := exampleModel(t, "multisite")
 	lyon := m.Pools["lyon"]
 	lyon.Version = "lync2010"
@@ -40,7 +41,7 @@ func withLync2010(t *testing.T) *planner.Plan {
 
 // withDeclared is contoso with a declared external VIP without
 // persistence.
-func withDeclared(t *testing.T) *planner.Plan {
+func withDeclared(t *testing.T) *plan.Plan {
 	m := exampleModel(t, "contoso")
 	m.LoadBalancers = map[string]model.LoadBalancer{"f5": {Name: "f5", VIPs: map[string]model.VIP{
 		"ext": {
@@ -52,7 +53,7 @@ func withDeclared(t *testing.T) *planner.Plan {
 	return planner.New(m)
 }
 
-func config(t *testing.T, p *planner.Plan) []byte {
+func config(t *testing.T, p *plan.Plan) []byte {
 	t.Helper()
 	files, err := hlb.Generator.Generate(&artifact.Context{Plan: p})
 	if err != nil {
@@ -188,7 +189,7 @@ func TestDeterministic(t *testing.T) {
 // bind the planned VIPs (this machine does not own them).
 func TestHAProxyAccepts(t *testing.T) {
 	haproxy := testtool.Require(t, "haproxy")
-	plans := map[string]*planner.Plan{"lync2010": withLync2010(t), "declared": withDeclared(t)}
+	plans := map[string]*plan.Plan{"lync2010": withLync2010(t), "declared": withDeclared(t)}
 	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
 		plans[ex] = planner.New(exampleModel(t, ex))
 	}
@@ -214,7 +215,7 @@ func TestHAProxyAccepts(t *testing.T) {
 func TestServeForReal(t *testing.T) {
 	haproxy := testtool.Require(t, "haproxy")
 	p := withLync2010(t)
-	var vips []planner.VIP
+	var vips []plan.VIP
 	for _, v := range p.VIPs {
 		if v.Pool == "paris" {
 			vips = append(vips, v)
@@ -251,7 +252,7 @@ func TestServeForReal(t *testing.T) {
 			t.Logf("haproxy output:\n%s", out.String())
 		}
 	})
-	var ext, int_ planner.VIP
+	var ext, int_ plan.VIP
 	for _, v := range vips {
 		if v.Role == "web-external" {
 			ext = v

@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // HAProxy renders a reverse proxy as an HAProxy configuration: one
@@ -13,7 +13,7 @@ import (
 // hosts get 404), one backend per rule and listener port. HAProxy keeps
 // the Host header as it is; a rule that does not forward it sets it to
 // the target.
-func HAProxy(rp planner.ReverseProxy, o Options) []byte {
+func HAProxy(rp plan.ReverseProxy, o Options) []byte {
 	var b strings.Builder
 	b.WriteString(Header)
 	fmt.Fprintf(&b, `#
@@ -48,7 +48,7 @@ defaults
 }
 
 // defaultTimeout is the longest idle timeout of the proxy's rules.
-func defaultTimeout(rp planner.ReverseProxy) int {
+func defaultTimeout(rp plan.ReverseProxy) int {
 	var all []site
 	for _, l := range rp.Listeners {
 		all = append(all, sites(rp, l)...)
@@ -56,7 +56,7 @@ func defaultTimeout(rp planner.ReverseProxy) int {
 	return timeout(all, 960)
 }
 
-func haproxyFrontend(b *strings.Builder, rp planner.ReverseProxy, l planner.Listener, o Options) {
+func haproxyFrontend(b *strings.Builder, rp plan.ReverseProxy, l plan.Listener, o Options) {
 	ss := sites(rp, l)
 	fmt.Fprintf(b, "\n# Listener %s %s (%s).\nfrontend %s\n", l.Name, Options{}.listen(l.IP, l.Port), nginxKind(l), haproxyName("listener-"+l.Name))
 	fmt.Fprintf(b, "    bind %s", o.listen(l.IP, l.Port))
@@ -80,7 +80,7 @@ func haproxyFrontend(b *strings.Builder, rp planner.ReverseProxy, l planner.List
 	}
 }
 
-func haproxyBackend(b *strings.Builder, l planner.Listener, s site, o Options) {
+func haproxyBackend(b *strings.Builder, l plan.Listener, s site, o Options) {
 	r := s.rule
 	fmt.Fprintf(b, "\n# Rule %s (%s) on listener %s: %s.\nbackend %s\n", r.Name, r.Why, l.Name, backend(s, Options{}), backendName(l, s))
 	fmt.Fprintf(b, "    timeout server %ds\n", r.IdleTimeout)
@@ -98,7 +98,7 @@ func haproxyBackend(b *strings.Builder, l planner.Listener, s site, o Options) {
 	b.WriteString("\n")
 }
 
-func backendName(l planner.Listener, s site) string {
+func backendName(l plan.Listener, s site) string {
 	return haproxyName(fmt.Sprintf("%s-%s", s.rule.Name, l.Name))
 }
 

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Nginx renders a reverse proxy as a complete nginx main configuration:
 // per listener a default server answering 404 to unknown hosts, and one
 // server per rule the listener serves, matched on the Host header.
-func Nginx(rp planner.ReverseProxy, o Options) []byte {
+func Nginx(rp plan.ReverseProxy, o Options) []byte {
 	var b strings.Builder
 	b.WriteString(Header)
 	fmt.Fprintf(&b, `#
@@ -46,7 +46,7 @@ http {
 	return []byte(b.String())
 }
 
-func nginxListener(b *strings.Builder, l planner.Listener, ss []site, o Options) {
+func nginxListener(b *strings.Builder, l plan.Listener, ss []site, o Options) {
 	addr := o.listen(l.IP, l.Port)
 	ssl := ""
 	if l.TLS {
@@ -79,13 +79,13 @@ func nginxListener(b *strings.Builder, l planner.Listener, ss []site, o Options)
 	}
 }
 
-func nginxCert(b *strings.Builder, l planner.Listener) {
+func nginxCert(b *strings.Builder, l plan.Listener) {
 	if l.TLS {
 		fmt.Fprintf(b, "        ssl_certificate %s;\n        ssl_certificate_key %s;\n", CertFile(l.Certificate), KeyFile(l.Certificate))
 	}
 }
 
-func nginxKind(l planner.Listener) string {
+func nginxKind(l plan.Listener) string {
 	if l.TLS {
 		return "TLS, certificate " + l.Certificate
 	}

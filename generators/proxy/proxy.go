@@ -26,7 +26,7 @@ import (
 	"strconv"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Generator writes proxy/nginx.conf and proxy/haproxy.cfg.
@@ -91,13 +91,13 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 // site is one rule served on one listener, through the bridge of the
 // listener's port.
 type site struct {
-	rule   planner.PubRule
-	bridge planner.Bridge
+	rule   plan.PubRule
+	bridge plan.Bridge
 }
 
 // sites are the rules a listener serves, in plan order: those with a
 // bridge from the listener's port.
-func sites(rp planner.ReverseProxy, l planner.Listener) []site {
+func sites(rp plan.ReverseProxy, l plan.Listener) []site {
 	var out []site
 	for _, r := range rp.Rules {
 		if len(r.PublicNames) == 0 {

@@ -29,17 +29,17 @@ import (
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/proxy"
 	"github.com/mobplan/mobplan/internal/testtool"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 var validExamples = []string{"contoso", "standard-edition", "multisite"}
 
-func examplePlan(t *testing.T, example string) *planner.Plan {
+func examplePlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()
 	return testtool.ExamplePlan(t, example)
 }
 
-func generate(t *testing.T, p *planner.Plan) map[string][]byte {
+func generate(t *testing.T, p *plan.Plan) map[string][]byte {
 	t.Helper()
 	files, err := proxy.Generator.Generate(&artifact.Context{Plan: p})
 	if err != nil {
@@ -286,14 +286,14 @@ func TestServeForReal(t *testing.T) {
 	}
 }
 
-func sniOf(b planner.Bridge, name string) string {
+func sniOf(b plan.Bridge, name string) string {
 	if b.BackScheme == "https" {
 		return name
 	}
 	return ""
 }
 
-func hasListener(rp planner.ReverseProxy, port int) bool {
+func hasListener(rp plan.ReverseProxy, port int) bool {
 	for _, l := range rp.Listeners {
 		if l.Port == port {
 			return true
@@ -486,7 +486,7 @@ func (k *pki) leaf(t *testing.T, names []string) (certPEM, keyPEM []byte) {
 	return certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
 }
 
-func publicNames(rp planner.ReverseProxy) []string {
+func publicNames(rp plan.ReverseProxy) []string {
 	var names []string
 	for _, r := range rp.Rules {
 		names = append(names, r.PublicNames...)
@@ -496,7 +496,7 @@ func publicNames(rp planner.ReverseProxy) []string {
 
 // writeTLS writes, under dir/tls, every listener certificate of the
 // proxies (as .crt and .key for nginx, .pem for HAProxy) and the CA.
-func (k *pki) writeTLS(t *testing.T, dir string, rps []planner.ReverseProxy) {
+func (k *pki) writeTLS(t *testing.T, dir string, rps []plan.ReverseProxy) {
 	t.Helper()
 	writeFile(t, filepath.Join(dir, proxy.BackendCA), k.caPEM)
 	for _, rp := range rps {
@@ -516,7 +516,7 @@ func (k *pki) writeTLS(t *testing.T, dir string, rps []planner.ReverseProxy) {
 // Office Online Server), one per back-end port of the proxy's rules: TLS
 // with a certificate for every public name, or plain HTTP. Each answers
 // with what reached it.
-func (k *pki) backends(t *testing.T, rp planner.ReverseProxy) map[int]*httptest.Server {
+func (k *pki) backends(t *testing.T, rp plan.ReverseProxy) map[int]*httptest.Server {
 	t.Helper()
 	crtPEM, keyPEM := k.leaf(t, publicNames(rp))
 	cert, err := tls.X509KeyPair(crtPEM, keyPEM)
@@ -552,7 +552,7 @@ func (k *pki) backends(t *testing.T, rp planner.ReverseProxy) map[int]*httptest.
 
 // client resolves every name to the proxy's listener on the port asked
 // for, mapped as the configuration was, and trusts the test CA.
-func (k *pki) client(rp planner.ReverseProxy, listen func(string, int) string) *http.Client {
+func (k *pki) client(rp plan.ReverseProxy, listen func(string, int) string) *http.Client {
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		_, port, _ := net.SplitHostPort(addr)
 		for _, l := range rp.Listeners {

@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Generator writes REPORT.md.
@@ -38,7 +38,7 @@ var products = map[string]string{
 }
 
 // Render writes the report.
-func Render(p *planner.Plan) []byte {
+func Render(p *plan.Plan) []byte {
 	w := &writer{}
 	w.line(strings.TrimSuffix(Header, "\n"))
 	w.line("")
@@ -70,7 +70,7 @@ func Render(p *planner.Plan) []byte {
 	return []byte(w.String())
 }
 
-func roles(w *writer, p *planner.Plan) {
+func roles(w *writer, p *plan.Plan) {
 	w.section("Summary per role")
 	var rows [][]string
 	for _, r := range p.Roles {
@@ -79,7 +79,7 @@ func roles(w *writer, p *planner.Plan) {
 	w.table([]string{"Role", "Name", "FQDN", "IP addresses", "Network", "Site"}, rows)
 }
 
-func certificates(w *writer, p *planner.Plan) {
+func certificates(w *writer, p *plan.Plan) {
 	w.section("Certificates")
 	var rows [][]string
 	for _, c := range p.Certificates {
@@ -95,7 +95,7 @@ func certificates(w *writer, p *planner.Plan) {
 	w.table([]string{"Certificate", "Usage", "Subject", "SANs", "Issuer", "Assign to", "Key", "EKU", "Why"}, rows)
 }
 
-func dns(w *writer, p *planner.Plan) {
+func dns(w *writer, p *plan.Plan) {
 	w.section("DNS")
 	if len(p.Zones) == 0 {
 		w.line("None planned.")
@@ -125,7 +125,7 @@ func dns(w *writer, p *planner.Plan) {
 }
 
 // views lists the zones' views: external, internal, then any other.
-func views(zs []planner.Zone) []string {
+func views(zs []plan.Zone) []string {
 	seen := map[string]bool{}
 	for _, z := range zs {
 		seen[z.View] = true
@@ -145,7 +145,7 @@ func views(zs []planner.Zone) []string {
 	return append(out, rest...)
 }
 
-func recordValue(r planner.Record) string {
+func recordValue(r plan.Record) string {
 	if r.Type == "SRV" {
 		return fmt.Sprintf("%d %d %d %s", r.Priority, r.Weight, r.Port, r.Value)
 	}
@@ -159,7 +159,7 @@ func ttl(v int) string {
 	return strconv.Itoa(v)
 }
 
-func proxies(w *writer, p *planner.Plan) {
+func proxies(w *writer, p *plan.Plan) {
 	w.section("Reverse proxy publishing rules")
 	if len(p.ReverseProxies) == 0 {
 		w.line("None planned.")
@@ -196,7 +196,7 @@ func proxies(w *writer, p *planner.Plan) {
 	}
 }
 
-func vips(w *writer, p *planner.Plan) {
+func vips(w *writer, p *plan.Plan) {
 	w.section("Load balancer VIPs")
 	var rows [][]string
 	for _, v := range p.VIPs {
@@ -225,7 +225,7 @@ func vips(w *writer, p *planner.Plan) {
 	w.table([]string{"VIP", "Pool", "Role", "IP", "Front → node ports", "Persistence", "Idle timeout", "Monitor port", "Per-request LB", "Servers", "Why"}, rows)
 }
 
-func firewall(w *writer, p *planner.Plan) {
+func firewall(w *writer, p *plan.Plan) {
 	w.section("Firewall")
 	var rows [][]string
 	for _, r := range p.Firewall {
@@ -238,7 +238,7 @@ func firewall(w *writer, p *planner.Plan) {
 	}
 }
 
-func shell(w *writer, p *planner.Plan) {
+func shell(w *writer, p *plan.Plan) {
 	w.section("Management Shell steps")
 	if len(p.Shell) == 0 {
 		w.line("None planned.")
@@ -251,7 +251,7 @@ func shell(w *writer, p *planner.Plan) {
 	}
 }
 
-func fallback(w *writer, p *planner.Plan) {
+func fallback(w *writer, p *plan.Plan) {
 	w.section("Manual Autodiscover URLs (helpdesk)")
 	var rows [][]string
 	for _, f := range p.FallbackURLs {
@@ -260,7 +260,7 @@ func fallback(w *writer, p *planner.Plan) {
 	w.table([]string{"Scope", "URL"}, rows)
 }
 
-func listeners(w *writer, p *planner.Plan) {
+func listeners(w *writer, p *plan.Plan) {
 	w.section("Lab runtime endpoints")
 	var rows [][]string
 	for _, l := range p.Listeners {

@@ -2,10 +2,12 @@ package report
 
 import (
 	"bytes"
-	"github.com/mobplan/mobplan/internal/testtool"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/planner/plan"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/model"
@@ -14,13 +16,13 @@ import (
 
 var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
 
-func load(t *testing.T, example string) (*model.Topology, *planner.Plan) {
+func load(t *testing.T, example string) (*model.Topology, *plan.Plan) {
 	t.Helper()
 	m := testtool.ExampleModel(t, example)
 	return m, planner.New(m)
 }
 
-func report(t *testing.T, p *planner.Plan) string {
+func report(t *testing.T, p *plan.Plan) string {
 	t.Helper()
 	fs, err := Generator.Generate(&artifact.Context{Plan: p})
 	if err != nil {
@@ -65,28 +67,28 @@ func checkTables(t *testing.T, name, doc string) {
 
 // A hand-built plan with every part: each is rendered, pipes escaped.
 func TestHandBuilt(t *testing.T) {
-	p := &planner.Plan{
+	p := &plan.Plan{
 		Product: "lync2013", SIPDomains: []string{"a.example", "b.example"}, ADDomain: "a.local",
-		Roles: []planner.Role{{Role: "Front End server", Name: "p/fe1", FQDN: "fe1.a.local", IPs: []string{"10.0.0.1", "10.0.1.1"}, Network: "internal", Site: "S"}},
-		Certificates: []planner.Certificate{{Name: "fe1-default", Usage: []string{"Default"}, AssignTo: []string{"fe1.a.local"},
+		Roles: []plan.Role{{Role: "Front End server", Name: "p/fe1", FQDN: "fe1.a.local", IPs: []string{"10.0.0.1", "10.0.1.1"}, Network: "internal", Site: "S"}},
+		Certificates: []plan.Certificate{{Name: "fe1-default", Usage: []string{"Default"}, AssignTo: []string{"fe1.a.local"},
 			Subject: "p.a.local", SANs: []string{"p.a.local", "fe1.a.local"}, Issuer: "internal", KeyType: "RSA", KeyBits: 2048,
 			EKU: []string{"server-auth"}, Why: "CERT-001"}, {Name: "rp", Subject: "web.a.example", Declared: true}},
-		Zones: []planner.Zone{
-			{View: "internal", Name: "a.example", Kind: "split-brain", Records: []planner.Record{{Name: "lyncdiscoverinternal", Type: "A", Value: "10.0.0.5", TTL: 3600, Why: "DNS-002"}}},
-			{View: "external", Name: "a.example", Kind: "authoritative", Declared: true, Records: []planner.Record{
+		Zones: []plan.Zone{
+			{View: "internal", Name: "a.example", Kind: "split-brain", Records: []plan.Record{{Name: "lyncdiscoverinternal", Type: "A", Value: "10.0.0.5", TTL: 3600, Why: "DNS-002"}}},
+			{View: "external", Name: "a.example", Kind: "authoritative", Declared: true, Records: []plan.Record{
 				{Name: "_sip._tls", Type: "SRV", Value: "sip.a.example.", Priority: 0, Weight: 0, Port: 443, Why: "external sign-in | SRV"},
 			}},
 		},
-		ReverseProxies: []planner.ReverseProxy{{Name: "rp", InternalIP: "172.16.0.1",
-			Listeners: []planner.Listener{{Name: "https", IP: "203.0.113.1", Port: 443, TLS: true, Certificate: "rp"}},
-			Rules: []planner.PubRule{{Name: "SfB-Web-HTTPS", PublicNames: []string{"web.a.example", "lyncdiscover.a.example"},
-				Bridges: []planner.Bridge{{FrontPort: 443, BackPort: 4443, BackScheme: "https"}}, Target: "10.0.0.6", ForwardHostHeader: true, IdleTimeout: 960, Why: "RP-001"}}}},
-		VIPs: []planner.VIP{{Name: "p-web-external", Pool: "p", Role: "web-external", IP: "10.0.0.6", Ports: []planner.PortPair{{Front: 443, Back: 4443}},
-			Backends: []planner.Backend{{Name: "fe1", IP: "10.0.0.1"}}, Persistence: "cookie", CookieName: "MS-WSMAN", IdleTimeout: 1800, MonitorPort: 5061, PerRequestLB: true}},
-		Firewall:     []planner.FirewallRule{{ID: "F1", Source: "Internet", Destination: "203.0.113.1", Protocol: "TCP", Ports: "443", Direction: "in", Purpose: "web", Why: "PORT-001"}},
-		Shell:        []planner.ShellSection{{Title: "0. Verify web ports", Commands: []string{"Get-CsService -WebServer"}}},
-		FallbackURLs: []planner.FallbackURL{{Scope: "external", URL: "https://web.a.example/Autodiscover/autodiscoverservice.svc/Root"}},
-		Listeners:    []planner.RuntimeListen{{Name: "dns-internal", Network: "internal", Port: 53, Serves: "dns"}},
+		ReverseProxies: []plan.ReverseProxy{{Name: "rp", InternalIP: "172.16.0.1",
+			Listeners: []plan.Listener{{Name: "https", IP: "203.0.113.1", Port: 443, TLS: true, Certificate: "rp"}},
+			Rules: []plan.PubRule{{Name: "SfB-Web-HTTPS", PublicNames: []string{"web.a.example", "lyncdiscover.a.example"},
+				Bridges: []plan.Bridge{{FrontPort: 443, BackPort: 4443, BackScheme: "https"}}, Target: "10.0.0.6", ForwardHostHeader: true, IdleTimeout: 960, Why: "RP-001"}}}},
+		VIPs: []plan.VIP{{Name: "p-web-external", Pool: "p", Role: "web-external", IP: "10.0.0.6", Ports: []plan.PortPair{{Front: 443, Back: 4443}},
+			Backends: []plan.Backend{{Name: "fe1", IP: "10.0.0.1"}}, Persistence: "cookie", CookieName: "MS-WSMAN", IdleTimeout: 1800, MonitorPort: 5061, PerRequestLB: true}},
+		Firewall:     []plan.FirewallRule{{ID: "F1", Source: "Internet", Destination: "203.0.113.1", Protocol: "TCP", Ports: "443", Direction: "in", Purpose: "web", Why: "PORT-001"}},
+		Shell:        []plan.ShellSection{{Title: "0. Verify web ports", Commands: []string{"Get-CsService -WebServer"}}},
+		FallbackURLs: []plan.FallbackURL{{Scope: "external", URL: "https://web.a.example/Autodiscover/autodiscoverservice.svc/Root"}},
+		Listeners:    []plan.RuntimeListen{{Name: "dns-internal", Network: "internal", Port: 53, Serves: "dns"}},
 	}
 	doc := report(t, p)
 	contains(t, doc,
@@ -119,7 +121,7 @@ func TestHandBuilt(t *testing.T) {
 
 // An empty plan still renders every section, saying nothing is planned.
 func TestEmpty(t *testing.T) {
-	doc := report(t, &planner.Plan{})
+	doc := report(t, &plan.Plan{})
 	if got := strings.Count(doc, "None planned."); got != 9 {
 		t.Errorf("%d empty sections, want 9:\n%s", got, doc)
 	}

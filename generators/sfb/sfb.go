@@ -21,7 +21,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Generator writes sfb/configure-mobility.ps1.
@@ -47,7 +47,7 @@ var products = map[string]string{
 // the topology brings other characters; then the file starts with a
 // UTF-8 byte order mark, without which Windows PowerShell 5.1 would read
 // it in the ANSI code page.
-func Script(p *planner.Plan) []byte {
+func Script(p *plan.Plan) []byte {
 	var b strings.Builder
 	b.WriteString(Header)
 	product := products[p.Product]

@@ -11,17 +11,18 @@ import (
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
 
-func load(t *testing.T, example string) (*model.Topology, *planner.Plan) {
+func load(t *testing.T, example string) (*model.Topology, *plan.Plan) {
 	t.Helper()
 	m := testtool.ExampleModel(t, example)
 	return m, planner.New(m)
 }
 
-func script(t *testing.T, p *planner.Plan) string {
+func script(t *testing.T, p *plan.Plan) string {
 	t.Helper()
 	fs, err := Generator.Generate(&artifact.Context{Plan: p})
 	if err != nil {
@@ -224,7 +225,7 @@ func TestMultisiteMCX(t *testing.T) {
 // in the ShouldProcess target, a line break in a title stays in the
 // comment, and non-ASCII text gets a UTF-8 byte order mark.
 func TestHandBuilt(t *testing.T) {
-	p := &planner.Plan{Product: "sfb2015", SIPDomains: []string{"example.com"}, Shell: []planner.ShellSection{{
+	p := &plan.Plan{Product: "sfb2015", SIPDomains: []string{"example.com"}, Shell: []plan.ShellSection{{
 		Title:    "4. Policies\nfor Zoë",
 		Commands: []string{"# note", "Set-CsMobilityPolicy -Identity 'Tag' -Description 'O''Brien’’s'", "$x = 'y'"},
 	}}}
@@ -245,7 +246,7 @@ func TestHandBuilt(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", want, s)
 		}
 	}
-	if s2 := script(t, &planner.Plan{Product: "sfb2019"}); bytes.HasPrefix([]byte(s2), []byte("\xEF\xBB\xBF")) || checkSyntax(s2) != nil {
+	if s2 := script(t, &plan.Plan{Product: "sfb2019"}); bytes.HasPrefix([]byte(s2), []byte("\xEF\xBB\xBF")) || checkSyntax(s2) != nil {
 		t.Errorf("empty plan script:\n%s", s2)
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // savedPlan is what plan --out writes: the rendered files themselves and
@@ -31,12 +31,12 @@ type savedPlan struct {
 	ArtifactsDir string            `json:"artifacts_dir"`
 	// ArtifactsState is the sha256 of each relevant file on disk when the
 	// plan was made ("" for absent).
-	ArtifactsState map[string]string    `json:"artifacts_state"`
-	Manifest       artifacts.Manifest   `json:"manifest"`
-	Files          []savedFile          `json:"files"`
-	Summary        summary              `json:"summary"`
-	Changes        []artifacts.Change   `json:"changes"`
-	Differences    []planner.Difference `json:"differences"`
+	ArtifactsState map[string]string  `json:"artifacts_state"`
+	Manifest       artifacts.Manifest `json:"manifest"`
+	Files          []savedFile        `json:"files"`
+	Summary        summary            `json:"summary"`
+	Changes        []artifacts.Change `json:"changes"`
+	Differences    []plan.Difference  `json:"differences"`
 }
 
 type savedFile struct {
@@ -250,13 +250,13 @@ func newShowCmd(env Env) *cobra.Command {
 			why := staleness(env, sp, tf)
 			if format.value == "json" {
 				return writeJSON(env, struct {
-					FormatVersion string               `json:"format_version"`
-					Topology      string               `json:"topology"`
-					ArtifactsDir  string               `json:"artifacts_dir"`
-					Stale         []string             `json:"stale"`
-					Summary       summary              `json:"summary"`
-					Changes       []artifacts.Change   `json:"changes"`
-					Differences   []planner.Difference `json:"differences"`
+					FormatVersion string             `json:"format_version"`
+					Topology      string             `json:"topology"`
+					ArtifactsDir  string             `json:"artifacts_dir"`
+					Stale         []string           `json:"stale"`
+					Summary       summary            `json:"summary"`
+					Changes       []artifacts.Change `json:"changes"`
+					Differences   []plan.Difference  `json:"differences"`
 				}{"1", sp.Topology, sp.ArtifactsDir, append([]string{}, why...), sp.Summary, sp.Changes, sp.Differences})
 			}
 			p := &planned{Changes: sp.Changes, Differences: sp.Differences, ArtifactsDir: sp.ArtifactsDir}

@@ -25,16 +25,17 @@ import (
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 	"github.com/mobplan/mobplan/schema"
 )
 
 // planned is a topology carried through the whole pipeline.
 type planned struct {
 	Checked      *loader.Checked
-	Plan         *planner.Plan
+	Plan         *plan.Plan
 	Set          *artifacts.Set
 	Changes      []artifacts.Change
-	Differences  []planner.Difference
+	Differences  []plan.Difference
 	ArtifactsDir string
 	InputDigest  string
 	// Inputs are the custom generator programs (and their imports) the
@@ -65,7 +66,7 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 		writeDiagnostics(Env{Stdout: env.Stderr, Environ: env.Environ}, "text", c.Diagnostics, c.Doc.Sources)
 		return nil, exitError{ExitError}
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		return nil, err
 	}
@@ -103,14 +104,18 @@ func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &planned{Checked: c, Plan: p, Set: set, Changes: changes, Differences: planner.Compare(render.PreviousPlan(dir), p), ArtifactsDir: dir, InputDigest: digest, Inputs: inputs}, nil
+	return &planned{Checked: c, Plan: p, Set: set, Changes: changes, Differences: plan.Compare(render.PreviousPlan(dir), p), ArtifactsDir: dir, InputDigest: digest, Inputs: inputs}, nil
 }
 
 // generatorList is the built-in generators followed by the topology's
 // custom ones, each bounded by the --eval-timeout the topology was read with.
 func generatorList(c *loader.Checked, m *model.Topology, timeout time.Duration) []artifact.Generator {
 	gens := generators.All()
-	return append(gens, custom.Generators(m.Generators, custom.Options{
+	sources := map[string]string{}
+	for name, g := range m.Generators {
+		sources[name] = g.Source
+	}
+	return append(gens, custom.Generators(sources, custom.Options{
 		Root:    c.Doc.Root,
 		Timeout: timeout,
 		SourceRange: func(name string) *diag.Range {
@@ -270,12 +275,12 @@ func writePlanText(w io.Writer, p *planned, s summary, detail bool) {
 }
 
 type planJSONOut struct {
-	FormatVersion string               `json:"format_version"`
-	ArtifactsDir  string               `json:"artifacts_dir"`
-	Summary       summary              `json:"summary"`
-	Changes       []artifacts.Change   `json:"changes"`
-	Differences   []planner.Difference `json:"differences"`
-	Warnings      int                  `json:"warnings"`
+	FormatVersion string             `json:"format_version"`
+	ArtifactsDir  string             `json:"artifacts_dir"`
+	Summary       summary            `json:"summary"`
+	Changes       []artifacts.Change `json:"changes"`
+	Differences   []plan.Difference  `json:"differences"`
+	Warnings      int                `json:"warnings"`
 }
 
 func planJSON(p *planned, s summary) planJSONOut {
@@ -286,7 +291,7 @@ func planJSON(p *planned, s summary) planJSONOut {
 		}
 	}
 	if out.Differences == nil {
-		out.Differences = []planner.Difference{}
+		out.Differences = []plan.Difference{}
 	}
 	return out
 }

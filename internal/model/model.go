@@ -1,13 +1,10 @@
-// Package model is the typed Go view of a validated topology: the CUE
-// value with every documented default applied, decoded into structs. The
-// planner reads only this.
+// Package model is the typed Go view of a validated topology: plain
+// structs with every documented default applied (schema.Result.Model
+// decodes them). The planner reads only this.
 package model
 
 import (
-	"fmt"
 	"sort"
-
-	"cuelang.org/go/cue"
 )
 
 // Topology mirrors #Topology in schema/topology.cue.
@@ -387,15 +384,6 @@ type User struct {
 type Generator struct {
 	Name   string `json:"name"`
 	Source string `json:"source"`
-}
-
-// Decode reads a validated topology value (schema.Result.Topology).
-func Decode(v cue.Value) (*Topology, error) {
-	var t Topology
-	if err := v.Decode(&t); err != nil {
-		return nil, fmt.Errorf("decoding the validated topology: %w", err)
-	}
-	return &t, nil
 }
 
 // SortedKeys returns a map's keys in order, for deterministic iteration.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/artifacts"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // PlanFile is where the plan itself is kept among the artifacts, so the
@@ -32,7 +32,7 @@ type Options struct {
 }
 
 // Render runs every generator, in order, over the plan.
-func Render(p *planner.Plan, gens []artifact.Generator, o Options) (*artifacts.Set, error) {
+func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set, error) {
 	ctx := &artifact.Context{
 		Plan:        p,
 		KeyDir:      o.KeyDir,
@@ -83,12 +83,12 @@ func Render(p *planner.Plan, gens []artifact.Generator, o Options) (*artifacts.S
 }
 
 // PreviousPlan reads the plan kept by the last apply, or nil.
-func PreviousPlan(dir string) *planner.Plan {
+func PreviousPlan(dir string) *plan.Plan {
 	b, err := os.ReadFile(filepath.Join(dir, PlanFile))
 	if err != nil {
 		return nil
 	}
-	var p planner.Plan
+	var p plan.Plan
 	if json.Unmarshal(b, &p) != nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // ExampleDir is the path of examples/<name> in this repository.
@@ -35,7 +36,7 @@ func LoadModel(t testing.TB, dir string) (*loader.Checked, *model.Topology) {
 	if c.Diagnostics.HasErrors() {
 		t.Fatalf("%s: %v", dir, c.Diagnostics)
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func LoadModel(t testing.TB, dir string) (*loader.Checked, *model.Topology) {
 }
 
 // ExamplePlan is the plan of examples/<name>.
-func ExamplePlan(t testing.TB, name string) *planner.Plan {
+func ExamplePlan(t testing.TB, name string) *plan.Plan {
 	t.Helper()
 	return planner.New(ExampleModel(t, name))
 }

@@ -1,23 +1,22 @@
-package model_test
+package schema_test
 
 import (
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
 )
 
 // TestDecodeContoso: the typed view carries the user's values and the
 // schema's documented defaults.
 func TestDecodeContoso(t *testing.T) {
-	c, err := loader.Load("../../examples/contoso", loader.Options{})
+	c, err := loader.Load("../examples/contoso", loader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Diagnostics.HasErrors() {
 		t.Fatalf("contoso has errors: %v", c.Diagnostics)
 	}
-	m, err := model.Decode(c.Result.Topology)
+	m, err := c.Result.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
