@@ -22,6 +22,7 @@ func New(t *model.Topology) *plan.Plan {
 	planFirewall(t, p)     // firewall.go
 	planShell(t, p)        // shell.go
 	planReport(t, p)       // report.go: roles, fallback URLs, runtime listeners
+	planDirectory(t, p)    // directory.go: users, pools and SBAs for the runtime
 	return p
 }
 

@@ -29,6 +29,8 @@ type Plan struct {
 	Roles          []Role          `json:"roles"`
 	FallbackURLs   []FallbackURL   `json:"fallback_urls"`
 	Listeners      []RuntimeListen `json:"listeners"`
+	// Directory is what the lab runtime serves about users and pools.
+	Directory Directory `json:"directory"`
 }
 
 // Zone is one DNS zone in one view. Records are sorted by name, type,

@@ -1,0 +1,70 @@
+package planner
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mobplan/mobplan/internal/model"
+)
+
+// The directory carries every user with the home and effective policies
+// the POL rules compute, and no password.
+func TestDirectory(t *testing.T) {
+	m := fwModel(t, "contoso")
+	p := New(m)
+	if len(p.Directory.Users) != len(m.Users) {
+		t.Fatalf("%d users in the directory, %d in the topology", len(p.Directory.Users), len(m.Users))
+	}
+	for _, u := range p.Directory.Users {
+		if strings.HasPrefix(u.SIP, "sip:") || u.SIP != strings.ToLower(u.SIP) {
+			t.Errorf("SIP address %q is not bare and lower case", u.SIP)
+		}
+		if u.HomeFQDN == "" {
+			t.Errorf("%s has no home FQDN", u.SIP)
+		}
+	}
+	for _, pool := range p.Directory.Pools {
+		if pool.WebInternalFQDN == "" || len(pool.Servers) == 0 {
+			t.Errorf("pool %+v lacks web FQDN or servers", pool)
+		}
+		if pool.Product == "sfb2019" && pool.MCX {
+			t.Errorf("pool %s: SfB 2019 has no MCX", pool.Name)
+		}
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range m.Users {
+		if u.LabPassword != "" && strings.Contains(string(b), u.LabPassword) {
+			t.Errorf("the plan holds %s's lab password", u.SIP)
+		}
+	}
+}
+
+func TestDirectoryEffectivePolicy(t *testing.T) {
+	pols := map[string]int{"global": 1, "site:Redmond": 2, "tag1": 3}
+	for _, c := range []struct{ granted, site, want string }{
+		{"tag1", "Redmond", "tag1"},
+		{"", "Redmond", "site:Redmond"},
+		{"", "Paris", "global"},
+		{"", "", "global"},
+		{"missing", "Redmond", ""},
+	} {
+		if got := dirEffective(pols, c.granted, c.site); got != c.want {
+			t.Errorf("dirEffective(%q, %q) = %q, want %q", c.granted, c.site, got, c.want)
+		}
+	}
+	if got := dirEffective(map[string]int{}, "", "Redmond"); got != "" {
+		t.Errorf("no policies: got %q", got)
+	}
+	if d := dirMobility(dirMobilityOff()); d.EnableMobility || !d.EnableIPAudioVideo {
+		t.Errorf("defaults not applied around a set value: %+v", d)
+	}
+}
+
+func dirMobilityOff() model.MobilityPolicy {
+	off := false
+	return model.MobilityPolicy{EnableMobility: &off}
+}
