@@ -1,47 +1,20 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"path/filepath"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
 
-	"github.com/mobplan/mobplan/generators"
-	"github.com/mobplan/mobplan/generators/artifact"
-	"github.com/mobplan/mobplan/generators/custom"
 	"github.com/mobplan/mobplan/internal/artifacts"
-	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
-	"github.com/mobplan/mobplan/internal/loader"
-	"github.com/mobplan/mobplan/internal/model"
-	"github.com/mobplan/mobplan/internal/render"
-	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/internal/pipeline"
+	"github.com/mobplan/mobplan/internal/savedplan"
 	"github.com/mobplan/mobplan/planner/plan"
-	"github.com/mobplan/mobplan/schema"
 )
-
-// planned is a topology carried through the whole pipeline.
-type planned struct {
-	Checked      *loader.Checked
-	Plan         *plan.Plan
-	Set          *artifacts.Set
-	Changes      []artifacts.Change
-	Differences  []plan.Difference
-	ArtifactsDir string
-	InputDigest  string
-	// Inputs are the custom generator programs (and their imports) the
-	// rendering read, path to sha256.
-	Inputs map[string]string
-}
 
 // pipelineFlags are shared by plan and apply.
 type pipelineFlags struct {
@@ -55,129 +28,9 @@ func (f *pipelineFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.artifactsDir, "artifacts", "", "artifacts directory (default: artifacts/ beside the topology)")
 }
 
-// runPipeline validates, plans and renders; validation errors stop it
-// unless allowErrors.
-func runPipeline(env Env, path string, f *pipelineFlags) (*planned, error) {
-	c, err := loader.Load(path, f.options(env))
-	if err != nil {
-		return nil, err
-	}
-	if c.Diagnostics.HasErrors() && (!f.allowErrors || c.Result.Topology.Err() != nil || hasStructural(c)) {
-		writeDiagnostics(Env{Stdout: env.Stderr, Environ: env.Environ}, "text", c.Diagnostics, c.Doc.Sources)
-		return nil, exitError{ExitError}
-	}
-	m, err := c.Result.Model()
-	if err != nil {
-		return nil, err
-	}
-	dir := f.artifactsDir
-	if dir == "" {
-		dir = filepath.Join(c.Doc.Root, "artifacts")
-	}
-	p := planner.New(m)
-	digest := c.InputDigest()
-	inputs := map[string]string{}
-	set, err := render.Render(p, generatorList(c, m, f.timeout), render.Options{
-		ArtifactsDir: dir,
-		KeyDir:       filepath.Join(c.Doc.Root, ".mobplan", "keys"),
-		ToolVersion:  version(),
-		InputDigest:  digest,
-		AllowErrors:  c.Diagnostics.HasErrors(),
-		Inputs:       inputs,
-	})
-	var de *artifact.DiagnosticsError
-	if errors.As(err, &de) {
-		// A broken custom generator is the user's to fix, like a
-		// validation error: same rendering, nothing written.
-		sources := maps.Clone(c.Doc.Sources)
-		if sources == nil {
-			sources = map[string][]byte{}
-		}
-		maps.Copy(sources, de.Sources)
-		writeDiagnostics(Env{Stdout: env.Stderr, Environ: env.Environ}, "text", de.Diagnostics, sources)
-		return nil, exitError{ExitError}
-	}
-	if err != nil {
-		return nil, err
-	}
-	changes, _, err := artifacts.Diff(dir, set)
-	if err != nil {
-		return nil, err
-	}
-	return &planned{Checked: c, Plan: p, Set: set, Changes: changes, Differences: plan.Compare(render.PreviousPlan(dir), p), ArtifactsDir: dir, InputDigest: digest, Inputs: inputs}, nil
+func (f *pipelineFlags) options(env Env) pipeline.Options {
+	return pipeline.Options{Load: f.topologyFlags.options(env), ArtifactsDir: f.artifactsDir, AllowErrors: f.allowErrors, ToolVersion: version()}
 }
-
-// generatorList is the built-in generators followed by the topology's
-// custom ones, each bounded by the --eval-timeout the topology was read with.
-func generatorList(c *loader.Checked, m *model.Topology, timeout time.Duration) []artifact.Generator {
-	gens := generators.All()
-	sources := map[string]string{}
-	for name, g := range m.Generators {
-		sources[name] = g.Source
-	}
-	return append(gens, custom.Generators(sources, custom.Options{
-		Root:    c.Doc.Root,
-		Timeout: timeout,
-		SourceRange: func(name string) *diag.Range {
-			if r, ok := c.Doc.RangeOf(canon.Path{"generators", name, "source"}); ok {
-				return &r
-			}
-			return nil
-		},
-	})...)
-}
-
-func hasStructural(c *loader.Checked) bool {
-	for _, d := range c.Diagnostics {
-		if strings.HasPrefix(d.Rule, "SCHEMA-") || strings.HasPrefix(d.Rule, "SYNTAX-") {
-			return true
-		}
-	}
-	return false
-}
-
-// schemaDigest fingerprints the embedded schema and rules.
-func schemaDigest() string {
-	files := schema.Files()
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%s\x00", n, files[n])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// summary counts the changes.
-type summary struct {
-	Create int `json:"create"`
-	Update int `json:"update"`
-	Delete int `json:"delete"`
-	Drift  int `json:"drift"`
-}
-
-func summarize(cs []artifacts.Change) summary {
-	var s summary
-	for _, c := range cs {
-		switch c.Action {
-		case artifacts.Create:
-			s.Create++
-		case artifacts.Update:
-			s.Update++
-		case artifacts.Delete:
-			s.Delete++
-		}
-		if c.Drift {
-			s.Drift++
-		}
-	}
-	return s
-}
-
-func (s summary) pending() bool { return s.Create+s.Update+s.Delete > 0 }
 
 var symbols = map[artifacts.Action]string{artifacts.Create: "+", artifacts.Update: "~", artifacts.Delete: "-"}
 
@@ -200,29 +53,37 @@ With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
-			p, err := runPipeline(env, path, &f)
+			r, err := pipeline.Run(path, f.options(env))
+			var problems *pipeline.Problems
+			if errors.As(err, &problems) {
+				return reportProblems(env, format.value, problems)
+			}
 			if err != nil {
 				return err
 			}
-			s := summarize(p.Changes)
+			v := newPlanView(r)
 			switch format.value {
 			case "json":
-				err = writeJSON(env, planJSON(p, s))
+				err = writeJSON(env, v.json())
 			case "markdown":
-				writePlanMarkdown(env.Stdout, p, s)
+				err = v.markdown(env.Stdout)
 			default:
-				writePlanText(env.Stdout, p, s, detail)
+				err = v.text(env.Stdout, detail)
 			}
 			if err != nil {
 				return err
 			}
 			if out != "" {
-				if err := saveSavedPlan(out, path, p); err != nil {
+				sp, err := savedplan.New(out, path, version(), r)
+				if err != nil {
+					return err
+				}
+				if err := savedplan.Write(out, sp); err != nil {
 					return err
 				}
 				fmt.Fprintf(env.Stderr, "Saved the plan to %s; run 'mobplan apply %s' to apply exactly it.\n", out, out)
 			}
-			if detailedExit && (s.pending() || s.Drift > 0) {
+			if detailedExit && (v.Summary.Pending() || v.Summary.Drift > 0) {
 				return exitError{ExitChanges}
 			}
 			return nil
@@ -236,16 +97,59 @@ With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending.`,
 	return cmd
 }
 
-func writePlanText(w io.Writer, p *planned, s summary, detail bool) {
-	if !s.pending() && s.Drift == 0 {
-		fmt.Fprintf(w, "No changes. The artifacts in %s match the topology.\n", p.ArtifactsDir)
-		return
-	}
-	fmt.Fprintf(w, "mobplan would make these changes in %s:\n\n", p.ArtifactsDir)
-	for _, c := range p.Changes {
-		if c.Action == artifacts.Unchanged && !c.Drift {
-			continue
+// reportProblems prints the user's errors in the format asked for (text
+// goes to stderr, as a log; JSON to stdout, as data) and fails.
+func reportProblems(env Env, format string, p *pipeline.Problems) error {
+	switch format {
+	case "json":
+		if err := writeJSON(env, planJSONOut{FormatVersion: "1", Validation: diag.NewJSONReport(p.Diagnostics, p.Sources),
+			Changes: []artifacts.Change{}, Differences: []plan.Difference{}}); err != nil {
+			return err
 		}
+	default:
+		if err := diag.WriteText(env.Stderr, p.Diagnostics, p.Sources, useColor(env, env.Stderr)); err != nil {
+			return err
+		}
+	}
+	return exitError{ExitError}
+}
+
+// planView is what plan and show render, in every format.
+type planView struct {
+	ArtifactsDir string
+	Summary      artifacts.Summary
+	Changes      []artifacts.Change // pending only
+	Differences  []plan.Difference
+	Warnings     diag.Diagnostics
+	Sources      map[string][]byte
+}
+
+func newPlanView(r *pipeline.Result) planView {
+	return planView{ArtifactsDir: r.ArtifactsDir, Summary: artifacts.Summarize(r.Changes), Changes: artifacts.Pending(r.Changes),
+		Differences: r.Differences, Warnings: r.Warnings(), Sources: r.Checked.Doc.Sources}
+}
+
+// errWriter keeps the first write error, so a view checks once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}
+
+func (v planView) text(w io.Writer, detail bool) error {
+	e := &errWriter{w: w}
+	s := v.Summary
+	if !s.Pending() && s.Drift == 0 {
+		e.printf("No changes. The artifacts in %s match the topology.\n", v.ArtifactsDir)
+		return e.err
+	}
+	e.printf("mobplan would make these changes in %s:\n\n", v.ArtifactsDir)
+	for _, c := range v.Changes {
 		sym, note := symbols[c.Action], ""
 		if c.Drift {
 			note = "  (edited by hand: drift)"
@@ -253,42 +157,45 @@ func writePlanText(w io.Writer, p *planned, s summary, detail bool) {
 				sym = "!"
 			}
 		}
-		fmt.Fprintf(w, "  %s %s%s\n", sym, c.Path, note)
+		e.printf("  %s %s%s\n", sym, c.Path, note)
 		if detail && c.Action != artifacts.Unchanged {
 			d := diff.Diff("a/"+c.Path, c.Old, "b/"+c.Path, c.New)
 			for _, line := range strings.Split(strings.TrimRight(string(d), "\n"), "\n") {
-				fmt.Fprintf(w, "      %s\n", line)
+				e.printf("      %s\n", line)
 			}
 		}
 	}
-	if len(p.Differences) > 0 {
-		fmt.Fprintf(w, "\nIn deployment terms:\n")
-		for _, d := range p.Differences {
-			fmt.Fprintf(w, "  %s\n", d)
+	if len(v.Differences) > 0 {
+		e.printf("\nIn deployment terms:\n")
+		for _, d := range v.Differences {
+			e.printf("  %s\n", d)
 		}
 	}
-	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete.", s.Create, s.Update, s.Delete)
+	e.printf("\nPlan: %d to create, %d to update, %d to delete.", s.Create, s.Update, s.Delete)
 	if s.Drift > 0 {
-		fmt.Fprintf(w, " %d generated file(s) edited by hand: apply refuses to overwrite them without --force.", s.Drift)
+		e.printf(" %d generated file(s) edited by hand: apply refuses to overwrite them without --force.", s.Drift)
 	}
-	fmt.Fprintf(w, "\n%s\n", legend)
+	e.printf("\n%s\n", legend)
+	return e.err
 }
 
 type planJSONOut struct {
 	FormatVersion string             `json:"format_version"`
 	ArtifactsDir  string             `json:"artifacts_dir"`
-	Summary       summary            `json:"summary"`
+	Summary       artifacts.Summary  `json:"summary"`
 	Changes       []artifacts.Change `json:"changes"`
 	Differences   []plan.Difference  `json:"differences"`
-	Warnings      int                `json:"warnings"`
+	// Warnings counts the validation warnings and notes; Validation
+	// holds them (and, when plan fails, the errors).
+	Warnings   int             `json:"warnings"`
+	Validation diag.JSONReport `json:"validation"`
 }
 
-func planJSON(p *planned, s summary) planJSONOut {
-	out := planJSONOut{FormatVersion: "1", ArtifactsDir: p.ArtifactsDir, Summary: s, Changes: []artifacts.Change{}, Differences: p.Differences}
-	for _, c := range p.Changes {
-		if c.Action != artifacts.Unchanged || c.Drift {
-			out.Changes = append(out.Changes, c)
-		}
+func (v planView) json() planJSONOut {
+	out := planJSONOut{FormatVersion: "1", ArtifactsDir: v.ArtifactsDir, Summary: v.Summary, Changes: v.Changes, Differences: v.Differences,
+		Warnings: len(v.Warnings), Validation: diag.NewJSONReport(v.Warnings, v.Sources)}
+	if out.Changes == nil {
+		out.Changes = []artifacts.Change{}
 	}
 	if out.Differences == nil {
 		out.Differences = []plan.Difference{}
@@ -296,33 +203,33 @@ func planJSON(p *planned, s summary) planJSONOut {
 	return out
 }
 
-func writePlanMarkdown(w io.Writer, p *planned, s summary) {
-	fmt.Fprintf(w, "### mobplan plan\n\n")
-	if !s.pending() && s.Drift == 0 {
-		fmt.Fprintf(w, "No changes: the artifacts match the topology.\n")
-		return
+func (v planView) markdown(w io.Writer) error {
+	e := &errWriter{w: w}
+	s := v.Summary
+	e.printf("### mobplan plan\n\n")
+	if !s.Pending() && s.Drift == 0 {
+		e.printf("No changes: the artifacts match the topology.\n")
+		return e.err
 	}
-	fmt.Fprintf(w, "**Plan:** %d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete)
+	e.printf("**Plan:** %d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete)
 	if s.Drift > 0 {
-		fmt.Fprintf(w, "; **%d file(s) edited by hand** (apply refuses them without `--force`)", s.Drift)
+		e.printf("; **%d file(s) edited by hand** (apply refuses them without `--force`)", s.Drift)
 	}
-	fmt.Fprintf(w, ".\n\n| | File | Action |\n|---|---|---|\n")
-	for _, c := range p.Changes {
-		if c.Action == artifacts.Unchanged && !c.Drift {
-			continue
-		}
+	e.printf(".\n\n| | File | Action |\n|---|---|---|\n")
+	for _, c := range v.Changes {
 		action := string(c.Action)
 		if c.Drift {
 			action += ", edited by hand"
 		}
-		fmt.Fprintf(w, "| `%s` | `%s` | %s |\n", symbols[c.Action], c.Path, action)
+		e.printf("| `%s` | `%s` | %s |\n", symbols[c.Action], c.Path, action)
 	}
-	if len(p.Differences) > 0 {
-		fmt.Fprintf(w, "\n<details><summary>In deployment terms (%d)</summary>\n\n", len(p.Differences))
-		for _, d := range p.Differences {
-			fmt.Fprintf(w, "- `%s` %s: %s\n", d.Symbol, d.Subject, d.Text)
+	if len(v.Differences) > 0 {
+		e.printf("\n<details><summary>In deployment terms (%d)</summary>\n\n", len(v.Differences))
+		for _, d := range v.Differences {
+			e.printf("- `%s` %s: %s\n", d.Symbol, d.Subject, d.Text)
 		}
-		fmt.Fprintf(w, "\n</details>\n")
+		e.printf("\n</details>\n")
 	}
-	fmt.Fprintf(w, "\n%s\n", legend)
+	e.printf("\n%s\n", legend)
+	return e.err
 }

@@ -199,16 +199,19 @@ func writeTextOne(b *strings.Builder, d Diagnostic, sources map[string][]byte, c
 
 // JSON output.
 
-type jsonReport struct {
+// JSONReport is the JSON form of a set of diagnostics, as validate
+// --format json prints it and other commands embed it.
+type JSONReport struct {
 	FormatVersion string           `json:"format_version"`
 	Valid         bool             `json:"valid"`
 	ErrorCount    int              `json:"error_count"`
 	WarningCount  int              `json:"warning_count"`
 	InfoCount     int              `json:"info_count"`
-	Diagnostics   []jsonDiagnostic `json:"diagnostics"`
+	Diagnostics   []JSONDiagnostic `json:"diagnostics"`
 }
 
-type jsonDiagnostic struct {
+// JSONDiagnostic is one diagnostic in JSON form.
+type JSONDiagnostic struct {
 	Severity Severity     `json:"severity"`
 	Rule     string       `json:"rule"`
 	Summary  string       `json:"summary"`
@@ -229,16 +232,21 @@ type jsonSnippet struct {
 // JSON object (format_version "1") with counts, a valid flag (no errors)
 // and, where the source is in sources, the first line of each range.
 func WriteJSON(w io.Writer, ds Diagnostics, sources map[string][]byte) error {
-	rep := jsonReport{
+	return encodeIndented(w, NewJSONReport(ds, sources))
+}
+
+// NewJSONReport builds the JSON form of the diagnostics.
+func NewJSONReport(ds Diagnostics, sources map[string][]byte) JSONReport {
+	rep := JSONReport{
 		FormatVersion: "1",
 		Valid:         !ds.HasErrors(),
 		ErrorCount:    ds.Count(Error),
 		WarningCount:  ds.Count(Warning),
 		InfoCount:     ds.Count(Info),
-		Diagnostics:   make([]jsonDiagnostic, 0, len(ds)),
+		Diagnostics:   make([]JSONDiagnostic, 0, len(ds)),
 	}
 	for _, d := range ds {
-		jd := jsonDiagnostic{
+		jd := JSONDiagnostic{
 			Severity: d.Severity,
 			Rule:     d.Rule,
 			Summary:  d.Summary,
@@ -251,7 +259,7 @@ func WriteJSON(w io.Writer, ds Diagnostics, sources map[string][]byte) error {
 		}
 		rep.Diagnostics = append(rep.Diagnostics, jd)
 	}
-	return encodeIndented(w, rep)
+	return rep
 }
 
 func encodeIndented(w io.Writer, v any) error {

@@ -1,0 +1,187 @@
+// Package pipeline runs mobplan's one-way flow for a topology: load and
+// check it, decode the model, derive the plan, render every artifact and
+// compare the result with the artifacts directory. plan, apply, show and
+// the runtime's commands share it; it prints nothing.
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mobplan/mobplan/generators"
+	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/generators/custom"
+	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/canon"
+	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/render"
+	"github.com/mobplan/mobplan/planner"
+	"github.com/mobplan/mobplan/planner/plan"
+	"github.com/mobplan/mobplan/schema"
+)
+
+// Options say how to run the pipeline.
+type Options struct {
+	Load loader.Options
+	// ArtifactsDir is where artifacts live; "" means artifacts/ beside
+	// the topology.
+	ArtifactsDir string
+	// AllowErrors plans and renders a topology with rule errors (never
+	// one whose structure is broken), recording it in the manifest.
+	AllowErrors bool
+	ToolVersion string
+}
+
+// Result is a topology carried through the whole pipeline.
+type Result struct {
+	Checked *loader.Checked
+	Plan    *plan.Plan
+	Set     *artifacts.Set
+	// Changes compares Set with the artifacts directory, file by file.
+	Changes []artifacts.Change
+	// Differences compares Plan with the plan of the last apply, in the
+	// deployment's terms.
+	Differences  []plan.Difference
+	ArtifactsDir string
+	KeyDir       string
+	InputDigest  string
+	// Inputs are the custom generator programs (and their imports) the
+	// rendering read, path to sha256.
+	Inputs map[string]string
+}
+
+// Warnings are the result's non-error findings (warnings and notes).
+func (r *Result) Warnings() diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range r.Checked.Diagnostics {
+		if d.Severity != diag.Error {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Problems is the error Run returns when the user's input is at fault:
+// validation errors, or a custom generator program that fails. The
+// caller renders the diagnostics in the format the user asked for.
+type Problems struct {
+	Diagnostics diag.Diagnostics
+	// Sources holds the bytes of the files the diagnostics quote.
+	Sources map[string][]byte
+}
+
+func (p *Problems) Error() string {
+	n := p.Diagnostics.Count(diag.Error)
+	return fmt.Sprintf("the topology has %d error(s)", n)
+}
+
+// Load reads and checks the topology at path, nothing more.
+func Load(path string, o Options) (*loader.Checked, error) {
+	return loader.Load(path, o.Load)
+}
+
+// Run validates, plans and renders the topology at path; validation
+// errors stop it (as *Problems) unless AllowErrors, and a structural
+// error always does.
+func Run(path string, o Options) (*Result, error) {
+	c, err := loader.Load(path, o.Load)
+	if err != nil {
+		return nil, err
+	}
+	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || structural(c.Diagnostics)) {
+		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources}
+	}
+	m, err := c.Result.Model()
+	if err != nil {
+		return nil, err
+	}
+	dir := o.ArtifactsDir
+	if dir == "" {
+		dir = DefaultArtifactsDir(c.Doc.Root)
+	}
+	p := planner.New(m)
+	res := &Result{Checked: c, Plan: p, ArtifactsDir: dir, KeyDir: KeyDir(c.Doc.Root), InputDigest: c.InputDigest(), Inputs: map[string]string{}}
+	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
+		ArtifactsDir: dir,
+		KeyDir:       res.KeyDir,
+		ToolVersion:  o.ToolVersion,
+		InputDigest:  res.InputDigest,
+		AllowErrors:  c.Diagnostics.HasErrors(),
+		Inputs:       res.Inputs,
+	})
+	var de *artifact.DiagnosticsError
+	if errors.As(err, &de) {
+		// A broken custom generator is the user's to fix, like a
+		// validation error: same rendering, nothing written.
+		sources := maps.Clone(c.Doc.Sources)
+		if sources == nil {
+			sources = map[string][]byte{}
+		}
+		maps.Copy(sources, de.Sources)
+		return nil, &Problems{Diagnostics: de.Diagnostics, Sources: sources}
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Set = set
+	if res.Changes, _, err = artifacts.Diff(dir, set); err != nil {
+		return nil, err
+	}
+	res.Differences = plan.Compare(render.PreviousPlan(dir), p)
+	return res, nil
+}
+
+// DefaultArtifactsDir is artifacts/ beside the topology.
+func DefaultArtifactsDir(root string) string { return filepath.Join(root, "artifacts") }
+
+// KeyDir is the private key store beside the topology, outside the
+// artifacts directory.
+func KeyDir(root string) string { return filepath.Join(root, ".mobplan", "keys") }
+
+// Generators are the built-in generators followed by the topology's
+// custom ones, each bounded by the evaluation timeout.
+func Generators(c *loader.Checked, m *model.Topology, timeout time.Duration) []artifact.Generator {
+	sources := map[string]string{}
+	for name, g := range m.Generators {
+		sources[name] = g.Source
+	}
+	return append(generators.All(), custom.Generators(sources, custom.Options{
+		Root:    c.Doc.Root,
+		Timeout: timeout,
+		SourceRange: func(name string) *diag.Range {
+			if r, ok := c.Doc.RangeOf(canon.Path{"generators", name, "source"}); ok {
+				return &r
+			}
+			return nil
+		},
+	})...)
+}
+
+// structural reports a schema or syntax error: no plan can be derived.
+func structural(ds diag.Diagnostics) bool {
+	for _, d := range ds {
+		if strings.HasPrefix(d.Rule, "SCHEMA-") || strings.HasPrefix(d.Rule, "SYNTAX-") {
+			return true
+		}
+	}
+	return false
+}
+
+// SchemaDigest fingerprints the embedded schema and rules.
+func SchemaDigest() string {
+	files := schema.Files()
+	h := sha256.New()
+	for _, n := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "%s\x00%s\x00", n, files[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
