@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mobplan/mobplan/generators"
+	"github.com/mobplan/mobplan/generators/certs"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/planner"
@@ -86,8 +87,12 @@ func BenchmarkPlanGenerate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			opts := render.Options{ArtifactsDir: filepath.Join(dir, "artifacts"), KeyDir: filepath.Join(dir, "keys"), ToolVersion: "bench"}
+			keys := certs.NewKeyStore(filepath.Join(dir, "keys"), true)
+			opts := render.Options{ArtifactsDir: filepath.Join(dir, "artifacts"), Keys: keys, ToolVersion: "bench"}
 			if _, err := render.Render(planner.New(m), generators.All(), opts); err != nil {
+				b.Fatal(err)
+			}
+			if err := keys.Commit(); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()

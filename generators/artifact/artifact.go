@@ -3,6 +3,8 @@
 package artifact
 
 import (
+	"crypto"
+	"errors"
 	"fmt"
 
 	"github.com/mobplan/mobplan/internal/diag"
@@ -16,7 +18,25 @@ type File struct {
 	Data []byte
 	// Mode is the file mode; 0 means 0644.
 	Mode uint32
+	// Pending, when set, says why the bytes cannot be known before apply
+	// (e.g. "new key and CSR on apply": plan makes no keys); Data is nil.
+	Pending string
 }
+
+// KeySource gives the certificate generator private keys: the stored
+// ones, and new ones where the run may make them (apply, not plan).
+type KeySource interface {
+	// Stored returns the stored key of a certificate when it has the
+	// planned type and size; nil, nil when there is none that fits.
+	Stored(name, keyType string, bits int) (crypto.Signer, error)
+	// Make returns a new key for a certificate, to be stored by apply, or
+	// ErrKeysReadOnly when this run makes no keys.
+	Make(name, keyType string, bits int) (crypto.Signer, error)
+}
+
+// ErrKeysReadOnly is KeySource.Make's answer during plan: only apply,
+// under its lock, creates or rotates a key.
+var ErrKeysReadOnly = errors.New("keys are made only by apply")
 
 // Context is a generator's input. Generators never read topology files
 // and never write: they return files, and apply writes them.
@@ -26,10 +46,10 @@ type Context struct {
 	// directory, or nil. The DNS generator uses it to keep a zone's SOA
 	// serial unless the zone's content changed.
 	Previous func(path string) []byte
-	// KeyDir is the private key store (default .mobplan/keys beside the
-	// topology), outside the artifacts directory. Only the certificate
-	// generator uses it.
-	KeyDir string
+	// Keys are the certificates' private keys (the key store, default
+	// .mobplan/keys beside the topology, outside the artifacts directory).
+	// Only the certificate generator uses them; nil means no key store.
+	Keys KeySource
 	// ToolVersion is mobplan's version, for headers.
 	ToolVersion string
 	// Inputs, when not nil, collects the files a generator read from the

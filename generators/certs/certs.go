@@ -12,6 +12,7 @@
 package certs
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -19,10 +20,14 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/planner/plan"
@@ -42,8 +47,7 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 	if ctx.Plan == nil {
 		return nil, fmt.Errorf("certs: no plan")
 	}
-	var store *KeyStore
-	var files []artifact.File
+	var certs []plan.Certificate
 	for _, c := range ctx.Plan.Certificates {
 		if c.Existing() {
 			continue
@@ -54,21 +58,17 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		if err := checkNames(c); err != nil {
 			return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
 		}
-		if store == nil {
-			s, err := OpenKeyStore(ctx.KeyDir)
-			if err != nil {
-				return nil, err
-			}
-			store = s
-		}
-		key, err := store.Key(c.Name, c.KeyType, c.KeyBits)
-		if err != nil {
-			return nil, err
-		}
-		csr, err := CSR(c, key)
-		if err != nil {
-			return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
-		}
+		certs = append(certs, c)
+	}
+	if len(certs) > 0 && ctx.Keys == nil {
+		return nil, fmt.Errorf("certs: no key store given")
+	}
+	csrs, err := requests(ctx, certs)
+	if err != nil {
+		return nil, err
+	}
+	var files []artifact.File
+	for i, c := range certs {
 		inf, err := INF(c)
 		if err != nil {
 			return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
@@ -79,12 +79,111 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		}
 		files = append(files,
 			artifact.File{Path: "certs/" + c.Name + ".cnf", Data: cnf},
-			artifact.File{Path: "certs/" + c.Name + ".csr", Data: csr},
+			csrs[i],
 			artifact.File{Path: "certs/" + c.Name + ".inf", Data: inf},
 		)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
+}
+
+// PendingNewKey is what a CSR file says during plan when apply will make
+// a new key for it.
+const PendingNewKey = "new key and CSR on apply"
+
+// requests returns each certificate's CSR file. With a stored key that
+// fits, the CSR is signed with it (deterministic: the same bytes as
+// committed). Without one, a committed CSR that asks for exactly the
+// planned request is kept as it is (its key lives where it was made, e.g.
+// a fresh clone with no key store); otherwise a new key is needed, which
+// only apply makes (in parallel, one per core) and plan reports as
+// pending.
+func requests(ctx *artifact.Context, certs []plan.Certificate) ([]artifact.File, error) {
+	out := make([]artifact.File, len(certs))
+	var need []int
+	for i, c := range certs {
+		path := "certs/" + c.Name + ".csr"
+		out[i].Path = path
+		key, err := ctx.Keys.Stored(c.Name, c.KeyType, c.KeyBits)
+		if err != nil {
+			return nil, err
+		}
+		if key != nil {
+			if out[i].Data, err = CSR(c, key); err != nil {
+				return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
+			}
+			continue
+		}
+		if ctx.Previous != nil {
+			if prev := ctx.Previous(path); prev != nil && RequestMatches(prev, c) {
+				out[i].Data = prev
+				continue
+			}
+		}
+		need = append(need, i)
+	}
+	errs := make([]error, len(certs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, i := range need {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c := certs[i]
+			key, err := ctx.Keys.Make(c.Name, c.KeyType, c.KeyBits)
+			if errors.Is(err, artifact.ErrKeysReadOnly) {
+				out[i].Pending = PendingNewKey
+				return
+			}
+			if err == nil {
+				out[i].Data, err = CSR(c, key)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RequestMatches reports whether pemData is a certificate request, with a
+// valid signature, for exactly the planned certificate: subject, SANs in
+// order, key type and size, key usage and extended key usages.
+func RequestMatches(pemData []byte, c plan.Certificate) bool {
+	b, _ := pem.Decode(pemData)
+	if b == nil || b.Type != "CERTIFICATE REQUEST" {
+		return false
+	}
+	req, err := x509.ParseCertificateRequest(b.Bytes)
+	if err != nil || req.CheckSignature() != nil {
+		return false
+	}
+	if req.Subject.CommonName != c.Subject || !slices.Equal(req.DNSNames, c.SANs) || !publicMatches(req.PublicKey, c.KeyType, c.KeyBits) {
+		return false
+	}
+	eku, err := extKeyUsageExt(c.EKU)
+	if err != nil {
+		return false
+	}
+	var found int
+	for _, e := range req.Extensions {
+		switch {
+		case e.Id.Equal(oidExtKeyUsage):
+			if !bytes.Equal(e.Value, eku.Value) {
+				return false
+			}
+			found++
+		case e.Id.Equal(oidKeyUsage):
+			found++
+		}
+	}
+	return found == 2
 }
 
 // Object identifiers of the requested extensions.

@@ -2,15 +2,19 @@ package certs
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,13 +30,37 @@ func loadPlan(t *testing.T, example string) *plan.Plan {
 	return testtool.ExamplePlan(t, example)
 }
 
+// run generates as apply does: keys made where missing, then stored.
 func run(t *testing.T, p *plan.Plan, keyDir string) []artifact.File {
 	t.Helper()
-	files, err := Generator.Generate(&artifact.Context{Plan: p, KeyDir: keyDir, Previous: func(string) []byte { return nil }})
+	keys := NewKeyStore(keyDir, true)
+	files, err := Generator.Generate(&artifact.Context{Plan: p, Keys: keys, Previous: func(string) []byte { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := keys.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	return files
+}
+
+// key returns the stored key of name, making and storing one if there is
+// none that fits, as apply would.
+func key(t *testing.T, s *KeyStore, name, typ string, bits int) crypto.Signer {
+	t.Helper()
+	k, err := s.Stored(name, typ, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k == nil {
+		if k, err = s.Make(name, typ, bits); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k
 }
 
 func fileMap(files []artifact.File) map[string][]byte {
@@ -313,61 +341,57 @@ func TestDeterministic(t *testing.T) {
 func TestSignaturesDeterministic(t *testing.T) {
 	c := plan.Certificate{Name: "x", Subject: "a.example.com", SANs: []string{"a.example.com", "b.example.com"},
 		EKU: []string{plan.EKUServerAuth}, KeyType: "RSA", KeyBits: 2048}
-	s, err := OpenKeyStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := NewKeyStore(t.TempDir(), true)
 	for _, kt := range []struct {
 		typ  string
 		bits int
 	}{{"RSA", 2048}, {"ECDSA", 256}, {"ECDSA", 384}, {"ECDSA", 521}} {
 		c.KeyType, c.KeyBits = kt.typ, kt.bits
-		key, err := s.Key(c.Name+kt.typ, kt.typ, kt.bits)
+		k := key(t, s, strings.ToLower(c.Name+kt.typ), kt.typ, kt.bits)
+		a, err := CSR(c, k)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := CSR(c, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := CSR(c, key)
+		b, _ := CSR(c, k)
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s %d: two signatures of the same request differ", kt.typ, kt.bits)
 		}
 		parseCSR(t, a)
+		if !RequestMatches(a, c) {
+			t.Errorf("%s %d: the request does not match its own certificate", kt.typ, kt.bits)
+		}
 	}
 }
 
-// A key whose type or size no longer matches the plan is replaced.
+// A key whose type or size no longer matches the plan does not count as
+// stored; the new one replaces it and the old one is kept under a digest
+// name.
 func TestKeyReplacedWhenPlanChanges(t *testing.T) {
-	s, err := OpenKeyStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k1, err := s.Key("c", "RSA", 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	same, _ := s.Key("c", "RSA", 2048)
-	if !k1.(*rsa.PrivateKey).Equal(same) {
+	dir := t.TempDir()
+	s := NewKeyStore(dir, true)
+	k1 := key(t, s, "c", "RSA", 2048)
+	if same := key(t, s, "c", "RSA", 2048); !k1.(*rsa.PrivateKey).Equal(same) {
 		t.Errorf("an unchanged plan must reuse the key")
 	}
-	k2, err := s.Key("c", "RSA", 3072)
-	if err != nil {
-		t.Fatal(err)
+	if k, err := s.Stored("c", "RSA", 3072); k != nil || err != nil {
+		t.Errorf("a 2048-bit key counts as a 3072-bit one: %v %v", k, err)
 	}
+	k2 := key(t, s, "c", "RSA", 3072)
 	if k2.(*rsa.PrivateKey).N.BitLen() != 3072 {
 		t.Errorf("new key has %d bits", k2.(*rsa.PrivateKey).N.BitLen())
 	}
-	k3, err := s.Key("c", "ECDSA", 256)
-	if err != nil {
-		t.Fatal(err)
+	kept, _ := filepath.Glob(filepath.Join(dir, "c.*.key"))
+	if len(kept) != 1 {
+		t.Fatalf("the replaced key is not kept: %v", kept)
 	}
+	if old, err := parseKey(readFile(t, kept[0])); err != nil || !k1.(*rsa.PrivateKey).Equal(old) {
+		t.Errorf("%s is not the replaced key (%v)", kept[0], err)
+	}
+	k3 := key(t, s, "c", "ECDSA", 256)
 	if _, ok := k3.(*ecdsa.PrivateKey); !ok {
 		t.Errorf("want an ECDSA key, got %T", k3)
 	}
-	again, _ := s.Key("c", "ECDSA", 256)
-	if !k3.(*ecdsa.PrivateKey).Equal(again) {
+	if again := key(t, s, "c", "ECDSA", 256); !k3.(*ecdsa.PrivateKey).Equal(again) {
 		t.Errorf("the new key must be stored and reused")
 	}
 }
@@ -375,19 +399,102 @@ func TestKeyReplacedWhenPlanChanges(t *testing.T) {
 // A key file that is not a key is an error, never overwritten.
 func TestBrokenKeyIsKept(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenKeyStore(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := NewKeyStore(dir, true)
 	path := filepath.Join(dir, "c.key")
 	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Key("c", "RSA", 2048); err == nil || !strings.Contains(err.Error(), "remove it") {
+	if _, err := s.Stored("c", "RSA", 2048); err == nil || !strings.Contains(err.Error(), "remove it") {
 		t.Errorf("err = %v", err)
 	}
 	if got := string(readFile(t, path)); got != "not a key\n" {
 		t.Errorf("the file was changed: %q", got)
+	}
+}
+
+// Plan's key store makes no key and writes nothing: a CSR without a
+// fitting key is pending, unless the committed CSR already asks for
+// exactly the planned request, which is kept byte for byte.
+func TestReadOnlyKeyStore(t *testing.T) {
+	p := loadPlan(t, "contoso")
+	applied := t.TempDir()
+	committed := fileMap(run(t, p, applied))
+
+	keyDir := filepath.Join(t.TempDir(), "keys")
+	ro := NewKeyStore(keyDir, false)
+	if _, err := ro.Make("c", "RSA", 2048); !errors.Is(err, artifact.ErrKeysReadOnly) {
+		t.Fatalf("read-only Make: %v", err)
+	}
+	gen := func(prev func(string) []byte) map[string]artifact.File {
+		files, err := Generator.Generate(&artifact.Context{Plan: p, Keys: ro, Previous: prev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]artifact.File{}
+		for _, f := range files {
+			out[f.Path] = f
+		}
+		return out
+	}
+	// No committed CSR, no key: every CSR is pending, nothing else is.
+	for path, f := range gen(func(string) []byte { return nil }) {
+		if strings.HasSuffix(path, ".csr") != (f.Pending == PendingNewKey) || (f.Pending != "") != (f.Data == nil) {
+			t.Errorf("%s: pending %q with %d bytes", path, f.Pending, len(f.Data))
+		}
+	}
+	// A fresh clone: committed CSRs, no keys: nothing changes.
+	for path, f := range gen(func(path string) []byte { return committed[path] }) {
+		if f.Pending != "" || !bytes.Equal(f.Data, committed[path]) {
+			t.Errorf("%s: changed on a clone without keys (pending %q)", path, f.Pending)
+		}
+	}
+	// The request moved (another key size): pending again.
+	p2 := loadPlan(t, "contoso")
+	p2.Certificates[0].KeyBits = 3072
+	files, err := Generator.Generate(&artifact.Context{Plan: p2, Keys: ro, Previous: func(path string) []byte { return committed[path] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Path == "certs/"+p2.Certificates[0].Name+".csr" && f.Pending != PendingNewKey {
+			t.Errorf("%s: a 3072-bit request kept the 2048-bit CSR", f.Path)
+		}
+	}
+	if _, err := os.Lstat(keyDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the read-only key store created %s (%v)", keyDir, err)
+	}
+}
+
+// RequestMatches tells the planned request from any other.
+func TestRequestMatches(t *testing.T) {
+	c := plan.Certificate{Name: "x", Subject: "a.example.com", SANs: []string{"a.example.com", "b.example.com"},
+		EKU: []string{plan.EKUServerAuth}, KeyType: "RSA", KeyBits: 2048}
+	k := key(t, NewKeyStore(t.TempDir(), true), "x", "RSA", 2048)
+	csr, err := CSR(c, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !RequestMatches(csr, c) {
+		t.Fatal("a request does not match its certificate")
+	}
+	for name, edit := range map[string]func(*plan.Certificate){
+		"SAN added":   func(c *plan.Certificate) { c.SANs = append(c.SANs, "c.example.com") },
+		"SAN order":   func(c *plan.Certificate) { c.SANs = []string{"b.example.com", "a.example.com"} },
+		"subject":     func(c *plan.Certificate) { c.Subject = "b.example.com" },
+		"key size":    func(c *plan.Certificate) { c.KeyBits = 3072 },
+		"key type":    func(c *plan.Certificate) { c.KeyType, c.KeyBits = "ECDSA", 256 },
+		"client auth": func(c *plan.Certificate) { c.EKU = append(c.EKU, plan.EKUClientAuth) },
+	} {
+		other := c
+		other.SANs = slices.Clone(c.SANs)
+		other.EKU = slices.Clone(c.EKU)
+		edit(&other)
+		if RequestMatches(csr, other) {
+			t.Errorf("%s: the request still matches", name)
+		}
+	}
+	if RequestMatches([]byte("not a request"), c) || RequestMatches(bytes.Replace(csr, []byte("A"), []byte("B"), 1), c) {
+		t.Error("garbage matches")
 	}
 }
 
@@ -473,7 +580,7 @@ func TestRejectsUnsafeInput(t *testing.T) {
 	} {
 		c := base
 		mutate(&c)
-		_, err := Generator.Generate(&artifact.Context{Plan: &plan.Plan{Certificates: []plan.Certificate{c}}, KeyDir: t.TempDir()})
+		_, err := Generator.Generate(&artifact.Context{Plan: &plan.Plan{Certificates: []plan.Certificate{c}}, Keys: NewKeyStore(t.TempDir(), true)})
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}

@@ -45,12 +45,30 @@ type File struct {
 	Path string
 	Data []byte
 	Mode fs.FileMode
+	// Pending says why the bytes are known only at apply (plan makes no
+	// keys, so a CSR needing a new key is pending); Data is nil.
+	Pending string
 }
 
 // Set is a complete rendering: the files and the manifest describing them.
 type Set struct {
 	Files    []File
 	Manifest Manifest
+	// Commit, when set, runs under the lock once every check has passed
+	// and every file is staged, before the first rename: apply stores the
+	// private keys it made there, so a refused apply stores none.
+	Commit func() error
+}
+
+// HasPending reports whether some file's bytes are known only at apply:
+// such a set can be shown, never applied.
+func (s *Set) HasPending() bool {
+	for _, f := range s.Files {
+		if f.Pending != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // NewSet sorts files, checks their paths, and builds the manifest.
@@ -114,8 +132,10 @@ type Change struct {
 	Path   string `json:"path"`
 	Action Action `json:"action"`
 	Drift  bool   `json:"drift,omitempty"`
-	Old    []byte `json:"-"`
-	New    []byte `json:"-"`
+	// Pending says why the new bytes are made only by apply.
+	Pending string `json:"pending,omitempty"`
+	Old     []byte `json:"-"`
+	New     []byte `json:"-"`
 }
 
 // Diff compares the set with the directory dir (which may not exist).
@@ -131,13 +151,13 @@ func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
 		cur, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			changes = append(changes, Change{Path: f.Path, Action: Create, New: f.Data})
+			changes = append(changes, Change{Path: f.Path, Action: Create, New: f.Data, Pending: f.Pending})
 			continue
 		case err != nil:
 			return nil, nil, err
 		}
-		c := Change{Path: f.Path, Action: Unchanged, Old: cur, New: f.Data}
-		if string(cur) != string(f.Data) {
+		c := Change{Path: f.Path, Action: Unchanged, Old: cur, New: f.Data, Pending: f.Pending}
+		if string(cur) != string(f.Data) || f.Pending != "" {
 			c.Action = Update
 		}
 		if old != nil {
@@ -202,6 +222,9 @@ type Result struct {
 // not touched; files the previous manifest listed and the set no longer
 // has are removed; the manifest is written last.
 func Apply(dir string, s *Set, force bool) (*Result, error) {
+	if s.HasPending() {
+		return nil, fmt.Errorf("this rendering has files made only at apply (it was rendered for plan); nothing written")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -264,6 +287,12 @@ func Apply(dir string, s *Set, force bool) (*Result, error) {
 	if manifestChanged {
 		// Staged last, so it is renamed last.
 		if err := writeTemp(ManifestName, manifest, 0o644); err != nil {
+			cleanup()
+			return nil, err
+		}
+	}
+	if s.Commit != nil {
+		if err := s.Commit(); err != nil {
 			cleanup()
 			return nil, err
 		}

@@ -40,7 +40,9 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			if sp != nil {
 				topology = sp.TopologyPath(path)
 			}
-			r, err := pipeline.Run(topology, f.options(env))
+			o := f.options(env)
+			o.MakeKeys = true
+			r, err := pipeline.Run(topology, o)
 			var problems *pipeline.Problems
 			if sp != nil {
 				if why := sp.Stale(path, version(), r, err); len(why) > 0 {

@@ -151,6 +151,9 @@ func (v planView) text(w io.Writer, detail bool) error {
 	e.printf("mobplan would make these changes in %s:\n\n", v.ArtifactsDir)
 	for _, c := range v.Changes {
 		sym, note := symbols[c.Action], ""
+		if c.Pending != "" {
+			note = "  (" + c.Pending + ")"
+		}
 		if c.Drift {
 			note = "  (edited by hand: drift)"
 			if c.Action == artifacts.Unchanged {
@@ -218,6 +221,9 @@ func (v planView) markdown(w io.Writer) error {
 	e.printf(".\n\n| | File | Action |\n|---|---|---|\n")
 	for _, c := range v.Changes {
 		action := string(c.Action)
+		if c.Pending != "" {
+			action += ", " + c.Pending
+		}
 		if c.Drift {
 			action += ", edited by hand"
 		}

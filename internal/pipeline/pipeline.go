@@ -17,6 +17,7 @@ import (
 
 	"github.com/mobplan/mobplan/generators"
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/generators/certs"
 	"github.com/mobplan/mobplan/generators/custom"
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/canon"
@@ -39,6 +40,10 @@ type Options struct {
 	// one whose structure is broken), recording it in the manifest.
 	AllowErrors bool
 	ToolVersion string
+	// MakeKeys lets the run make the private keys that are missing or no
+	// longer fit (apply). Without it nothing is written anywhere: a CSR
+	// that needs a new key is pending ("new key and CSR on apply").
+	MakeKeys bool
 }
 
 // Result is a topology carried through the whole pipeline.
@@ -52,8 +57,10 @@ type Result struct {
 	// deployment's terms.
 	Differences  []plan.Difference
 	ArtifactsDir string
-	KeyDir       string
-	InputDigest  string
+	// Keys is the key store; the keys the run made are stored by
+	// Set.Commit, which apply runs under its lock.
+	Keys        *certs.KeyStore
+	InputDigest string
 	// Inputs are the custom generator programs (and their imports) the
 	// rendering read, path to sha256.
 	Inputs map[string]string
@@ -109,10 +116,11 @@ func Run(path string, o Options) (*Result, error) {
 		dir = DefaultArtifactsDir(c.Doc.Root)
 	}
 	p := planner.New(m)
-	res := &Result{Checked: c, Plan: p, ArtifactsDir: dir, KeyDir: KeyDir(c.Doc.Root), InputDigest: c.InputDigest(), Inputs: map[string]string{}}
+	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
+	res := &Result{Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
-		KeyDir:       res.KeyDir,
+		Keys:         keys,
 		ToolVersion:  o.ToolVersion,
 		InputDigest:  res.InputDigest,
 		AllowErrors:  c.Diagnostics.HasErrors(),
@@ -132,6 +140,7 @@ func Run(path string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	set.Commit = keys.Commit
 	res.Set = set
 	if res.Changes, _, err = artifacts.Diff(dir, set); err != nil {
 		return nil, err

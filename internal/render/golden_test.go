@@ -11,6 +11,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/mobplan/mobplan/generators"
+	"github.com/mobplan/mobplan/generators/certs"
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/internal/testtool"
@@ -32,7 +33,7 @@ func TestArtifactTrees(t *testing.T) {
 			}
 			p := testtool.ExamplePlan(t, ex)
 			render1 := func(dir string) *artifacts.Set {
-				set, err := render.Render(p, generators.All(), render.Options{ArtifactsDir: dir, KeyDir: keys, ToolVersion: "test", InputDigest: "test"})
+				set, err := render.Render(p, generators.All(), render.Options{ArtifactsDir: dir, Keys: certs.NewKeyStore(keys, false), ToolVersion: "test", InputDigest: "test"})
 				if err != nil {
 					t.Fatal(err)
 				}

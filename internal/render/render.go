@@ -22,10 +22,12 @@ const PlanFile = "plan.json"
 // Options say where artifacts and keys live.
 type Options struct {
 	ArtifactsDir string
-	KeyDir       string
-	ToolVersion  string
-	InputDigest  string
-	AllowErrors  bool
+	// Keys are the certificates' private keys; plan passes a store that
+	// makes none.
+	Keys        artifact.KeySource
+	ToolVersion string
+	InputDigest string
+	AllowErrors bool
 	// Inputs, when not nil, receives the files generators read from the
 	// topology folder (custom generator programs), path to sha256.
 	Inputs map[string]string
@@ -35,7 +37,7 @@ type Options struct {
 func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set, error) {
 	ctx := &artifact.Context{
 		Plan:        p,
-		KeyDir:      o.KeyDir,
+		Keys:        o.Keys,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
 		Previous: func(path string) []byte {
@@ -67,7 +69,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
 		}
 		for _, f := range out {
-			files = append(files, artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode)})
+			files = append(files, artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode), Pending: f.Pending})
 		}
 	}
 	if len(problems.Diagnostics) > 0 {

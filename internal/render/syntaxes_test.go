@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mobplan/mobplan/generators"
+	"github.com/mobplan/mobplan/generators/certs"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/internal/testtool"
@@ -25,7 +26,7 @@ func TestSyntaxEquivalence(t *testing.T) {
 		t.Helper()
 		c, m := testtool.LoadModel(t, dir)
 		digest := c.InputDigest()
-		set, err := render.Render(planner.New(m), generators.All(), render.Options{ArtifactsDir: t.TempDir(), KeyDir: keys, ToolVersion: "test", InputDigest: digest})
+		set, err := render.Render(planner.New(m), generators.All(), render.Options{ArtifactsDir: t.TempDir(), Keys: certs.NewKeyStore(keys, false), ToolVersion: "test", InputDigest: digest})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,10 +17,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/pipeline"
@@ -86,12 +86,22 @@ func New(file, topology, toolVersion string, r *pipeline.Result) (*Plan, error) 
 	return sp, nil
 }
 
-// renderedFiles is path to sha256 of every file apply writes.
+// renderedFiles is path to sha256 of every file apply writes (the
+// manifest follows from them), or "pending:<why>" for a file whose bytes
+// only apply makes: a CSR for a new key, bound by the request templates
+// (.cnf, .inf) beside it.
 func renderedFiles(s *artifacts.Set) map[string]string {
-	out := maps.Clone(s.Manifest.Files)
-	out[artifacts.ManifestName] = artifacts.Digest(s.ManifestBytes())
+	out := map[string]string{}
+	for _, f := range s.Files {
+		out[f.Path] = artifacts.Digest(f.Data)
+		if f.Pending != "" {
+			out[f.Path] = pendingPrefix + f.Pending
+		}
+	}
 	return out
 }
+
+const pendingPrefix = "pending:"
 
 // Write saves the plan to file.
 func Write(file string, sp *Plan) error {
@@ -217,7 +227,14 @@ func (sp *Plan) Stale(file, toolVersion string, r *pipeline.Result, runErr error
 	if moved := differing(sp.Inputs, inputs); len(moved) > 0 {
 		why = append(why, fmt.Sprintf("custom generator programs changed: %v", moved))
 	}
-	if moved := differing(sp.Files, renderedFiles(r.Set)); len(moved) > 0 {
+	rendered := renderedFiles(r.Set)
+	for p, d := range sp.Files {
+		// Apply makes the new key the plan could not: any bytes will do.
+		if _, ok := rendered[p]; ok && strings.HasPrefix(d, pendingPrefix) {
+			rendered[p] = d
+		}
+	}
+	if moved := differing(sp.Files, rendered); len(moved) > 0 {
 		why = append(why, fmt.Sprintf("what the topology renders now differs from the plan: %v", moved))
 	}
 	now, err := ArtifactsState(r.ArtifactsDir, r.Set)
