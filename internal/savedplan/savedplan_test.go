@@ -181,3 +181,41 @@ func TestReadRefusesWhatIsNotAPlan(t *testing.T) {
 		t.Fatalf("the plan file is not JSON of its kind: %v", err)
 	}
 }
+
+// A plan whose CSR needs a new key records it as pending; apply, which
+// makes the key, still finds the plan current (the request is bound by
+// the .cnf and .inf beside it), and a changed request does not pass.
+func TestPendingKeyPlanStaysCurrentForApply(t *testing.T) {
+	root := contoso(t)
+	t.Chdir(root)
+	if err := os.WriteFile(filepath.Join("topo", "pki.hcl"), []byte("pki {\n  key_bits = 3072\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	save(t, "saved.plan", "topo")
+	sp := read(t, "saved.plan")
+	pending := 0
+	for _, d := range sp.Files {
+		if strings.HasPrefix(d, "pending:") {
+			pending++
+		}
+	}
+	if pending == 0 {
+		t.Fatal("no CSR is pending after a key-size change")
+	}
+	r, err := pipeline.Run("topo", pipeline.Options{ToolVersion: "test", MakeKeys: true})
+	if why := sp.Stale("saved.plan", "test", r, err); len(why) > 0 {
+		t.Errorf("apply finds the plan stale: %v", why)
+	}
+	if len(r.Keys.Made()) != pending {
+		t.Errorf("apply made %d keys for %d pending CSRs", len(r.Keys.Made()), pending)
+	}
+	for p, d := range sp.Files {
+		if strings.HasSuffix(p, ".cnf") {
+			sp.Files[p] = d[:len(d)-1] + "0"
+			break
+		}
+	}
+	if why := sp.Stale("saved.plan", "test", r, err); len(why) == 0 {
+		t.Error("a changed request template passes")
+	}
+}
