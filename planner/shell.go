@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/pwsh"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -467,22 +468,11 @@ func shSIP(u string) string {
 	return "sip:" + u
 }
 
-// psQuote writes s as a single-quoted PowerShell string. PowerShell also
-// takes the typographic single quotes as delimiters, so they are doubled
-// too.
-func psQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch r {
-		case '\'', '\u2018', '\u2019', '\u201A', '\u201B':
-			b.WriteRune(r)
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('\'')
-	return b.String()
-}
+// psQuote writes s as a single-quoted PowerShell string (pwsh.Literal).
+// It refuses nothing: the sfb generator checks every line whole before
+// writing it (pwsh.Check), so a value no script line can carry (a line
+// break) is refused there, with the section it is in.
+func psQuote(s string) string { return pwsh.Literal(s) }
 
 // psList writes a comma-separated list of quoted strings.
 func psList(xs []string) string {

@@ -51,8 +51,11 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		render := func(serial uint32) []byte { return ZoneFile(z, serial) }
 		files = append(files, artifact.File{Path: path, Data: render(Serial(prev, render))})
 	}
-	files = append(files, artifact.File{Path: ScriptPath, Data: WindowsScript(ctx.Plan.Zones)})
-	return files, nil
+	script, err := WindowsScript(ctx.Plan.Zones)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, artifact.File{Path: ScriptPath, Data: script}), nil
 }
 
 // checkZone refuses what would not make a safe file name or a valid zone.

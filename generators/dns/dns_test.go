@@ -391,3 +391,33 @@ func TestUnsafeZoneName(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowsScriptQuoting: the script is UTF-8 with a byte order mark;
+// a typographic quote in a value is doubled like ', so the value stays
+// one string; a line break in a name or value is refused rather than
+// written.
+func TestWindowsScriptQuoting(t *testing.T) {
+	zone := func(name string, r plan.Record) []plan.Zone {
+		return []plan.Zone{{View: "external", Name: name, Kind: plan.ZoneAuthoritative, Records: []plan.Record{r}}}
+	}
+	attack := "webext.example.org’; Start-Process calc; ’"
+	b, err := dns.WindowsScript(zone("example.org", plan.Record{Name: "lyncdiscover", Type: "CNAME", Value: attack, TTL: 300}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF# "+dns.Header+"\n")) {
+		t.Errorf("no byte order mark before the header: %q", b[:12])
+	}
+	if want := "    Add-PlannedCName 'example.org' 'lyncdiscover' 'webext.example.org’’; Start-Process calc; ’’' 300\n"; !bytes.Contains(b, []byte(want)) {
+		t.Errorf("script lacks %q", want)
+	}
+	for name, z := range map[string][]plan.Zone{
+		"value": zone("example.org", plan.Record{Name: "sip", Type: "A", Value: "192.0.2.1\nStart-Process calc", TTL: 300}),
+		"name":  zone("example.org", plan.Record{Name: "sip\r", Type: "A", Value: "192.0.2.1", TTL: 300}),
+		"zone":  zone("example.org\u2028Start-Process calc", plan.Record{Name: "sip", Type: "A", Value: "192.0.2.1", TTL: 300}),
+	} {
+		if _, err := dns.WindowsScript(z); err == nil || strings.ContainsAny(err.Error(), "\r\n\u2028") {
+			t.Errorf("%s: %v, want a refusal that does not print the raw character", name, err)
+		}
+	}
+}

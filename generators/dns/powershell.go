@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mobplan/mobplan/internal/pwsh"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -87,8 +88,11 @@ function Add-PlannedSrv([string]$Zone, [string]$Name, [string]$Target, [int]$Pri
 
 // WindowsScript renders windows-dns.ps1: the guarded helpers, then one
 // section per view (internal first) calling them for every zone and record
-// of the plan, in plan order.
-func WindowsScript(zones []plan.Zone) []byte {
+// of the plan, in plan order. Every value is a checked single-quoted
+// literal (pwsh.Quote): a zone, name or value that a script line cannot
+// carry is refused, not written. The file is UTF-8 with a byte order mark
+// (pwsh.Script), which Windows PowerShell 5.1 needs to read it as such.
+func WindowsScript(zones []plan.Zone) ([]byte, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n", Header)
 	b.WriteString(scriptHead)
@@ -101,14 +105,25 @@ func WindowsScript(zones []plan.Zone) []byte {
 				continue
 			}
 			n++
+			zone, err := pwsh.Quote(z.Name) // checked before the comment shows it too
+			if err != nil {
+				return nil, fmt.Errorf("dns: %s zone: %w", z.View, err)
+			}
 			kind := z.Kind
 			if z.Declared {
 				kind += ", declared in the topology"
 			}
+			if err := pwsh.Check(kind); err != nil {
+				return nil, fmt.Errorf("dns: %s zone %q: kind: %w", z.View, z.Name, err)
+			}
 			fmt.Fprintf(&b, "\n    # Zone %s (%s)\n", z.Name, kind)
-			fmt.Fprintf(&b, "    Add-PlannedZone %s\n", psq(z.Name))
+			fmt.Fprintf(&b, "    Add-PlannedZone %s\n", zone)
 			for _, r := range z.Records {
-				b.WriteString("    " + psRecord(z.Name, r) + "\n")
+				call, err := psRecord(zone, r)
+				if err != nil {
+					return nil, fmt.Errorf("dns: %s zone %q: record %q: %w", z.View, z.Name, r.Name, err)
+				}
+				b.WriteString("    " + call + "\n")
 			}
 		}
 		if n == 0 {
@@ -116,24 +131,29 @@ func WindowsScript(zones []plan.Zone) []byte {
 		}
 		b.WriteString("}\n")
 	}
-	return []byte(b.String())
+	return pwsh.Script(b.String()), nil
 }
 
-// psRecord is the helper call that adds one record.
-func psRecord(zone string, r plan.Record) string {
-	z, n := psq(zone), psq(r.Name)
+// psRecord is the helper call that adds one record to the zone (given
+// quoted).
+func psRecord(z string, r plan.Record) (string, error) {
+	n, err := pwsh.Quote(r.Name)
+	if err != nil {
+		return "", err
+	}
+	v, err := pwsh.Quote(r.Value)
+	if err != nil {
+		return "", err
+	}
 	switch r.Type {
 	case "SRV":
-		return fmt.Sprintf("Add-PlannedSrv %s %s %s %d %d %d %d", z, n, psq(r.Value), r.Priority, r.Weight, r.Port, r.TTL)
+		return fmt.Sprintf("Add-PlannedSrv %s %s %s %d %d %d %d", z, n, v, r.Priority, r.Weight, r.Port, r.TTL), nil
 	case "CNAME":
-		return fmt.Sprintf("Add-PlannedCName %s %s %s %d", z, n, psq(r.Value), r.TTL)
+		return fmt.Sprintf("Add-PlannedCName %s %s %s %d", z, n, v, r.TTL), nil
 	case "AAAA":
-		return fmt.Sprintf("Add-PlannedAAAA %s %s %s %d", z, n, psq(r.Value), r.TTL)
+		return fmt.Sprintf("Add-PlannedAAAA %s %s %s %d", z, n, v, r.TTL), nil
 	}
-	return fmt.Sprintf("Add-PlannedA %s %s %s %d", z, n, psq(r.Value), r.TTL)
+	return fmt.Sprintf("Add-PlannedA %s %s %s %d", z, n, v, r.TTL), nil
 }
-
-// psq quotes a PowerShell string literal (single quotes, doubled inside).
-func psq(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func title(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

@@ -1,7 +1,6 @@
 package sfb
 
 import (
-	"bytes"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/pwsh"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
 	"github.com/mobplan/mobplan/planner/plan"
@@ -22,6 +22,8 @@ func load(t *testing.T, example string) (*model.Topology, *plan.Plan) {
 	return m, planner.New(m)
 }
 
+// script is the plan's script, without the byte order mark it must
+// start with.
 func script(t *testing.T, p *plan.Plan) string {
 	t.Helper()
 	fs, err := Generator.Generate(&artifact.Context{Plan: p})
@@ -31,7 +33,11 @@ func script(t *testing.T, p *plan.Plan) string {
 	if len(fs) != 1 || fs[0].Path != Path {
 		t.Fatalf("files: %v", fs)
 	}
-	return string(fs[0].Data)
+	s, ok := strings.CutPrefix(string(fs[0].Data), pwsh.BOM)
+	if !ok {
+		t.Fatalf("the script does not start with a UTF-8 byte order mark: %q", fs[0].Data[:min(10, len(fs[0].Data))])
+	}
+	return s
 }
 
 // checkSyntax is a small PowerShell lexer: single-quoted strings (quote
@@ -160,7 +166,7 @@ func TestExamples(t *testing.T) {
 			for _, c := range sec.Commands {
 				want := c + "\n"
 				if Changes(c) {
-					want = "if ($PSCmdlet.ShouldProcess(" + quote(c) + ")) {\n    " + c + "\n}\n"
+					want = "if ($PSCmdlet.ShouldProcess(" + pwsh.Literal(c) + ")) {\n    " + c + "\n}\n"
 				}
 				if !strings.Contains(s, want) {
 					t.Errorf("%s: command not written as\n%s", ex, want)
@@ -221,19 +227,20 @@ func TestMultisiteMCX(t *testing.T) {
 	}
 }
 
-// A hand-built plan with awkward text: quotes in a command are doubled
-// in the ShouldProcess target, a line break in a title stays in the
-// comment, and non-ASCII text gets a UTF-8 byte order mark.
+// A hand-built plan with awkward text: quotes in a command (typographic
+// ones included) are doubled in the ShouldProcess target, non-ASCII text
+// is written as it is (the file is UTF-8 with a byte order mark, as
+// every script), and an empty plan is a valid script.
 func TestHandBuilt(t *testing.T) {
 	p := &plan.Plan{Product: "sfb2015", SIPDomains: []string{"example.com"}, Shell: []plan.ShellSection{{
-		Title:    "4. Policies\nfor Zoë",
+		Title:    "4. Policies for Zoë",
 		Commands: []string{"# note", "Set-CsMobilityPolicy -Identity 'Tag' -Description 'O''Brien’’s'", "$x = 'y'"},
 	}}}
 	s := script(t, p)
-	if !strings.HasPrefix(s, "\xEF\xBB\xBF"+Header) {
-		t.Errorf("no BOM before the header: %q", s[:10])
+	if !strings.HasPrefix(s, Header) {
+		t.Errorf("no header: %q", s[:10])
 	}
-	if err := checkSyntax(strings.TrimPrefix(s, "\xEF\xBB\xBF")); err != nil {
+	if err := checkSyntax(s); err != nil {
 		t.Error(err)
 	}
 	for _, want := range []string{
@@ -246,8 +253,32 @@ func TestHandBuilt(t *testing.T) {
 			t.Errorf("script lacks %q:\n%s", want, s)
 		}
 	}
-	if s2 := script(t, &plan.Plan{Product: "sfb2019"}); bytes.HasPrefix([]byte(s2), []byte("\xEF\xBB\xBF")) || checkSyntax(s2) != nil {
+	if s2 := script(t, &plan.Plan{Product: "sfb2019"}); checkSyntax(s2) != nil {
 		t.Errorf("empty plan script:\n%s", s2)
+	}
+}
+
+// TestLineBreaksRefused: a title, command, product or SIP domain holding
+// a line break (or another control character) is refused, naming it,
+// rather than joined into one line: on a line of its own, what follows
+// the break would run.
+func TestLineBreaksRefused(t *testing.T) {
+	ok := plan.ShellSection{Title: "1. Ports", Commands: []string{"Get-CsService -WebServer"}}
+	for name, p := range map[string]*plan.Plan{
+		"title":   {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "1. Ports\nStart-Process calc", Commands: ok.Commands}}},
+		"command": {Product: "sfb2019", Shell: []plan.ShellSection{ok, {Title: "2. X", Commands: []string{"Set-CsX -Identity 'a\r\nStart-Process calc'"}}}},
+		"comment": {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "3. X", Commands: []string{"# a\nStart-Process calc"}}}},
+		"domain":  {Product: "sfb2019", SIPDomains: []string{"contoso.com\nStart-Process calc"}},
+		"product": {Product: "sfb2019\x00"},
+		"tab":     {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "4. X", Commands: []string{"Set-CsX\t-A 1"}}}},
+	} {
+		_, err := Generator.Generate(&artifact.Context{Plan: p})
+		if err == nil || !strings.Contains(err.Error(), "control character") {
+			t.Errorf("%s: %v, want a refusal", name, err)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\r\n\x00\t") {
+			t.Errorf("%s: the error holds the raw character: %q", name, err)
+		}
 	}
 }
 

@@ -6,34 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
-	cueerrors "cuelang.org/go/cue/errors"
-	cueformat "cuelang.org/go/cue/format"
-	cueparser "cuelang.org/go/cue/parser"
-	jsonnetast "github.com/google/go-jsonnet/ast"
-	"github.com/google/go-jsonnet/formatter"
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/schema/frontend"
 )
-
-// formatters maps the file name endings fmt rewrites to their formatter;
-// JSON and YAML have no canonical layout of their own and are left alone.
-var formatters = map[string]func(name string, src []byte) ([]byte, diag.Diagnostics){
-	".hcl":       formatHCL,
-	".cue":       formatCUE,
-	".jsonnet":   formatJsonnet,
-	".libsonnet": formatJsonnet,
-}
-
-// untouched are the topology syntaxes fmt leaves alone.
-var untouched = map[string]bool{".json": true, ".yaml": true, ".yml": true}
 
 func newFmtCmd(env Env) *cobra.Command {
 	var check, showDiff bool
@@ -65,14 +48,15 @@ does not parse or cannot be written, or with --check when a file would change.`,
 			var ds diag.Diagnostics
 			sources := map[string][]byte{}
 			failed := false
-			for _, f := range files {
+			for _, file := range files {
+				f := file.name
 				src, err := os.ReadFile(f)
 				if err != nil {
 					ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology file",
 						Detail: err.Error(), Range: &diag.Range{Filename: f}})
 					continue
 				}
-				out, fds := formatters[strings.ToLower(filepath.Ext(f))](f, src)
+				out, fds := file.format(f, src)
 				if len(fds) > 0 {
 					ds = append(ds, fds...)
 					sources[f] = src
@@ -112,10 +96,17 @@ does not parse or cannot be written, or with --check when a file would change.`,
 	return cmd
 }
 
+// fmtFile is a file to format and its syntax's formatter.
+type fmtFile struct {
+	name   string
+	format func(name string, src []byte) ([]byte, diag.Diagnostics)
+}
+
 // fmtFiles lists the files fmt formats at path: the file itself, or the
-// formattable files of the folder (not its subfolders, nor hidden files:
-// a topology is one folder, as for validate).
-func fmtFiles(path string) ([]string, error) {
+// files of the folder each syntax with a formatter takes as its
+// topology's (not subfolders, nor hidden or "_" files: the files
+// validate reads), in name order.
+func fmtFiles(path string) ([]fmtFile, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -123,122 +114,49 @@ func fmtFiles(path string) ([]string, error) {
 		}
 		return nil, err
 	}
-	ext := strings.ToLower(filepath.Ext(path))
-	if !st.IsDir() {
-		switch {
-		case formatters[ext] != nil:
-			return []string{path}, nil
-		case untouched[ext]:
-			return nil, fmt.Errorf("%s: fmt formats *.hcl, *.cue, *.jsonnet and *.libsonnet files; JSON and YAML are left as they are", path)
+	var formatted, patterns, untouched, all []string
+	for _, s := range loader.Syntaxes {
+		for _, e := range s.Extensions {
+			all = append(all, "*"+e)
+			if s.Format != nil {
+				formatted = append(formatted, e)
+				patterns = append(patterns, "*"+e)
+			}
 		}
-		return nil, fmt.Errorf("%s: not a topology file (expected .hcl, .cue, .jsonnet or .libsonnet)", path)
+		if s.Format == nil {
+			untouched = append(untouched, s.Title)
+		}
 	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, err
+	if !st.IsDir() {
+		s, ok := loader.ForFile(path)
+		switch {
+		case ok && s.Format != nil:
+			return []fmtFile{{path, s.Format}}, nil
+		case ok:
+			return nil, fmt.Errorf("%s: fmt formats %s files; %s are left as they are", path, frontend.Join(patterns, "and"), frontend.Join(untouched, "and"))
+		}
+		return nil, fmt.Errorf("%s: not a topology file (expected %s)", path, frontend.Join(formatted, "or"))
 	}
-	var files []string
+	var files []fmtFile
 	others := false
-	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+	for _, s := range loader.Syntaxes {
+		found, err := s.Files(path)
+		if err != nil {
+			return nil, err
+		}
+		if s.Format == nil {
+			others = others || len(found) > 0
 			continue
 		}
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		switch {
-		case formatters[ext] != nil:
-			files = append(files, filepath.Join(path, e.Name()))
-		case untouched[ext]:
-			others = true
+		for _, f := range found {
+			files = append(files, fmtFile{f, s.Format})
 		}
 	}
 	if len(files) == 0 && !others {
-		return nil, fmt.Errorf("%s holds no topology file (*.hcl, *.cue, *.jsonnet, *.libsonnet, *.json, *.yaml)", path)
+		return nil, fmt.Errorf("%s holds no topology file (%s)", path, strings.Join(all, ", "))
 	}
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	return files, nil
-}
-
-// formatHCL parses first: hclwrite.Format works on tokens and would
-// happily "format" a file that does not parse.
-func formatHCL(name string, src []byte) ([]byte, diag.Diagnostics) {
-	if _, hd := hclsyntax.ParseConfig(src, name, hcl.InitialPos); hd.HasErrors() {
-		var ds diag.Diagnostics
-		for _, d := range hd {
-			if d.Severity != hcl.DiagError {
-				continue
-			}
-			r := &diag.Range{Filename: name}
-			if s := d.Subject; s != nil {
-				r.Start = diag.Pos{Line: s.Start.Line, Column: s.Start.Column, Byte: s.Start.Byte}
-				r.End = diag.Pos{Line: s.End.Line, Column: s.End.Column, Byte: s.End.Byte}
-			}
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: d.Summary, Detail: d.Detail, Range: r})
-		}
-		return nil, ds
-	}
-	return hclwrite.Format(src), nil
-}
-
-// formatCUE does what 'cue fmt' does: parse with comments, print.
-func formatCUE(name string, src []byte) ([]byte, diag.Diagnostics) {
-	f, err := cueparser.ParseFile(name, src, cueparser.ParseComments)
-	if err != nil {
-		var ds diag.Diagnostics
-		for _, e := range cueerrors.Errors(err) {
-			format, args := e.Msg()
-			r := &diag.Range{Filename: name}
-			if p := e.Position(); p.IsValid() {
-				r.Start = canon.PosAt(src, p.Offset())
-				r.End = r.Start
-			}
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid CUE",
-				Detail: fmt.Sprintf(format, args...), Range: r})
-		}
-		return nil, ds
-	}
-	out, err := cueformat.Node(f)
-	if err != nil {
-		return nil, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid CUE",
-			Detail: err.Error(), Range: &diag.Range{Filename: name}}}
-	}
-	return out, nil
-}
-
-// formatJsonnet does what 'jsonnetfmt' does with its default options.
-func formatJsonnet(name string, src []byte) ([]byte, diag.Diagnostics) {
-	out, err := formatter.Format(name, string(src), formatter.DefaultOptions())
-	if err == nil {
-		return []byte(out), nil
-	}
-	d := diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid Jsonnet",
-		Detail: strings.TrimSpace(err.Error()), Range: &diag.Range{Filename: name}}
-	// Lexer and parser errors carry their place; the message starts with
-	// it, which the range says already.
-	if l, ok := err.(interface {
-		Loc() jsonnetast.LocationRange
-	}); ok {
-		loc := l.Loc()
-		if !loc.IsSet() {
-			return nil, diag.Diagnostics{d}
-		}
-		d.Range.Start = jsonnetPos(src, loc.Begin)
-		d.Range.End = jsonnetPos(src, loc.End)
-		d.Detail = strings.TrimSpace(strings.TrimPrefix(d.Detail, loc.String()))
-	}
-	return nil, diag.Diagnostics{d}
-}
-
-// jsonnetPos converts go-jsonnet's line and byte column (both from 1)
-// into a position whose column counts characters.
-func jsonnetPos(src []byte, l jsonnetast.Location) diag.Pos {
-	off := 0
-	for line := 1; line < l.Line; line++ {
-		i := bytes.IndexByte(src[off:], '\n')
-		if i < 0 {
-			return canon.PosAt(src, len(src))
-		}
-		off += i + 1
-	}
-	return canon.PosAt(src, min(off+max(l.Column-1, 0), len(src)))
 }
 
 // writeFileAtomic replaces name with data: written and synced beside it,

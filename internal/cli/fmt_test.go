@@ -145,3 +145,45 @@ func TestFmtWritesInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestFmtSkipsIgnoredFiles: fmt formats the files validate reads, so an
+// editor's lock file (a dangling link), a hidden copy or a "_" draft in
+// the folder is neither read nor reported, whatever its syntax.
+func TestFmtSkipsIgnoredFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"ugly.hcl":         "a=1\n",
+		".old.hcl":         "}{\n",
+		"_draft.cue":       "}{\n",
+		".main.jsonnet":    "}{\n",
+		"_lib.libsonnet":   "}{\n",
+		".#topology.hcl~":  "}{\n",
+		"_generated.json":  "}{\n",
+		".ugly.hcl.swp":    "}{\n",
+		"_unformatted.hcl": "b   =   2\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Symlink("admin@host.4242:1700000000", filepath.Join(dir, ".#ugly.hcl")) // Emacs's lock
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"fmt", dir}, Env{Stdout: &stdout, Stderr: &stderr}); code != ExitOK || stderr.Len() > 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if want := filepath.Join(dir, "ugly.hcl") + "\n"; stdout.String() != want {
+		t.Errorf("stdout %q, want %q", stdout.String(), want)
+	}
+	for name, body := range files {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); name != "ugly.hcl" && string(b) != body {
+			t.Errorf("%s was rewritten: %q", name, b)
+		}
+	}
+	// Named explicitly, a file is formatted whatever its name.
+	stdout.Reset()
+	p := filepath.Join(dir, "_unformatted.hcl")
+	if code := Main([]string{"fmt", p}, Env{Stdout: &stdout, Stderr: &stderr}); code != ExitOK || stdout.String() != p+"\n" {
+		t.Errorf("fmt %s: exit %d, %q %q", p, code, stdout.String(), stderr.String())
+	}
+}

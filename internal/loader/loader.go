@@ -10,32 +10,22 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/schema"
 	"github.com/mobplan/mobplan/schema/cuetopo"
 	"github.com/mobplan/mobplan/schema/datatopo"
+	"github.com/mobplan/mobplan/schema/frontend"
 	"github.com/mobplan/mobplan/schema/hcltopo"
 	"github.com/mobplan/mobplan/schema/jsonnettopo"
 )
 
 // Options are the user's settings for reading a topology.
-type Options struct {
-	// Vars and VarFiles set HCL variables; Env supplies MOBPLAN_VAR_*.
-	Vars     []string
-	VarFiles []string
-	Env      []string
-	// ExtStr and TLAStr are Jsonnet external variables and top-level
-	// arguments, as name=value.
-	ExtStr []string
-	TLAStr []string
-	// Timeout bounds a Jsonnet evaluation (0: the default).
-	Timeout time.Duration
-}
+type Options = frontend.Options
 
 // Checked is a topology read and checked.
 type Checked struct {
@@ -45,56 +35,77 @@ type Checked struct {
 	Diagnostics diag.Diagnostics
 }
 
-// Syntaxes maps file name endings to the syntax they are read as.
-var Syntaxes = map[string]string{
-	".hcl": "hcl", ".cue": "cue", ".jsonnet": "jsonnet", ".libsonnet": "jsonnet",
-	".json": "json", ".yaml": "yaml", ".yml": "yaml",
+// Syntaxes are the topology front-ends, in the order messages list them.
+// Which files of a folder belong to a topology is the front-end's
+// Files, on the one frontend.Ignored rule for every syntax.
+var Syntaxes = []frontend.Syntax{hcltopo.Syntax, cuetopo.Syntax, jsonnettopo.Syntax, datatopo.JSON, datatopo.YAML}
+
+// ForFile returns the syntax a file name is read as.
+func ForFile(name string) (frontend.Syntax, bool) {
+	for _, s := range Syntaxes {
+		if s.Reads(name) {
+			return s, true
+		}
+	}
+	return frontend.Syntax{}, false
 }
 
 // Detect tells the syntax of a topology path: a file by its name, a
 // folder by the topology files it holds, which must all be of one syntax.
 func Detect(path string) (string, error) {
+	s, err := detect(path)
+	return s.Name, err
+}
+
+func detect(path string) (frontend.Syntax, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return "", err
+		return frontend.Syntax{}, err
 	}
 	if !st.IsDir() {
-		s, ok := Syntaxes[strings.ToLower(filepath.Ext(path))]
+		s, ok := ForFile(path)
 		if !ok {
-			return "", fmt.Errorf("%s: not a topology file (expected .hcl, .cue, .jsonnet, .json, .yaml or .yml)", path)
+			var exts []string
+			for _, s := range Syntaxes {
+				for _, e := range s.Extensions {
+					if !s.IsLibrary(e) {
+						exts = append(exts, e)
+					}
+				}
+			}
+			return frontend.Syntax{}, fmt.Errorf("%s: not a topology file (expected %s)", path, frontend.Join(exts, "or"))
 		}
-		if strings.HasSuffix(path, ".libsonnet") {
-			return "", fmt.Errorf("%s is a Jsonnet library; give the .jsonnet file that imports it, or its folder", path)
+		if s.IsLibrary(path) {
+			return frontend.Syntax{}, fmt.Errorf("%s is a %s library; give the %s file that imports it, or its folder", path, s.Title, s.Extensions[0])
 		}
 		return s, nil
 	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return "", err
-	}
-	bySyntax := map[string][]string{}
-	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+	var found []frontend.Syntax
+	var parts, usual []string
+	for _, s := range Syntaxes {
+		usual = append(usual, "*"+s.Extensions[0])
+		files, err := s.Files(path)
+		if err != nil {
+			return frontend.Syntax{}, err
+		}
+		if len(files) == 0 {
 			continue
 		}
-		if s, ok := Syntaxes[strings.ToLower(filepath.Ext(e.Name()))]; ok {
-			bySyntax[s] = append(bySyntax[s], e.Name())
+		found = append(found, s)
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = filepath.Base(f)
 		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", s.Name, strings.Join(names, ", ")))
 	}
-	switch len(bySyntax) {
+	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("%s holds no topology file (*.hcl, *.cue, *.jsonnet, *.json, *.yaml)", path)
+		return frontend.Syntax{}, fmt.Errorf("%s holds no topology file (%s)", path, strings.Join(usual, ", "))
 	case 1:
-		for s := range bySyntax {
-			return s, nil
-		}
-	}
-	var parts []string
-	for s, files := range bySyntax {
-		parts = append(parts, fmt.Sprintf("%s (%s)", s, strings.Join(files, ", ")))
+		return found[0], nil
 	}
 	sort.Strings(parts)
-	return "", fmt.Errorf("%s mixes topology syntaxes: %s; a topology folder holds one syntax, so move the other files elsewhere (JSON and YAML data such as saved plans belong outside the topology folder)", path, strings.Join(parts, "; "))
+	return frontend.Syntax{}, fmt.Errorf("%s mixes topology syntaxes: %s; a topology folder holds one syntax, so move the other files elsewhere (JSON and YAML data such as saved plans belong outside the topology folder)", path, strings.Join(parts, "; "))
 }
 
 // Load reads and checks the topology at path.
@@ -107,35 +118,15 @@ func Load(path string, opts Options) (*Checked, error) {
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		root = filepath.Dir(path)
 	}
-	syntax, err := Detect(path)
+	syntax, err := detect(path)
 	if err != nil {
 		doc := canon.NewDocument("", root)
 		return &Checked{Doc: doc, Diagnostics: diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax,
 			Summary: "Cannot read topology", Detail: err.Error(), Range: &diag.Range{Filename: path}}}}, nil
 	}
-	var doc *canon.Document
 	ds := flagMismatch(syntax, opts)
-	switch syntax {
-	case "hcl":
-		var fds diag.Diagnostics
-		doc, fds = hcltopo.Load(path, hcltopo.Options{Vars: opts.Vars, VarFiles: opts.VarFiles, Env: opts.Env})
-		ds = append(ds, fds...)
-	case "cue":
-		var fds diag.Diagnostics
-		doc, fds = cuetopo.Load(path)
-		ds = append(ds, fds...)
-	case "jsonnet":
-		ext, e1 := pairs("--ext-str", opts.ExtStr)
-		tla, e2 := pairs("--tla-str", opts.TLAStr)
-		ds = append(append(ds, e1...), e2...)
-		var fds diag.Diagnostics
-		doc, fds = jsonnettopo.Load(path, jsonnettopo.Options{ExtStr: ext, TLAStr: tla, Timeout: opts.Timeout})
-		ds = append(ds, fds...)
-	default:
-		var fds diag.Diagnostics
-		doc, fds = datatopo.Load(path)
-		ds = append(ds, fds...)
-	}
+	doc, fds := syntax.Load(path, opts)
+	ds = append(ds, fds...)
 	c := &Checked{Doc: doc}
 	if !hasRule(ds, canon.RuleSyntax) {
 		c.Result = s.Check(doc)
@@ -148,41 +139,22 @@ func Load(path string, opts Options) (*Checked, error) {
 
 // flagMismatch refuses settings the topology's syntax cannot use, rather
 // than ignoring them silently.
-func flagMismatch(syntax string, opts Options) diag.Diagnostics {
+func flagMismatch(syntax frontend.Syntax, opts Options) diag.Diagnostics {
 	var ds diag.Diagnostics
-	refuse := func(flag, only string) {
-		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Option does not apply",
-			Detail: fmt.Sprintf("%s applies to %s topologies; this one is %s", flag, only, syntax)})
-	}
-	if syntax != "hcl" && len(opts.Vars) > 0 {
-		refuse("--var", "HCL")
-	}
-	if syntax != "hcl" && len(opts.VarFiles) > 0 {
-		refuse("--var-file", "HCL")
-	}
-	if syntax != "jsonnet" && len(opts.ExtStr) > 0 {
-		refuse("--ext-str", "Jsonnet")
-	}
-	if syntax != "jsonnet" && len(opts.TLAStr) > 0 {
-		refuse("--tla-str", "Jsonnet")
-	}
-	return ds
-}
-
-// pairs parses name=value settings.
-func pairs(flag string, list []string) (map[string]string, diag.Diagnostics) {
-	out := map[string]string{}
-	var ds diag.Diagnostics
-	for _, s := range list {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok || k == "" {
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid " + flag,
-				Detail: fmt.Sprintf("%s %q: expected name=value", flag, s)})
+	for _, flag := range opts.Flags() {
+		if slices.Contains(syntax.Flags, flag) {
 			continue
 		}
-		out[k] = v
+		var only []string
+		for _, s := range Syntaxes {
+			if slices.Contains(s.Flags, flag) {
+				only = append(only, s.Title)
+			}
+		}
+		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Option does not apply",
+			Detail: fmt.Sprintf("%s applies to %s topologies; this one is %s", flag, frontend.Join(only, "and"), syntax.Name)})
 	}
-	return out, ds
+	return ds
 }
 
 func hasRule(ds diag.Diagnostics, rule string) bool {

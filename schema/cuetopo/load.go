@@ -35,16 +35,13 @@ import (
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/schema"
+	"github.com/mobplan/mobplan/schema/frontend"
 )
 
 // Files returns the CUE files of a path: the file itself, or the *.cue
-// files of a folder in name order (files starting with "." or "_" are
-// ignored, as the cue tool does).
-func Files(path string) ([]string, error) {
-	return canon.FolderFiles(path, func(n string) bool {
-		return strings.HasSuffix(n, ".cue") && !strings.HasPrefix(n, ".") && !strings.HasPrefix(n, "_")
-	})
-}
+// files of a folder in name order (frontend.Ignored ones left out: files
+// starting with "." or "_", as the cue tool does).
+func Files(path string) ([]string, error) { return frontend.Files(path, extensions...) }
 
 // Load reads the topology at path (a folder or one .cue file).
 func Load(path string) (*canon.Document, diag.Diagnostics) {
@@ -72,7 +69,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		doc.Sources[f] = src
 		file, err := parser.ParseFile(f, src, parser.ParseComments)
 		if err != nil {
-			ds = append(ds, fromCUE(err, canon.RuleSyntax, "Invalid CUE", doc)...)
+			ds = append(ds, fromCUE(err, canon.RuleSyntax, "Invalid CUE", doc.Sources)...)
 			continue
 		}
 		if name := file.PackageName(); name != pkg && len(parsed) > 0 {
@@ -96,7 +93,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	v, err := l.build(parsed, false)
 	if len(l.importErrs) > 0 {
 		for _, e := range l.importErrs {
-			ds = append(ds, fromCUE(e, canon.RuleSyntax, "Import not allowed", doc)...)
+			ds = append(ds, fromCUE(e, canon.RuleSyntax, "Import not allowed", doc.Sources)...)
 		}
 		return doc, ds
 	}
@@ -111,7 +108,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 			openErr = open.Validate()
 		}
 		if openErr != nil {
-			return doc, append(ds, fromCUE(openErr, canon.RuleStructure, "Topology constraint failed", doc)...)
+			return doc, append(ds, fromCUE(openErr, canon.RuleStructure, "Topology constraint failed", doc.Sources)...)
 		}
 		v = open
 	}
@@ -339,7 +336,7 @@ func syntaxErr(file, summary, detail string) diag.Diagnostic {
 
 // fromCUE turns CUE errors into diagnostics at the first position that
 // lies in the user's files.
-func fromCUE(err error, rule, summary string, doc *canon.Document) diag.Diagnostics {
+func fromCUE(err error, rule, summary string, sources map[string][]byte) diag.Diagnostics {
 	var out diag.Diagnostics
 	seen := map[string]bool{}
 	for _, e := range cueerrors.Errors(err) {
@@ -356,7 +353,7 @@ func fromCUE(err error, rule, summary string, doc *canon.Document) diag.Diagnost
 		positions := append([]token.Pos{e.Position()}, e.InputPositions()...)
 		var also []string
 		for _, p := range positions {
-			src, ok := doc.Sources[p.Filename()]
+			src, ok := sources[p.Filename()]
 			if !ok || !p.IsValid() {
 				continue
 			}

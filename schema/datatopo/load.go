@@ -11,42 +11,79 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/schema/frontend"
 )
 
-// Extensions maps the file name endings this front-end reads to their syntax.
-var Extensions = map[string]string{".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+var (
+	jsonExtensions = []string{".json"}
+	yamlExtensions = []string{".yaml", ".yml"}
+)
 
-// Files returns the data files of a path: the file itself, or the JSON
-// and YAML files of a folder in name order.
-func Files(path string) ([]string, error) {
-	return canon.FolderFiles(path, func(n string) bool {
-		_, ok := Extensions[strings.ToLower(filepath.Ext(n))]
-		return ok
-	})
+// JSON and YAML are the data syntaxes as the loader and fmt see them.
+// Neither has a canonical layout of its own: fmt leaves them as they are.
+var (
+	JSON = dataSyntax("json", "JSON", jsonExtensions)
+	YAML = dataSyntax("yaml", "YAML", yamlExtensions)
+)
+
+func dataSyntax(name, title string, exts []string) frontend.Syntax {
+	return frontend.Syntax{Name: name, Title: title, Extensions: exts,
+		Load: func(path string, _ frontend.Options) (*canon.Document, diag.Diagnostics) { return load(path, exts) }}
 }
 
-// Load reads the topology at path (a folder or one .json/.yaml/.yml file).
+// Files returns the data files of a path: the file itself, or the JSON
+// and YAML files of a folder in name order (frontend.Ignored ones left
+// out).
+func Files(path string) ([]string, error) {
+	return frontend.Files(path, slices.Concat(jsonExtensions, yamlExtensions)...)
+}
+
+// syntaxOf tells a data file's syntax by its name.
+func syntaxOf(file string) string {
+	if slices.Contains(jsonExtensions, strings.ToLower(filepath.Ext(file))) {
+		return "json"
+	}
+	return "yaml"
+}
+
+// Load reads the topology at path (a folder or one .json/.yaml/.yml
+// file); a folder's JSON and YAML files are read together.
 func Load(path string) (*canon.Document, diag.Diagnostics) {
+	return load(path, slices.Concat(jsonExtensions, yamlExtensions))
+}
+
+// patterns are file name endings as "*.json".
+func patterns(exts []string) []string {
+	out := make([]string, len(exts))
+	for i, e := range exts {
+		out[i] = "*" + e
+	}
+	return out
+}
+
+// load reads the files with the given endings at path.
+func load(path string, exts []string) (*canon.Document, diag.Diagnostics) {
 	root := path
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		root = filepath.Dir(path)
 	}
-	files, err := Files(path)
+	files, err := frontend.Files(path, exts...)
 	syntax := "json"
 	if len(files) > 0 {
-		syntax = Extensions[strings.ToLower(filepath.Ext(files[0]))]
+		syntax = syntaxOf(files[0])
 	}
 	doc := canon.NewDocument(syntax, root)
 	if err != nil {
 		return doc, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology", Detail: err.Error(), Range: &diag.Range{Filename: path}}}
 	}
 	if len(files) == 0 {
-		return doc, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "No topology files", Detail: fmt.Sprintf("%s holds no *.json, *.yaml or *.yml file", path), Range: &diag.Range{Filename: path}}}
+		return doc, diag.Diagnostics{{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "No topology files", Detail: fmt.Sprintf("%s holds no %s file", path, frontend.Join(patterns(exts), "or")), Range: &diag.Range{Filename: path}}}
 	}
 	var ds diag.Diagnostics
 	owner := map[string]string{} // top-level key → file that declared it
@@ -59,7 +96,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		doc.Sources[f] = src
 		p := &parsed{file: f, src: src, ranges: map[string]diag.Range{}}
 		var v any
-		if Extensions[strings.ToLower(filepath.Ext(f))] == "json" {
+		if syntaxOf(f) == "json" {
 			v = p.parseJSON()
 		} else {
 			v = p.parseYAML()

@@ -18,6 +18,7 @@ import (
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/suggest"
+	"github.com/mobplan/mobplan/schema/frontend"
 )
 
 // Options carry variable values from outside the topology.
@@ -31,22 +32,9 @@ type Options struct {
 }
 
 // Files returns the HCL files of a topology path: the file itself, or
-// the *.hcl files of a folder in name order.
-func Files(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	matches, err := filepath.Glob(filepath.Join(path, "*.hcl"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(matches)
-	return matches, nil
-}
+// the *.hcl files of a folder in name order (frontend.Ignored ones left
+// out).
+func Files(path string) ([]string, error) { return frontend.Files(path, extensions...) }
 
 // Load reads the topology at path (a folder or one .hcl file).
 func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {

@@ -53,6 +53,7 @@ import (
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/jsonnetvm"
+	"github.com/mobplan/mobplan/schema/frontend"
 )
 
 // Options carry settings from outside the topology.
@@ -69,21 +70,12 @@ type Options struct {
 // EntryName is the entry file of a folder holding several .jsonnet files.
 const EntryName = "main.jsonnet"
 
-func isTopologyFile(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".jsonnet", ".libsonnet":
-		return !strings.HasPrefix(name, ".")
-	}
-	return false
-}
-
 func isEntry(name string) bool { return strings.ToLower(filepath.Ext(name)) == ".jsonnet" }
 
 // Files returns the Jsonnet files of a topology path: the file itself,
-// or the *.jsonnet and *.libsonnet files of a folder in name order.
-func Files(path string) ([]string, error) {
-	return canon.FolderFiles(path, isTopologyFile)
-}
+// or the *.jsonnet and *.libsonnet files of a folder in name order
+// (frontend.Ignored ones left out).
+func Files(path string) ([]string, error) { return frontend.Files(path, extensions...) }
 
 // entryPoint picks the file to evaluate among a folder's files.
 func entryPoint(dir string, files []string) (string, *diag.Diagnostic) {
@@ -184,6 +176,23 @@ func syntaxErr(file, summary, detail string) diag.Diagnostic {
 // located is what go-jsonnet's static errors offer.
 type located interface{ Loc() ast.LocationRange }
 
+// staticError is a lexer or parser error of go-jsonnet as a diagnostic at
+// its place in the file; ok is false when err carries no place.
+func staticError(name string, src []byte, err error) (d diag.Diagnostic, ok bool) {
+	le, ok := err.(located)
+	if !ok {
+		return d, false
+	}
+	l := le.Loc()
+	if !l.IsSet() {
+		return d, false
+	}
+	r := newFile(name, src, nil).rng(l.Begin, l.End)
+	// The message starts with the place, which the range says already.
+	msg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(err.Error()), l.String()))
+	return diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid Jsonnet", Detail: msg, Range: &r}, true
+}
+
 // evalError reports a failed evaluation; when the cause is a file that
 // does not compile (the entry, or a library whose import failed), the
 // error is reported at its place in that file.
@@ -207,21 +216,14 @@ func evalError(e *jsonnetvm.Error, sources map[string][]byte) diag.Diagnostic {
 			continue
 		}
 		_, err := jsonnet.SnippetToAST(name, string(src))
-		le, ok := err.(located)
+		d, ok := staticError(name, src, err)
 		if !ok {
 			continue
 		}
-		l := le.Loc()
-		if !l.IsSet() {
-			continue
-		}
-		f := newFile(name, src, nil)
-		r := f.rng(l.Begin, l.End)
-		msg := strings.TrimSpace(strings.TrimPrefix(err.Error(), l.String()))
 		if e.Range != nil && name != e.Range.Filename {
-			msg += "\n\nImported at " + e.Range.String()
+			d.Detail += "\n\nImported at " + e.Range.String()
 		}
-		return diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Invalid Jsonnet", Detail: msg, Range: &r}
+		return d
 	}
 	d := e.Diagnostic(canon.RuleSyntax, "Jsonnet evaluation failed")
 	if strings.Contains(e.Message, "max stack frames exceeded") {
