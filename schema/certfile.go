@@ -107,7 +107,7 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 			for _, k := range fileFields {
 				doc.Failed[canon.Path{"certificates", n, k}.Key()] = true
 			}
-			d := diag.Diagnostic{Severity: diag.Error, Rule: RuleFile, Summary: "Cannot use certificate file", Detail: fmt.Sprintf(format, args...),
+			d := diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleFile, Summary: "Cannot use certificate file", Detail: fmt.Sprintf(format, args...),
 				Hint: "Give the path of a PEM certificate inside the topology folder."}
 			if r, ok := doc.RangeOf(at); ok {
 				d.Range = &r
@@ -141,7 +141,7 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 		for _, k := range fileFields {
 			if declared, ok := c[k]; ok {
 				if fmt.Sprint(declared) != fmt.Sprint(found[k]) {
-					d := diag.Diagnostic{Severity: diag.Error, Rule: RuleFile, Summary: "Declared value differs from the certificate file",
+					d := diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleFile, Summary: "Declared value differs from the certificate file",
 						Detail: fmt.Sprintf("%s is declared as %v, but %s says %v.", k, declared, file, found[k]),
 						Hint:   "Remove the declared value (the file is inspected) or point at the right file."}
 					if r, ok := doc.RangeOf(canon.Path{"certificates", n, k}); ok {

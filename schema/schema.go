@@ -37,10 +37,9 @@ func Files() map[string][]byte {
 
 // Schema is the compiled schema; build it once with Load.
 type Schema struct {
-	ctx   *cue.Context
-	root  cue.Value
-	rules []diag.RuleInfo
-	byID  map[string]diag.RuleInfo
+	ctx  *cue.Context
+	root cue.Value
+	cat  catalogue
 }
 
 var (
@@ -78,60 +77,11 @@ func compile() (*Schema, error) {
 	if err := root.Err(); err != nil {
 		return nil, fmt.Errorf("embedded schema: %w", err)
 	}
-	s := &Schema{ctx: ctx, root: root, byID: map[string]diag.RuleInfo{}}
-	var cat map[string]diag.RuleInfo
-	if err := root.LookupPath(cue.ParsePath("catalogue")).Decode(&cat); err != nil {
+	cat, err := loadCatalogue(root)
+	if err != nil {
 		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
 	}
-	for id, r := range cat {
-		r.ID = id
-		s.rules = append(s.rules, r)
-		s.byID[id] = r
-	}
-	sort.Slice(s.rules, func(i, j int) bool { return ruleLess(s.rules[i].ID, s.rules[j].ID) })
-	return s, nil
-}
-
-// categoryOrder lists rule families in catalogue order.
-var categoryOrder = []string{"SYNTAX", "SCHEMA", "DNS", "CERT", "HLB", "RP", "PORT", "PUSH", "POL", "TOPO", "VER", "GEN"}
-
-func ruleLess(a, b string) bool {
-	pa, _, _ := strings.Cut(a, "-")
-	pb, _, _ := strings.Cut(b, "-")
-	ia, ib := indexOf(categoryOrder, pa), indexOf(categoryOrder, pb)
-	if ia != ib {
-		return ia < ib
-	}
-	return a < b
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return len(list)
-}
-
-// Rules returns the catalogue in catalogue order.
-func (s *Schema) Rules() []diag.RuleInfo { return s.rules }
-
-// Rule returns one rule's catalogue entry.
-func (s *Schema) Rule(id string) (diag.RuleInfo, bool) {
-	r, ok := s.byID[strings.ToUpper(id)]
-	return r, ok
-}
-
-// Implemented lists the rule IDs that have a check in the schema.
-func (s *Schema) Implemented() []string {
-	var out []string
-	it, _ := s.root.LookupPath(cue.ParsePath("violations")).Fields(cue.Optional(true), cue.Patterns(false))
-	for it != nil && it.Next() {
-		out = append(out, it.Selector().Unquoted())
-	}
-	sort.Slice(out, func(i, j int) bool { return ruleLess(out[i], out[j]) })
-	return out
+	return &Schema{ctx: ctx, root: root, cat: cat}, nil
 }
 
 // Result is a checked topology.
@@ -148,7 +98,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	ds = append(ds, inspectFiles(doc)...)
 	data := s.ctx.Encode(doc.Value)
 	if err := data.Err(); err != nil {
-		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
+		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
 	v := s.root.FillPath(cue.ParsePath("input"), data)
 	topo := v.LookupPath(cue.ParsePath("topology"))
@@ -164,7 +114,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	if err := viol.Validate(cue.Concrete(true)); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
 		// user's topology; never let it pass silently as "no findings".
-		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure,
+		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
 			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})}
 	}
 	var found map[string][]struct {
@@ -175,20 +125,28 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	if err := viol.Decode(&found); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
 		// user's topology; say so plainly.
-		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure,
+		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
 			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})}
 	}
 	for id, list := range found {
-		info, ok := s.byID[id]
+		info, ok := s.cat.byID[id]
 		if !ok {
-			info = diag.RuleInfo{ID: id, Severity: "error", Summary: id}
+			// Load refuses such a schema; never make up a severity.
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+				Summary: "Internal error evaluating the rules", Detail: fmt.Sprintf("rule %s has findings but no catalogue entry", id)})
+			continue
 		}
 		for _, f := range list {
 			sevName := info.Severity
 			if f.Severity != "" {
 				sevName = f.Severity
 			}
-			sev, _ := diag.ParseSeverity(sevName)
+			sev, err := diag.ParseSeverity(sevName)
+			if err != nil {
+				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+					Summary: "Internal error evaluating the rules", Detail: fmt.Sprintf("rule %s: %v", id, err)})
+				continue
+			}
 			d := diag.Diagnostic{Severity: sev, Rule: id, Summary: info.Summary, Detail: f.Detail, Hint: info.Hint}
 			if r, ok := doc.RangeOf(toPath(f.At)); ok {
 				d.Range = &r
@@ -216,13 +174,6 @@ func toPath(at []any) canon.Path {
 	return p
 }
 
-// Structural rule IDs (the front-ends use the same).
-const (
-	RuleStructure = "SCHEMA-001"
-	RuleReference = "SCHEMA-002"
-	RuleFile      = "SCHEMA-004"
-)
-
 // structural turns CUE unification errors into diagnostics at the user's
 // lines, one per path, in the words of the topology language.
 func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
@@ -240,7 +191,7 @@ func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
 		if _, ok := best[k]; !ok {
 			order = append(order, k)
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: summary, Detail: detail}
+		d := diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: summary, Detail: detail}
 		if r, ok := doc.RangeOf(path); ok {
 			d.Range = &r
 		}

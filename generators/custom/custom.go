@@ -37,7 +37,7 @@ import (
 )
 
 // Rule is the catalogue ID of every custom generator problem.
-const Rule = "GEN-001"
+const Rule = canon.RuleGenerator
 
 // Dir is the folder of the artifacts directory custom generators write
 // into, one subfolder per generator.

@@ -170,12 +170,18 @@ func Lookup(v any, p Path) any {
 	return v
 }
 
-// Rule IDs every front-end reports with.
+// The IDs of the catalogue rules Go code raises: the one place Go spells
+// a rule ID (plan explanations in planner cite rules too). Every other
+// fact of a rule (severity, summary, hint, sources, what checks it) is in
+// the CUE catalogue beside its check, schema/structure.cue and
+// schema/rules_*.cue; a test in package schema ties the two together.
 const (
 	RuleSyntax    = "SYNTAX-001" // the file does not parse, evaluate, or cannot be read
 	RuleStructure = "SCHEMA-001" // unknown field, wrong type or shape
 	RuleReference = "SCHEMA-002" // unknown or cyclic reference
 	RuleDuplicate = "SCHEMA-003" // the same name declared twice
+	RuleFile      = "SCHEMA-004" // a file the topology refers to is missing, outside the folder or invalid
+	RuleGenerator = "GEN-001"    // a custom generator program fails or returns what cannot be written
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or

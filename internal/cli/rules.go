@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -38,20 +39,16 @@ explains that rule: what must hold, the fix, and the documentation it comes from
 			if err != nil {
 				return err
 			}
-			checked := map[string]bool{}
-			for _, id := range s.Implemented() {
-				checked[id] = true
-			}
-			for _, id := range frontEndRules {
-				checked[id] = true
-			}
 			type entry struct {
 				diag.RuleInfo
 				Checked bool   `json:"checked"`
 				Note    string `json:"note,omitempty"`
 			}
 			mk := func(r diag.RuleInfo) entry {
-				return entry{RuleInfo: r, Checked: checked[r.ID], Note: notChecked[r.ID]}
+				if s.Validated(r.ID) {
+					return entry{RuleInfo: r, Checked: true}
+				}
+				return entry{RuleInfo: r, Note: notValidated(s.CheckedBy(r.ID))}
 			}
 			if len(args) == 1 {
 				r, ok := s.Rule(args[0])
@@ -61,12 +58,13 @@ explains that rule: what must hold, the fix, and the documentation it comes from
 				if format.value == "json" {
 					return writeJSON(env, mk(r))
 				}
-				explainRule(env, mk(r).RuleInfo, checked[r.ID], notChecked[r.ID])
+				e := mk(r)
+				explainRule(env, e.RuleInfo, e.Checked, e.Note)
 				return nil
 			}
 			var list []entry
 			for _, r := range s.Rules() {
-				if checked[r.ID] || all {
+				if s.Validated(r.ID) || all {
 					list = append(list, mk(r))
 				}
 			}
@@ -93,12 +91,13 @@ explains that rule: what must hold, the fix, and the documentation it comes from
 	return cmd
 }
 
-// frontEndRules are reported by the front-ends, not by the CUE rules.
-var frontEndRules = []string{"SYNTAX-001", "SCHEMA-001", "SCHEMA-002", "SCHEMA-003", "SCHEMA-004"}
-
-// notChecked says why a catalogue rule is not decided by validate.
-var notChecked = map[string]string{
-	"GEN-001": "plan and apply report it, as they run the custom generators.",
+// notValidated says who decides a rule validate does not check, from its
+// catalogue checked_by.
+func notValidated(checkedBy []string) string {
+	if slices.Contains(checkedBy, schema.CheckedByGenerator) {
+		return "plan and apply report it, as they run the custom generators."
+	}
+	return ""
 }
 
 func explainRule(env Env, r diag.RuleInfo, checked bool, note string) {

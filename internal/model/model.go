@@ -155,6 +155,15 @@ type PublishingRule struct {
 	ForwardHostHeader bool     `json:"forward_host_header"`
 	Auth              string   `json:"auth"`
 	IdleTimeout       int      `json:"idle_timeout"`
+	// Farm is set when the proxy balances the servers itself (RP-009).
+	Farm *RPFarm `json:"farm,omitempty"`
+}
+
+// RPFarm is a server farm a reverse proxy balances instead of an HLB VIP.
+type RPFarm struct {
+	Servers     []string `json:"servers"`
+	Persistence string   `json:"persistence"`
+	FormsAuth   bool     `json:"forms_auth"`
 }
 
 type LoadBalancer struct {
@@ -204,6 +213,9 @@ type Mobility struct {
 	StrictDNSAutologon bool    `json:"strict_dns_autologon"`
 	AudioVideo         bool    `json:"audio_video"`
 	Push               Push    `json:"push"`
+	// DevicesTrustInternalCA: MDM installs the internal root CA on mobile
+	// devices (CERT-008).
+	DevicesTrustInternalCA bool `json:"devices_trust_internal_ca"`
 }
 
 type Clients struct {

@@ -1,0 +1,40 @@
+# SCHEMA-001: server se01 sets "nic", which the topology language does not
+# know (the attribute is "nics"); a misspelt attribute is an error, not
+# silently ignored, and the message suggests the right name.
+# expect: SCHEMA-001 at topology.hcl:25:5
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+    nic  = 2
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+user "dave@contoso.com" {
+  pool = "se01"
+}

@@ -1,0 +1,42 @@
+# SCHEMA-003: user dave@contoso.com is declared twice; each block is
+# declared once, so two declarations cannot silently override each other.
+# expect: SCHEMA-003 at topology.hcl:40:1
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+user "dave@contoso.com" {
+  pool = "se01"
+}
+
+user "dave@contoso.com" {
+  pool = "se01"
+}

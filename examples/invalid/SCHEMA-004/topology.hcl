@@ -1,0 +1,46 @@
+# SCHEMA-004: certificate rp names the file "../rp.pem", which lies outside
+# the topology folder; mobplan reads only files inside the folder, so a
+# topology cannot make it read anything else on the machine.
+# expect: SCHEMA-004 at topology.hcl:45:3
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+user "dave@contoso.com" {
+  pool = "se01"
+}
+
+certificate "rp" {
+  usage   = ["RPListener"]
+  subject = "web.contoso.com"
+  issuer  = "public"
+  file    = "../rp.pem"
+}
