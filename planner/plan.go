@@ -14,7 +14,7 @@ import (
 
 // New derives the plan from a validated topology.
 func New(t *model.Topology) *plan.Plan {
-	p := &plan.Plan{FormatVersion: plan.FormatVersion, Product: t.Version, SIPDomains: t.SIPDomains, ADDomain: t.ADDomain}
+	p := &plan.Plan{FormatVersion: plan.FormatVersion, HairpinAllowed: t.Network.HairpinAllowed, Product: t.Version, SIPDomains: t.SIPDomains, ADDomain: t.ADDomain}
 	planDNS(t, p)          // dns.go
 	planCertificates(t, p) // certs.go
 	planProxies(t, p)      // proxy.go

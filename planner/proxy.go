@@ -51,7 +51,7 @@ func planProxies(t *model.Topology, p *plan.Plan) {
 }
 
 func planProxy(t *model.Topology, p *plan.Plan, name string, rp model.ReverseProxy) plan.ReverseProxy {
-	out := plan.ReverseProxy{Name: name, InternalIP: rp.InternalIP, Listeners: rpListeners(p, name, rp)}
+	out := plan.ReverseProxy{Name: name, InternalIP: rp.InternalIP, SeparateFromFirewall: rp.SeparateFromFirewall, Listeners: rpListeners(p, name, rp)}
 	if len(rp.Rules) > 0 {
 		out.Rules = rpDeclaredRules(rp)
 		return out

@@ -50,8 +50,9 @@ var (
 func TestProxiesContoso(t *testing.T) {
 	p := planner.New(proxyHLBModel(t, "contoso"))
 	want := []plan.ReverseProxy{{
-		Name:       "rp",
-		InternalIP: "172.25.34.10",
+		Name:                 "rp",
+		InternalIP:           "172.25.34.10",
+		SeparateFromFirewall: true,
 		Listeners: []plan.Listener{
 			{Name: "https", IP: "131.107.155.1", Port: 443, TLS: true, Certificate: "rp-listener"},
 		},

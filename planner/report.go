@@ -126,7 +126,7 @@ func reportListeners(t *model.Topology, p *plan.Plan) []plan.RuntimeListen {
 	}
 	for _, rp := range p.ReverseProxies {
 		for _, l := range rp.Listeners {
-			add(plan.RuntimeListen{Name: "rp:" + rp.Name + "/" + l.Name, Network: "external", IP: l.IP, Port: l.Port, Serves: "reverse-proxy"})
+			add(plan.RuntimeListen{Name: "rp:" + rp.Name + "/" + l.Name, Network: "external", IP: l.IP, Port: l.Port, Serves: "reverse-proxy", Certificate: l.Certificate})
 		}
 	}
 	for _, n := range model.SortedKeys(t.Pools) {
@@ -137,12 +137,32 @@ func reportListeners(t *model.Topology, p *plan.Plan) []plan.RuntimeListen {
 				for _, w := range []struct {
 					port   int
 					serves string
+					usage  string // "" for plain HTTP
 				}{
-					{pool.Ports.InternalHTTPS, "web-internal"}, {pool.Ports.InternalHTTP, "web-internal"},
-					{pool.Ports.ExternalHTTPS, "web-external"}, {pool.Ports.ExternalHTTP, "web-external"},
+					{pool.Ports.InternalHTTPS, "web-internal", plan.UsageWebServicesInternal}, {pool.Ports.InternalHTTP, "web-internal", ""},
+					{pool.Ports.ExternalHTTPS, "web-external", plan.UsageWebServicesExternal}, {pool.Ports.ExternalHTTP, "web-external", ""},
+					{5061, "sip", plan.UsageDefault},
 				} {
-					add(plan.RuntimeListen{Name: "web:" + s.FQDN + ":" + strconv.Itoa(w.port), Network: "internal", IP: ip, Port: w.port, Serves: w.serves})
+					prefix := "web:"
+					if w.serves == "sip" {
+						prefix = "sip:"
+					}
+					add(plan.RuntimeListen{Name: prefix + s.FQDN + ":" + strconv.Itoa(w.port), Network: "internal", IP: ip, Port: w.port, Serves: w.serves,
+						Certificate: reportCertFor(p, w.usage, s.FQDN), Host: s.FQDN})
 				}
+			}
+		}
+	}
+	for _, en := range model.SortedKeys(t.EdgePools) {
+		e := t.EdgePools[en]
+		for _, sn := range model.SortedKeys(e.Servers) {
+			s := e.Servers[sn]
+			if s.AccessIP == "" {
+				continue
+			}
+			for _, port := range []int{443, 5061} {
+				add(plan.RuntimeListen{Name: "edge:" + s.FQDN + ":" + strconv.Itoa(port), Network: "external", IP: s.AccessIP, Port: port, Serves: "edge-access",
+					Certificate: reportCertFor(p, plan.UsageEdgeExternal, s.FQDN), Host: s.FQDN})
 			}
 		}
 	}
@@ -165,6 +185,18 @@ func reportListeners(t *model.Topology, p *plan.Plan) []plan.RuntimeListen {
 		return a.Name < b.Name
 	})
 	return out
+}
+
+// reportCertFor names the planned certificate of a usage on a server, ""
+// for none (plain HTTP, or no certificate planned).
+func reportCertFor(p *plan.Plan, usage, server string) string {
+	if usage == "" {
+		return ""
+	}
+	if c, ok := p.CertificateFor(usage, server); ok {
+		return c.Name
+	}
+	return ""
 }
 
 // reportIPLess orders addresses numerically when both parse, the empty

@@ -88,10 +88,11 @@ func TestReportListenersHandBuilt(t *testing.T) {
 		{Name: "rp:rp/https", Network: "external", IP: "203.0.113.1", Port: 443, Serves: "reverse-proxy"},
 		{Name: "dns-internal", Network: "internal", Port: 53, Serves: "dns"},
 		{Name: "vip:other:443", Network: "internal", IP: "10.0.0.2", Port: 443, Serves: "vip"},
-		{Name: "web:se.example.net:80", Network: "internal", IP: "10.0.0.10", Port: 80, Serves: "web-internal"},
-		{Name: "web:se.example.net:443", Network: "internal", IP: "10.0.0.10", Port: 443, Serves: "web-internal"},
-		{Name: "web:se.example.net:4443", Network: "internal", IP: "10.0.0.10", Port: 4443, Serves: "web-external"},
-		{Name: "web:se.example.net:8080", Network: "internal", IP: "10.0.0.10", Port: 8080, Serves: "web-external"},
+		{Name: "web:se.example.net:80", Network: "internal", IP: "10.0.0.10", Port: 80, Serves: "web-internal", Host: "se.example.net"},
+		{Name: "web:se.example.net:443", Network: "internal", IP: "10.0.0.10", Port: 443, Serves: "web-internal", Host: "se.example.net"},
+		{Name: "web:se.example.net:4443", Network: "internal", IP: "10.0.0.10", Port: 4443, Serves: "web-external", Host: "se.example.net"},
+		{Name: "sip:se.example.net:5061", Network: "internal", IP: "10.0.0.10", Port: 5061, Serves: "sip", Host: "se.example.net"},
+		{Name: "web:se.example.net:8080", Network: "internal", IP: "10.0.0.10", Port: 8080, Serves: "web-external", Host: "se.example.net"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("listeners:\n got  %+v\n want %+v", got, want)

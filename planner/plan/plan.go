@@ -29,6 +29,9 @@ type Plan struct {
 	Roles          []Role          `json:"roles"`
 	FallbackURLs   []FallbackURL   `json:"fallback_urls"`
 	Listeners      []RuntimeListen `json:"listeners"`
+	// HairpinAllowed: the firewall lets internal clients reach the
+	// public addresses (RP-007).
+	HairpinAllowed bool `json:"hairpin_allowed"`
 	// Directory is what the lab runtime serves about users and pools.
 	Directory Directory `json:"directory"`
 }
@@ -98,10 +101,13 @@ type Certificate struct {
 
 // ReverseProxy is one reverse proxy with its publishing rules.
 type ReverseProxy struct {
-	Name       string     `json:"name"`
-	InternalIP string     `json:"internal_ip,omitempty"`
-	Listeners  []Listener `json:"listeners"`
-	Rules      []PubRule  `json:"rules"`
+	Name       string `json:"name"`
+	InternalIP string `json:"internal_ip,omitempty"`
+	// SeparateFromFirewall: internal clients reach the public listeners
+	// through the proxy itself, without hairpin on the firewall (RP-007).
+	SeparateFromFirewall bool       `json:"separate_from_firewall"`
+	Listeners            []Listener `json:"listeners"`
+	Rules                []PubRule  `json:"rules"`
 }
 
 // Listener is a public listener of a reverse proxy.
@@ -202,7 +208,15 @@ type RuntimeListen struct {
 	Network string `json:"network"` // internal | external
 	IP      string `json:"ip"`
 	Port    int    `json:"port"`
-	Serves  string `json:"serves"` // dns | reverse-proxy | vip | web-internal | web-external
+	// Serves: dns | reverse-proxy | vip | web-internal | web-external |
+	// edge-access | sip.
+	Serves string `json:"serves"`
+	// Certificate names the planned certificate a TLS listener presents
+	// (Certificate.Name); "" for plain HTTP and DNS.
+	Certificate string `json:"certificate,omitempty"`
+	// Host is the FQDN of the server or Edge behind a web, SIP or Edge
+	// listener.
+	Host string `json:"host,omitempty"`
 }
 
 // Certificate usages, as in the rule catalogue and Set-CsCertificate -Type.
