@@ -97,6 +97,14 @@ func TestPlanIsReadOnly(t *testing.T) {
 	if code, _, stderr := runCLI(t, "apply", topo); code != 0 {
 		t.Fatalf("apply: exit %d: %s", code, stderr)
 	}
+	// apply keeps the lab passwords in the state folder, 0600, never
+	// among the artifacts.
+	if fi, err := os.Stat(filepath.Join(topo, ".mobplan", "lab-passwords.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("lab passwords not kept 0600 in the state folder: %v", err)
+	}
+	if code, stdout, _ := runCLI(t, "plan", "--format", "json", topo); code != 0 || strings.Contains(stdout, "lab_password") {
+		t.Errorf("plan output mentions lab passwords (exit %d)", code)
+	}
 
 	planEveryFormat := func(what string, wantCode int, want string) {
 		t.Helper()

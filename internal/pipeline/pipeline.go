@@ -22,6 +22,7 @@ import (
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/labstate"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/render"
@@ -140,7 +141,13 @@ func Run(path string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	set.Commit = keys.Commit
+	state, passwords := StateDir(c.Doc.Root), labPasswords(m)
+	set.Commit = func() error {
+		if err := keys.Commit(); err != nil {
+			return err
+		}
+		return labstate.WritePasswords(state, passwords)
+	}
 	res.Set = set
 	if res.Changes, _, err = artifacts.Diff(dir, set); err != nil {
 		return nil, err
@@ -154,7 +161,7 @@ func DefaultArtifactsDir(root string) string { return filepath.Join(root, "artif
 
 // KeyDir is the private key store beside the topology, outside the
 // artifacts directory.
-func KeyDir(root string) string { return filepath.Join(root, ".mobplan", "keys") }
+func KeyDir(root string) string { return filepath.Join(StateDir(root), "keys") }
 
 // Generators are the built-in generators followed by the topology's
 // custom ones, each bounded by the evaluation timeout.
