@@ -92,8 +92,9 @@ func (a *Authorities) Imitate(issuer string, certPEM []byte, now time.Time) (tls
 	if err != nil {
 		return tls.Certificate{}, err
 	}
+	// The lab CA is a root: not sent, as TLSCertificate explains.
 	return tls.Certificate{
-		Certificate: [][]byte{cert.Raw, ca.cert.Raw},
+		Certificate: [][]byte{cert.Raw},
 		PrivateKey:  key,
 		Leaf:        cert,
 	}, nil

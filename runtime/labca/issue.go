@@ -314,7 +314,10 @@ func keyID(spki []byte) ([]byte, error) {
 
 // TLSCertificate joins a certificate Issue made, its chain PEM and its
 // private key (the planned key, PEM) for a TLS server; the key must be
-// the certificate's.
+// the certificate's. A self-signed root at the end of the chain is not
+// sent, as deployed servers do not send theirs: a client that does not
+// trust the lab CA fails as it would in the field (no local issuer), not
+// on a self-signed certificate it was handed.
 func TLSCertificate(cert *x509.Certificate, chainPEM, keyPEM []byte) (tls.Certificate, error) {
 	pair, err := tls.X509KeyPair(chainPEM, keyPEM)
 	if err != nil {
@@ -325,6 +328,15 @@ func TLSCertificate(cert *x509.Certificate, chainPEM, keyPEM []byte) (tls.Certif
 			return tls.Certificate{}, fmt.Errorf("labca: the chain does not start with the certificate of %q", cert.Subject)
 		}
 		pair.Leaf = cert
+	}
+	if n := len(pair.Certificate); n > 1 {
+		root, err := x509.ParseCertificate(pair.Certificate[n-1])
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("labca: chain: %w", err)
+		}
+		if bytes.Equal(root.RawSubject, root.RawIssuer) && root.CheckSignatureFrom(root) == nil {
+			pair.Certificate = pair.Certificate[:n-1]
+		}
 	}
 	return pair, nil
 }
