@@ -435,3 +435,23 @@ func TestTLSCertificate(t *testing.T) {
 		t.Error("a chain of another certificate was accepted")
 	}
 }
+
+// TestIssueEmptySubject: with no subject the names are the identity, and
+// RFC 5280 makes their extension critical.
+func TestIssueEmptySubject(t *testing.T) {
+	a := open(t, t.TempDir())
+	csr := csrWith(t, &x509.CertificateRequest{DNSNames: []string{"sip.contoso.com"}})
+	if san := findExt(parseCSR(t, csr).Extensions, oidSAN); san == nil || san.Critical {
+		t.Fatal("want a request with a non-critical SAN")
+	}
+	cert, _, err := a.Issue(labca.Public, csr, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if san := findExt(cert.Extensions, oidSAN); san == nil || !san.Critical || !slices.Equal(cert.DNSNames, []string{"sip.contoso.com"}) {
+		t.Error("want the request's names, critical")
+	}
+	if len(cert.Subject.Names) != 0 {
+		t.Errorf("subject %q, want empty", cert.Subject)
+	}
+}
