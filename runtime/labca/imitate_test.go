@@ -25,7 +25,7 @@ import (
 // declared certificate: a whole DN, names, EKU, and the real CA's
 // pointers (AIA, CRL, policy) the lab copy must not carry. It returns
 // the PEM of the certificate followed by its CA's, and the certificate.
-func realCert(t *testing.T, key crypto.Signer, notBefore, notAfter time.Time) ([]byte, *x509.Certificate) {
+func realCert(t testing.TB, key crypto.Signer, notBefore, notAfter time.Time) ([]byte, *x509.Certificate) {
 	t.Helper()
 	caKey := testKey(t, "ECDSA", 521)
 	caTmpl := &x509.Certificate{

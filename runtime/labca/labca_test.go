@@ -371,3 +371,41 @@ func TestPool(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenConcurrently opens a fresh state directory from several
+// goroutines at once (as two runs without the state lock would): each
+// either gets the one CA pair on disk or an error, and what is left on
+// disk opens.
+func TestOpenConcurrently(t *testing.T) {
+	state := t.TempDir()
+	const n = 4
+	type result struct {
+		a   *labca.Authorities
+		err error
+	}
+	results := make(chan result, n)
+	for range n {
+		go func() {
+			a, err := labca.Open(state)
+			results <- result{a, err}
+		}()
+	}
+	var opened []*labca.Authorities
+	for range n {
+		r := <-results
+		if r.err == nil {
+			opened = append(opened, r.a)
+		}
+	}
+	final := open(t, state)
+	for _, a := range opened {
+		for _, issuer := range []string{labca.Public, labca.Internal} {
+			if !bytes.Equal(a.Certificate(issuer).Raw, final.Certificate(issuer).Raw) {
+				t.Errorf("a concurrent Open returned a %s CA that is not the one on disk", issuer)
+			}
+		}
+	}
+	if len(snapshot(t, final.Dir())) != 4 {
+		t.Errorf("ca folder holds %v", keysOf(snapshot(t, final.Dir())))
+	}
+}
