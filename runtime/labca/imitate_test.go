@@ -115,6 +115,11 @@ func TestImitate(t *testing.T) {
 			if got := extIDs(leaf.Extensions); !slices.Equal(got, wantIDs) {
 				t.Errorf("extensions %v, want %v (none of the real CA's)", got, wantIDs)
 			}
+			for _, id := range []asn1.ObjectIdentifier{oidAIA, oidCRL} {
+				if findExt(real.Extensions, id) == nil || findExt(leaf.Extensions, id) != nil {
+					t.Errorf("extension %s: the real certificate should have it, the stand-in not", id)
+				}
+			}
 			if leaf.IsCA || !leaf.BasicConstraintsValid {
 				t.Error("want CA:FALSE")
 			}
