@@ -104,9 +104,13 @@ func requestedExtensions(req *x509.CertificateRequest) ([]pkix.Extension, error)
 	for _, e := range req.Extensions {
 		switch {
 		case e.Id.Equal(oidSubjectAltName):
-			// Parsed already (req.DNSNames, …) by ParseCertificateRequest.
+			// Parsed already (req.DNSNames, …) by ParseCertificateRequest,
+			// which passes over the kinds of name it does not know.
 			if len(req.EmailAddresses) > 0 || len(req.URIs) > 0 {
 				return nil, fmt.Errorf("subject alternative names of a kind the lab does not issue (%s)", otherNames(req.EmailAddresses, req.URIs))
+			}
+			if err := onlyHostsAndAddresses(e.Value); err != nil {
+				return nil, err
 			}
 			for _, n := range req.DNSNames {
 				if err := checkDNSName(n); err != nil {
@@ -170,6 +174,21 @@ func otherNames(emails []string, uris []*url.URL) string {
 		s = append(s, "URI "+u.String())
 	}
 	return strings.Join(s, ", ")
+}
+
+// onlyHostsAndAddresses refuses a SAN value holding a name other than a
+// dNSName [2] or an iPAddress [7] (an otherName, a directoryName, …).
+func onlyHostsAndAddresses(v []byte) error {
+	var names []asn1.RawValue
+	if rest, err := asn1.Unmarshal(v, &names); err != nil || len(rest) > 0 {
+		return errors.New("malformed subject alternative names")
+	}
+	for _, n := range names {
+		if n.Class != asn1.ClassContextSpecific || (n.Tag != 2 && n.Tag != 7) {
+			return fmt.Errorf("a subject alternative name of a kind the lab does not issue (class %d, tag %d); only host names and addresses", n.Class, n.Tag)
+		}
+	}
+	return nil
 }
 
 // checkDNSName accepts a host name, or a wildcard in its first label.

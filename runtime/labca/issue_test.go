@@ -371,6 +371,10 @@ func TestIssueRefuses(t *testing.T) {
 			ExtraExtensions: []pkix.Extension{{Id: oidKU, Critical: true, Value: []byte{0x05, 0x00}}}}), "malformed key usage"},
 		{"email name", labca.Public, csrWith(t, &x509.CertificateRequest{Subject: cn, DNSNames: []string{"webext.contoso.com"},
 			EmailAddresses: []string{"admin@contoso.com"}}), "email admin@contoso.com"},
+		{"a UPN", labca.Public, csrWith(t, &x509.CertificateRequest{Subject: cn, ExtraExtensions: []pkix.Extension{ext(oidSAN, false, []asn1.RawValue{
+			{Class: 2, Tag: 2, Bytes: []byte("webext.contoso.com")},
+			{Class: 2, Tag: 0, IsCompound: true, Bytes: []byte{0x06, 0x03, 0x2a, 0x03, 0x04, 0xa0, 0x03, 0x0c, 0x01, 'u'}},
+		})}}), "class 2, tag 0"},
 		{"not a host name", labca.Public, csrWith(t, &x509.CertificateRequest{Subject: cn, DNSNames: []string{"webext.contoso.com", "bad name.contoso.com"}}), `"bad name.contoso.com" is not a host name`},
 		{"no names at all", labca.Public, csrWith(t, &x509.CertificateRequest{}), "neither a subject nor subject alternative names"},
 	}
