@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // KeyStore is the folder of private keys (Context.KeyDir): mode 0700,
@@ -150,26 +152,5 @@ func newKey(keyType string, bits int) (crypto.Signer, error) {
 // writeAtomic writes dir/name through a 0600 temporary file and a rename,
 // so a key is never seen half-written or with a looser mode.
 func writeAtomic(dir, name string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, name))
+	return atomicfile.WriteFile(filepath.Join(dir, name), data, mode)
 }
