@@ -167,7 +167,9 @@ func newApplyCmd(env Env) *cobra.Command {
 		Long: `Apply writes every artifact of the topology at PATH (or exactly those of a plan saved
 with 'plan --out PLANFILE') into the artifacts directory. Files are written atomically,
 unchanged files are not touched, files no longer planned are removed, and a lock keeps
-two applies apart. Generated files edited by hand are not overwritten without --force.
+two applies apart. Generated files edited by hand, and files at planned paths that mobplan
+did not write, are not overwritten without --force. An apply stopped midway (a crash, a
+kill) is rolled back by the next one.
 Validation errors stop apply unless --allow-errors (recorded in the manifest).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -203,6 +205,12 @@ Validation errors stop apply unless --allow-errors (recorded in the manifest).`,
 				set, dir = p.Set, p.ArtifactsDir
 			}
 			res, err := artifacts.Apply(dir, set, force)
+			var ue *artifacts.UnmanagedError
+			if errors.As(err, &ue) {
+				for _, p := range ue.Paths {
+					fmt.Fprintf(env.Stderr, "  ! %s  (not written by mobplan)\n", p)
+				}
+			}
 			var de *artifacts.DriftError
 			if errors.As(err, &de) {
 				for _, p := range de.Paths {
@@ -227,7 +235,7 @@ Validation errors stop apply unless --allow-errors (recorded in the manifest).`,
 		},
 	}
 	f.add(cmd)
-	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files edited by hand")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files edited by hand, and files at planned paths that mobplan did not write")
 	cmd.Flags().BoolVar(&f.allowErrors, "allow-errors", false, "write artifacts despite validation errors (recorded in the manifest)")
 	return cmd
 }

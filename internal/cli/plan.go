@@ -152,6 +152,8 @@ type summary struct {
 	Update int `json:"update"`
 	Delete int `json:"delete"`
 	Drift  int `json:"drift"`
+	// Unmanaged counts files at planned paths that mobplan never wrote.
+	Unmanaged int `json:"unmanaged,omitempty"`
 }
 
 func summarize(cs []artifacts.Change) summary {
@@ -167,6 +169,9 @@ func summarize(cs []artifacts.Change) summary {
 		}
 		if c.Drift {
 			s.Drift++
+		}
+		if c.Unmanaged {
+			s.Unmanaged++
 		}
 	}
 	return s
@@ -248,6 +253,9 @@ func writePlanText(w io.Writer, p *planned, s summary, detail bool) {
 				sym = "!"
 			}
 		}
+		if c.Unmanaged {
+			note = "  (not written by mobplan)"
+		}
 		fmt.Fprintf(w, "  %s %s%s\n", sym, c.Path, note)
 		if detail && c.Action != artifacts.Unchanged {
 			d := diff.Diff("a/"+c.Path, c.Old, "b/"+c.Path, c.New)
@@ -265,6 +273,9 @@ func writePlanText(w io.Writer, p *planned, s summary, detail bool) {
 	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete.", s.Create, s.Update, s.Delete)
 	if s.Drift > 0 {
 		fmt.Fprintf(w, " %d generated file(s) edited by hand: apply refuses to overwrite them without --force.", s.Drift)
+	}
+	if s.Unmanaged > 0 {
+		fmt.Fprintf(w, " %d file(s) not written by mobplan: apply refuses to overwrite them without --force.", s.Unmanaged)
 	}
 	fmt.Fprintf(w, "\n%s\n", legend)
 }
@@ -301,6 +312,9 @@ func writePlanMarkdown(w io.Writer, p *planned, s summary) {
 	if s.Drift > 0 {
 		fmt.Fprintf(w, "; **%d file(s) edited by hand** (apply refuses them without `--force`)", s.Drift)
 	}
+	if s.Unmanaged > 0 {
+		fmt.Fprintf(w, "; **%d file(s) not written by mobplan** (apply refuses them without `--force`)", s.Unmanaged)
+	}
 	fmt.Fprintf(w, ".\n\n| | File | Action |\n|---|---|---|\n")
 	for _, c := range p.Changes {
 		if c.Action == artifacts.Unchanged && !c.Drift {
@@ -309,6 +323,9 @@ func writePlanMarkdown(w io.Writer, p *planned, s summary) {
 		action := string(c.Action)
 		if c.Drift {
 			action += ", edited by hand"
+		}
+		if c.Unmanaged {
+			action += ", not written by mobplan"
 		}
 		fmt.Fprintf(w, "| `%s` | `%s` | %s |\n", symbols[c.Action], c.Path, action)
 	}
