@@ -19,6 +19,10 @@ import (
 // test replaces it to fail, or to stop as a crash would, at the Nth call.
 var rename = atomicfile.Rename
 
+// link makes the second name that keeps a replaced file; a test makes it
+// fail, as it does on file systems without hard links.
+var link = os.Link
+
 // Result says what Apply changed on disk: relative to the files as they
 // were when it started, so it lists what Diff listed.
 type Result struct {
@@ -33,7 +37,8 @@ type Result struct {
 //
 //  1. a journal (phase "staging") names the folders it will write to;
 //  2. every changed file is written and synced beside its final path,
-//     with a synced copy of each file it replaces, and the folders synced;
+//     each file it replaces kept under a second name (a hard link, or a
+//     synced copy), and the folders synced;
 //  3. the journal lists every rename (phase "renaming");
 //  4. the files are renamed into place (files no longer planned renamed
 //     aside), the manifest last, and the folders synced;
@@ -235,11 +240,11 @@ func transact(t *tree, s *Set, changes []Change) error {
 		}
 		switch {
 		case o.Old != "" && o.New != "":
-			name, err := atomicfile.CreateTemp(folder, o.old, o.oldMode)
+			name, err := keepPrevious(folder, t.abs(o.Path), o.old, o.oldMode)
 			if err != nil {
 				return abort(fmt.Errorf("keeping a copy of %s: %w", o.Path, err))
 			}
-			o.Backup = filepath.Base(name)
+			o.Backup = name
 		case o.New == "":
 			name, err := freeTempName(folder)
 			if err != nil {
@@ -282,6 +287,25 @@ func transact(t *tree, s *Set, changes []Change) error {
 	// only fail for reasons the next apply retries.
 	_ = recoverJournal(t, j)
 	return nil
+}
+
+// keepPrevious keeps the file final under a temporary name in folder
+// and returns that name: a second hard link where the file system has
+// them (nothing to write or sync but the folder, synced anyway), else a
+// synced copy of its bytes.
+func keepPrevious(folder, final string, old []byte, mode fs.FileMode) (string, error) {
+	name, err := freeTempName(folder)
+	if err != nil {
+		return "", err
+	}
+	if link(final, filepath.Join(folder, name)) == nil {
+		return name, nil
+	}
+	tmp, err := atomicfile.CreateTemp(folder, old, mode)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Base(tmp), nil
 }
 
 // freeTempName picks a temporary file name not used in folder, for a

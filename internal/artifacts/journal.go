@@ -56,11 +56,12 @@ type journal struct {
 // the folder of Path.
 //
 //	create: Temp is renamed to Path                  (Old "", Backup "")
-//	update: Backup is a copy of Path; Temp renamed over Path
+//	update: Backup is a link to (or copy of) Path; Temp renamed over Path
 //	delete: Path is renamed to Backup                (Temp "", New "")
 //
-// An update's previous bytes are copied rather than renamed aside, so a
-// reader of Path finds the old file or the new one, never none.
+// An update's previous file is kept by a second hard link (or a copy
+// where links are not supported) rather than renamed aside, so a reader
+// of Path finds the old file or the new one, never none.
 type entry struct {
 	Path   string `json:"path"`
 	Temp   string `json:"temp,omitempty"`

@@ -156,33 +156,40 @@ func TestFailedRenameRestoresPrevious(t *testing.T) {
 		t.Fatalf("only %d renames: the transition exercises too little", total)
 	}
 	_, want2 := applied(t, v2)
-	for n := 1; n <= total; n++ {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			dir, want1 := applied(t, v1)
-			calls := 0
-			withRename(t, func(a, b string) error {
-				calls++
-				if calls == n {
-					return fmt.Errorf("injected failure of rename %d", n)
+	for _, kept := range []string{"link", "copy"} {
+		if kept == "copy" {
+			// No hard links: the replaced files are kept as copies.
+			link = func(string, string) error { return errors.ErrUnsupported }
+			t.Cleanup(func() { link = os.Link })
+		}
+		for n := 1; n <= total; n++ {
+			t.Run(fmt.Sprintf("%s/%d", kept, n), func(t *testing.T) {
+				dir, want1 := applied(t, v1)
+				calls := 0
+				withRename(t, func(a, b string) error {
+					calls++
+					if calls == n {
+						return fmt.Errorf("injected failure of rename %d", n)
+					}
+					return atomicfile.Rename(a, b)
+				})
+				_, err := Apply(dir, v2, false)
+				if err == nil {
+					t.Fatalf("apply succeeded despite the failure of rename %d", n)
 				}
-				return atomicfile.Rename(a, b)
+				if err != nil {
+					if !strings.Contains(err.Error(), "injected failure") {
+						t.Fatalf("error does not carry the cause: %v", err)
+					}
+					sameSnapshot(t, "after a failed apply", snapshot(t, dir), want1)
+				}
+				rename = atomicfile.Rename
+				if _, err := Apply(dir, v2, false); err != nil {
+					t.Fatalf("apply after the failure: %v", err)
+				}
+				sameSnapshot(t, "after the next apply", snapshot(t, dir), want2)
 			})
-			_, err := Apply(dir, v2, false)
-			if err == nil {
-				t.Fatalf("apply succeeded despite the failure of rename %d", n)
-			}
-			if err != nil {
-				if !strings.Contains(err.Error(), "injected failure") {
-					t.Fatalf("error does not carry the cause: %v", err)
-				}
-				sameSnapshot(t, "after a failed apply", snapshot(t, dir), want1)
-			}
-			rename = atomicfile.Rename
-			if _, err := Apply(dir, v2, false); err != nil {
-				t.Fatalf("apply after the failure: %v", err)
-			}
-			sameSnapshot(t, "after the next apply", snapshot(t, dir), want2)
-		})
+		}
 	}
 }
 
