@@ -21,6 +21,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // ManifestName is the manifest's path inside the artifacts directory.
@@ -167,6 +169,17 @@ func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
 	j, err := readJournal(t)
 	if err != nil {
 		return nil, nil, err
+	}
+	if j != nil {
+		// A journal under a held lock is an apply at work, not one
+		// interrupted: its files are moving.
+		held, err := atomicfile.Held(t.abs(lockName))
+		if err != nil {
+			return nil, nil, err
+		}
+		if held {
+			return nil, nil, fmt.Errorf("another apply is writing %s now; try again once it has finished", dir)
+		}
 	}
 	return diff(t, s, j)
 }

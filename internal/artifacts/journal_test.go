@@ -360,6 +360,15 @@ func TestLockHeld(t *testing.T) {
 		t.Fatalf("apply under a held lock: %v", err)
 	}
 	sameSnapshot(t, "after a refused apply", snapshot(t, dir), want)
+	// With a journal, a held lock is an apply at work: Diff says so
+	// rather than judging files in motion.
+	tr, _ := openTree(dir)
+	if err := writeJournal(tr, &journal{FormatVersion: "1", Phase: phaseStaging, Folders: []string{"."}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Diff(dir, v2); err == nil || !strings.Contains(err.Error(), "another apply is writing") {
+		t.Errorf("diff during an apply: %v", err)
+	}
 	if err := l.Unlock(); err != nil {
 		t.Fatal(err)
 	}

@@ -138,6 +138,34 @@ func Lock(path string) (*Locked, error) {
 	return &Locked{f: f, path: path}, nil
 }
 
+// Held reports whether another holder has the lock on path now, without
+// creating path or keeping the lock: for a reader that must not write
+// but should know a writer is at work. An absent path is not held.
+func Held(path string) (bool, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("lock %s is not a regular file (%s)", path, fi.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := lockFile(f); err != nil {
+		if errors.Is(err, ErrLocked) {
+			return true, nil
+		}
+		return false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return false, unlockFile(f)
+}
+
 // Unlock releases the lock. The lock file stays: removing it would let
 // a third process lock a new file while a second still waits on the old.
 func (l *Locked) Unlock() error {

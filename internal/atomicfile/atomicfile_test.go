@@ -118,8 +118,20 @@ func TestLockIsExclusive(t *testing.T) {
 		}
 		t.Fatalf("second Lock: %v, want ErrLocked", err)
 	}
+	if held, err := Held(p); !held || err != nil {
+		t.Errorf("Held while locked: %v, %v", held, err)
+	}
 	if err := l.Unlock(); err != nil {
 		t.Fatal(err)
+	}
+	if held, err := Held(p); held || err != nil {
+		t.Errorf("Held once unlocked: %v, %v", held, err)
+	}
+	if held, err := Held(p + ".absent"); held || err != nil {
+		t.Errorf("Held of an absent lock: %v, %v", held, err)
+	}
+	if _, err := os.Stat(p + ".absent"); !errors.Is(err, os.ErrNotExist) {
+		t.Error("Held created the lock file")
 	}
 	l3, err := Lock(p)
 	if err != nil {
