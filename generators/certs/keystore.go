@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // KeyStore is the folder of private keys: mode 0700, a .gitignore holding
@@ -266,29 +267,8 @@ func newKey(keyType string, bits int) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unsupported key type %q", keyType)
 }
 
-// writeAtomic writes dir/name through a 0600 temporary file and a rename,
-// so a key is never seen half-written or with a looser mode.
+// writeAtomic writes dir/name whole (internal/atomicfile), so a key is
+// never seen half-written or with a looser mode.
 func writeAtomic(dir, name string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, name))
+	return atomicfile.WriteFile(filepath.Join(dir, name), data, mode)
 }

@@ -1,24 +1,28 @@
 // Package artifacts compares a rendered set of files with an artifacts
-// directory and writes it: every file atomically, all or nothing, under a
-// lock, refusing to overwrite files edited by hand (drift) unless forced.
+// directory and writes it: every file atomically, all or nothing even
+// across a crash, under a lock, refusing to overwrite files edited by
+// hand (drift) or never written by mobplan (unmanaged) unless forced.
 //
 // The directory's manifest.json records the sha256 of every file mobplan
-// wrote; a file whose bytes no longer match is drift.
+// wrote; a file whose bytes no longer match is drift, a file at a
+// planned path that no manifest lists is the user's. Nothing below the
+// directory is followed through a link, and every path read from a
+// manifest or journal is checked like a generated one: no write or
+// delete can reach outside the directory.
 package artifacts
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // ManifestName is the manifest's path inside the artifacts directory.
@@ -26,6 +30,10 @@ const ManifestName = "manifest.json"
 
 // lockName is the lock file that keeps two applies apart.
 const lockName = ".mobplan.lock"
+
+// reservedPrefix starts every name mobplan keeps for itself in the
+// artifacts directory: the lock, the journal and the temporary files.
+const reservedPrefix = ".mobplan"
 
 // Manifest describes what apply wrote.
 type Manifest struct {
@@ -54,9 +62,9 @@ type File struct {
 type Set struct {
 	Files    []File
 	Manifest Manifest
-	// Commit, when set, runs under the lock once every check has passed
-	// and every file is staged, before the first rename: apply stores the
-	// private keys it made there, so a refused apply stores none.
+	// Commit, when set, runs under the lock once every check has passed,
+	// before any artifact is written: apply stores the private keys it
+	// made (and the lab passwords) there, so a refused apply stores none.
 	Commit func() error
 }
 
@@ -90,6 +98,14 @@ func NewSet(files []File, m Manifest) (*Set, error) {
 		m.Files[f.Path] = Digest(f.Data)
 		out = append(out, f)
 	}
+	// A file and a folder of the same name cannot both exist.
+	for p := range seen {
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			if seen[d] {
+				return nil, fmt.Errorf("%s is planned both as a file and as the folder of %s", d, p)
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	if m.FormatVersion == "" {
 		m.FormatVersion = "1"
@@ -97,9 +113,18 @@ func NewSet(files []File, m Manifest) (*Set, error) {
 	return &Set{Files: out, Manifest: m}, nil
 }
 
+// checkPath is the one rule for a path inside the artifacts directory,
+// whoever names it (a generator, a manifest, a journal): relative,
+// slash-separated, clean, not climbing out, not one of mobplan's own
+// names, no colon (a drive or an alternate data stream on Windows).
 func checkPath(p string) error {
-	if p == "" || path.IsAbs(p) || strings.Contains(p, `\`) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || p == ManifestName || p == lockName {
+	if p == "" || p == "." || path.IsAbs(p) || strings.ContainsAny(p, `\:`) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || p == ManifestName {
 		return fmt.Errorf("invalid artifact path %q", p)
+	}
+	for _, part := range strings.Split(p, "/") {
+		if strings.HasPrefix(part, reservedPrefix) {
+			return fmt.Errorf("invalid artifact path %q: names starting with %q are mobplan's own", p, reservedPrefix)
+		}
 	}
 	return nil
 }
@@ -108,6 +133,14 @@ func checkPath(p string) error {
 func Digest(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+func isDigest(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
 }
 
 // ManifestBytes renders the manifest deterministically.
@@ -127,77 +160,181 @@ const (
 )
 
 // Change is one file's planned action. Drift marks a file whose bytes on
-// disk differ from what the manifest says mobplan wrote.
+// disk differ from what the manifest says mobplan wrote; Unmanaged a
+// file at a planned path that no manifest lists (the user's own), which
+// apply would overwrite. Apply refuses both without force.
 type Change struct {
-	Path   string `json:"path"`
-	Action Action `json:"action"`
-	Drift  bool   `json:"drift,omitempty"`
+	Path      string `json:"path"`
+	Action    Action `json:"action"`
+	Drift     bool   `json:"drift,omitempty"`
+	Unmanaged bool   `json:"unmanaged,omitempty"`
 	// Pending says why the new bytes are made only by apply.
 	Pending string `json:"pending,omitempty"`
 	Old     []byte `json:"-"`
 	New     []byte `json:"-"`
+	// oldMode is the mode of the file on disk, kept with its backup.
+	oldMode fs.FileMode
 }
 
 // Diff compares the set with the directory dir (which may not exist).
+// It writes nothing. The actions compare with the files as they are on
+// disk; when an interrupted apply left its journal, hand edits and the
+// user's files are judged by the state the next apply rolls back to
+// first, so a half-finished apply is neither hidden nor called drift.
 func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
-	old, err := ReadManifest(dir)
+	t, err := openTree(dir)
 	if err != nil {
 		return nil, nil, err
+	}
+	j, err := readJournal(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j != nil {
+		// A journal under a held lock is an apply at work, not one
+		// interrupted: its files are moving.
+		held, err := atomicfile.Held(t.abs(lockName))
+		if err != nil {
+			return nil, nil, err
+		}
+		if held {
+			return nil, nil, fmt.Errorf("another apply is writing %s now; try again once it has finished", dir)
+		}
+	}
+	return diff(t, s, j)
+}
+
+func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
+	// pending are the entries an interrupted apply may have half done;
+	// the bytes each path held before it are its Old digest.
+	pending := map[string]entry{}
+	manifestBytes, _, haveManifest, err := t.read(ManifestName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j != nil && j.Phase == phaseRenaming {
+		undos, err := inspect(t, j)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, e := range j.Entries {
+			pending[e.Path] = e
+			if e.Path != ManifestName {
+				continue
+			}
+			switch undos[i] {
+			case undoRestore:
+				manifestBytes, _, haveManifest, err = t.read(e.backup())
+				if err != nil {
+					return nil, nil, err
+				}
+			case undoRemove:
+				manifestBytes, haveManifest = nil, false
+			}
+		}
+	}
+	var old *Manifest
+	if haveManifest {
+		if old, err = parseManifest(t, manifestBytes); err != nil {
+			return nil, nil, err
+		}
+	}
+	// judge says whether path p is drift or the user's, by the bytes it
+	// holds once any interrupted apply is rolled back.
+	judge := func(p string, cur []byte, exists bool) (drift, unmanaged bool, sum string, present bool) {
+		sum, present = Digest(cur), exists
+		if e, ok := pending[p]; ok {
+			sum, present = e.Old, e.Old != ""
+		}
+		if !present {
+			return false, false, sum, false
+		}
+		if old != nil {
+			if want, ok := old.Files[p]; ok {
+				return want != sum, false, sum, true
+			}
+		}
+		return false, true, sum, true
 	}
 	var changes []Change
 	planned := map[string]bool{}
 	for _, f := range s.Files {
 		planned[f.Path] = true
-		cur, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			changes = append(changes, Change{Path: f.Path, Action: Create, New: f.Data, Pending: f.Pending})
-			continue
-		case err != nil:
+		cur, mode, exists, err := t.read(f.Path)
+		if err != nil {
 			return nil, nil, err
 		}
-		c := Change{Path: f.Path, Action: Unchanged, Old: cur, New: f.Data, Pending: f.Pending}
-		if string(cur) != string(f.Data) || f.Pending != "" {
-			c.Action = Update
-		}
-		if old != nil {
-			if want, ok := old.Files[f.Path]; ok && want != Digest(cur) {
-				c.Drift = true
+		c := Change{Path: f.Path, Action: Create, New: f.Data, Pending: f.Pending}
+		if exists {
+			c.Action, c.Old, c.oldMode = Unchanged, cur, mode
+			if !bytes.Equal(cur, f.Data) || f.Pending != "" {
+				c.Action = Update
 			}
 		}
+		drift, unmanaged, sum, _ := judge(f.Path, cur, exists)
+		c.Drift = drift
+		// A file of the user's that already holds the planned bytes is
+		// not overwritten: it is adopted, not refused.
+		c.Unmanaged = unmanaged && sum != Digest(f.Data)
 		changes = append(changes, c)
 	}
+	candidates := map[string]bool{}
 	if old != nil {
-		for _, p := range sortedKeys(old.Files) {
-			if planned[p] {
-				continue
-			}
-			cur, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return nil, nil, err
-			}
-			changes = append(changes, Change{Path: p, Action: Delete, Old: cur, Drift: old.Files[p] != Digest(cur)})
+		for p := range old.Files {
+			candidates[p] = true
 		}
+	}
+	for p, e := range pending {
+		// A file the interrupted apply created goes with its rollback.
+		if p != ManifestName && e.Old == "" {
+			candidates[p] = true
+		}
+	}
+	for _, p := range sortedKeys(candidates) {
+		if planned[p] {
+			continue
+		}
+		cur, mode, exists, err := t.read(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !exists {
+			continue
+		}
+		drift, _, _, _ := judge(p, cur, exists)
+		changes = append(changes, Change{Path: p, Action: Delete, Old: cur, oldMode: mode, Drift: drift})
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
 	return changes, old, nil
 }
 
-// ReadManifest reads dir's manifest; nil when there is none.
+// ReadManifest reads dir's manifest; nil when there is none. A manifest
+// naming a path outside the directory is refused as corrupt.
 func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	t, err := openTree(dir)
 	if err != nil {
 		return nil, err
 	}
+	b, _, ok, err := t.read(ManifestName)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return parseManifest(t, b)
+}
+
+func parseManifest(t *tree, b []byte) (*Manifest, error) {
+	name := t.show(ManifestName)
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w (it was edited by hand; remove it to start afresh)", filepath.Join(dir, ManifestName), err)
+		return nil, fmt.Errorf("%s: %w (it was edited by hand; remove it to start afresh, then apply --force to take over the files it listed)", name, err)
+	}
+	for _, p := range sortedKeys(m.Files) {
+		if err := checkPath(p); err != nil {
+			return nil, fmt.Errorf("%s is corrupt: it lists %q, which is not a path mobplan writes inside the artifacts directory; nothing was written or deleted (restore it from version control, or remove it and apply --force)", name, p)
+		}
+		if !isDigest(m.Files[p]) {
+			return nil, fmt.Errorf("%s is corrupt: the digest of %q is not a sha256; nothing was written or deleted (restore it from version control, or remove it and apply --force)", name, p)
+		}
 	}
 	return &m, nil
 }
@@ -209,177 +346,18 @@ func (e *DriftError) Error() string {
 	return fmt.Sprintf("%d generated file(s) were edited by hand: %s; apply --force overwrites them", len(e.Paths), strings.Join(e.Paths, ", "))
 }
 
-// Result says what Apply did.
-type Result struct {
-	Written []string
-	Deleted []string
+// UnmanagedError lists the files at planned paths that no manifest
+// lists: mobplan never wrote them, so they are the user's.
+type UnmanagedError struct {
+	Dir   string
+	Paths []string
 }
 
-// Apply makes dir hold exactly the set. It takes the directory's lock,
-// refuses drift unless force, then writes every changed file to a
-// temporary file beside it before renaming any: a failure before the
-// renames leaves the previous artifacts untouched. Unchanged files are
-// not touched; files the previous manifest listed and the set no longer
-// has are removed; the manifest is written last.
-func Apply(dir string, s *Set, force bool) (*Result, error) {
-	if s.HasPending() {
-		return nil, fmt.Errorf("this rendering has files made only at apply (it was rendered for plan); nothing written")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	unlock, err := lock(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-
-	changes, _, err := Diff(dir, s)
-	if err != nil {
-		return nil, err
-	}
-	var drift []string
-	for _, c := range changes {
-		if c.Drift && c.Action != Unchanged {
-			drift = append(drift, c.Path)
-		}
-	}
-	if len(drift) > 0 && !force {
-		return nil, &DriftError{Paths: drift}
-	}
-
-	modes := map[string]fs.FileMode{}
-	for _, f := range s.Files {
-		modes[f.Path] = f.Mode
-	}
-	type staged struct{ tmp, final string }
-	var stage []staged
-	cleanup := func() {
-		for _, st := range stage {
-			os.Remove(st.tmp)
-		}
-	}
-	res := &Result{}
-	writeTemp := func(rel string, data []byte, mode fs.FileMode) error {
-		final := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-			return err
-		}
-		tmp, err := writeSynced(filepath.Dir(final), data, mode)
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", rel, err)
-		}
-		stage = append(stage, staged{tmp, final})
-		return nil
-	}
-	for _, c := range changes {
-		if c.Action == Create || c.Action == Update {
-			if err := writeTemp(c.Path, c.New, modes[c.Path]); err != nil {
-				cleanup()
-				return nil, err
-			}
-			res.Written = append(res.Written, c.Path)
-		}
-	}
-	manifest := s.ManifestBytes()
-	oldManifest, _ := os.ReadFile(filepath.Join(dir, ManifestName))
-	manifestChanged := string(oldManifest) != string(manifest)
-	if manifestChanged {
-		// Staged last, so it is renamed last.
-		if err := writeTemp(ManifestName, manifest, 0o644); err != nil {
-			cleanup()
-			return nil, err
-		}
-	}
-	if s.Commit != nil {
-		if err := s.Commit(); err != nil {
-			cleanup()
-			return nil, err
-		}
-	}
-	for i, st := range stage {
-		if err := os.Rename(st.tmp, st.final); err != nil {
-			for _, rest := range stage[i:] {
-				os.Remove(rest.tmp)
-			}
-			return nil, fmt.Errorf("renaming into place: %w", err)
-		}
-	}
-	for _, c := range changes {
-		if c.Action == Delete {
-			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(c.Path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, err
-			}
-			res.Deleted = append(res.Deleted, c.Path)
-			removeEmptyParents(dir, filepath.Dir(filepath.Join(dir, filepath.FromSlash(c.Path))))
-		}
-	}
-	syncDir(dir)
-	return res, nil
+func (e *UnmanagedError) Error() string {
+	return fmt.Sprintf("%d file(s) in %s were not written by mobplan (no manifest lists them) and would be overwritten: %s; move them away, or apply --force to overwrite them", len(e.Paths), e.Dir, strings.Join(e.Paths, ", "))
 }
 
-// writeSynced writes data to a new temporary file in dir and fsyncs it.
-func writeSynced(dir string, data []byte, mode fs.FileMode) (string, error) {
-	f, err := os.CreateTemp(dir, ".mobplan-*.tmp")
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(name)
-		return "", err
-	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		os.Remove(name)
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(name)
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-func removeEmptyParents(root, dir string) {
-	for dir != root && strings.HasPrefix(dir, root) {
-		if err := os.Remove(dir); err != nil {
-			return
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
-// lock takes an exclusive, non-blocking lock on dir's lock file.
-func lock(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", dir, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("another apply is writing %s (lock %s held)", dir, lockName)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
-}
-
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -7,6 +7,8 @@ type Summary struct {
 	Update int `json:"update"`
 	Delete int `json:"delete"`
 	Drift  int `json:"drift"`
+	// Unmanaged counts files at planned paths that mobplan never wrote.
+	Unmanaged int `json:"unmanaged,omitempty"`
 }
 
 // Summarize counts the changes.
@@ -24,6 +26,9 @@ func Summarize(cs []Change) Summary {
 		if c.Drift {
 			s.Drift++
 		}
+		if c.Unmanaged {
+			s.Unmanaged++
+		}
 	}
 	return s
 }
@@ -36,7 +41,7 @@ func (s Summary) Pending() bool { return s.Create+s.Update+s.Delete > 0 }
 func Pending(cs []Change) []Change {
 	out := []Change{}
 	for _, c := range cs {
-		if c.Action != Unchanged || c.Drift {
+		if c.Action != Unchanged || c.Drift || c.Unmanaged {
 			out = append(out, c)
 		}
 	}

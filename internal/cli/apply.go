@@ -20,7 +20,9 @@ func newApplyCmd(env Env) *cobra.Command {
 		Long: `Apply writes every artifact of the topology at PATH (or exactly those of a plan saved
 with 'plan --out PLANFILE') into the artifacts directory. Files are written atomically,
 unchanged files are not touched, files no longer planned are removed, and a lock keeps
-two applies apart. Generated files edited by hand are not overwritten without --force.
+two applies apart. Generated files edited by hand, and files at planned paths that mobplan
+did not write, are not overwritten without --force. An apply stopped midway (a crash, a
+kill) is rolled back by the next one.
 Validation errors stop apply unless --allow-errors (recorded in the manifest).
 
 A saved plan records what apply will write, not the files: apply renders the plan's
@@ -59,6 +61,12 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 				return err
 			}
 			res, err := artifacts.Apply(r.ArtifactsDir, r.Set, force)
+			var ue *artifacts.UnmanagedError
+			if errors.As(err, &ue) {
+				for _, p := range ue.Paths {
+					fmt.Fprintf(env.Stderr, "  ! %s  (not written by mobplan)\n", p)
+				}
+			}
 			var de *artifacts.DriftError
 			if errors.As(err, &de) {
 				for _, p := range de.Paths {

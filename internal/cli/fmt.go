@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/cobra"
 
+	"github.com/mobplan/mobplan/internal/atomicfile"
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
@@ -159,10 +160,11 @@ func fmtFiles(path string) ([]fmtFile, error) {
 	return files, nil
 }
 
-// writeFileAtomic replaces name with data: written and synced beside it,
-// given the file's mode, then renamed over it, so a reader or a crash
-// sees the old file or the new one, never half of each.
-func writeFileAtomic(name string, data []byte) (err error) {
+// writeFileAtomic replaces name with data (internal/atomicfile: written
+// and synced beside it, given the file's mode, then renamed over it), so
+// a reader or a crash sees the old file or the new one, never half of
+// each.
+func writeFileAtomic(name string, data []byte) error {
 	// Through a symbolic link, replace the file it points at, not the link.
 	if target, err := filepath.EvalSymlinks(name); err == nil {
 		name = target
@@ -171,27 +173,5 @@ func writeFileAtomic(name string, data []byte) (err error) {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(st.Mode().Perm()); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return atomicfile.WriteFile(name, data, st.Mode().Perm())
 }

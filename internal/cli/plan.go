@@ -154,6 +154,9 @@ func (v planView) text(w io.Writer, detail bool) error {
 		if c.Pending != "" {
 			note = "  (" + c.Pending + ")"
 		}
+		if c.Unmanaged {
+			note = "  (not written by mobplan)"
+		}
 		if c.Drift {
 			note = "  (edited by hand: drift)"
 			if c.Action == artifacts.Unchanged {
@@ -177,6 +180,9 @@ func (v planView) text(w io.Writer, detail bool) error {
 	e.printf("\nPlan: %d to create, %d to update, %d to delete.", s.Create, s.Update, s.Delete)
 	if s.Drift > 0 {
 		e.printf(" %d generated file(s) edited by hand: apply refuses to overwrite them without --force.", s.Drift)
+	}
+	if s.Unmanaged > 0 {
+		e.printf(" %d file(s) not written by mobplan: apply refuses to overwrite them without --force.", s.Unmanaged)
 	}
 	e.printf("\n%s\n", legend)
 	return e.err
@@ -218,11 +224,17 @@ func (v planView) markdown(w io.Writer) error {
 	if s.Drift > 0 {
 		e.printf("; **%d file(s) edited by hand** (apply refuses them without `--force`)", s.Drift)
 	}
+	if s.Unmanaged > 0 {
+		e.printf("; **%d file(s) not written by mobplan** (apply refuses them without `--force`)", s.Unmanaged)
+	}
 	e.printf(".\n\n| | File | Action |\n|---|---|---|\n")
 	for _, c := range v.Changes {
 		action := string(c.Action)
 		if c.Pending != "" {
 			action += ", " + c.Pending
+		}
+		if c.Unmanaged {
+			action += ", not written by mobplan"
 		}
 		if c.Drift {
 			action += ", edited by hand"

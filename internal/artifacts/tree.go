@@ -1,0 +1,164 @@
+package artifacts
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+)
+
+// tree is an artifacts directory. The directory itself is resolved once
+// (it may be a link, say to a deployment share); nothing below it is
+// followed: every folder on the way to a file must be a real folder and
+// every file a regular file, checked with Lstat, so a link planted
+// inside the artifacts cannot redirect a read, a write or a delete.
+type tree struct {
+	// dir is the directory as the user named it, for messages.
+	dir string
+	// root is dir with its links resolved; "" when dir does not exist.
+	root string
+}
+
+// openTree resolves dir; a directory that does not exist is an empty tree.
+func openTree(dir string) (*tree, error) {
+	t := &tree{dir: dir}
+	root, err := filepath.EvalSymlinks(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return t, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("artifacts directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("artifacts directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("artifacts directory %s is not a folder", dir)
+	}
+	t.root = root
+	return t, nil
+}
+
+// abs is the operating system path of the slash-separated rel.
+func (t *tree) abs(rel string) string {
+	return filepath.Join(t.root, filepath.FromSlash(rel))
+}
+
+// show names rel for a message, below the directory the user named.
+func (t *tree) show(rel string) string {
+	return filepath.Join(t.dir, filepath.FromSlash(rel))
+}
+
+// notFollowed is the error for a link or special file met below the root.
+func (t *tree) notFollowed(rel string, fi fs.FileInfo, want string) error {
+	what := "a " + fi.Mode().Type().String() + " file"
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		what = "a symbolic link"
+	case fi.IsDir():
+		what = "a folder"
+	case fi.Mode().IsRegular():
+		what = "a file"
+	}
+	return fmt.Errorf("%s is %s, not %s: mobplan does not follow links or write through special files inside the artifacts directory; move it away", t.show(rel), what, want)
+}
+
+// folders checks every folder on the way to the file rel (not rel
+// itself). It returns the folders that do not exist yet, outermost
+// first; each existing one must be a real folder.
+func (t *tree) folders(rel string) ([]string, error) {
+	var chain []string
+	for d := path.Dir(rel); d != "."; d = path.Dir(d) {
+		chain = append([]string{d}, chain...)
+	}
+	if t.root == "" {
+		return chain, nil
+	}
+	for i, d := range chain {
+		fi, err := os.Lstat(t.abs(d))
+		if errors.Is(err, fs.ErrNotExist) {
+			return chain[i:], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			return nil, t.notFollowed(d, fi, "a folder")
+		}
+	}
+	return nil, nil
+}
+
+// stat returns the regular file rel, or nil when it does not exist.
+func (t *tree) stat(rel string) (fs.FileInfo, error) {
+	missing, err := t.folders(rel)
+	if err != nil || len(missing) > 0 || t.root == "" {
+		return nil, err
+	}
+	fi, err := os.Lstat(t.abs(rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, t.notFollowed(rel, fi, "a regular file")
+	}
+	return fi, nil
+}
+
+// read returns the bytes and mode of the regular file rel; nil data and
+// a nil error when it does not exist.
+func (t *tree) read(rel string) ([]byte, fs.FileMode, bool, error) {
+	fi, err := t.stat(rel)
+	if err != nil || fi == nil {
+		return nil, 0, false, err
+	}
+	f, err := os.Open(t.abs(rel))
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer f.Close()
+	// The file opened must be the one checked, not a link swapped in
+	// since the Lstat.
+	if ofi, err := f.Stat(); err != nil || !os.SameFile(fi, ofi) {
+		return nil, 0, false, fmt.Errorf("%s changed while being read", t.show(rel))
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return b, fi.Mode().Perm(), true, nil
+}
+
+// digest is the sha256 of the file rel, "" when it does not exist.
+func (t *tree) digest(rel string) (string, error) {
+	b, _, ok, err := t.read(rel)
+	if err != nil || !ok {
+		return "", err
+	}
+	return Digest(b), nil
+}
+
+// removeEmptyFolders removes the folder rel and then each parent while
+// they are empty, never the root; it returns the folders whose entries
+// changed (to be synced).
+func (t *tree) removeEmptyFolders(rel string) []string {
+	var touched []string
+	for d := rel; d != "." && d != ""; d = path.Dir(d) {
+		fi, err := os.Lstat(t.abs(d))
+		if err != nil || !fi.IsDir() {
+			break
+		}
+		if err := os.Remove(t.abs(d)); err != nil {
+			break
+		}
+		touched = append(touched, path.Dir(d))
+	}
+	return touched
+}
