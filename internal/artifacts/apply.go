@@ -48,9 +48,27 @@ type Result struct {
 // crash leaves the journal, and the next apply restores them. Unchanged
 // files are not touched.
 func Apply(dir string, s *Set, force bool) (*Result, error) {
-	if s.HasPending() {
-		return nil, fmt.Errorf("this rendering has files made only at apply (it was rendered for plan); nothing written")
+	l, err := LockDir(dir)
+	if err != nil {
+		return nil, err
 	}
+	defer l.Unlock()
+	return l.Apply(s, force)
+}
+
+// DirLock is an artifacts directory's lock, held for a whole apply:
+// apply takes it before rendering, so the keys it makes, the SOA serials
+// it reads and the files it writes come from one run that no other apply
+// interleaves with.
+type DirLock struct {
+	dir  string
+	t    *tree
+	lock *atomicfile.Locked
+}
+
+// LockDir makes the artifacts directory if needed and takes its lock; a
+// lock held by another apply is an error at once.
+func LockDir(dir string) (*DirLock, error) {
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -70,8 +88,18 @@ func Apply(dir string, s *Set, force bool) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
-	defer lock.Unlock()
+	return &DirLock{dir: dir, t: t, lock: lock}, nil
+}
 
+// Unlock releases the lock.
+func (l *DirLock) Unlock() error { return l.lock.Unlock() }
+
+// Apply makes the locked directory hold exactly the set (see Apply).
+func (l *DirLock) Apply(s *Set, force bool) (*Result, error) {
+	if s.HasPending() {
+		return nil, fmt.Errorf("this rendering has files made only at apply (it was rendered for plan); nothing written")
+	}
+	dir, t := l.dir, l.t
 	var before []Change
 	j, err := readJournal(t)
 	if err != nil {

@@ -44,6 +44,16 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			}
 			o := f.options(env)
 			o.MakeKeys = true
+			var lock *artifacts.DirLock
+			o.BeforeRender = func(dir string) (err error) {
+				lock, err = artifacts.LockDir(dir)
+				return err
+			}
+			defer func() {
+				if lock != nil {
+					lock.Unlock()
+				}
+			}()
 			r, err := pipeline.Run(topology, o)
 			var problems *pipeline.Problems
 			if sp != nil {
@@ -60,7 +70,7 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			if err != nil {
 				return err
 			}
-			res, err := artifacts.Apply(r.ArtifactsDir, r.Set, force)
+			res, err := lock.Apply(r.Set, force)
 			var ue *artifacts.UnmanagedError
 			if errors.As(err, &ue) {
 				for _, p := range ue.Paths {

@@ -45,6 +45,11 @@ type Options struct {
 	// longer fit (apply). Without it nothing is written anywhere: a CSR
 	// that needs a new key is pending ("new key and CSR on apply").
 	MakeKeys bool
+	// BeforeRender, when set, runs once the artifacts folder is known and
+	// the topology checked, before anything is rendered: apply takes the
+	// folder's lock there, so its whole run (keys, serials, writes) is
+	// one that no other apply interleaves with.
+	BeforeRender func(artifactsDir string) error
 }
 
 // Result is a topology carried through the whole pipeline.
@@ -115,6 +120,11 @@ func Run(path string, o Options) (*Result, error) {
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
+	}
+	if o.BeforeRender != nil {
+		if err := o.BeforeRender(dir); err != nil {
+			return nil, err
+		}
 	}
 	p := planner.New(m)
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
