@@ -291,7 +291,9 @@ func TestServeDNSDirect(t *testing.T) {
 
 	// An OPT in the answer section, or owned by another name than the root.
 	for _, edit := range []func(*dns.Msg){
-		func(m *dns.Msg) { m.Answer = append(m.Answer, &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT, Class: 1232}}) },
+		func(m *dns.Msg) {
+			m.Answer = append(m.Answer, &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT, Class: 1232}})
+		},
 		func(m *dns.Msg) {
 			m.Extra = append(m.Extra, &dns.OPT{Hdr: dns.RR_Header{Name: "contoso.com.", Rrtype: dns.TypeOPT, Class: 1232}})
 		},
