@@ -48,6 +48,7 @@ func (s *Server) respond(r *dns.Msg, stream bool) (*dns.Msg, int) {
 	m.Response = true
 	m.Opcode = r.Opcode
 	m.RecursionDesired = r.RecursionDesired // copied, never acted on
+	m.CheckingDisabled = r.CheckingDisabled // copied, as RFC 4035 3.1.6 asks
 	limit := dns.MinMsgSize
 	if stream {
 		limit = dns.MaxMsgSize

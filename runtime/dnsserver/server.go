@@ -31,6 +31,7 @@
 //     the spelling of the name asked for.
 //   - Opcodes other than QUERY are NOTIMP; a query with other than one
 //     question is FORMERR; responses are never answered (no reflection).
+//     RD and CD are copied into the answer, never acted on.
 //
 // What it refuses to load: zones without exactly one SOA at the apex or
 // without NS at the apex, delegations (NS below the apex), wildcards and
@@ -208,8 +209,12 @@ func index(z Zone) (*zone, error) {
 	iz.neg = neg
 	// Every name between an owner and the apex exists (an empty
 	// non-terminal): NODATA there, never NXDOMAIN.
+	owners := make([]string, 0, len(iz.node))
 	for owner, n := range iz.node {
 		slices.Sort(n.types)
+		owners = append(owners, owner)
+	}
+	for _, owner := range owners {
 		for p := parent(owner); p != "" && p != name && dns.IsSubDomain(name, p); p = parent(p) {
 			if iz.node[p] == nil {
 				iz.node[p] = &node{}

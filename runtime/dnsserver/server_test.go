@@ -255,6 +255,7 @@ func TestMalformed(t *testing.T) {
 			{"class CH", func(m *dns.Msg) { m.Question[0].Qclass = dns.ClassCHAOS }, dns.RcodeRefused, false, false},
 			{"OPT as the type", func(m *dns.Msg) { m.Question[0].Qtype = dns.TypeOPT }, dns.RcodeFormatError, false, false},
 			{"DO bit", func(m *dns.Msg) { m.SetEdns0(1232, true) }, dns.RcodeSuccess, true, true},
+			{"CD bit", func(m *dns.Msg) { m.CheckingDisabled = true }, dns.RcodeSuccess, false, true},
 		}
 		for _, c := range cases {
 			t.Run(network+"/"+c.name, func(t *testing.T) {
@@ -268,6 +269,9 @@ func TestMalformed(t *testing.T) {
 				}
 				if opt != nil && c.name == "DO bit" && !opt.Do() {
 					t.Error("DO not copied")
+				}
+				if r.CheckingDisabled != (c.name == "CD bit") {
+					t.Errorf("CD %v", r.CheckingDisabled)
 				}
 				if (len(r.Answer) > 0) != c.answer || r.RecursionAvailable {
 					t.Errorf("answer %v RA %v", r.Answer, r.RecursionAvailable)
