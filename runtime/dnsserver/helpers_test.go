@@ -80,7 +80,7 @@ func viewZones(t testing.TB, p *plan.Plan, view string) []dnsserver.Zone {
 	return zones
 }
 
-// withZone is a copy of p whose zone (view, name) has extra records.
+// withRecords is a copy of p whose zone (view, name) has extra records.
 func withRecords(p *plan.Plan, view, name string, records ...plan.Record) *plan.Plan {
 	c := *p
 	c.Zones = make([]plan.Zone, len(p.Zones))
