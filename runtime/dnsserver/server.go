@@ -253,6 +253,17 @@ func (s *Server) zoneFor(name string) *zone {
 // after a shutdown asked for by ctx, or the error that stopped a
 // listener (the other is then shut down too).
 func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) error {
+	return ServeHandler(ctx, s.view, s.log, s, pc, ln)
+}
+
+// ServeHandler is Serve with the queries answered by h: the lab runtime
+// passes a handler that forwards to the view's current Server, so a
+// reload swaps the zones without closing a socket.
+func ServeHandler(ctx context.Context, view string, log *slog.Logger, h dns.Handler, pc net.PacketConn, ln net.Listener) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{view: view, log: log}
 	if pc == nil || ln == nil {
 		if pc != nil {
 			pc.Close()
@@ -273,7 +284,7 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 	}
 	errc := make(chan error, len(runs))
 	for _, r := range runs {
-		r.srv.Handler = s
+		r.srv.Handler = h
 		r.srv.ReadTimeout = ReadTimeout
 		r.srv.WriteTimeout = WriteTimeout
 		r.srv.MsgAcceptFunc = accept
