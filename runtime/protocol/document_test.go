@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"reflect"
@@ -334,6 +335,22 @@ func TestVndJSONValid(t *testing.T) {
 		}
 		if strings.Contains(string(b), "https://") {
 			t.Errorf("unescaped slashes: %s", b)
+		}
+	}
+}
+
+// The fast JSON string writer matches encoding/json byte for byte.
+func TestWriteJSONString(t *testing.T) {
+	cases := []string{"", "https://a/b?c=d&e=f", `q"u\o`, "<tag>", "\x00\x01\x1f\x7f", "tab\tnl\ncr\r", "é ü", "\u2028", "\xff"}
+	for c := 0; c < 256; c++ {
+		cases = append(cases, string([]byte{byte(c)}))
+	}
+	for _, s := range cases {
+		var b bytes.Buffer
+		writeJSONString(&b, s)
+		want, _ := json.Marshal(s)
+		if b.String() != string(want) {
+			t.Errorf("%q: got %s, want %s", s, b.String(), want)
 		}
 	}
 }

@@ -10,10 +10,49 @@ import (
 	"strings"
 )
 
-// jsonString is s as a JSON string.
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+// writeJSONString writes s as a JSON string, byte for byte as json.Marshal
+// would (HTML characters escaped too); only non-ASCII text goes through
+// json.Marshal.
+func writeJSONString(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			m, _ := json.Marshal(s)
+			b.Write(m)
+			return
+		}
+	}
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }
 
 // encodeVndJSON writes {"AccessLocation":…,"<Kind>":{<SIP access>,"Links":[{"href","token"}]}}
@@ -26,23 +65,32 @@ func (d *Document) encodeVndJSON() []byte {
 	b.WriteByte('{')
 	if d.AccessLocation != "" {
 		b.WriteString(`"AccessLocation":`)
-		b.WriteString(jsonString(string(d.AccessLocation)))
+		writeJSONString(&b, string(d.AccessLocation))
 		b.WriteByte(',')
 	}
-	b.WriteString(jsonString(d.Kind.String()))
+	writeJSONString(&b, d.Kind.String())
 	b.WriteString(`:{`)
 	for _, s := range d.sipAccesses() {
 		if s.a == nil {
 			continue
 		}
-		fmt.Fprintf(&b, `%s:{"fqdn":%s,"port":%d},`, jsonString(s.name), jsonString(s.a.FQDN), s.a.Port)
+		writeJSONString(&b, s.name)
+		b.WriteString(`:{"fqdn":`)
+		writeJSONString(&b, s.a.FQDN)
+		b.WriteString(`,"port":`)
+		b.WriteString(strconv.Itoa(s.a.Port))
+		b.WriteString(`},`)
 	}
 	b.WriteString(`"Links":[`)
 	for i, l := range d.vndLinks() {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"href":%s,"token":%s}`, jsonString(l.Href), jsonString(l.Token))
+		b.WriteString(`{"href":`)
+		writeJSONString(&b, l.Href)
+		b.WriteString(`,"token":`)
+		writeJSONString(&b, l.Token)
+		b.WriteByte('}')
 	}
 	b.WriteString(`]}}`)
 	// '/' occurs only inside strings in JSON, so escaping every one is safe.
@@ -58,7 +106,10 @@ func (d *Document) encodeUCWAJSON() []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `%s:{"href":%s}`, jsonString(l.rel), jsonString(l.href))
+		writeJSONString(&b, l.rel)
+		b.WriteString(`:{"href":`)
+		writeJSONString(&b, l.href)
+		b.WriteByte('}')
 	}
 	b.WriteString(`}}`)
 	return b.Bytes()

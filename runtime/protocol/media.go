@@ -114,31 +114,31 @@ const maxAcceptRanges = 64
 // XML type gets it even if it prefers another.
 func Negotiate(accept, contentType string, def Representation) Representation {
 	var named [UCWAXML + 1]bool
-	for i, r := range splitList(accept) {
-		if i == maxAcceptRanges {
-			break
-		}
+	n := 0
+	eachListItem(accept, func(r string) bool {
 		mt, params, _ := strings.Cut(r, ";")
-		if !acceptable(params) {
-			continue
+		if acceptable(params) {
+			mt = strings.TrimSpace(mt)
+			switch {
+			case strings.EqualFold(mt, MediaVndXML):
+				named[VndXML] = true
+			case strings.EqualFold(mt, MediaVndJSON):
+				named[VndJSON] = true
+			case strings.EqualFold(mt, MediaJSON), strings.EqualFold(mt, MediaUCWAJSON):
+				named[UCWAJSON] = true
+			case strings.EqualFold(mt, MediaXML), strings.EqualFold(mt, MediaUCWAXML):
+				named[UCWAXML] = true
+			}
 		}
-		switch strings.ToLower(strings.TrimSpace(mt)) {
-		case MediaVndXML:
-			named[VndXML] = true
-		case MediaVndJSON:
-			named[VndJSON] = true
-		case MediaJSON, MediaUCWAJSON:
-			named[UCWAJSON] = true
-		case MediaXML, MediaUCWAXML:
-			named[UCWAXML] = true
-		}
-	}
+		n++
+		return n < maxAcceptRanges
+	})
 	for r := VndXML; r <= UCWAXML; r++ {
 		if named[r] {
 			return r
 		}
 	}
-	if mediaType(contentType) == MediaJSON {
+	if mt, _, _ := strings.Cut(contentType, ";"); strings.EqualFold(strings.TrimSpace(mt), MediaJSON) {
 		return UCWAJSON
 	}
 	if !def.Valid() {
@@ -168,10 +168,10 @@ func mediaType(v string) string {
 	return strings.ToLower(strings.TrimSpace(mt))
 }
 
-// splitList splits a comma-separated header value, keeping commas inside
-// quoted strings (a parameter value may be quoted).
-func splitList(v string) []string {
-	var out []string
+// eachListItem calls f on each element of a comma-separated header value,
+// keeping commas inside quoted strings (a parameter value may be quoted),
+// until f returns false.
+func eachListItem(v string, f func(string) bool) {
 	start, quoted := 0, false
 	for i := 0; i < len(v); i++ {
 		switch v[i] {
@@ -183,13 +183,14 @@ func splitList(v string) []string {
 			quoted = !quoted
 		case ',':
 			if !quoted {
-				out = append(out, v[start:i])
+				if !f(v[start:i]) {
+					return
+				}
 				start = i + 1
 			}
 		}
 	}
 	if start <= len(v) {
-		out = append(out, v[start:])
+		f(v[start:])
 	}
-	return out
 }

@@ -3,7 +3,6 @@ package webservices
 import (
 	"crypto/sha256"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -157,18 +156,23 @@ const (
 // ServeHTTP answers one request. Every response carries X-MS-Server-Fqdn
 // and the no-cache headers, whatever its status.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := h.now()
 	rec := &recorder{ResponseWriter: w}
-	defer func() {
-		h.log.Info("request", "location", string(h.cfg.Location), "host", r.Host, "method", r.Method,
-			"path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
-	}()
+	if h.log.Enabled(r.Context(), slog.LevelInfo) {
+		start := time.Now()
+		defer func() {
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("location", string(h.cfg.Location)),
+				slog.String("host", r.Host), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+		}()
+	}
 	hd := rec.Header()
-	hd.Set("X-MS-Server-Fqdn", h.cfg.ServerFQDN)
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Pragma", "no-cache")
-	hd.Set("Expires", "-1")
-	hd.Set("X-Content-Type-Options", "nosniff")
+	// Fresh one-element slices per response: a later Add by a wrapper
+	// must not write into another response's headers.
+	hd["X-Ms-Server-Fqdn"] = []string{h.cfg.ServerFQDN}
+	hd["Cache-Control"] = []string{"no-cache"}
+	hd["Pragma"] = []string{"no-cache"}
+	hd["Expires"] = []string{"-1"}
+	hd["X-Content-Type-Options"] = []string{"nosniff"}
 
 	if len(r.URL.Path)+len(r.URL.RawQuery) > MaxURLBytes {
 		h.fail(rec, r, http.StatusRequestURITooLong, protocol.UCWAJSON, protocol.Error{Code: protocol.CodeBadRequest, Message: "The request URL is too long."}, protocol.DiagLabRequestTooLarge)
@@ -344,8 +348,8 @@ func (h *Handler) readQuery(r *http.Request) (query, string) {
 	}
 	if d == "" {
 		host := strings.ToLower(r.Host)
-		if hh, _, err := net.SplitHostPort(host); err == nil {
-			host = hh
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+			host = host[:i]
 		}
 		for _, prefix := range []string{"lyncdiscoverinternal.", "lyncdiscover."} {
 			if strings.HasPrefix(host, prefix) && validDomain(host[len(prefix):]) {
