@@ -156,6 +156,11 @@ const (
 // ServeHTTP answers one request. Every response carries X-MS-Server-Fqdn
 // and the no-cache headers, whatever its status.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL == nil { // never from net/http, but a hand-made request may lack it
+		w.Header().Set("X-MS-Server-Fqdn", h.cfg.ServerFQDN)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
 	rec := &recorder{ResponseWriter: w}
 	if h.log.Enabled(r.Context(), slog.LevelInfo) {
 		start := time.Now()
@@ -323,6 +328,9 @@ func (h *Handler) readQuery(r *http.Request) (query, string) {
 		return query{}, "The query string is malformed."
 	}
 	get := func(name string) string {
+		if vals := v[name]; len(vals) > 0 {
+			return strings.TrimSpace(vals[0])
+		}
 		for k, vals := range v {
 			if strings.EqualFold(k, name) && len(vals) > 0 {
 				return strings.TrimSpace(vals[0])

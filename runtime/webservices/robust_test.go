@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -216,5 +217,14 @@ func TestOverLoopback(t *testing.T) {
 		if method == http.MethodGet && !bytes.Contains(body, []byte(`<Link token="OAuth" href="https://webint.contoso.net/Autodiscover/AutodiscoverService.svc/root/oauth/user?originalDomain=contoso.com"/>`)) {
 			t.Errorf("GET body %s", body)
 		}
+	}
+}
+
+func TestNilURL(t *testing.T) {
+	h := newLab(t, "contoso").handler(fe01, Internal, "https")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, &http.Request{Method: http.MethodGet, Header: http.Header{}})
+	if w.Code != http.StatusBadRequest || w.Header().Get("X-MS-Server-Fqdn") != fe01 {
+		t.Errorf("%d %v", w.Code, w.Header())
 	}
 }
