@@ -167,6 +167,15 @@ func (d *Document) addLink(token, href string) error {
 	return nil
 }
 
+// sizeHint estimates an encoding's length, so the buffer grows once.
+func (d *Document) sizeHint() int {
+	n := 256
+	for _, l := range d.Links {
+		n += len(l.Href) + len(l.Token) + 40
+	}
+	return n
+}
+
 // vndLinks are the links the vnd forms carry: a Root leaves out the
 // UCWA-only Self and XFrame.
 func (d *Document) vndLinks() []Link {

@@ -62,6 +62,7 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // {"fqdn","port"} with a numeric port (inference).
 func (d *Document) encodeVndJSON() []byte {
 	var b bytes.Buffer
+	b.Grow(d.sizeHint())
 	b.WriteByte('{')
 	if d.AccessLocation != "" {
 		b.WriteString(`"AccessLocation":`)
@@ -101,6 +102,7 @@ func (d *Document) encodeVndJSON() []byte {
 // UCWA documentation shows (self, user or applications, xframe, redirect).
 func (d *Document) encodeUCWAJSON() []byte {
 	var b bytes.Buffer
+	b.Grow(d.sizeHint())
 	b.WriteString(`{"_links":{`)
 	for i, l := range d.ucwaLinks() {
 		if i > 0 {

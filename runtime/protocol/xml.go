@@ -34,6 +34,7 @@ func attr(b *bytes.Buffer, name, value string) {
 // access elements, then the links.
 func (d *Document) encodeVndXML() []byte {
 	var b bytes.Buffer
+	b.Grow(d.sizeHint())
 	b.WriteString(xmlHeader)
 	b.WriteString(`<AutodiscoverResponse`)
 	attr(&b, "xmlns:xsd", nsXSD)
@@ -70,6 +71,7 @@ func (d *Document) encodeVndXML() []byte {
 // href, the other links as <link rel= href=/>, and the rel property.
 func (d *Document) encodeUCWAXML() []byte {
 	var b bytes.Buffer
+	b.Grow(d.sizeHint())
 	b.WriteString(xmlHeader)
 	b.WriteString(`<resource`)
 	attr(&b, "rel", d.Kind.rel())

@@ -378,17 +378,27 @@ func (h *Handler) readQuery(r *http.Request) (query, string) {
 // encode is the query the Autodiscover links carry: originalDomain, then
 // sipuri ('@' left as is).
 func (q query) encode() string {
-	var parts []string
-	if q.originalDomain != "" {
-		parts = append(parts, "originalDomain="+url.QueryEscape(q.originalDomain))
-	}
-	if q.sipuri != "" {
-		parts = append(parts, "sipuri="+strings.ReplaceAll(url.QueryEscape(q.sipuri), "%40", "@"))
-	}
-	if len(parts) == 0 {
+	switch {
+	case q.originalDomain == "" && q.sipuri == "":
 		return ""
+	case q.sipuri == "":
+		return "?originalDomain=" + queryEscape(q.originalDomain)
+	case q.originalDomain == "":
+		return "?sipuri=" + queryEscape(q.sipuri)
 	}
-	return "?" + strings.Join(parts, "&")
+	return "?originalDomain=" + queryEscape(q.originalDomain) + "&sipuri=" + queryEscape(q.sipuri)
+}
+
+// queryEscape escapes a query value, '@' left as is; the validated domains
+// and SIP addresses rarely need any escaping.
+func queryEscape(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '@') {
+			return strings.ReplaceAll(url.QueryEscape(s), "%40", "@")
+		}
+	}
+	return s
 }
 
 // validDomain reports an LDH domain name.
