@@ -109,7 +109,8 @@ type Config struct {
 //     one Access Edge name is published for the whole deployment, as the
 //     Edge's external certificate subject is.
 //
-// The caller sets Location, Scheme, Passwords, Tokens and the options.
+// The caller sets Location, Scheme, Passwords, Tokens and the options. The
+// Config shares the plan's directory, which neither modifies.
 func FromPlan(p *plan.Plan, serverFQDN string) (Config, error) {
 	if p == nil {
 		return Config{}, errors.New("web services config: no plan")
@@ -133,8 +134,7 @@ func FromPlan(p *plan.Plan, serverFQDN string) (Config, error) {
 		SIPDomains: append([]string(nil), p.SIPDomains...),
 		ADDomain:   p.ADDomain,
 	}
-	domains := append([]string(nil), p.SIPDomains...)
-	for _, d := range domains {
+	for _, d := range p.SIPDomains {
 		if a := srvTarget(p.Zones, "_sip._tls."+d); a != nil {
 			cfg.EdgeClient = a
 			cfg.EdgeServer = srvTarget(p.Zones, "_sipfederationtls._tcp."+d)
