@@ -7,8 +7,8 @@ require (
 	github.com/apparentlymart/go-cidr v1.1.1
 	github.com/google/go-jsonnet v0.22.0
 	github.com/hashicorp/hcl/v2 v2.25.0
-	github.com/miekg/dns v1.1.73
 	github.com/matoous/go-nanoid/v2 v2.1.0
+	github.com/miekg/dns v1.1.73
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2

@@ -75,7 +75,7 @@ func (v *VIP) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			return err
 		}
-		go v.forward(ctx, c)
+		go v.Handle(ctx, c)
 	}
 }
 
@@ -93,7 +93,9 @@ func (v *VIP) track(c net.Conn, on bool) bool {
 	return true
 }
 
-func (v *VIP) forward(ctx context.Context, c net.Conn) {
+// Handle forwards one accepted connection to a back end, and closes it
+// when either side is done or idle longer than the planned timeout.
+func (v *VIP) Handle(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	if !v.track(c, true) {
 		return

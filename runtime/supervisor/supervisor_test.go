@@ -1,0 +1,199 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/pipeline"
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/runtime/addrmap"
+	"github.com/mobplan/mobplan/runtime/bundle"
+)
+
+// applyExample applies examples/<name> into a fresh folder (its lab
+// test keys copied in, so no key is made) and returns the topology root.
+func applyExample(t *testing.T, name string) string {
+	t.Helper()
+	root := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(name), "*.hcl"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(root, filepath.Base(f)), b, 0o644)
+	}
+	keys := filepath.Join(root, ".mobplan", "keys")
+	os.MkdirAll(keys, 0o700)
+	testKeys, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(name), "..", "..", "internal", "render", "testdata", "keys", name, "*.key"))
+	for _, f := range testKeys {
+		b, _ := os.ReadFile(f)
+		os.WriteFile(filepath.Join(keys, filepath.Base(f)), b, 0o600)
+	}
+	r, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", MakeKeys: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func start(t *testing.T, root string) *Runtime {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rt, err := Start(ctx, Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
+		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
+		AnyPort:    true,
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := rt.Wait(); err != nil {
+			t.Errorf("serving: %v", err)
+		}
+	})
+	return rt
+}
+
+// resolve asks a location's lab DNS for name's first address.
+func resolve(t *testing.T, info *addrmap.Runtime, view, name string) string {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	r, err := dns.Exchange(m, info.DNS[view])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			return a.A.String()
+		}
+	}
+	t.Fatalf("%s view: %s has no A record (%s)", view, name, dns.RcodeToString[r.Rcode])
+	return ""
+}
+
+// client reaches planned addresses through a location's map, trusting
+// the given lab CAs.
+func client(info *addrmap.Runtime, location string, roots *x509.CertPool) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots},
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			served, ok := info.Served(location, addr)
+			if !ok {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: os.ErrNotExist}
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		},
+	}}
+}
+
+func pool(t *testing.T, files ...string) *x509.CertPool {
+	p := x509.NewCertPool()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.AppendCertsFromPEM(b)
+	}
+	return p
+}
+
+// contoso served: from outside, lyncdiscover resolves to the reverse
+// proxy, whose planned certificate the public CA signed, and the proxy
+// hands the request through the load balancer to a Front End, which
+// answers the Root document; from inside, lyncdiscoverinternal reaches
+// the internal web services directly.
+func TestServeContoso(t *testing.T) {
+	root := applyExample(t, "contoso")
+	rt := start(t, root)
+	info := rt.Info()
+	for _, c := range []struct{ location, name string }{
+		{"external", "lyncdiscover.contoso.com"},
+		{"external", "lyncdiscover.fabrikam.com"},
+		{"internal", "lyncdiscoverinternal.contoso.com"},
+	} {
+		ip := resolve(t, info, c.location, c.name)
+		roots := pool(t, info.CAs.Public, info.CAs.Internal)
+		// Ask by name, as clients do, reaching the address DNS gave.
+		hc := client(info, c.location, roots)
+		tr := hc.Transport.(*http.Transport)
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			served, ok := info.Served(c.location, net.JoinHostPort(ip, port))
+			if !ok {
+				t.Fatalf("%s cannot reach %s:%s", c.location, ip, port)
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		}
+		req, _ := http.NewRequest("GET", "https://"+c.name+"/", nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s from %s: %v", c.name, c.location, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"_links"`) || resp.Header.Get("X-Mobplan-Plan") == "" || resp.Header.Get("X-MS-Server-Fqdn") == "" {
+			t.Errorf("%s from %s: %d %v %s", c.name, c.location, resp.StatusCode, resp.Header, body)
+		}
+	}
+}
+
+// A tampered artifact is refused at start, and at reload with the
+// running plan kept; a good reload swaps the plan in.
+func TestTamperedAndReload(t *testing.T) {
+	root := applyExample(t, "standard-edition")
+	zone, _ := filepath.Glob(filepath.Join(root, "artifacts", "dns", "external", "*.zone"))
+	orig, err := os.ReadFile(zone[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(zone[0], append(append([]byte{}, orig...), "evil 60 IN A 203.0.113.66\n"...), 0o644)
+	_, err = Start(context.Background(), Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
+		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"), AnyPort: true,
+	})
+	if err == nil || !strings.Contains(err.Error(), "not what apply wrote") {
+		t.Fatalf("tampered zone at start: %v", err)
+	}
+	os.WriteFile(zone[0], orig, 0o644)
+	rt := start(t, root)
+	digest := rt.Info().PlanDigest
+	os.WriteFile(zone[0], append(append([]byte{}, orig...), "evil 60 IN A 203.0.113.66\n"...), 0o644)
+	if err := rt.Reload(context.Background()); err == nil || rt.Info().PlanDigest != digest {
+		t.Fatalf("tampered reload: %v (digest %s, was %s)", err, rt.Info().PlanDigest, digest)
+	}
+	os.WriteFile(zone[0], orig, 0o644)
+	if err := rt.Reload(context.Background()); err != nil {
+		t.Fatalf("good reload: %v", err)
+	}
+	resp, err := http.Get("http://" + rt.Info().Admin + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), digest) || !strings.Contains(string(b), `"reloads": 1`) {
+		t.Errorf("admin status after reload: %s", b)
+	}
+}
