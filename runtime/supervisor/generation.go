@@ -28,13 +28,13 @@ type generation struct {
 	// header is X-Mobplan-Plan: the plan digest, and whether errors were
 	// allowed.
 	header string
-	dns    map[string]*dnsserver.Server        // by view
-	certs  map[string]*tls.Certificate         // by planned certificate name
-	http   map[string]http.Handler             // by slot key
-	vips   map[string]*hlb.VIP                 // by slot key
-	tlsOn  map[string]bool                     // slots that accept TLS only (SIP, Edge)
-	roots  *x509.CertPool                      // both lab CAs, for back-end TLS
-	tokens map[string]*webservices.TokenStore  // by pool
+	dns    map[string]*dnsserver.Server       // by view
+	certs  map[string]*tls.Certificate        // by planned certificate name
+	http   map[string]http.Handler            // by slot key
+	vips   map[string]*hlb.VIP                // by slot key
+	tlsOn  map[string]bool                    // slots that accept TLS only (SIP, Edge)
+	roots  *x509.CertPool                     // both lab CAs, for back-end TLS
+	tokens map[string]*webservices.TokenStore // by pool
 }
 
 // key names a slot: its planned endpoint, or the DNS view.
