@@ -160,7 +160,17 @@ func (h *Handler) userDocument(oauth bool, q query) *protocol.Document {
 	}
 	add("Ucwa", ucwa, "")
 	here := "https://" + h.webFQDN(h.pool)
-	d.Links = append(d.Links, protocol.Link{Token: protocol.TokenUcwa, Href: here + ucwa})
+	// The mobile clients' Ucwa link (and UCWA's _links.applications) is on
+	// the external web services FQDN from inside too: "regardless of
+	// whether a mobile device is internal or external to your network, the
+	// device always connects to the Mobility service externally, through
+	// your reverse proxy" (the planning guide), which is why internal
+	// mobiles need hairpin (RP-007).
+	mobile := here
+	if h.pool.WebExternalFQDN != "" {
+		mobile = "https://" + h.pool.WebExternalFQDN
+	}
+	d.Links = append(d.Links, protocol.Link{Token: protocol.TokenUcwa, Href: mobile + ucwa})
 	add("XFrame", linkXFrame, "")
 	d.Links = append(d.Links,
 		protocol.Link{Token: protocol.TokenXFrame, Href: here + linkXFrame},

@@ -254,7 +254,7 @@ func TestUserDocumentLinks(t *testing.T) {
 		t.Errorf("tokens %q\nwant   %q", tokens, want)
 	}
 	for tok, href := range map[string]string{
-		"Ucwa":                  "https://webint.contoso.net/ucwa/oauth/v1/applications",
+		"Ucwa":                  "https://webext.contoso.com/ucwa/oauth/v1/applications", // mobiles go through the reverse proxy from inside too
 		"External/Ucwa":         "https://webext.contoso.com/ucwa/oauth/v1/applications",
 		"Internal/Autodiscover": "https://webint.contoso.net" + rootPath + "?originalDomain=contoso.com",
 		"Self":                  "https://webint.contoso.net" + rootPath + "/oauth/user?originalDomain=contoso.com",
@@ -271,7 +271,7 @@ func TestUserDocumentLinks(t *testing.T) {
 		t.Errorf("SIP access %+v %+v %+v", d.SipClientInternalAccess, d.SipClientExternalAccess, d.SipServerExternalAccess)
 	}
 	// Web-ticket flavour: the non-OAuth UCWA URL.
-	if got, _ := h.userDocument(false, query{}).Link("Ucwa"); got != "https://webint.contoso.net/ucwa/v1/applications" {
+	if got, _ := h.userDocument(false, query{}).Link("Ucwa"); got != "https://webext.contoso.com/ucwa/v1/applications" {
 		t.Errorf("web-ticket Ucwa %q", got)
 	}
 	// Lync 2013 (lyon) publishes MCX.

@@ -109,7 +109,7 @@ func TestTokenFlow(t *testing.T) {
 		t.Fatalf("UCWA JSON: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	d := decode(t, resp)
-	if a, _ := d.Link(protocol.TokenUcwa); a != "https://webint.contoso.net/ucwa/oauth/v1/applications" {
+	if a, _ := d.Link(protocol.TokenUcwa); a != "https://webext.contoso.com/ucwa/oauth/v1/applications" {
 		t.Errorf("_links.applications %q", a)
 	}
 	if s, _ := d.Link(protocol.TokenSelf); s != oauthUser+"?originalDomain=contoso.com" {
@@ -280,7 +280,7 @@ func TestWebTicketExchange(t *testing.T) {
 		t.Fatalf("user with ticket: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	d := decode(t, resp)
-	if u, _ := d.Link(protocol.TokenUcwa); u != "https://webint.contoso.net/ucwa/v1/applications" {
+	if u, _ := d.Link(protocol.TokenUcwa); u != "https://webext.contoso.com/ucwa/v1/applications" {
 		t.Errorf("Ucwa %q", u)
 	}
 	// The plug-in's view: SipClientInternalAccess when Internal.

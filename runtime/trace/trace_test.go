@@ -1,0 +1,211 @@
+package trace_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/labstate"
+	"github.com/mobplan/mobplan/internal/pipeline"
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/runtime/addrmap"
+	"github.com/mobplan/mobplan/runtime/bundle"
+	"github.com/mobplan/mobplan/runtime/supervisor"
+	"github.com/mobplan/mobplan/runtime/trace"
+)
+
+// serve applies a topology folder (keys copied from the lab test keys
+// when there are some) and serves it; it returns the lab's state folder.
+func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
+	t.Helper()
+	keys := filepath.Join(root, ".mobplan", "keys")
+	os.MkdirAll(keys, 0o700)
+	if keysOf != "" {
+		testKeys, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(keysOf), "..", "..", "internal", "render", "testdata", "keys", keysOf, "*.key"))
+		for _, f := range testKeys {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(filepath.Join(keys, filepath.Base(f)), b, 0o600)
+		}
+	}
+	r, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", MakeKeys: true, AllowErrors: allowErrors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rt, err := supervisor.Start(ctx, supervisor.Options{
+		Bundle:     bundle.Options{ArtifactsDir: r.ArtifactsDir, StateDir: filepath.Join(root, ".mobplan"), AllowErrors: allowErrors},
+		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
+		AnyPort:    true,
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); rt.Wait() })
+	return filepath.Join(root, ".mobplan")
+}
+
+func copyExample(t *testing.T, name string) string {
+	t.Helper()
+	root := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(name), "*.hcl"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(root, filepath.Base(f)), b, 0o644)
+	}
+	return root
+}
+
+func walk(t *testing.T, state, sip, from, trust string) *trace.Result {
+	t.Helper()
+	info, err := addrmap.Read(filepath.Join(state, "runtime"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := labstate.ReadPasswords(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trace.Run(context.Background(), trace.Options{SIP: sip, Password: pw.Users[sip], From: from, Trust: trust, Runtime: info})
+}
+
+func describe(r *trace.Result) string {
+	var b strings.Builder
+	for _, s := range r.Steps {
+		mark := "✓"
+		if !s.OK {
+			mark = "✗"
+		}
+		b.WriteString(mark + " " + s.Name + ": " + s.Got + " " + s.Rule + " " + s.Detail + "\n")
+	}
+	return b.String()
+}
+
+// Every user of every SIP domain signs in from both locations.
+func TestTraceContoso(t *testing.T) {
+	state := serve(t, copyExample(t, "contoso"), false, "contoso")
+	for _, sip := range []string{"alice@contoso.com", "bob@fabrikam.com"} {
+		for _, from := range []string{"internal", "external"} {
+			r := walk(t, state, sip, from, "all")
+			if !r.OK {
+				t.Errorf("%s from %s:\n%s", sip, from, describe(r))
+			}
+			if !strings.Contains(describe(r), "UCWA applications URL") {
+				t.Errorf("%s from %s did not reach the applications URL:\n%s", sip, from, describe(r))
+			}
+		}
+	}
+}
+
+// failsAt asserts the trace fails, and that its first failure names rule.
+func failsAt(t *testing.T, r *trace.Result, rule string) {
+	t.Helper()
+	if r.OK {
+		t.Fatalf("the trace succeeded; want a failure under %s:\n%s", rule, describe(r))
+	}
+	for _, s := range r.Steps {
+		if !s.OK {
+			if s.Rule != rule {
+				t.Errorf("first failure %q has rule %q, want %s:\n%s", s.Name, s.Rule, rule, describe(r))
+			}
+			return
+		}
+	}
+}
+
+// A web certificate from the internal CA fails on a phone that trusts
+// only the public CA (CERT-008).
+func TestTraceInternalCAWithPublicTrust(t *testing.T) {
+	state := serve(t, copyExample(t, "contoso"), false, "contoso")
+	failsAt(t, walk(t, state, "alice@contoso.com", "internal", "public"), "CERT-008")
+}
+
+// labUser adds a lab user to an invalid example's topology.
+const labUser = `
+user "dave@contoso.com" {
+  pool         = "se01"
+  lab_password = "lab-only-Passw0rd"
+}
+`
+
+// invalid copies examples/invalid/<rule> with a lab user, applied with
+// --allow-errors and served: the broken deployment, reproduced.
+func invalid(t *testing.T, rule string) string {
+	t.Helper()
+	root := copyExample(t, "invalid/"+rule)
+	f, err := os.OpenFile(filepath.Join(root, "topology.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(labUser)
+	f.Close()
+	return serve(t, root, true, "")
+}
+
+// Applied with --allow-errors, each broken plan fails where a real
+// client would, naming the cause and the rule.
+func TestTraceFailures(t *testing.T) {
+	for _, c := range []struct{ rule, from string }{
+		{"CERT-006", "external"}, // no lyncdiscover SAN on the reverse proxy certificate
+		{"DNS-002", "internal"},  // no lyncdiscoverinternal record inside
+		{"RP-007", "internal"},   // no hairpin, proxy on the firewall
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			failsAt(t, walk(t, invalid(t, c.rule), "dave@contoso.com", c.from, "all"), c.rule)
+		})
+	}
+	// The same plan without the fault is clean from both locations.
+	state := serve(t, func() string {
+		root := copyExample(t, "invalid/_base")
+		f, _ := os.OpenFile(filepath.Join(root, "topology.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(labUser)
+		f.Close()
+		return root
+	}(), false, "")
+	for _, from := range []string{"internal", "external"} {
+		if r := walk(t, state, "dave@contoso.com", from, "all"); !r.OK {
+			t.Errorf("the base topology from %s:\n%s", from, describe(r))
+		}
+	}
+}
+
+// Behind a Director, each user is sent in band to the home pool (or the
+// SBA's pool) and signs in there, from both locations.
+func TestTraceRedirectToHomePool(t *testing.T) {
+	state := serve(t, copyExample(t, "multisite"), false, "multisite")
+	for _, sip := range []string{"marc@fabrikam.com", "lea@fabrikam.com", "hugo@fabrikam.com"} {
+		for _, from := range []string{"internal", "external"} {
+			r := walk(t, state, sip, from, "all")
+			if !r.OK {
+				t.Errorf("%s from %s:\n%s", sip, from, describe(r))
+			}
+			if !strings.Contains(describe(r), "user redirect") {
+				t.Errorf("%s from %s: no in-band redirect to the home pool:\n%s", sip, from, describe(r))
+			}
+		}
+	}
+}
+
+// A user whose effective mobility policy disables mobility is refused at
+// sign-in, with the policy named.
+func TestTraceMobilityDisabled(t *testing.T) {
+	root := copyExample(t, "invalid/POL-001")
+	p := filepath.Join(root, "topology.hcl")
+	b, _ := os.ReadFile(p)
+	b = []byte(strings.Replace(string(b), `mobility_policy = "NoMobile"`, `mobility_policy = "NoMobile"`+"\n  lab_password    = \"lab-only-Passw0rd\"", 1))
+	os.WriteFile(p, b, 0o644)
+	r := walk(t, serve(t, root, true, ""), "dave@contoso.com", "external", "all")
+	failsAt(t, r, "POL-001")
+	if !strings.Contains(describe(r), "NoMobile") {
+		t.Errorf("the refusal does not name the policy:\n%s", describe(r))
+	}
+}
