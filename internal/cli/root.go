@@ -88,7 +88,7 @@ Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending.
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.AddCommand(newValidateCmd(env), newPlanCmd(env), newApplyCmd(env), newShowCmd(env), newRulesCmd(env), newSchemaCmd(env), newFmtCmd(env), newVersionCmd(env))
+	root.AddCommand(newValidateCmd(env), newPlanCmd(env), newApplyCmd(env), newShowCmd(env), newRulesCmd(env), newSchemaCmd(env), newFmtCmd(env), newServeCmd(env), newTraceCmd(env), newVersionCmd(env))
 	return root
 }
 
@@ -144,4 +144,14 @@ func addFormatFlag(cmd *cobra.Command, f *formatFlag) {
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return f.allowed, cobra.ShellCompDirectiveNoFileComp
 	})
+}
+
+// isTerminal reports whether r is a terminal (a prompt can be answered).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

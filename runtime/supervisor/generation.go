@@ -134,7 +134,6 @@ func build(b *bundle.Bundle, cas *labca.Authorities, net *network, log *slog.Log
 			}
 			cfg.Passwords = b.Passwords
 			cfg.Tokens = g.tokens[cfg.Pool]
-			cfg.Logger = log
 			h, err := webservices.New(cfg)
 			if err != nil {
 				return nil, fmt.Errorf("listener %s: %w", s.Name, err)

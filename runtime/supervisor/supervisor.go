@@ -404,7 +404,14 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	} else {
 		h.ServeHTTP(rec, req)
 	}
-	l.r.o.Log.Info("request", "location", l.slot.Network, "listener", l.slot.Name, "host", req.Host, "method", req.Method,
+	loc := l.slot.Network
+	switch l.slot.Serves {
+	case "web-internal", "web-external":
+		// The Front End's site: the external one is reached through the
+		// reverse proxy.
+		loc = l.slot.Serves[len("web-"):]
+	}
+	l.r.o.Log.Info("request", "location", loc, "listener", l.slot.Name, "host", req.Host, "method", req.Method,
 		"path", req.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
 }
 

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mobplan/mobplan/internal/labstate"
+	"github.com/mobplan/mobplan/internal/pipeline"
+	"github.com/mobplan/mobplan/runtime/addrmap"
+	"github.com/mobplan/mobplan/runtime/trace"
+)
+
+func newTraceCmd(env Env) *cobra.Command {
+	var from, trust, password, topology, state, dnsServer string
+	var live bool
+	var timeout time.Duration
+	format := newFormatFlag("text", "text", "json")
+	cmd := &cobra.Command{
+		Use:   "trace SIP-ADDRESS --from internal|external",
+		Short: "Walk a mobile client's sign-in against the lab (or, with --live, the real deployment)",
+		Long: `Trace does what a mobile client does to sign in, step by step: resolve
+lyncdiscoverinternal.<domain>, then lyncdiscover.<domain>, with the location's DNS; connect;
+check the TLS certificate's names against the CAs the device trusts (--trust public: a phone
+without the enterprise root; all: both lab CAs); fetch the Autodiscover Root, follow in-band
+redirects, get the user resource's 401 challenge, a token (password grant), the user
+resource, and check that the UCWA applications URL is reachable from the same location
+(where a missing hairpin shows). Each step shows what was expected and what happened; a
+failure names the rule behind it. Exit 1 when a step fails.
+
+Against the lab started by 'mobplan serve' it reads runtime.json (--state, default
+.mobplan/runtime beside the topology given with --topology) and the lab passwords apply kept;
+with --live it traces the real deployment with --dns SERVER (host:port) or the system
+resolver and the system trust store: the go-live check.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from != "internal" && from != "external" {
+				return fmt.Errorf("--from must be internal or external, not %q", from)
+			}
+			if trust != "public" && trust != "all" {
+				return fmt.Errorf("--trust must be public or all, not %q", trust)
+			}
+			sip := strings.TrimPrefix(strings.ToLower(args[0]), "sip:")
+			o := trace.Options{SIP: sip, Password: password, From: from, Trust: trust, Live: live, DNSServer: dnsServer, Timeout: timeout}
+			stateDir := pipeline.StateDir(topology)
+			if !live {
+				dir := state
+				if dir == "" {
+					dir = filepath.Join(stateDir, "runtime")
+				}
+				rt, err := addrmap.Read(dir)
+				if err != nil {
+					return err
+				}
+				o.Runtime = rt
+			}
+			if o.Password == "" && !live {
+				if pw, err := labstate.ReadPasswords(stateDir); err == nil {
+					o.Password = pw.Users[sip]
+				}
+			}
+			if o.Password == "" {
+				p, err := promptPassword(env, sip)
+				if err != nil {
+					return err
+				}
+				o.Password = p
+			}
+			r := trace.Run(cmd.Context(), o)
+			var err error
+			if format.value == "json" {
+				err = writeJSON(env, r)
+			} else {
+				err = writeTrace(env.Stdout, r)
+			}
+			if err != nil {
+				return err
+			}
+			if !r.OK {
+				return exitError{ExitError}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "the client's network location: internal or external (required)")
+	cmd.Flags().StringVar(&trust, "trust", "all", "what the device trusts: public (the lab public CA only) or all (both lab CAs)")
+	cmd.Flags().StringVar(&password, "password", "", "the user's password (default: the lab password apply kept, or a prompt on a terminal)")
+	cmd.Flags().StringVar(&topology, "topology", ".", "the topology folder whose lab is traced")
+	cmd.Flags().StringVar(&state, "state", "", "the lab's state folder holding runtime.json (default .mobplan/runtime beside the topology)")
+	cmd.Flags().BoolVar(&live, "live", false, "trace the real deployment instead of the lab")
+	cmd.Flags().StringVar(&dnsServer, "dns", "", "with --live, the DNS server to ask (host:port; default the system resolver)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on each network step")
+	addFormatFlag(cmd, format)
+	_ = cmd.MarkFlagRequired("from")
+	_ = cmd.RegisterFlagCompletionFunc("from", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"internal", "external"}, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// promptPassword asks on a terminal; elsewhere it is an error.
+func promptPassword(env Env, sip string) (string, error) {
+	if !isTerminal(env.Stdin) {
+		return "", fmt.Errorf("no password for %s: give --password, or apply a topology that sets its lab_password", sip)
+	}
+	fmt.Fprintf(env.Stderr, "Password for %s: ", sip)
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func writeTrace(w io.Writer, r *trace.Result) error {
+	e := &errWriter{w: w}
+	e.printf("Sign-in of %s from the %s network:\n", r.SIP, r.From)
+	for _, s := range r.Steps {
+		mark := "✓"
+		if !s.OK {
+			mark = "✗"
+		}
+		e.printf("  %s %s (%d ms): %s\n", mark, s.Name, s.MS, s.Got)
+		if !s.OK {
+			e.printf("      expected: %s\n", s.Expected)
+		}
+		if s.Detail != "" {
+			e.printf("      %s\n", s.Detail)
+		}
+		if s.Rule != "" {
+			e.printf("      rule %s: mobplan rules %s explains it\n", s.Rule, s.Rule)
+		}
+	}
+	if r.OK {
+		e.printf("Signed in: every step succeeded.\n")
+	} else {
+		e.printf("Sign-in fails.\n")
+	}
+	return e.err
+}
