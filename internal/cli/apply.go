@@ -13,7 +13,8 @@ import (
 
 func newApplyCmd(env Env) *cobra.Command {
 	var f pipelineFlags
-	var force bool
+	var force, andServe bool
+	var sf serveFlags
 	cmd := &cobra.Command{
 		Use:   "apply [PATH | PLANFILE]",
 		Short: "Write the artifacts: atomically, deterministically, refusing drift",
@@ -89,21 +90,28 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			e := &errWriter{w: env.Stdout}
 			if len(res.Written)+len(res.Deleted) == 0 {
 				e.printf("No changes: the artifacts in %s already match; nothing written.\n", r.ArtifactsDir)
+			} else {
+				for _, p := range res.Written {
+					e.printf("  wrote   %s\n", p)
+				}
+				for _, p := range res.Deleted {
+					e.printf("  deleted %s\n", p)
+				}
+				e.printf("Apply complete: %d written, %d deleted in %s.\n", len(res.Written), len(res.Deleted), r.ArtifactsDir)
+			}
+			if e.err != nil || !andServe {
 				return e.err
 			}
-			for _, p := range res.Written {
-				e.printf("  wrote   %s\n", p)
-			}
-			for _, p := range res.Deleted {
-				e.printf("  deleted %s\n", p)
-			}
-			e.printf("Apply complete: %d written, %d deleted in %s.\n", len(res.Written), len(res.Deleted), r.ArtifactsDir)
-			return e.err
+			lock.Unlock()
+			lock = nil
+			return serve(cmd.Context(), env, topology, false, &f, &sf)
 		},
 	}
 	f.add(cmd)
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files edited by hand")
 	cmd.Flags().BoolVar(&f.allowErrors, "allow-errors", false, "write artifacts despite validation errors (recorded in the manifest)")
+	cmd.Flags().BoolVar(&andServe, "serve", false, "then serve the applied plan in the lab (see 'mobplan serve')")
+	sf.add(cmd)
 	return cmd
 }
 

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -57,9 +58,15 @@ func version() string {
 
 // Main runs the CLI and returns the process exit code.
 func Main(args []string, env Env) int {
+	return MainContext(context.Background(), args, env)
+}
+
+// MainContext is Main under a context: when it ends, a running serve
+// stops as on SIGINT.
+func MainContext(ctx context.Context, args []string, env Env) int {
 	root := NewRootCmd(env)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}

@@ -79,10 +79,10 @@ type walker struct {
 	o     Options
 	res   *Result
 	roots *x509.CertPool
-	conns map[string]bool // hosts already reached (steps shown once)
-	hc    *http.Client
-	// lastHop explains the last connection made for a host.
-	failed map[string]Step
+	conns map[string]bool // host:port already reached (steps shown once)
+	// resolved are the names the location's DNS answered.
+	resolved map[string]bool
+	hc       *http.Client
 }
 
 // Run walks the sign-in and returns every step; Result.OK when all of
@@ -92,7 +92,7 @@ func Run(ctx context.Context, o Options) *Result {
 		o.Timeout = 10 * time.Second
 	}
 	sip := strings.TrimPrefix(strings.ToLower(o.SIP), "sip:")
-	w := &walker{o: o, res: &Result{FormatVersion: FormatVersion, SIP: sip, From: o.From, Steps: []Step{}}, conns: map[string]bool{}, failed: map[string]Step{}}
+	w := &walker{o: o, res: &Result{FormatVersion: FormatVersion, SIP: sip, From: o.From, Steps: []Step{}}, conns: map[string]bool{}, resolved: map[string]bool{}}
 	w.run(ctx, sip)
 	w.res.OK = len(w.res.Steps) > 0
 	for _, s := range w.res.Steps {
@@ -140,13 +140,41 @@ func (w *walker) run(ctx context.Context, sip string) {
 	var rootURL string
 	for _, host := range []string{"lyncdiscoverinternal." + domain, "lyncdiscover." + domain} {
 		internalName := strings.HasPrefix(host, "lyncdiscoverinternal.")
-		if !w.reach(ctx, host, 443, internalName) {
-			continue
+		q := "/?sipuri=" + url.QueryEscape(sip)
+		failedAt := len(w.res.Steps)
+		if w.reach(ctx, host, 443, internalName) {
+			rootURL = "https://" + host + q
+			if root = w.getDocument(ctx, "Autodiscover root at "+host, rootURL, "", protocol.KindRoot); root != nil {
+				break
+			}
 		}
-		rootURL = "https://" + host + "/?sipuri=" + url.QueryEscape(sip)
-		root = w.getDocument(ctx, "Autodiscover root at "+host, rootURL, "", protocol.KindRoot)
-		if root != nil {
-			break
+		if !w.resolved[host] || w.conns[net.JoinHostPort(host, "443")] {
+			continue // the name does not resolve, or HTTPS answered (wrongly)
+		}
+		// HTTPS is not answered: clients also try the first hop over
+		// HTTP, which a deployment may publish instead (RP-003).
+		httpsSteps := len(w.res.Steps)
+		if w.reach(ctx, host, 80, internalName) {
+			rootURL = "http://" + host + q
+			if root = w.getDocument(ctx, "Autodiscover root at "+host+" over HTTP", rootURL, "", protocol.KindRoot); root != nil {
+				for i := failedAt; i < httpsSteps; i++ {
+					if !w.res.Steps[i].OK {
+						w.res.Steps[i].OK = true
+						w.res.Steps[i].Detail = strings.TrimSpace(w.res.Steps[i].Detail + " Autodiscover is published over HTTP here (RP-003): the client's first hop is HTTP, the next ones HTTPS.")
+						w.res.Steps[i].Rule = ""
+					}
+				}
+				break
+			}
+		}
+		// Neither: the HTTPS failure is the one to fix; the HTTP attempt
+		// is shown as the client's fallback.
+		for i := httpsSteps; i < len(w.res.Steps); i++ {
+			if !w.res.Steps[i].OK {
+				w.res.Steps[i].OK = true
+				w.res.Steps[i].Detail = strings.TrimSpace(w.res.Steps[i].Detail + " (the client's HTTP fallback: not published either)")
+				w.res.Steps[i].Rule = ""
+			}
 		}
 	}
 	if root == nil {
@@ -294,7 +322,12 @@ func (w *walker) reachOnce(ctx context.Context, host string, port int, internalN
 		w.add(s, start)
 		return false
 	}
-	w.add(Step{Name: "resolve " + host, OK: true, Expected: "an address", Got: strings.Join(addrs, ", ")}, start)
+	if w.resolved[host] {
+		start = time.Now()
+	} else {
+		w.resolved[host] = true
+		w.add(Step{Name: "resolve " + host, OK: true, Expected: "an address", Got: strings.Join(addrs, ", ")}, start)
+	}
 	start = time.Now()
 	conn, served, err := w.connect(ctx, addrs, port)
 	if err != nil {

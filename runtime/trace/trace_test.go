@@ -122,6 +122,17 @@ func failsAt(t *testing.T, r *trace.Result, rule string) {
 	}
 }
 
+// Autodiscover published over HTTP (RP-003): the first hop is HTTP, and
+// the HTTPS attempt the client makes first is not a failure.
+func TestTraceHTTPAutodiscover(t *testing.T) {
+	state := serve(t, copyExample(t, "standard-edition"), false, "standard-edition")
+	for _, from := range []string{"internal", "external"} {
+		if r := walk(t, state, "dana@litware.com", from, "all"); !r.OK {
+			t.Errorf("dana from %s:\n%s", from, describe(r))
+		}
+	}
+}
+
 // A web certificate from the internal CA fails on a phone that trusts
 // only the public CA (CERT-008).
 func TestTraceInternalCAWithPublicTrust(t *testing.T) {
