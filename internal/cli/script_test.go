@@ -41,6 +41,9 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sarif-results": sarifResults,
+			"replace":       cmdReplace,
+			"append":        cmdAppend,
+			"grep-files":    cmdGrepFiles,
 		},
 	}
 }
