@@ -18,11 +18,11 @@ import (
 // (and creates the golden script of an example that has none yet).
 
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(m, map[string]func() int{
-		"mobplan": func() int {
-			return Main(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()})
+	testscript.Main(m, map[string]func(){
+		"mobplan": func() {
+			os.Exit(Main(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()}))
 		},
-	}))
+	})
 }
 
 func scriptParams(t *testing.T, dir string) testscript.Params {
