@@ -14,9 +14,6 @@ import (
 	"github.com/mobplan/mobplan/internal/testtool/golden"
 )
 
-// MOBPLAN_UPDATE_GOLDEN=1 rewrites the golden files inside the scripts
-// (and creates the golden script of an example that has none yet).
-
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"mobplan": func() {
@@ -32,7 +29,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 	}
 	return testscript.Params{
 		Dir:                 dir,
-		UpdateScripts:       golden.Update(),
+		UpdateScripts:       golden.Update(), // MOBPLAN_UPDATE_GOLDEN=1: a failing cmp rewrites the golden in the script
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
