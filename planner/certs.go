@@ -183,6 +183,13 @@ func certProxyCerts(t *model.Topology, h certHosts) []certCandidate {
 			ld, why = h.lyncdiscover, append(why, "CERT-006")
 		}
 		subject := certProxySubject(t, names)
+		if subject == "" {
+			// No web services name is published (no pool has
+			// web_external): the simple URLs name the certificate.
+			if s := certSANs("", h.meet, h.dialin, ld); len(s) > 1 {
+				subject = s[1]
+			}
+		}
 		c := certNew(rn+"-listener", plan.UsageRPListener, []string{rn}, subject, "public",
 			certSANs(subject, names, h.meet, h.dialin, ld), certWhy(why...), plan.EKUServerAuth)
 		out = append(out, certCandidate{cert: c, match: certSet(rn), rp: rn})

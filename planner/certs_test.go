@@ -394,3 +394,17 @@ func TestCertificatesProxyListeners(t *testing.T) {
 		t.Errorf("a TLS listener on 8443: got %q, %v", c.Name, ok)
 	}
 }
+
+// With no pool publishing external web services, the reverse proxy's
+// listener certificate is named after the simple URLs it still publishes
+// (found by FuzzPipeline: the subject was empty).
+func TestCertListenerWithoutWebExternal(t *testing.T) {
+	m := certModel(t, "../examples/standard-edition")
+	se := m.Pools["se01"]
+	se.WebExternal = model.WebServices{}
+	m.Pools["se01"] = se
+	c := certByName(t, certPlan(m), "rp-listener")
+	if c.Subject != "dialin.litware.com" || c.SANs[0] != c.Subject || !reflect.DeepEqual(c.SANs, []string{"dialin.litware.com", "meet.litware.com"}) {
+		t.Errorf("subject %q, SANs %v; want dialin.litware.com, then meet.litware.com", c.Subject, c.SANs)
+	}
+}

@@ -357,20 +357,21 @@ func dnsServerIPs(p model.Pool) []string {
 // resolve to: the first reverse proxy by name, its first listener on port
 // 443 by name (else its first listener).
 func dnsProxyIP(t *model.Topology) (string, bool) {
-	for _, rn := range model.SortedKeys(t.ReverseProxies) {
-		ls := t.ReverseProxies[rn].Listeners
-		names := model.SortedKeys(ls)
-		for _, ln := range names {
-			if ls[ln].Port == 443 && ls[ln].IP != "" {
-				return ls[ln].IP, true
-			}
-		}
-		for _, ln := range names {
-			if ls[ln].IP != "" {
-				return ls[ln].IP, true
-			}
-		}
+	rps := model.SortedKeys(t.ReverseProxies)
+	if len(rps) == 0 {
 		return "", false
+	}
+	ls := t.ReverseProxies[rps[0]].Listeners
+	names := model.SortedKeys(ls)
+	for _, ln := range names {
+		if ls[ln].Port == 443 && ls[ln].IP != "" {
+			return ls[ln].IP, true
+		}
+	}
+	for _, ln := range names {
+		if ls[ln].IP != "" {
+			return ls[ln].IP, true
+		}
 	}
 	return "", false
 }

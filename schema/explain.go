@@ -14,7 +14,6 @@ import (
 var (
 	reConflict   = regexp.MustCompile(`^conflicting values (.+) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
 	reNotAllowed = regexp.MustCompile(`^field not allowed$`)
-	reIncomplete = regexp.MustCompile(`^(?:incomplete value|non-concrete value) (.+)$`)
 	reRequired   = regexp.MustCompile(`field is required but not present`)
 )
 

@@ -4,7 +4,7 @@
 // key on the server that runs it) and certs/<name>.cnf (for openssl req
 // with the key-store key).
 //
-// Private keys live only in the key store (Context.KeyDir), never in the
+// Private keys live only in the key store (Context.Keys), never in the
 // returned files. A key is made once and reused, and RSA PKCS#1 v1.5
 // signatures are deterministic, so an unchanged certificate gives the same
 // CSR bytes on every run. Declared certificates that name an existing file

@@ -3,16 +3,12 @@ package hlb_test
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/mobplan/mobplan/generators/hlb"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/servertest"
 	"github.com/mobplan/mobplan/planner"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -223,35 +220,15 @@ func TestServeForReal(t *testing.T) {
 	}
 	nodes := map[string]*httptest.Server{} // by node address
 	for _, b := range vips[0].Backends {
-		name := b.Name
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			c, _ := r.Cookie("MS-WSMAN")
-			fmt.Fprintf(w, "node=%s cookie=%v", name, c != nil)
-		}))
-		t.Cleanup(s.Close)
-		nodes[b.IP] = s
+		nodes[b.IP] = servertest.Backend(t, servertest.Echo(b.Name), nil)
 	}
-	listen := localPorts(t)
-	o := hlb.Options{Listen: listen, Backend: func(ip string, port int) string { return nodes[ip].Listener.Addr().String() }}
+	ls := servertest.NewListeners(t)
+	o := hlb.Options{Listen: ls.FD, Backend: func(ip string, port int) string { return nodes[ip].Listener.Addr().String() }}
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(path, hlb.HAProxy(vips, o), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(haproxy, "-db", "-f", path)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("haproxy output:\n%s", out.String())
-		}
-	})
+	srv := servertest.Start(t, exec.Command(haproxy, "-db", "-f", path), ls)
 	var ext, int_ plan.VIP
 	for _, v := range vips {
 		if v.Role == "web-external" {
@@ -260,109 +237,55 @@ func TestServeForReal(t *testing.T) {
 			int_ = v
 		}
 	}
-	waitListening(t, listen(ext.IP, 80))
-	waitListening(t, listen(int_.IP, 443))
+	newConn := servertest.Client(nil, nil, false) // a new connection per request
+	srv.Ready(t, 10*time.Second, func() error {
+		_, err := newConn.Get("http://" + ls.Addr(ext.IP, 80) + "/")
+		return err
+	})
 
 	// Source persistence: every new connection, on either port of the
 	// internal VIP, reaches the same node.
 	first := ""
 	for i := 0; i < 6; i++ {
 		port := []int{443, 80}[i%2]
-		body, _ := get(t, "http://"+listen(int_.IP, port)+"/", nil)
+		body, _ := servertest.Get(t, newConn, "http://"+ls.Addr(int_.IP, port)+"/", "", nil)
+		node := servertest.ParseEcho(t, body).Backend
 		if first == "" {
-			first = body
+			first = node
 		}
-		if body != first {
-			t.Errorf("internal VIP port %d: %q, want the node of the first request %q", port, body, first)
+		if node != first {
+			t.Errorf("internal VIP port %d: node %s, want the node of the first request %s", port, node, first)
 		}
 	}
 
 	// Cookie persistence on the external VIP's HTTP port.
-	url := "http://" + listen(ext.IP, 80) + "/"
-	body, resp := get(t, url, nil)
+	url := "http://" + ls.Addr(ext.IP, 80) + "/"
+	body, resp := servertest.Get(t, newConn, url, "", nil)
 	sc := resp.Header.Get("Set-Cookie")
 	if !strings.HasPrefix(sc, "MS-WSMAN=") || strings.Contains(strings.ToLower(sc), "httponly") ||
 		strings.Contains(strings.ToLower(sc), "expires") || strings.Contains(strings.ToLower(sc), "max-age") {
 		t.Fatalf("Set-Cookie %q: want MS-WSMAN, not HttpOnly, no expiry", sc)
 	}
 	cookie := strings.SplitN(sc, ";", 2)[0]
-	node := strings.Fields(body)[0]
+	node := servertest.ParseEcho(t, body).Backend
 	for i := 0; i < 4; i++ {
-		b, _ := get(t, url, map[string]string{"Cookie": cookie})
-		if !strings.HasPrefix(b, node+" ") || !strings.HasSuffix(b, "cookie=true") {
-			t.Errorf("with %s: %q, want %s with the cookie passed on", cookie, b, node)
+		b, _ := servertest.Get(t, newConn, url, "", map[string]string{"Cookie": cookie})
+		if e := servertest.ParseEcho(t, b); e.Backend != node || !slices.Contains(e.Cookies, "MS-WSMAN") {
+			t.Errorf("with %s: %+v, want %s with the cookie passed on", cookie, e, node)
 		}
 	}
 	// Without the cookie, round robin moves on, and every response gets a
 	// cookie, also on one kept-alive connection (not once per connection).
 	seen := map[string]bool{}
-	keepAlive := &http.Client{Timeout: 10 * time.Second}
+	keepAlive := servertest.Client(nil, nil, true)
 	for i := 0; i < 4; i++ {
-		b, r := getWith(t, keepAlive, url, nil)
-		seen[strings.Fields(b)[0]] = true
+		b, r := servertest.Get(t, keepAlive, url, "", nil)
+		seen[servertest.ParseEcho(t, b).Backend] = true
 		if !strings.HasPrefix(r.Header.Get("Set-Cookie"), "MS-WSMAN=") {
 			t.Errorf("request without cookie got no MS-WSMAN cookie")
 		}
 	}
 	if len(seen) < 2 {
 		t.Errorf("requests without cookie all went to %v", seen)
-	}
-}
-
-// --- helpers ---
-
-// get sends a request on a new connection.
-func get(t *testing.T, url string, h map[string]string) (string, *http.Response) {
-	t.Helper()
-	return getWith(t, &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}, url, h)
-}
-
-func getWith(t *testing.T, c *http.Client, url string, h map[string]string) (string, *http.Response) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	for k, v := range h {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b), resp
-}
-
-func localPorts(t *testing.T) func(ip string, port int) string {
-	var mu sync.Mutex
-	m := map[string]string{}
-	return func(ip string, port int) string {
-		mu.Lock()
-		defer mu.Unlock()
-		k := net.JoinHostPort(ip, strconv.Itoa(port))
-		if m[k] == "" {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			m[k] = l.Addr().String()
-			l.Close()
-		}
-		return m[k]
-	}
-}
-
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -2,17 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -22,13 +12,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/proxy"
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/servertest"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -172,7 +162,7 @@ func TestSeveralProxies(t *testing.T) {
 // resolves tls/ beside the file whatever the working directory.
 func TestHAProxyAccepts(t *testing.T) {
 	haproxy := testtool.Require(t, "haproxy")
-	pki := newPKI(t)
+	pki := servertest.NewPKI(t)
 	for _, ex := range validExamples {
 		p := examplePlan(t, ex)
 		for path, data := range generate(t, p) {
@@ -180,7 +170,7 @@ func TestHAProxyAccepts(t *testing.T) {
 				continue
 			}
 			dir := t.TempDir()
-			pki.writeTLS(t, dir, p.ReverseProxies)
+			writeTLS(t, pki, dir, p.ReverseProxies)
 			cfg := filepath.Join(dir, "haproxy.cfg")
 			writeFile(t, cfg, data)
 			cmd := exec.Command(haproxy, "-c", "-f", cfg)
@@ -194,10 +184,11 @@ func TestHAProxyAccepts(t *testing.T) {
 }
 
 // `nginx -t` binds every listen address, so the check maps the planned
-// addresses to free local ports; nothing else differs from the artifact.
+// addresses to loopback sockets handed to nginx; nothing else differs
+// from the artifact.
 func TestNginxAccepts(t *testing.T) {
 	nginx := testtool.Require(t, "nginx")
-	pki := newPKI(t)
+	pki := servertest.NewPKI(t)
 	for _, ex := range validExamples {
 		p := examplePlan(t, ex)
 		files := generate(t, p)
@@ -209,15 +200,18 @@ func TestNginxAccepts(t *testing.T) {
 			if !bytes.Equal(artifactData, proxy.Nginx(rp, proxy.Options{})) {
 				t.Fatalf("%s: the artifact is not Nginx(rp, Options{})", ex)
 			}
-			data := proxy.Nginx(rp, proxy.Options{Listen: localPorts(t)})
+			ls := servertest.NewListeners(t)
+			data := proxy.Nginx(rp, proxy.Options{Listen: ls.Addr})
 			if d := differingLines(artifactData, data); d != "" && !onlyListenLines(d) {
 				t.Errorf("%s: the checked file differs in more than listen lines:\n%s", ex, d)
 			}
 			dir := t.TempDir()
-			pki.writeTLS(t, dir, p.ReverseProxies)
+			writeTLS(t, pki, dir, p.ReverseProxies)
 			conf := filepath.Join(dir, "nginx.conf")
 			writeFile(t, conf, data)
-			out, err := exec.Command(nginx, "-t", "-p", dir+"/", "-c", conf, "-e", "stderr").CombinedOutput()
+			cmd := exec.Command(nginx, "-t", "-p", dir+"/", "-c", conf, "-e", "stderr")
+			cmd.Env = append(os.Environ(), ls.NginxEnv())
+			out, err := servertest.Run(t, cmd, ls)
 			if err != nil || !strings.Contains(string(out), "test is successful") || strings.Contains(string(out), "[warn]") {
 				t.Errorf("%s: nginx -t: %v\n%s", ex, err, out)
 			}
@@ -231,34 +225,38 @@ func TestNginxAccepts(t *testing.T) {
 func TestServeForReal(t *testing.T) {
 	nginx := testtool.Require(t, "nginx")
 	haproxy := testtool.Require(t, "haproxy")
-	pki := newPKI(t)
+	pki := servertest.NewPKI(t)
 	for _, ex := range []string{"contoso", "standard-edition"} {
 		p := examplePlan(t, ex)
 		rp := p.ReverseProxies[0]
-		backends := pki.backends(t, rp)
+		backends := backends(t, pki, rp)
 		target := func(host string, port int) string { return backends[port].Listener.Addr().String() }
 		for _, product := range []string{"nginx", "haproxy"} {
 			t.Run(ex+"/"+product, func(t *testing.T) {
-				listen := localPorts(t)
-				o := proxy.Options{Listen: listen, Target: target}
+				ls := servertest.NewListeners(t)
 				dir := t.TempDir()
-				pki.writeTLS(t, dir, p.ReverseProxies)
+				writeTLS(t, pki, dir, p.ReverseProxies)
 				var cmd *exec.Cmd
 				if product == "nginx" {
 					conf := filepath.Join(dir, "nginx.conf")
-					writeFile(t, conf, proxy.Nginx(rp, o))
+					writeFile(t, conf, proxy.Nginx(rp, proxy.Options{Listen: ls.Addr, Target: target}))
+					// A master process: nginx 1.22 crashes adopting
+					// inherited sockets with master_process off.
 					cmd = exec.Command(nginx, "-p", dir+"/", "-c", conf, "-e", "stderr",
-						"-g", "daemon off; master_process off; pid "+filepath.Join(dir, "nginx.pid")+";")
+						"-g", "daemon off; master_process on; pid "+filepath.Join(dir, "nginx.pid")+";")
+					cmd.Env = append(os.Environ(), ls.NginxEnv())
 				} else {
 					cfg := filepath.Join(dir, "haproxy.cfg")
-					writeFile(t, cfg, proxy.HAProxy(rp, o))
+					writeFile(t, cfg, proxy.HAProxy(rp, proxy.Options{Listen: ls.FD, Target: target}))
 					cmd = exec.Command(haproxy, "-db", "-f", cfg)
 				}
-				start(t, cmd)
-				for _, l := range rp.Listeners {
-					waitListening(t, listen(l.IP, l.Port))
-				}
-				client := pki.client(rp, listen)
+				srv := servertest.Start(t, cmd, ls)
+				client := client(pki, rp, ls)
+				probe := "https://" + rp.Rules[len(rp.Rules)-1].PublicNames[0] + "/"
+				srv.Ready(t, 10*time.Second, func() error {
+					_, err := client.Get(probe)
+					return err
+				})
 				for _, r := range rp.Rules {
 					for _, b := range r.Bridges {
 						if !hasListener(rp, b.FrontPort) {
@@ -269,17 +267,21 @@ func TestServeForReal(t *testing.T) {
 							if b.FrontPort == 80 {
 								scheme = "http"
 							}
-							want := fmt.Sprintf("host=%s tls=%v sni=%s port=%d", name, b.BackScheme == "https", sniOf(b, name), b.BackPort)
-							got, code := get(t, client, scheme+"://"+name+"/ucwa/v1/applications", "")
-							if code != 200 || got != want {
-								t.Errorf("%s %s://%s: %d %q, want 200 %q", r.Name, scheme, name, code, got, want)
+							want := servertest.Echoed{Backend: strconv.Itoa(b.BackPort), Host: name, Path: "/ucwa/v1/applications", TLS: b.BackScheme == "https", SNI: sniOf(b, name), Cookies: []string{}}
+							body, resp := servertest.Get(t, client, scheme+"://"+name+"/ucwa/v1/applications", "", nil)
+							if resp.StatusCode != 200 {
+								t.Errorf("%s %s://%s: status %d %q, want 200", r.Name, scheme, name, resp.StatusCode, body)
+								continue
+							}
+							if got := servertest.ParseEcho(t, body); fmt.Sprint(got) != fmt.Sprint(want) {
+								t.Errorf("%s %s://%s: the back end saw %+v, want %+v", r.Name, scheme, name, got, want)
 							}
 						}
 					}
 				}
 				// A name no rule publishes, on the HTTPS listener.
-				if _, code := get(t, client, "https://"+rp.Rules[len(rp.Rules)-1].PublicNames[0]+"/", "unknown."+p.SIPDomains[0]); code != 404 {
-					t.Errorf("unknown host: status %d, want 404", code)
+				if _, resp := servertest.Get(t, client, probe, "unknown."+p.SIPDomains[0], nil); resp.StatusCode != 404 {
+					t.Errorf("unknown host: status %d, want 404", resp.StatusCode)
 				}
 			})
 		}
@@ -346,146 +348,6 @@ func onlyListenLines(d string) bool {
 	return true
 }
 
-// localPorts maps each planned address to its own free local port.
-func localPorts(t *testing.T) func(ip string, port int) string {
-	var mu sync.Mutex
-	m := map[string]string{}
-	return func(ip string, port int) string {
-		mu.Lock()
-		defer mu.Unlock()
-		k := net.JoinHostPort(ip, strconv.Itoa(port))
-		if m[k] == "" {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			m[k] = l.Addr().String()
-			l.Close()
-		}
-		return m[k]
-	}
-}
-
-// start runs a server process of the test; it is stopped at the end.
-func start(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), out.String())
-		}
-	})
-}
-
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func get(t *testing.T, c *http.Client, url, host string) (string, int) {
-	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if host != "" {
-		req.Host = host
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return strings.TrimSpace(string(body)), resp.StatusCode
-}
-
-// --- throwaway PKI ---
-
-type pki struct {
-	ca    *x509.Certificate
-	caKey *ecdsa.PrivateKey
-	caPEM []byte
-	pool  *x509.CertPool
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "mobplan test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(der)
-	k := &pki{ca: ca, caKey: key, caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pool: x509.NewCertPool()}
-	k.pool.AddCert(ca)
-	return k
-}
-
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
-}
-
-// leaf issues a certificate for names; it returns the certificate and
-// chain, and the key, in PEM.
-func (k *pki) leaf(t *testing.T, names []string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key := newKey(t)
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: names[0]},
-		DNSNames:     names,
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, k.ca, &key.PublicKey, k.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), k.caPEM...)
-	return certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
-}
-
 func publicNames(rp plan.ReverseProxy) []string {
 	var names []string
 	for _, r := range rp.Rules {
@@ -496,77 +358,55 @@ func publicNames(rp plan.ReverseProxy) []string {
 
 // writeTLS writes, under dir/tls, every listener certificate of the
 // proxies (as .crt and .key for nginx, .pem for HAProxy) and the CA.
-func (k *pki) writeTLS(t *testing.T, dir string, rps []plan.ReverseProxy) {
+func writeTLS(t *testing.T, pki *servertest.PKI, dir string, rps []plan.ReverseProxy) {
 	t.Helper()
-	writeFile(t, filepath.Join(dir, proxy.BackendCA), k.caPEM)
+	writeFile(t, filepath.Join(dir, proxy.BackendCA), pki.CAPEM)
 	for _, rp := range rps {
 		for _, l := range rp.Listeners {
 			if !l.TLS {
 				continue
 			}
-			crt, key := k.leaf(t, publicNames(rp))
-			writeFile(t, filepath.Join(dir, proxy.CertFile(l.Certificate)), crt)
-			writeFile(t, filepath.Join(dir, proxy.KeyFile(l.Certificate)), key)
-			writeFile(t, filepath.Join(dir, proxy.PEMFile(l.Certificate)), append(append([]byte(nil), crt...), key...))
+			leaf := pki.Leaf(t, publicNames(rp)...)
+			writeFile(t, filepath.Join(dir, proxy.CertFile(l.Certificate)), leaf.CertPEM)
+			writeFile(t, filepath.Join(dir, proxy.KeyFile(l.Certificate)), leaf.KeyPEM)
+			writeFile(t, filepath.Join(dir, proxy.PEMFile(l.Certificate)), append(append([]byte(nil), leaf.CertPEM...), leaf.KeyPEM...))
 		}
 	}
 }
 
 // backends are stand-ins for the pools' external web services (and
-// Office Online Server), one per back-end port of the proxy's rules: TLS
-// with a certificate for every public name, or plain HTTP. Each answers
-// with what reached it.
-func (k *pki) backends(t *testing.T, rp plan.ReverseProxy) map[int]*httptest.Server {
+// Office Online Server), one per back-end port of the proxy's rules,
+// named after it: TLS with a certificate for every public name, or plain
+// HTTP.
+func backends(t *testing.T, pki *servertest.PKI, rp plan.ReverseProxy) map[int]*httptest.Server {
 	t.Helper()
-	crtPEM, keyPEM := k.leaf(t, publicNames(rp))
-	cert, err := tls.X509KeyPair(crtPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	leaf := pki.Leaf(t, publicNames(rp)...)
 	out := map[int]*httptest.Server{}
 	for _, r := range rp.Rules {
 		for _, b := range r.Bridges {
 			if out[b.BackPort] != nil {
 				continue
 			}
-			port := b.BackPort
-			s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				sni := ""
-				if r.TLS != nil {
-					sni = r.TLS.ServerName
-				}
-				fmt.Fprintf(w, "host=%s tls=%v sni=%s port=%d\n", r.Host, r.TLS != nil, sni, port)
-			}))
+			var tls *servertest.Leaf
 			if b.BackScheme == "https" {
-				s.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-				s.StartTLS()
-			} else {
-				s.Start()
+				tls = &leaf
 			}
-			t.Cleanup(s.Close)
-			out[port] = s
+			out[b.BackPort] = servertest.Backend(t, servertest.Echo(strconv.Itoa(b.BackPort)), tls)
 		}
 	}
 	return out
 }
 
 // client resolves every name to the proxy's listener on the port asked
-// for, mapped as the configuration was, and trusts the test CA.
-func (k *pki) client(rp plan.ReverseProxy, listen func(string, int) string) *http.Client {
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+// for, as the configuration was mapped, and trusts the test CA.
+func client(pki *servertest.PKI, rp plan.ReverseProxy, ls *servertest.Listeners) *http.Client {
+	return servertest.Client(func(addr string) (string, error) {
 		_, port, _ := net.SplitHostPort(addr)
 		for _, l := range rp.Listeners {
 			if strconv.Itoa(l.Port) == port {
-				return (&net.Dialer{}).DialContext(ctx, network, listen(l.IP, l.Port))
+				return ls.Addr(l.IP, l.Port), nil
 			}
 		}
-		return nil, fmt.Errorf("no listener on port %s", port)
-	}
-	return &http.Client{
-		Timeout: 10 * time.Second,
-		Transport: &http.Transport{
-			DialContext:     dial,
-			TLSClientConfig: &tls.Config{RootCAs: k.pool},
-		},
-	}
+		return "", fmt.Errorf("no listener on port %s", port)
+	}, pki.ClientTLS(), false)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,18 +11,15 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/testtool/golden"
 )
 
-// Run with -update to rewrite the golden files inside the scripts (and to
-// create the golden script of an example that has none yet).
-var update = flag.Bool("update", false, "update testscript golden files")
-
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(m, map[string]func() int{
-		"mobplan": func() int {
-			return Main(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()})
+	testscript.Main(m, map[string]func(){
+		"mobplan": func() {
+			os.Exit(Main(os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()}))
 		},
-	}))
+	})
 }
 
 func scriptParams(t *testing.T, dir string) testscript.Params {
@@ -33,7 +29,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 	}
 	return testscript.Params{
 		Dir:                 dir,
-		UpdateScripts:       *update,
+		UpdateScripts:       golden.Update(), // MOBPLAN_UPDATE_GOLDEN=1: a failing cmp rewrites the golden in the script
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
@@ -42,6 +38,9 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"sarif-results": sarifResults,
+			"replace":       cmdReplace,
+			"append":        cmdAppend,
+			"grep-files":    cmdGrepFiles,
 		},
 	}
 }
@@ -59,8 +58,8 @@ func TestExampleGoldens(t *testing.T) {
 	for _, name := range names {
 		script := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".txtar")
 		if _, err := os.Stat(script); err != nil {
-			if !*update {
-				t.Errorf("%s has no golden script %s; run: go test ./internal/cli -run TestExampleGoldens -update", name, script)
+			if !golden.Update() {
+				t.Errorf("example %s has no golden script %s; create it with: %s", name, script, golden.Command("./internal/cli", "TestExampleGoldens"))
 				continue
 			}
 			c, err := loader.Load(filepath.Join(examplesDir, name), loader.Options{})

@@ -2,7 +2,6 @@ package render_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,9 +14,12 @@ import (
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/artifacts goldens (and create missing test keys)")
+// updateArtifacts rewrites testdata/artifacts (and creates missing test
+// keys) after an intended change.
+var updateArtifacts = golden.Command("./internal/render", "TestArtifactTrees")
 
 // TestArtifactTrees renders every valid example and compares the whole
 // artifacts tree with its golden, byte for byte. The private keys come
@@ -28,8 +30,8 @@ func TestArtifactTrees(t *testing.T) {
 	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
 		t.Run(ex, func(t *testing.T) {
 			keys := filepath.Join("testdata", "keys", ex)
-			if _, err := os.Stat(keys); err != nil && !*update {
-				t.Fatalf("no test key store %s; run go test ./internal/render -update", keys)
+			if _, err := os.Stat(keys); err != nil && !golden.Update() {
+				t.Fatalf("no test key store %s; create it with: %s", keys, updateArtifacts)
 			}
 			p := testtool.ExamplePlan(t, ex)
 			render1 := func(dir string) *artifacts.Set {
@@ -52,21 +54,7 @@ func TestArtifactTrees(t *testing.T) {
 			if !bytes.Equal(archive(render1(t.TempDir())), archive(set)) {
 				t.Fatal("rendering into a fresh directory gave different bytes")
 			}
-			golden := filepath.Join("testdata", "artifacts", ex+".txtar")
-			got := archive(set)
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./internal/render -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("artifacts of %s differ from %s (go test ./internal/render -update rewrites it after an intended change)", ex, golden)
-			}
+			golden.Check(t, filepath.Join("testdata", "artifacts", ex+".txtar"), archive(set), updateArtifacts)
 			for _, f := range set.Files {
 				if bytes.Contains(f.Data, []byte("PRIVATE KEY")) {
 					t.Errorf("%s holds a private key", f.Path)

@@ -14,6 +14,7 @@ import (
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/golden"
 	"github.com/mobplan/mobplan/planner"
 )
 
@@ -62,7 +63,7 @@ func TestSyntaxEquivalence(t *testing.T) {
 				t.Errorf("input digest %s, HCL has %s", digest, wantDigest)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("artifacts differ from the HCL topology's")
+				t.Errorf("artifacts differ from the HCL topology's:\n%s", golden.Diff("hcl", want, syntax, got))
 			}
 		})
 	}
