@@ -37,7 +37,7 @@ var rules = []rule{
 		why:    "generators render the plan: they must not see the model, the schema, the front-ends, the loader or the planner",
 	},
 	{
-		from:        "runtime/...",
+		from: "runtime/...",
 		deny: []string{"planner", "planner/...", "internal/model", "schema", "schema/...", "internal/loader", "generators", "generators/...",
 			"internal/pipeline", "internal/render", "internal/savedplan", "internal/cli"},
 		except: []string{"planner/plan"},
