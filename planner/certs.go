@@ -570,21 +570,3 @@ func certAnyIn(a, b map[string]bool) bool {
 	}
 	return false
 }
-
-func certHas(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func certHasFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}

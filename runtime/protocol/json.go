@@ -209,14 +209,14 @@ func (d *Document) decodeVndLinks(raw json.RawMessage) error {
 	switch {
 	case len(raw) > 0 && raw[0] == '[':
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return fmt.Errorf("Links: %w", err)
+			return fmt.Errorf("the Links property: %w", err)
 		}
 	case len(raw) > 0 && raw[0] == '{':
 		items = []json.RawMessage{raw}
 	case string(raw) == "null":
 		return nil
 	default:
-		return errors.New("Links: neither an array nor an object")
+		return errors.New("the Links property is neither an array nor an object")
 	}
 	for _, it := range items {
 		o, err := decodeObject(it)

@@ -322,9 +322,7 @@ func (w *walker) reachOnce(ctx context.Context, host string, port int, internalN
 		w.add(s, start)
 		return false
 	}
-	if w.resolved[host] {
-		start = time.Now()
-	} else {
+	if !w.resolved[host] {
 		w.resolved[host] = true
 		w.add(Step{Name: "resolve " + host, OK: true, Expected: "an address", Got: strings.Join(addrs, ", ")}, start)
 	}
