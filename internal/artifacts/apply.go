@@ -91,8 +91,15 @@ func LockDir(dir string) (*DirLock, error) {
 	return &DirLock{dir: dir, t: t, lock: lock}, nil
 }
 
-// Unlock releases the lock.
-func (l *DirLock) Unlock() error { return l.lock.Unlock() }
+// Unlock releases the lock; unlocking again does nothing.
+func (l *DirLock) Unlock() error {
+	if l == nil || l.lock == nil {
+		return nil
+	}
+	err := l.lock.Unlock()
+	l.lock = nil
+	return err
+}
 
 // Apply makes the locked directory hold exactly the set (see Apply).
 func (l *DirLock) Apply(s *Set, force bool) (*Result, error) {

@@ -204,6 +204,17 @@ func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
 	return diff(t, s, j)
 }
 
+// Diff compares the set with the locked directory. Holding the lock, a
+// journal there is an interrupted apply's, which Apply rolls back first:
+// the changes are judged against the state it restores, as Diff does.
+func (l *DirLock) Diff(s *Set) ([]Change, *Manifest, error) {
+	j, err := readJournal(l.t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return diff(l.t, s, j)
+}
+
 func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 	// pending are the entries an interrupted apply may have half done;
 	// the bytes each path held before it are its Old digest.

@@ -45,17 +45,11 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			}
 			o := f.options(env)
 			o.MakeKeys = true
-			var lock *artifacts.DirLock
-			o.BeforeRender = func(dir string) (err error) {
-				lock, err = artifacts.LockDir(dir)
-				return err
-			}
-			defer func() {
-				if lock != nil {
-					lock.Unlock()
-				}
-			}()
+			o.Lock = true
 			r, err := pipeline.Run(topology, o)
+			if r != nil {
+				defer r.Lock.Unlock()
+			}
 			var problems *pipeline.Problems
 			if sp != nil {
 				if why := sp.Stale(path, version(), r, err); len(why) > 0 {
@@ -71,7 +65,7 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			if err != nil {
 				return err
 			}
-			res, err := lock.Apply(r.Set, force)
+			res, err := r.Lock.Apply(r.Set, force)
 			var ue *artifacts.UnmanagedError
 			if errors.As(err, &ue) {
 				for _, p := range ue.Paths {
@@ -102,8 +96,7 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			if e.err != nil || !andServe {
 				return e.err
 			}
-			lock.Unlock()
-			lock = nil
+			r.Lock.Unlock()
 			return serve(cmd.Context(), env, topology, false, &f, &sf)
 		},
 	}

@@ -45,11 +45,11 @@ type Options struct {
 	// longer fit (apply). Without it nothing is written anywhere: a CSR
 	// that needs a new key is pending ("new key and CSR on apply").
 	MakeKeys bool
-	// BeforeRender, when set, runs once the artifacts folder is known and
-	// the topology checked, before anything is rendered: apply takes the
-	// folder's lock there, so its whole run (keys, serials, writes) is
-	// one that no other apply interleaves with.
-	BeforeRender func(artifactsDir string) error
+	// Lock takes the artifacts folder's lock once the topology is
+	// checked, before anything is rendered, and keeps it in Result.Lock
+	// (the caller applies through it and unlocks): apply's whole run
+	// (keys, serials, writes) is one no other apply interleaves with.
+	Lock bool
 }
 
 // Result is a topology carried through the whole pipeline.
@@ -63,6 +63,9 @@ type Result struct {
 	// deployment's terms.
 	Differences  []plan.Difference
 	ArtifactsDir string
+	// Lock is the artifacts folder's lock, held when Options.Lock: apply
+	// through it, then unlock.
+	Lock *artifacts.DirLock
 	// Keys is the key store; the keys the run made are stored by
 	// Set.Commit, which apply runs under its lock.
 	Keys        *certs.KeyStore
@@ -105,7 +108,7 @@ func Load(path string, o Options) (*loader.Checked, error) {
 // Run validates, plans and renders the topology at path; validation
 // errors stop it (as *Problems) unless AllowErrors, and a structural
 // error always does.
-func Run(path string, o Options) (*Result, error) {
+func Run(path string, o Options) (res *Result, err error) {
 	c, err := loader.Load(path, o.Load)
 	if err != nil {
 		return nil, err
@@ -121,14 +124,20 @@ func Run(path string, o Options) (*Result, error) {
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
 	}
-	if o.BeforeRender != nil {
-		if err := o.BeforeRender(dir); err != nil {
+	var lock *artifacts.DirLock
+	if o.Lock {
+		if lock, err = artifacts.LockDir(dir); err != nil {
 			return nil, err
 		}
+		defer func() {
+			if res == nil {
+				lock.Unlock()
+			}
+		}()
 	}
 	p := planner.New(m)
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
-	res := &Result{Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
+	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
 		Keys:         keys,
@@ -159,7 +168,12 @@ func Run(path string, o Options) (*Result, error) {
 		return labstate.WritePasswords(state, passwords)
 	}
 	res.Set = set
-	if res.Changes, _, err = artifacts.Diff(dir, set); err != nil {
+	if lock != nil {
+		res.Changes, _, err = lock.Diff(set)
+	} else {
+		res.Changes, _, err = artifacts.Diff(dir, set)
+	}
+	if err != nil {
 		return nil, err
 	}
 	res.Differences = plan.Compare(render.PreviousPlan(dir), p)
