@@ -75,6 +75,17 @@ func MainContext(ctx context.Context, args []string, env Env) int {
 		return ee.code
 	}
 	fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+	// Asked for JSON, a failure is JSON too, so a pipeline reading stdout
+	// gets a document, not nothing.
+	if cmd, _, ferr := root.Find(args); ferr == nil {
+		if f := cmd.Flags().Lookup("format"); f != nil && f.Value.String() == "json" {
+			writeJSON(env, struct {
+				FormatVersion string `json:"format_version"`
+				OK            bool   `json:"ok"`
+				Error         string `json:"error"`
+			}{"1", false, err.Error()})
+		}
+	}
 	return ExitError
 }
 
