@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,5 +196,79 @@ func TestTamperedAndReload(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), digest) || !strings.Contains(string(b), `"reloads": 1`) {
 		t.Errorf("admin status after reload: %s", b)
+	}
+}
+
+// A bounded load on loopback: concurrent clients fetch the Root document
+// through the reverse proxy and the load balancer for a few seconds while
+// the lab reloads the same plan again and again; not one request fails.
+func TestLoadAndReloadDropNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	root := applyExample(t, "contoso")
+	rt := start(t, root)
+	info := rt.Info()
+	ip := resolve(t, info, "external", "lyncdiscover.contoso.com")
+	served, ok := info.Served("external", net.JoinHostPort(ip, "443"))
+	if !ok {
+		t.Fatal("the outside does not reach the proxy")
+	}
+	roots := pool(t, info.CAs.Public)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 16,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	type result struct{ ok, failed int }
+	results := make(chan result)
+	var firstErr atomic.Value
+	for w := 0; w < 8; w++ {
+		go func() {
+			var r result
+			for ctx.Err() == nil {
+				req, _ := http.NewRequest("GET", "https://lyncdiscover.contoso.com/", nil)
+				req.Header.Set("Accept", "application/json")
+				resp, err := hc.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						r.failed++
+						firstErr.CompareAndSwap(nil, err.Error())
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					r.failed++
+					firstErr.CompareAndSwap(nil, resp.Status)
+					continue
+				}
+				r.ok++
+			}
+			results <- r
+		}()
+	}
+	reloads := 0
+	for ctx.Err() == nil {
+		if err := rt.Reload(context.Background()); err != nil {
+			t.Errorf("reload %d: %v", reloads, err)
+			break
+		}
+		reloads++
+		time.Sleep(200 * time.Millisecond)
+	}
+	var total result
+	for w := 0; w < 8; w++ {
+		r := <-results
+		total.ok += r.ok
+		total.failed += r.failed
+	}
+	t.Logf("%d requests, %d failed, %d reloads", total.ok+total.failed, total.failed, reloads)
+	if total.failed > 0 || total.ok == 0 {
+		t.Errorf("%d of %d requests failed (first: %v)", total.failed, total.ok+total.failed, firstErr.Load())
 	}
 }
