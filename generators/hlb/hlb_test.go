@@ -234,7 +234,11 @@ func TestServeForReal(t *testing.T) {
 	listen := localPorts(t)
 	o := hlb.Options{Listen: listen, Backend: func(ip string, port int) string { return nodes[ip].Listener.Addr().String() }}
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, hlb.HAProxy(vips, o), 0o644); err != nil {
+	cfg, err := hlb.HAProxy(vips, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, cfg, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(haproxy, "-db", "-f", path)

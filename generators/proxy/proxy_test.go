@@ -206,10 +206,10 @@ func TestNginxAccepts(t *testing.T) {
 			if len(p.ReverseProxies) > 1 {
 				artifactData = files["proxy/"+rp.Name+"/nginx.conf"]
 			}
-			if !bytes.Equal(artifactData, proxy.Nginx(rp, proxy.Options{})) {
+			if !bytes.Equal(artifactData, mustNginx(t, rp, proxy.Options{})) {
 				t.Fatalf("%s: the artifact is not Nginx(rp, Options{})", ex)
 			}
-			data := proxy.Nginx(rp, proxy.Options{Listen: localPorts(t)})
+			data := mustNginx(t, rp, proxy.Options{Listen: localPorts(t)})
 			if d := differingLines(artifactData, data); d != "" && !onlyListenLines(d) {
 				t.Errorf("%s: the checked file differs in more than listen lines:\n%s", ex, d)
 			}
@@ -246,12 +246,12 @@ func TestServeForReal(t *testing.T) {
 				var cmd *exec.Cmd
 				if product == "nginx" {
 					conf := filepath.Join(dir, "nginx.conf")
-					writeFile(t, conf, proxy.Nginx(rp, o))
+					writeFile(t, conf, mustNginx(t, rp, o))
 					cmd = exec.Command(nginx, "-p", dir+"/", "-c", conf, "-e", "stderr",
 						"-g", "daemon off; master_process off; pid "+filepath.Join(dir, "nginx.pid")+";")
 				} else {
 					cfg := filepath.Join(dir, "haproxy.cfg")
-					writeFile(t, cfg, proxy.HAProxy(rp, o))
+					writeFile(t, cfg, mustHAProxy(t, rp, o))
 					cmd = exec.Command(haproxy, "-db", "-f", cfg)
 				}
 				start(t, cmd)
@@ -303,6 +303,24 @@ func hasListener(rp plan.ReverseProxy, port int) bool {
 }
 
 // --- helpers ---
+
+func mustNginx(t *testing.T, rp plan.ReverseProxy, o proxy.Options) []byte {
+	t.Helper()
+	b, err := proxy.Nginx(rp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustHAProxy(t *testing.T, rp plan.ReverseProxy, o proxy.Options) []byte {
+	t.Helper()
+	b, err := proxy.HAProxy(rp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 func keys(m map[string][]byte) []string {
 	var out []string
