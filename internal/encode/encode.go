@@ -66,7 +66,8 @@ func Line(s string) error {
 // DNSOptions say which extensions of the host name grammar a DNS name
 // may use.
 type DNSOptions struct {
-	// Wildcard allows "*" as the whole leftmost label (*.contoso.com).
+	// Wildcard allows "*" as the whole leftmost label of a name of two
+	// labels or more (*.contoso.com).
 	Wildcard bool
 	// Underscore allows labels to start with "_" (SRV owner names such
 	// as _sipinternaltls._tcp).
@@ -101,7 +102,7 @@ func DNSName(s string, o DNSOptions) error {
 		return fmt.Errorf("%q is not a fully qualified DNS name: it has one label", s)
 	}
 	for i, l := range labels {
-		if i == 0 && l == "*" && o.Wildcard {
+		if i == 0 && l == "*" && o.Wildcard && len(labels) > 1 {
 			continue
 		}
 		if err := label(l, o.Underscore); err != nil {

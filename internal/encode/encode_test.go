@@ -48,6 +48,7 @@ func TestDNSName(t *testing.T) {
 		{"contoso", DNSOptions{}},
 		{"*.contoso.com", DNSOptions{}},
 		{"a.*.contoso.com", DNSOptions{Wildcard: true}},
+		{"*", DNSOptions{Wildcard: true, Single: true}},
 		{"x*.contoso.com", DNSOptions{Wildcard: true}},
 		{"_sip._tls.contoso.com", DNSOptions{}},
 		{"a_b.contoso.com", DNSOptions{Underscore: true}},
