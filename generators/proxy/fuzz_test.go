@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,174 +10,6 @@ import (
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner/plan"
 )
-
-// nginxShape reads an nginx configuration as nginx's tokenizer does
-// (ngx_conf_read_token): words end at whitespace, ';', '{' and '}'; '#'
-// at the start of a word comments to the end of the line; a quote at
-// the start of a word runs to the same quote, '\' escaping the next
-// character. The shape is every directive with its depth, its name and
-// its number of arguments, and which arguments hold a variable ('$'):
-// what a value may not change.
-func nginxShape(conf string) (string, error) {
-	var out []string
-	var words []string
-	depth := 0
-	var w strings.Builder
-	inWord := false
-	end := func() {
-		if inWord {
-			words = append(words, w.String())
-			w.Reset()
-			inWord = false
-		}
-	}
-	directive := func(term string) error {
-		end()
-		if len(words) == 0 {
-			if term == "{" {
-				return fmt.Errorf("a block without a name")
-			}
-			if term == ";" {
-				return fmt.Errorf("an empty directive")
-			}
-			return nil
-		}
-		vars := ""
-		for _, a := range words[1:] {
-			if strings.Contains(a, "$") {
-				vars += "$"
-			} else {
-				vars += "."
-			}
-		}
-		out = append(out, fmt.Sprintf("%d %s %d %s %s", depth, words[0], len(words)-1, vars, term))
-		words = nil
-		return nil
-	}
-	rs := []rune(conf)
-	for i := 0; i < len(rs); i++ {
-		c := rs[i]
-		switch {
-		case !inWord && (c == '"' || c == '\''):
-			q := c
-			inWord = true
-			for i++; ; i++ {
-				if i >= len(rs) {
-					return "", fmt.Errorf("unterminated quote")
-				}
-				if rs[i] == '\\' && i+1 < len(rs) {
-					i++
-					w.WriteRune(rs[i])
-					continue
-				}
-				if rs[i] == q {
-					break
-				}
-				w.WriteRune(rs[i])
-			}
-			end()
-		case !inWord && c == '#':
-			for i < len(rs) && rs[i] != '\n' {
-				i++
-			}
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			end()
-		case c == ';':
-			if err := directive(";"); err != nil {
-				return "", err
-			}
-		case c == '{':
-			if err := directive("{"); err != nil {
-				return "", err
-			}
-			depth++
-		case c == '}':
-			if err := directive(""); err != nil {
-				return "", err
-			}
-			if len(out) > 0 && strings.HasSuffix(out[len(out)-1], " ") {
-				return "", fmt.Errorf("a directive without ';'")
-			}
-			depth--
-			if depth < 0 {
-				return "", fmt.Errorf("unbalanced '}'")
-			}
-			out = append(out, fmt.Sprintf("%d }", depth))
-		case c == '\\' && i+1 < len(rs):
-			inWord = true
-			i++
-			w.WriteRune(rs[i])
-		default:
-			inWord = true
-			w.WriteRune(c)
-		}
-	}
-	end()
-	if len(words) > 0 || depth != 0 {
-		return "", fmt.Errorf("unterminated directive or block")
-	}
-	return strings.Join(out, "\n"), nil
-}
-
-// haproxyShape reads an HAProxy configuration line by line as HAProxy
-// does: words split at spaces and tabs, '#' at the start of a word
-// comments to the end of the line, '\' escapes, single and double quotes
-// group. The shape is each line's first word (the section keyword or
-// the directive) and its number of words, and which words hold '$'
-// (environment variables).
-func haproxyShape(cfg string) (string, error) {
-	var out []string
-	for n, line := range strings.FieldsFunc(cfg, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		var words []string
-		var w strings.Builder
-		in := false
-		rs := []rune(line)
-	scan:
-		for i := 0; i < len(rs); i++ {
-			switch c := rs[i]; {
-			case c == ' ' || c == '\t':
-				if in {
-					words, in = append(words, w.String()), false
-					w.Reset()
-				}
-			case c == '#' && !in:
-				break scan
-			case c == '\\' && i+1 < len(rs):
-				i++
-				w.WriteRune(rs[i])
-				in = true
-			case c == '"' || c == '\'':
-				in = true
-				for i++; i < len(rs) && rs[i] != c; i++ {
-					w.WriteRune(rs[i])
-				}
-				if i >= len(rs) {
-					return "", fmt.Errorf("line %d: unterminated quote", n+1)
-				}
-			default:
-				w.WriteRune(c)
-				in = true
-			}
-		}
-		if in {
-			words = append(words, w.String())
-		}
-		if len(words) == 0 {
-			continue
-		}
-		vars := ""
-		for _, x := range words {
-			if strings.Contains(x, "$") {
-				vars += "$"
-			} else {
-				vars += "."
-			}
-		}
-		indent := !strings.HasPrefix(line, words[0])
-		out = append(out, fmt.Sprintf("%v %s %d %s", indent, words[0], len(words), vars))
-	}
-	return strings.Join(out, "\n"), nil
-}
 
 // proxyFields are the strings of contoso's reverse proxy, which the
 // fuzz test replaces one at a time.
@@ -202,13 +33,13 @@ func checkProxy(t *testing.T, rp plan.ReverseProxy, path, s string, want [2]stri
 		return
 	}
 	if b, err := proxy.Nginx(rp, proxy.Options{}); err == nil {
-		got, perr := nginxShape(string(b))
+		got, perr := testtool.NginxShape(string(b))
 		if perr != nil || got != want[0] {
 			t.Fatalf("%s = %q: nginx.conf changed shape (%v):\n%s", path, s, perr, b)
 		}
 	}
 	if b, err := proxy.HAProxy(rp, proxy.Options{}); err == nil {
-		got, perr := haproxyShape(string(b))
+		got, perr := testtool.HAProxyShape(string(b))
 		if perr != nil || got != want[1] {
 			t.Fatalf("%s = %q: haproxy.cfg changed shape (%v):\n%s", path, s, perr, b)
 		}
@@ -224,11 +55,11 @@ func baseShapes(t testing.TB, rp plan.ReverseProxy) [2]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := nginxShape(string(n))
+	ns, err := testtool.NginxShape(string(n))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs, err := haproxyShape(string(h))
+	hs, err := testtool.HAProxyShape(string(h))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +121,7 @@ func TestInjectionRealTools(t *testing.T) {
 	}
 	ran := 0
 	for _, s := range testtool.WorstSeeds {
-		restore, n := testtool.Saturate(plain, s, keeps(func() ([]byte, error) { return proxy.Nginx(*rp, proxy.Options{}) }, nginxShape, want[0]))
+		restore, n := testtool.Saturate(plain, s, keeps(func() ([]byte, error) { return proxy.Nginx(*rp, proxy.Options{}) }, testtool.NginxShape, want[0]))
 		if n > 0 {
 			ran++
 			conf, err := proxy.Nginx(*rp, proxy.Options{Listen: localPorts(t)})
@@ -309,7 +140,7 @@ func TestInjectionRealTools(t *testing.T) {
 			}
 		}
 		restore()
-		restore, n = testtool.Saturate(plain, s, keeps(func() ([]byte, error) { return proxy.HAProxy(*rp, proxy.Options{}) }, haproxyShape, want[1]))
+		restore, n = testtool.Saturate(plain, s, keeps(func() ([]byte, error) { return proxy.HAProxy(*rp, proxy.Options{}) }, testtool.HAProxyShape, want[1]))
 		if n > 0 {
 			ran++
 			cfg, err := proxy.HAProxy(*rp, proxy.Options{})
@@ -342,12 +173,12 @@ func TestShapesSeeAttacks(t *testing.T) {
 	want := baseShapes(t, *rp)
 	n, _ := proxy.Nginx(*rp, proxy.Options{})
 	bad := strings.Replace(string(n), "# Reverse proxy rp:", "# Reverse proxy rp\nuser root;\n#:", 1)
-	if got, _ := nginxShape(bad); got == want[0] {
-		t.Error("nginxShape does not see an added directive")
+	if got, _ := testtool.NginxShape(bad); got == want[0] {
+		t.Error("testtool.NginxShape does not see an added directive")
 	}
 	h, _ := proxy.HAProxy(*rp, proxy.Options{})
 	bad = strings.Replace(string(h), "# Reverse proxy rp:", "# Reverse proxy x\n\nlisten evil\n    bind :2222\n#:", 1)
-	if got, _ := haproxyShape(bad); got == want[1] {
-		t.Error("haproxyShape does not see an added section")
+	if got, _ := testtool.HAProxyShape(bad); got == want[1] {
+		t.Error("testtool.HAProxyShape does not see an added section")
 	}
 }

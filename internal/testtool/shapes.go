@@ -1,0 +1,180 @@
+package testtool
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Parsers of the generated formats for the generators' fuzz tests: each
+// reads a file as the real tool's tokenizer does, cheaply, and returns
+// its shape, what no value written into the file may change. A test
+// compares the shape of a file rendered with a hostile value to the
+// shape of the file rendered from the plan as it is.
+
+// NginxShape reads an nginx configuration as nginx's tokenizer does
+// (ngx_conf_read_token): words end at whitespace, ';', '{' and '}'; '#'
+// at the start of a word comments to the end of the line; a quote at
+// the start of a word runs to the same quote, '\' escaping the next
+// character. The shape is every directive with its depth, its name and
+// its number of arguments, and which arguments hold a variable ('$'):
+// what a value may not change.
+func NginxShape(conf string) (string, error) {
+	var out []string
+	var words []string
+	depth := 0
+	var w strings.Builder
+	inWord := false
+	end := func() {
+		if inWord {
+			words = append(words, w.String())
+			w.Reset()
+			inWord = false
+		}
+	}
+	directive := func(term string) error {
+		end()
+		if len(words) == 0 {
+			if term == "{" {
+				return fmt.Errorf("a block without a name")
+			}
+			if term == ";" {
+				return fmt.Errorf("an empty directive")
+			}
+			return nil
+		}
+		vars := ""
+		for _, a := range words[1:] {
+			if strings.Contains(a, "$") {
+				vars += "$"
+			} else {
+				vars += "."
+			}
+		}
+		out = append(out, fmt.Sprintf("%d %s %d %s %s", depth, words[0], len(words)-1, vars, term))
+		words = nil
+		return nil
+	}
+	rs := []rune(conf)
+	for i := 0; i < len(rs); i++ {
+		c := rs[i]
+		switch {
+		case !inWord && (c == '"' || c == '\''):
+			q := c
+			inWord = true
+			for i++; ; i++ {
+				if i >= len(rs) {
+					return "", fmt.Errorf("unterminated quote")
+				}
+				if rs[i] == '\\' && i+1 < len(rs) {
+					i++
+					w.WriteRune(rs[i])
+					continue
+				}
+				if rs[i] == q {
+					break
+				}
+				w.WriteRune(rs[i])
+			}
+			end()
+		case !inWord && c == '#':
+			for i < len(rs) && rs[i] != '\n' {
+				i++
+			}
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			end()
+		case c == ';':
+			if err := directive(";"); err != nil {
+				return "", err
+			}
+		case c == '{':
+			if err := directive("{"); err != nil {
+				return "", err
+			}
+			depth++
+		case c == '}':
+			if err := directive(""); err != nil {
+				return "", err
+			}
+			if len(out) > 0 && strings.HasSuffix(out[len(out)-1], " ") {
+				return "", fmt.Errorf("a directive without ';'")
+			}
+			depth--
+			if depth < 0 {
+				return "", fmt.Errorf("unbalanced '}'")
+			}
+			out = append(out, fmt.Sprintf("%d }", depth))
+		case c == '\\' && i+1 < len(rs):
+			inWord = true
+			i++
+			w.WriteRune(rs[i])
+		default:
+			inWord = true
+			w.WriteRune(c)
+		}
+	}
+	end()
+	if len(words) > 0 || depth != 0 {
+		return "", fmt.Errorf("unterminated directive or block")
+	}
+	return strings.Join(out, "\n"), nil
+}
+
+// HAProxyShape reads an HAProxy configuration line by line as HAProxy
+// does: words split at spaces and tabs, '#' at the start of a word
+// comments to the end of the line, '\' escapes, single and double quotes
+// group. The shape is each line's first word (the section keyword or
+// the directive) and its number of words, and which words hold '$'
+// (environment variables).
+func HAProxyShape(cfg string) (string, error) {
+	var out []string
+	for n, line := range strings.FieldsFunc(cfg, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		var words []string
+		var w strings.Builder
+		in := false
+		rs := []rune(line)
+	scan:
+		for i := 0; i < len(rs); i++ {
+			switch c := rs[i]; {
+			case c == ' ' || c == '\t':
+				if in {
+					words, in = append(words, w.String()), false
+					w.Reset()
+				}
+			case c == '#' && !in:
+				break scan
+			case c == '\\' && i+1 < len(rs):
+				i++
+				w.WriteRune(rs[i])
+				in = true
+			case c == '"' || c == '\'':
+				in = true
+				for i++; i < len(rs) && rs[i] != c; i++ {
+					w.WriteRune(rs[i])
+				}
+				if i >= len(rs) {
+					return "", fmt.Errorf("line %d: unterminated quote", n+1)
+				}
+			default:
+				w.WriteRune(c)
+				in = true
+			}
+		}
+		if in {
+			words = append(words, w.String())
+		}
+		if len(words) == 0 {
+			continue
+		}
+		vars := ""
+		for _, x := range words {
+			if strings.Contains(x, "$") {
+				vars += "$"
+			} else {
+				vars += "."
+			}
+		}
+		indent := !strings.HasPrefix(line, words[0])
+		out = append(out, fmt.Sprintf("%v %s %d %s", indent, words[0], len(words), vars))
+	}
+	return strings.Join(out, "\n"), nil
+}
