@@ -178,3 +178,111 @@ func HAProxyShape(cfg string) (string, error) {
 	}
 	return strings.Join(out, "\n"), nil
 }
+
+// ZoneShape reads a DNS master file as RFC 1035 (section 5.1) and BIND
+// read one: an entry runs to the end of its line, or across lines inside
+// parentheses; ';' comments to the end of the line; '"' quotes; '\'
+// escapes the next character; an entry whose line starts with '$' is a
+// directive, one whose line starts with a blank repeats the previous
+// owner. The shape is every directive with its number of arguments and
+// every record with whether it names its owner, its type and its number
+// of data fields. CR ends a line here, as the stricter reading.
+func ZoneShape(zone string) (string, error) {
+	var out []string
+	var tokens []string
+	var tok strings.Builder
+	inTok, depth, lineStart, blankStart := false, 0, true, false
+	flush := func() {
+		if inTok {
+			tokens = append(tokens, tok.String())
+			tok.Reset()
+			inTok = false
+		}
+	}
+	entry := func() error {
+		flush()
+		if len(tokens) == 0 {
+			return nil
+		}
+		defer func() { tokens = nil }()
+		if !blankStart && strings.HasPrefix(tokens[0], "$") {
+			out = append(out, fmt.Sprintf("%s %d", tokens[0], len(tokens)-1))
+			return nil
+		}
+		rest := tokens
+		owner := "-"
+		if !blankStart {
+			owner, rest = "owner", tokens[1:]
+		}
+		for i := 0; i < 2 && len(rest) > 0; i++ {
+			if strings.Trim(rest[0], "0123456789") == "" || rest[0] == "IN" || rest[0] == "CH" || rest[0] == "HS" {
+				rest = rest[1:]
+			}
+		}
+		if len(rest) == 0 {
+			return fmt.Errorf("a record without a type")
+		}
+		out = append(out, fmt.Sprintf("%s %s %d", owner, rest[0], len(rest)-1))
+		return nil
+	}
+	rs := []rune(zone)
+	for i := 0; i < len(rs); i++ {
+		c := rs[i]
+		if lineStart && depth == 0 {
+			blankStart = c == ' ' || c == '\t'
+		}
+		lineStart = false
+		switch {
+		case c == '\n' || c == '\r':
+			lineStart = true
+			if depth == 0 {
+				if err := entry(); err != nil {
+					return "", err
+				}
+			} else {
+				flush()
+			}
+		case c == ';':
+			for i+1 < len(rs) && rs[i+1] != '\n' && rs[i+1] != '\r' {
+				i++
+			}
+		case c == ' ' || c == '\t':
+			flush()
+		case c == '(':
+			flush()
+			depth++
+		case c == ')':
+			flush()
+			if depth--; depth < 0 {
+				return "", fmt.Errorf("unbalanced ')'")
+			}
+		case c == '"':
+			inTok = true
+			for i++; ; i++ {
+				if i >= len(rs) {
+					return "", fmt.Errorf("unterminated quote")
+				}
+				if rs[i] == '\\' && i+1 < len(rs) {
+					i++
+				} else if rs[i] == '"' {
+					break
+				}
+				tok.WriteRune(rs[i])
+			}
+		case c == '\\' && i+1 < len(rs):
+			inTok = true
+			i++
+			tok.WriteRune(rs[i])
+		default:
+			inTok = true
+			tok.WriteRune(c)
+		}
+	}
+	if depth != 0 {
+		return "", fmt.Errorf("unbalanced '('")
+	}
+	if err := entry(); err != nil {
+		return "", err
+	}
+	return strings.Join(out, "\n"), nil
+}
