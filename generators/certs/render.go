@@ -42,6 +42,13 @@ func checkRequest(c plan.Certificate) error {
 	if err := checkNames(c); err != nil {
 		return err
 	}
+	// Each chooses lines of the files: anything else is a plan error.
+	if c.Issuer != "public" && c.Issuer != "internal" {
+		return fmt.Errorf("issuer %q is neither public nor internal", c.Issuer)
+	}
+	if c.KeyType != "RSA" && c.KeyType != "ECDSA" {
+		return fmt.Errorf("key type %q is neither RSA nor ECDSA", c.KeyType)
+	}
 	for _, n := range append([]string{c.Name, c.Subject}, c.SANs...) {
 		if err := plainValue(n); err != nil {
 			return err

@@ -286,3 +286,130 @@ func ZoneShape(zone string) (string, error) {
 	}
 	return strings.Join(out, "\n"), nil
 }
+
+// signature keeps, in order, the characters of s that are in specials.
+func signature(s, specials string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(specials, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// logicalLines splits text at line ends (LF, and CR as the stricter
+// reading) and joins a line ending in a single '\' to the next.
+func logicalLines(text string) []string {
+	var out []string
+	cur := ""
+	for _, l := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.HasSuffix(l, `\`) && !strings.HasSuffix(l, `\\`) {
+			cur += strings.TrimSuffix(l, `\`)
+			continue
+		}
+		out = append(out, cur+l)
+		cur = ""
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// CNFShape reads an OpenSSL configuration as NCONF does: lines joined at
+// a single trailing '\'; '#' outside quotes comments to the end of the
+// line, '\' escaping; "[ name ]" opens a section; other lines are
+// "name = value". The shape is every section and key, each key with the
+// characters of its value OpenSSL reads specially ('$' expands, '@'
+// names a section, quotes, escapes, separators).
+func CNFShape(cnf string) (string, error) {
+	var out []string
+	for _, l := range logicalLines(cnf) {
+		var b strings.Builder
+		var q rune
+		rs := []rune(l)
+	scan:
+		for i := 0; i < len(rs); i++ {
+			c := rs[i]
+			switch {
+			case c == '\\' && i+1 < len(rs):
+				b.WriteRune(c)
+				i++
+				b.WriteRune(rs[i])
+			case q != 0:
+				if c == q {
+					q = 0
+				}
+				b.WriteRune(c)
+			case c == '"' || c == '\'':
+				q = c
+				b.WriteRune(c)
+			case c == '#':
+				break scan
+			default:
+				b.WriteRune(c)
+			}
+		}
+		line := strings.TrimSpace(b.String())
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "["):
+			end := strings.Index(line, "]")
+			if end < 0 {
+				return "", fmt.Errorf("a section header without ']': %q", line)
+			}
+			out = append(out, "["+strings.TrimSpace(line[1:end])+"]"+line[end+1:])
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				return "", fmt.Errorf("a line that is neither a section nor name = value: %q", line)
+			}
+			out = append(out, strings.TrimSpace(k)+" "+signature(v, `$@\"',:;=&`))
+		}
+	}
+	return strings.Join(out, "\n"), nil
+}
+
+// INFShape reads a certreq INF file: lines (joined at a trailing '\',
+// the stricter reading); ';' outside double quotes comments to the end
+// of the line, a doubled quote standing for one inside them; "[Name]"
+// opens a section; other lines are "Key = value". The shape is every
+// section and key, each key with the characters of its value certreq
+// reads specially (quotes, '%' substitution, the '&' between
+// subject alternative names, '=' and ',' of names).
+func INFShape(inf string) (string, error) {
+	var out []string
+	for _, l := range logicalLines(inf) {
+		var b strings.Builder
+		in := false
+		for _, c := range l {
+			if c == '"' {
+				in = !in
+			}
+			if c == ';' && !in {
+				break
+			}
+			b.WriteRune(c)
+		}
+		if in {
+			return "", fmt.Errorf("an unterminated quote: %q", l)
+		}
+		line := strings.TrimSpace(b.String())
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "["):
+			if !strings.HasSuffix(line, "]") {
+				return "", fmt.Errorf("a section header without ']': %q", line)
+			}
+			out = append(out, line)
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				return "", fmt.Errorf("a line that is neither a section nor key = value: %q", line)
+			}
+			out = append(out, strings.TrimSpace(k)+" "+signature(v, `"%&=,+<>#\`))
+		}
+	}
+	return strings.Join(out, "\n"), nil
+}
