@@ -413,3 +413,127 @@ func INFShape(inf string) (string, error) {
 	}
 	return strings.Join(out, "\n"), nil
 }
+
+// MarkdownShape reads a Markdown document line by line, as CommonMark
+// with GitHub's tables does as far as structure goes: each line's block
+// (blank, heading and its level, bullet item and the block its text
+// would open, quote, fence, thematic break or setext underline, HTML,
+// table row and its number of cells, paragraph) and what its inline text
+// holds outside backslash escapes and code spans (raw HTML or autolinks
+// '<', entity references '&', link brackets, code spans). A numbered
+// item inside a bullet item (the report's step numbers) is read as a
+// bullet item.
+func MarkdownShape(md string) string {
+	var out []string
+	for _, l := range strings.Split(md, "\n") {
+		out = append(out, mdBlock(l)+" "+mdInline(l))
+	}
+	return strings.Join(out, "\n")
+}
+
+func mdBlock(l string) string {
+	t := strings.TrimLeft(l, " ")
+	indent := len(l) - len(t)
+	switch {
+	case strings.TrimSpace(l) == "":
+		return "blank"
+	case indent >= 4:
+		return "code"
+	case strings.HasPrefix(t, "|"):
+		return fmt.Sprintf("row%d", mdPipes(t)-1)
+	case strings.HasPrefix(t, "<"):
+		return "html"
+	case strings.HasPrefix(t, ">"):
+		return "quote"
+	case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
+		return "fence"
+	case mdRule(t):
+		return "rule"
+	}
+	if n := len(t) - len(strings.TrimLeft(t, "#")); n >= 1 && n <= 6 && (n == len(t) || t[n] == ' ') {
+		return fmt.Sprintf("h%d", n)
+	}
+	if len(t) >= 2 && strings.IndexByte("-+*", t[0]) >= 0 && t[1] == ' ' {
+		inner := mdBlock(t[2:])
+		if inner == "p" || inner == "blank" || strings.HasPrefix(inner, "ol") {
+			return "item"
+		}
+		return "item>" + inner
+	}
+	if d := len(t) - len(strings.TrimLeft(t, "0123456789")); d >= 1 && d <= 9 && d < len(t) && (t[d] == '.' || t[d] == ')') && (d+1 == len(t) || t[d+1] == ' ') {
+		return "ol"
+	}
+	return "p"
+}
+
+// mdRule: a thematic break (three or more of one of '-', '*', '_'
+// and spaces) or a setext underline ('=' or '-').
+func mdRule(t string) bool {
+	for _, c := range "-*_=" {
+		if strings.Trim(t, string(c)+" ") == "" && strings.Count(t, string(c)) >= 3 || c == '=' && strings.Trim(t, "= ") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// mdPipes counts the '|' of a table row that are not escaped (GitHub
+// splits cells at those, inside code spans too).
+func mdPipes(l string) int {
+	n := 0
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n
+}
+
+func mdInline(l string) string {
+	var lt, amp, br, code int
+	for i := 0; i < len(l); i++ {
+		switch c := l[i]; c {
+		case '\\':
+			if i+1 < len(l) && strings.IndexByte("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", l[i+1]) >= 0 {
+				i++
+			}
+		case '`':
+			run := 1
+			for i+run < len(l) && l[i+run] == '`' {
+				run++
+			}
+			end := -1
+			for j := i + run; j < len(l); j++ {
+				if l[j] != '`' {
+					continue
+				}
+				k := j
+				for k < len(l) && l[k] == '`' {
+					k++
+				}
+				if k-j == run {
+					end = k
+					break
+				}
+				j = k
+			}
+			if end < 0 {
+				i += run - 1 // literal backticks
+				code += 100
+				continue
+			}
+			code++
+			i = end - 1
+		case '<':
+			lt++
+		case '&':
+			amp++
+		case '[', ']':
+			br++
+		}
+	}
+	return fmt.Sprintf("<%d &%d [%d `%d", lt, amp, br, code)
+}

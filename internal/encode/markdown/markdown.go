@@ -123,7 +123,10 @@ func Code(s string) string {
 		}
 	}
 	fence := strings.Repeat("`", longest+1)
-	if strings.HasPrefix(t, "`") || strings.HasSuffix(t, "`") || t != "" && strings.Trim(t, " ") == "" {
+	switch {
+	case t == "":
+		t = " " // a code span has content; "``" would be two backticks
+	case strings.HasPrefix(t, "`") || strings.HasSuffix(t, "`") || strings.Trim(t, " ") == "":
 		t = " " + t + " "
 	}
 	return fence + t + fence

@@ -72,6 +72,7 @@ func TestHeadingCellCode(t *testing.T) {
 		"a``b":    "```a``b```",
 		"a\nb":    "`a b`",
 		"<b>":     "`<b>`",
+		"":        "` `",
 	} {
 		if got := Code(in); got != want {
 			t.Errorf("Code(%q) = %q, want %q", in, got, want)
