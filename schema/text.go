@@ -193,7 +193,7 @@ func labelRuleAt(p canon.Path) (labelRule, bool) {
 
 var (
 	reName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-	reHuman = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._ -]{0,61}[A-Za-z0-9])?$`)
+	reHuman = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._+ -]{0,61}[A-Za-z0-9])?$`)
 )
 
 func nameLabel(s string) string {
@@ -207,7 +207,7 @@ func humanLabel(s string) string {
 	if reHuman.MatchString(s) {
 		return ""
 	}
-	return "is not a name: use letters, digits, spaces, '.', '_' and '-', starting and ending with a letter or digit, at most 63 characters (a name starting with '=', '+', '-' or '@' would be a formula in a spreadsheet)"
+	return "is not a name: use letters, digits, spaces, '.', '_', '+' and '-', starting and ending with a letter or digit, at most 63 characters (a name starting with '=', '+', '-' or '@' would be a formula in a spreadsheet)"
 }
 
 // dnsLabel checks a label that is a DNS name (a zone, a record's owner
