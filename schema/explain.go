@@ -19,7 +19,8 @@ var (
 
 // explain turns one CUE error message about path into a summary and a
 // detail in the topology's own terms.
-func (s *Schema) explain(path canon.Path, msg string, value any) (string, string) {
+// grammar, when not "", is the grammar definition the value fails.
+func (s *Schema) explain(path canon.Path, msg string, value any, grammar string) (string, string) {
 	got := ""
 	switch value.(type) {
 	case string, int64, float64, bool:
@@ -49,6 +50,8 @@ func (s *Schema) explain(path canon.Path, msg string, value any) (string, string
 		return fmt.Sprintf("Wrong type for %s", where), fmt.Sprintf("%s must be %s, not %s.", where, article(m[4]), article(m[3]))
 	case strings.Contains(msg, "empty disjunction") || strings.HasPrefix(msg, "conflicting values"):
 		return fmt.Sprintf("Invalid value for %s", where), fmt.Sprintf("%s%s%s.", where, s.expectedOrEmpty(path), got)
+	case grammar != "":
+		return fmt.Sprintf("Invalid value for %s", where), fmt.Sprintf("%s must be %s%s.", where, grammarPhrases[grammar], got)
 	case strings.HasPrefix(msg, "invalid value") || strings.Contains(msg, "out of bound"):
 		return fmt.Sprintf("Invalid value for %s", where), fmt.Sprintf("%s%s: %s.", where, s.expectedOrEmpty(path), msg)
 	case strings.Contains(msg, "incompatible list lengths") || strings.Contains(msg, "list"):

@@ -46,6 +46,7 @@ func JSONSchema() ([]byte, error) {
 		return nil, fmt.Errorf("embedded schema %s: %w", topologyFile, err)
 	}
 	keyFilledFields(f)
+	dropConditionals(f)
 	ctx := cuecontext.New()
 	root := ctx.BuildFile(f)
 	if err := root.Err(); err != nil {
@@ -134,6 +135,33 @@ func keyFilledFields(f *ast.File) {
 				inner.Constraint = token.OPTION
 			}
 		}
+	}
+}
+
+// dropConditionals removes the `if` comprehensions of the definitions
+// (a record's data checked by its type), which jsonschema.Generate
+// cannot translate: it would make the whole definition `true`. CUE
+// (validate) still checks them.
+func dropConditionals(f *ast.File) {
+	for _, d := range f.Decls {
+		fld, ok := d.(*ast.Field)
+		if !ok || !strings.HasPrefix(labelName(fld.Label), "#") {
+			continue
+		}
+		st, ok := fld.Value.(*ast.StructLit)
+		if !ok {
+			continue
+		}
+		var elts []ast.Decl
+		for _, e := range st.Elts {
+			if c, ok := e.(*ast.Comprehension); ok && len(c.Clauses) == 1 {
+				if _, ok := c.Clauses[0].(*ast.IfClause); ok {
+					continue
+				}
+			}
+			elts = append(elts, e)
+		}
+		st.Elts = elts
 	}
 }
 

@@ -40,6 +40,8 @@ type Schema struct {
 	ctx  *cue.Context
 	root cue.Value
 	cat  catalogue
+	// defLines maps lines of topology.cue to the definition they are in.
+	defLines map[int]string
 }
 
 var (
@@ -59,6 +61,7 @@ func compile() (*Schema, error) {
 	ctx := cuecontext.New()
 	inst := build.NewContext().NewInstance("schema", nil)
 	srcs := Files()
+	var defLines map[int]string
 	names := make([]string, 0, len(srcs))
 	for n := range srcs {
 		names = append(names, n)
@@ -68,6 +71,9 @@ func compile() (*Schema, error) {
 		f, err := parser.ParseFile(n, srcs[n], parser.ParseComments)
 		if err != nil {
 			return nil, fmt.Errorf("embedded schema %s: %w", n, err)
+		}
+		if n == topologyFile {
+			defLines = definitionLines(f)
 		}
 		if err := inst.AddSyntax(f); err != nil {
 			return nil, fmt.Errorf("embedded schema %s: %w", n, err)
@@ -81,7 +87,7 @@ func compile() (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
 	}
-	return &Schema{ctx: ctx, root: root, cat: cat}, nil
+	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines}, nil
 }
 
 // Result is a checked topology.
@@ -96,6 +102,8 @@ type Result struct {
 func (s *Schema) Check(doc *canon.Document) Result {
 	var ds diag.Diagnostics
 	ds = append(ds, inspectFiles(doc)...)
+	text, reported := checkText(doc)
+	ds = append(ds, text...)
 	data := s.ctx.Encode(doc.Value)
 	if err := data.Err(); err != nil {
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
@@ -103,7 +111,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	v := s.root.FillPath(cue.ParsePath("input"), data)
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	if err := topo.Validate(cue.Concrete(true)); err != nil {
-		ds = append(ds, s.structural(doc, err)...)
+		ds = append(ds, s.structural(doc, err, reported)...)
 		return Result{Topology: topo, Diagnostics: ds}
 	}
 	if len(doc.Failed) > 0 || ds.HasErrors() {
@@ -176,7 +184,7 @@ func toPath(at []any) canon.Path {
 
 // structural turns CUE unification errors into diagnostics at the user's
 // lines, one per path, in the words of the topology language.
-func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
+func (s *Schema) structural(doc *canon.Document, err error, reported map[string]bool) diag.Diagnostics {
 	type found struct {
 		rank int
 		d    diag.Diagnostic
@@ -184,6 +192,9 @@ func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
 	best := map[string]found{}
 	var order []string
 	add := func(path canon.Path, rank int, summary, detail string) {
+		if reportedAt(reported, doc, path) {
+			return // checkText reported it
+		}
 		k := path.Key()
 		if f, ok := best[k]; ok && f.rank <= rank {
 			return
@@ -219,7 +230,7 @@ func (s *Schema) structural(doc *canon.Document, err error) diag.Diagnostics {
 		if reNotAllowed.MatchString(msg) {
 			continue // reported by unknownFields
 		}
-		summary, detail := s.explain(path, msg, canon.Lookup(doc.Value, path))
+		summary, detail := s.explain(path, msg, canon.Lookup(doc.Value, path), s.grammarOf(msg, e.InputPositions()))
 		rank := 3
 		switch {
 		case strings.HasPrefix(summary, "Wrong type"):
@@ -252,7 +263,7 @@ func (s *Schema) unknownFields(doc *canon.Document, p canon.Path, v any, add fun
 		for _, k := range keys {
 			cp := p.Append(k)
 			if sch.IncompleteKind() == cue.StructKind && !sch.Allows(cue.Str(k)) {
-				summary, detail := s.explain(cp, "field not allowed", nil)
+				summary, detail := s.explain(cp, "field not allowed", nil, "")
 				add(cp, 0, summary, detail)
 				continue
 			}

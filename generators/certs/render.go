@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mobplan/mobplan/internal/encode"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -20,6 +21,66 @@ func checkNames(c plan.Certificate) error {
 		}
 	}
 	return nil
+}
+
+// Both request files are read line by line: OpenSSL's configuration
+// (NCONF) has "[ section ]" headers, "name = value" lines, '#' comments,
+// '\' escapes, quotes and $name or ${section::name} expansion in
+// values, and joins a line that ends in a single '\' to the next one,
+// comments included; certreq's INF has "[Section]" headers, "Key =
+// value" lines, ';' comments, double-quoted values (a quote doubled
+// inside) and %name% substitution. The encoders escape nothing: names
+// are the planner's file stems and DNS names, whose characters are
+// special in neither format, and comments are text on one line that
+// does not end in '\'; any other value is an error.
+
+// checkRequest checks every value INF and CNF write outside comments.
+func checkRequest(c plan.Certificate) error {
+	if !safeName.MatchString(c.Name) {
+		return fmt.Errorf("certificate name %q is not a safe file name", c.Name)
+	}
+	if err := checkNames(c); err != nil {
+		return err
+	}
+	// Each chooses lines of the files: anything else is a plan error.
+	if c.Issuer != "public" && c.Issuer != "internal" {
+		return fmt.Errorf("issuer %q is neither public nor internal", c.Issuer)
+	}
+	if c.KeyType != "RSA" && c.KeyType != "ECDSA" {
+		return fmt.Errorf("key type %q is neither RSA nor ECDSA", c.KeyType)
+	}
+	for _, n := range append([]string{c.Name, c.Subject}, c.SANs...) {
+		if err := plainValue(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plainValue refuses a value with a character that either format reads
+// specially: anything but letters, digits, '.', '_', '-' and '*'.
+func plainValue(s string) error {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-*", r)) {
+			return fmt.Errorf("%q cannot be written in a request file", s)
+		}
+	}
+	return nil
+}
+
+// comments returns lines as comment lines after marker ("#" or ";").
+func comments(marker string, lines ...string) (string, error) {
+	var b strings.Builder
+	for _, l := range lines {
+		if err := encode.Line(l); err != nil {
+			return "", fmt.Errorf("cannot be written in a comment: %w", err)
+		}
+		if strings.HasSuffix(l, `\`) {
+			return "", fmt.Errorf("%q cannot end a comment line: a line ending in '\\' continues on the next", l)
+		}
+		b.WriteString(strings.TrimRight(marker+" "+l, " ") + "\n")
+	}
+	return b.String(), nil
 }
 
 // ekuNames are the OpenSSL and Windows names of each extended key usage.
@@ -66,15 +127,16 @@ func hashName(c plan.Certificate) string {
 // on the server that runs it (so that key, not the key store's, is the
 // one the issued certificate goes with).
 func INF(c plan.Certificate) ([]byte, error) {
-	if err := checkNames(c); err != nil {
+	if err := checkRequest(c); err != nil {
+		return nil, err
+	}
+	head, err := comments(";", append([]string{Header}, describe(c)...)...)
+	if err != nil {
 		return nil, err
 	}
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	line("; %s", Header)
-	for _, d := range describe(c) {
-		line("; %s", d)
-	}
+	b.WriteString(head)
 	line(";")
 	line("; On the server:  certreq -new %s.inf %s.req", c.Name, c.Name)
 	if c.Issuer == "public" {
@@ -141,15 +203,16 @@ func INF(c plan.Certificate) ([]byte, error) {
 // extensions as the CSR, for the key in the key store or a new one. With
 // the key-store RSA key it gives a request byte-identical to the .csr.
 func CNF(c plan.Certificate) ([]byte, error) {
-	if err := checkNames(c); err != nil {
+	if err := checkRequest(c); err != nil {
+		return nil, err
+	}
+	head, err := comments("#", append([]string{Header}, describe(c)...)...)
+	if err != nil {
 		return nil, err
 	}
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	line("# %s", Header)
-	for _, d := range describe(c) {
-		line("# %s", d)
-	}
+	b.WriteString(head)
 	newKey := fmt.Sprintf("rsa:%d", c.KeyBits)
 	keyUsage := "digitalSignature, keyEncipherment"
 	if c.KeyType == "ECDSA" {

@@ -48,7 +48,11 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		if ctx.Previous != nil {
 			prev = ctx.Previous(path)
 		}
-		render := func(serial uint32) []byte { return ZoneFile(z, serial) }
+		if _, err := ZoneFile(z, 1); err != nil {
+			return nil, fmt.Errorf("dns: %s: %w", path, err)
+		}
+		// Checked above: the serial changes no value that is checked.
+		render := func(serial uint32) []byte { b, _ := ZoneFile(z, serial); return b }
 		files = append(files, artifact.File{Path: path, Data: render(Serial(prev, render))})
 	}
 	script, err := WindowsScript(ctx.Plan.Zones)
@@ -63,7 +67,7 @@ func checkZone(z plan.Zone) error {
 	if z.View != "internal" && z.View != "external" {
 		return fmt.Errorf("dns: zone %q has view %q (want internal or external)", z.Name, z.View)
 	}
-	if z.Name == "" || strings.ContainsAny(z.Name, "/\\ \t\n'\"`$") || strings.Contains(z.Name, "..") {
+	if z.Name == "" || strings.ContainsAny(z.Name, "/\\ \t\n'\"`$") || strings.Contains(z.Name, "..") || zoneName(z.Name) != nil {
 		return fmt.Errorf("dns: %s zone name %q cannot be written", z.View, z.Name)
 	}
 	return nil

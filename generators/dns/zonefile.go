@@ -17,8 +17,13 @@ var viewServer = map[string]string{
 // ZoneFile renders a zone as a BIND zone file with the given SOA serial:
 // $ORIGIN, $TTL, the SOA, the NS records, then the records in plan order,
 // in aligned columns, each with its reason as a comment. Owner names are
-// relative to the zone; target names are absolute (trailing dot).
-func ZoneFile(z plan.Zone, serial uint32) []byte {
+// relative to the zone; target names are absolute (trailing dot). Every
+// value goes through the master file encoders (zoneenc.go); one they
+// refuse is an error.
+func ZoneFile(z plan.Zone, serial uint32) ([]byte, error) {
+	if err := checkZoneValues(z); err != nil {
+		return nil, fmt.Errorf("zone %q: %w", z.Name, err)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "; %s\n", Header)
 	kind := z.Kind
@@ -38,7 +43,11 @@ func ZoneFile(z plan.Zone, serial uint32) []byte {
 		rows = append(rows, row{"@", plan.DNSDefaultTTL, "NS", abs(ns), why})
 	}
 	for _, r := range z.Records {
-		rows = append(rows, row{r.Name, r.TTL, r.Type, rdata(r), r.Why})
+		data, err := rdata(r)
+		if err != nil {
+			return nil, fmt.Errorf("zone %q, record %q: %w", z.Name, r.Name, err)
+		}
+		rows = append(rows, row{r.Name, r.TTL, r.Type, data, r.Why})
 	}
 	w := widths(rows)
 	soaIndent := strings.Repeat(" ", w.name+1+w.ttl+1+len("IN ")+w.typ+1)
@@ -58,7 +67,7 @@ func ZoneFile(z plan.Zone, serial uint32) []byte {
 			}
 		}
 	}
-	return []byte(b.String())
+	return []byte(b.String()), nil
 }
 
 // row is one resource record line.
@@ -93,15 +102,18 @@ func (r row) format(w colWidths) string {
 	return strings.TrimRight(line, " ") + "\n"
 }
 
-// rdata is a record's data in zone file syntax.
-func rdata(r plan.Record) string {
+// rdata is a record's data in zone file syntax, checked for its type.
+func rdata(r plan.Record) (string, error) {
+	if err := checkRecord(r); err != nil {
+		return "", err
+	}
 	switch r.Type {
 	case "CNAME":
-		return abs(r.Value)
+		return abs(r.Value), nil
 	case "SRV":
-		return fmt.Sprintf("%d %d %d %s", r.Priority, r.Weight, r.Port, abs(r.Value))
+		return fmt.Sprintf("%d %d %d %s", r.Priority, r.Weight, r.Port, abs(r.Value)), nil
 	}
-	return r.Value
+	return r.Value, nil
 }
 
 // abs is a name with its trailing dot.

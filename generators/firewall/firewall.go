@@ -4,7 +4,16 @@
 //
 // The CSV has no header comment (a comment line would not be CSV); its
 // first line is the column header, fields are quoted as RFC 4180 asks
-// (encoding/csv), lines end in LF.
+// (encoding/csv: a field with a comma, a quote, a line break or a
+// leading space is quoted, quotes doubled), lines end in LF.
+//
+// Spreadsheets read a cell that starts with '=', '+', '-' or '@' (and,
+// in some, a tab or a carriage return before one) as a formula, which
+// can compute, link and on some systems run commands. Such a cell is
+// written with a leading "'" (OWASP's advice for CSV injection): a
+// spreadsheet shows the text as it is and hides the quote, and a
+// program reading the CSV sees the quote and can strip it. Nothing the
+// planner derives starts so; only names and text from the topology can.
 package firewall
 
 import (
@@ -13,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -48,12 +58,24 @@ func CSV(rules []plan.FirewallRule) ([]byte, error) {
 		return nil, err
 	}
 	for _, r := range rules {
-		if err := w.Write(row(r)); err != nil {
+		cells := row(r)
+		for i, c := range cells {
+			cells[i] = csvCell(c)
+		}
+		if err := w.Write(cells); err != nil {
 			return nil, err
 		}
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
+}
+
+// csvCell neutralises a cell a spreadsheet would read as a formula.
+func csvCell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // Markdown renders the rules as one table.
@@ -78,13 +100,13 @@ func rowsOf(rules []plan.FirewallRule) [][]string {
 	return out
 }
 
-// table renders a Markdown table; cells are escaped with cell.
+// table renders a Markdown table; cells are escaped with markdown.Cell.
 func table(head []string, rows [][]string) string {
 	var b strings.Builder
 	line := func(cells []string) {
 		b.WriteString("|")
 		for _, c := range cells {
-			b.WriteString(" " + cell(c) + " |")
+			b.WriteString(" " + markdown.Cell(c) + " |")
 		}
 		b.WriteString("\n")
 	}
@@ -94,16 +116,4 @@ func table(head []string, rows [][]string) string {
 		line(r)
 	}
 	return b.String()
-}
-
-// cell makes text safe inside a table cell: backslashes and pipes
-// escaped, line breaks folded, an empty cell shown as a dash.
-func cell(s string) string {
-	s = strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	if s == "" {
-		return "-"
-	}
-	return s
 }

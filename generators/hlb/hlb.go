@@ -28,11 +28,12 @@ package hlb
 import (
 	"fmt"
 	"net"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode"
+	"github.com/mobplan/mobplan/internal/encode/haproxy"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -55,39 +56,63 @@ type Options struct {
 	Backend func(ip string, port int) string
 }
 
-func (o Options) listen(ip string, port int) string {
-	if o.Listen != nil {
-		return o.Listen(ip, port)
+func (o Options) listen(ip string, port int) (string, error) {
+	if err := encode.IP(ip); err != nil {
+		return "", fmt.Errorf("VIP address: %w", err)
 	}
-	return net.JoinHostPort(ip, strconv.Itoa(port))
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	if o.Listen != nil {
+		addr = o.Listen(ip, port)
+	}
+	if err := encode.ListenAddress(addr); err != nil {
+		return "", err
+	}
+	return addr, nil
 }
 
-func (o Options) backend(ip string, port int) string {
-	if o.Backend != nil {
-		return o.Backend(ip, port)
+func (o Options) backend(ip string, port int) (string, error) {
+	if err := encode.IP(ip); err != nil {
+		return "", fmt.Errorf("server address: %w", err)
 	}
-	return net.JoinHostPort(ip, strconv.Itoa(port))
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	if o.Backend != nil {
+		addr = o.Backend(ip, port)
+	}
+	if err := encode.HostPort(addr); err != nil {
+		return "", err
+	}
+	return addr, nil
 }
 
 // check is the health check of a node: a TCP connection to the monitor
 // port (HLB-002, HLB-003).
-func (o Options) check(ip string, port int) string {
+func (o Options) check(ip string, port int) (string, error) {
 	if o.Backend == nil {
-		return "check port " + strconv.Itoa(port)
+		return "check port " + strconv.Itoa(port), nil
 	}
-	h, p, _ := net.SplitHostPort(o.Backend(ip, port))
-	return "check addr " + h + " port " + p
+	addr, err := o.backend(ip, port)
+	if err != nil {
+		return "", err
+	}
+	h, p, _ := net.SplitHostPort(addr)
+	return "check addr " + h + " port " + p, nil
 }
 
 func generate(ctx *artifact.Context) ([]artifact.File, error) {
 	if len(ctx.Plan.VIPs) == 0 {
 		return nil, nil
 	}
-	return []artifact.File{{Path: "hlb/haproxy.cfg", Data: HAProxy(ctx.Plan.VIPs, Options{})}}, nil
+	cfg, err := HAProxy(ctx.Plan.VIPs, Options{})
+	if err != nil {
+		return nil, fmt.Errorf("hlb: hlb/haproxy.cfg: %w", err)
+	}
+	return []artifact.File{{Path: "hlb/haproxy.cfg", Data: cfg}}, nil
 }
 
-// HAProxy renders VIPs as an HAProxy configuration.
-func HAProxy(vips []plan.VIP, o Options) []byte {
+// HAProxy renders VIPs as an HAProxy configuration. Every value goes
+// through the HAProxy encoders (internal/encode/haproxy); one they
+// refuse, or two sections of one name, is an error.
+func HAProxy(vips []plan.VIP, o Options) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(Header)
 	b.WriteString(`#
@@ -99,26 +124,58 @@ defaults
     timeout client 1800s
     timeout server 1800s
 `)
+	names := haproxy.Names{}
 	for _, v := range vips {
-		vip(&b, v, o)
+		if err := vip(&b, v, o, names); err != nil {
+			return nil, fmt.Errorf("VIP %q: %w", v.Name, err)
+		}
 	}
-	return []byte(b.String())
+	return []byte(b.String()), nil
 }
 
-func vip(b *strings.Builder, v plan.VIP, o Options) {
-	fmt.Fprintf(b, "\n# VIP %s: %s of pool %s at %s, persistence %s, health check on node port %d", v.Name, v.Role, v.Pool, v.IP, v.Persistence, v.MonitorPort)
-	if v.Declared {
-		b.WriteString(" (declared)")
+func vip(b *strings.Builder, v plan.VIP, o Options, names haproxy.Names) error {
+	switch v.Persistence {
+	case "source", "cookie", "none":
+	default:
+		return fmt.Errorf("persistence %q is not source, cookie or none", v.Persistence)
 	}
-	b.WriteString(".\n")
-	table := name(v.Name + "-affinity")
+	if err := encode.IP(v.IP); err != nil {
+		return err
+	}
+	text := fmt.Sprintf("VIP %s: %s of pool %s at %s, persistence %s, health check on node port %d", v.Name, v.Role, v.Pool, v.IP, v.Persistence, v.MonitorPort)
+	if v.Declared {
+		text += " (declared)"
+	}
+	c, err := haproxy.Comment(text + ".")
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n" + c + "\n")
+	table, err := haproxy.Name(v.Name + "-affinity")
+	if err != nil {
+		return err
+	}
 	if v.Persistence == "source" || v.Persistence == "cookie" && hasTLSPort(v) {
+		if err := names.Declare("section", table); err != nil {
+			return err
+		}
 		fmt.Fprintf(b, "backend %s\n    stick-table type ip size 100k expire %ds\n", table, v.IdleTimeout)
 	}
 	for _, pp := range v.Ports {
 		http := plainHTTP(v, pp)
-		fmt.Fprintf(b, "\nlisten %s\n", name(fmt.Sprintf("%s-%d", v.Name, pp.Front)))
-		fmt.Fprintf(b, "    bind %s\n", o.listen(v.IP, pp.Front))
+		section, err := haproxy.Name(fmt.Sprintf("%s-%d", v.Name, pp.Front))
+		if err != nil {
+			return err
+		}
+		if err := names.Declare("section", section); err != nil {
+			return err
+		}
+		bind, err := o.listen(v.IP, pp.Front)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "\nlisten %s\n", section)
+		fmt.Fprintf(b, "    bind %s\n", bind)
 		if http {
 			b.WriteString("    mode http\n")
 		} else {
@@ -128,7 +185,11 @@ func vip(b *strings.Builder, v plan.VIP, o Options) {
 		cookie := v.Persistence == "cookie" && http
 		switch {
 		case cookie:
-			fmt.Fprintf(b, "    cookie %s insert nocache\n", v.CookieName)
+			name, err := haproxy.Name(v.CookieName)
+			if err != nil {
+				return fmt.Errorf("cookie: %w", err)
+			}
+			fmt.Fprintf(b, "    cookie %s insert nocache\n", name)
 		case v.Persistence == "source":
 			fmt.Fprintf(b, "    stick on src table %s\n", table)
 		case v.Persistence == "cookie":
@@ -137,15 +198,32 @@ func vip(b *strings.Builder, v plan.VIP, o Options) {
 		if http && !v.PerRequestLB {
 			b.WriteString("    option prefer-last-server\n")
 		}
+		servers := haproxy.Names{}
 		for i, s := range v.Backends {
+			name, err := haproxy.Name(s.Name)
+			if err != nil {
+				return fmt.Errorf("server: %w", err)
+			}
+			if err := servers.Declare("server", name); err != nil {
+				return err
+			}
+			addr, err := o.backend(s.IP, pp.Back)
+			if err != nil {
+				return err
+			}
+			check, err := o.check(s.IP, v.MonitorPort)
+			if err != nil {
+				return err
+			}
 			// Fixed ids: the shared stick table records a node by id.
-			fmt.Fprintf(b, "    server %s %s id %d %s", name(s.Name), o.backend(s.IP, pp.Back), i+1, o.check(s.IP, v.MonitorPort))
+			fmt.Fprintf(b, "    server %s %s id %d %s", name, addr, i+1, check)
 			if cookie {
-				fmt.Fprintf(b, " cookie %s", name(s.Name))
+				fmt.Fprintf(b, " cookie %s", name)
 			}
 			b.WriteString("\n")
 		}
 	}
+	return nil
 }
 
 // plainHTTP: front port 80 carries plain HTTP, and so does every port
@@ -168,9 +246,3 @@ func hasTLSPort(v plan.VIP) bool {
 	}
 	return false
 }
-
-var bad = regexp.MustCompile(`[^A-Za-z0-9_.:-]`)
-
-// name makes a proxy, server or cookie value of the characters HAProxy
-// allows.
-func name(s string) string { return bad.ReplaceAllString(s, "_") }

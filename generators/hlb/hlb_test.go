@@ -225,7 +225,11 @@ func TestServeForReal(t *testing.T) {
 	ls := servertest.NewListeners(t)
 	o := hlb.Options{Listen: ls.FD, Backend: func(ip string, port int) string { return nodes[ip].Listener.Addr().String() }}
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, hlb.HAProxy(vips, o), 0o644); err != nil {
+	cfg, err := hlb.HAProxy(vips, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, cfg, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	srv := servertest.Start(t, exec.Command(haproxy, "-db", "-f", path), ls)

@@ -2,9 +2,10 @@ package proxy
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/mobplan/mobplan/internal/encode"
+	"github.com/mobplan/mobplan/internal/encode/haproxy"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -12,8 +13,13 @@ import (
 // frontend per listener choosing a backend by the Host header (unknown
 // hosts get 404), one backend per rule and listener port. HAProxy keeps
 // the Host header as it is; a rule that does not forward it sets it to
-// the target.
-func HAProxy(rp plan.ReverseProxy, o Options) []byte {
+// the target. Every value goes through the HAProxy encoders
+// (internal/encode/haproxy); one they refuse, or two sections or ACLs
+// of one name, is an error.
+func HAProxy(rp plan.ReverseProxy, o Options) ([]byte, error) {
+	if err := encode.Line(rp.Name); err != nil {
+		return nil, fmt.Errorf("reverse proxy name cannot be written in an HAProxy comment: %w", err)
+	}
 	var b strings.Builder
 	b.WriteString(Header)
 	fmt.Fprintf(&b, `#
@@ -36,15 +42,20 @@ defaults
     # A back end given by name may not resolve where the file is checked.
     default-server init-addr last,libc,none
 `, rp.Name, BackendCA, defaultTimeout(rp), defaultTimeout(rp))
+	names := haproxy.Names{}
 	for _, l := range rp.Listeners {
-		haproxyFrontend(&b, rp, l, o)
+		if err := haproxyFrontend(&b, rp, l, o, names); err != nil {
+			return nil, fmt.Errorf("listener %q: %w", l.Name, err)
+		}
 	}
 	for _, l := range rp.Listeners {
 		for _, s := range sites(rp, l) {
-			haproxyBackend(&b, l, s, o)
+			if err := haproxyBackend(&b, l, s, o, names); err != nil {
+				return nil, fmt.Errorf("rule %q on listener %q: %w", s.rule.Name, l.Name, err)
+			}
 		}
 	}
-	return []byte(b.String())
+	return []byte(b.String()), nil
 }
 
 // defaultTimeout is the longest idle timeout of the proxy's rules.
@@ -56,38 +67,116 @@ func defaultTimeout(rp plan.ReverseProxy) int {
 	return timeout(all, 960)
 }
 
-func haproxyFrontend(b *strings.Builder, rp plan.ReverseProxy, l plan.Listener, o Options) {
+func haproxyFrontend(b *strings.Builder, rp plan.ReverseProxy, l plan.Listener, o Options, names haproxy.Names) error {
 	ss := sites(rp, l)
-	fmt.Fprintf(b, "\n# Listener %s %s (%s).\nfrontend %s\n", l.Name, Options{}.listen(l.IP, l.Port), nginxKind(l), haproxyName("listener-"+l.Name))
-	fmt.Fprintf(b, "    bind %s", o.listen(l.IP, l.Port))
+	planned, err := Options{}.listen(l.IP, l.Port)
+	if err != nil {
+		return err
+	}
+	bind, err := o.listen(l.IP, l.Port)
+	if err != nil {
+		return err
+	}
+	kind, err := nginxKind(l)
+	if err != nil {
+		return err
+	}
+	c, err := haproxy.Comment(fmt.Sprintf("Listener %s %s (%s).", l.Name, planned, kind))
+	if err != nil {
+		return err
+	}
+	fe, err := haproxy.Name("listener-" + l.Name)
+	if err != nil {
+		return err
+	}
+	if err := names.Declare("section", fe); err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "\n%s\nfrontend %s\n", c, fe)
+	fmt.Fprintf(b, "    bind %s", bind)
 	if l.TLS {
-		fmt.Fprintf(b, " ssl crt %s", PEMFile(l.Certificate))
+		pem, err := haproxy.Word(PEMFile(l.Certificate))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, " ssl crt %s", pem)
 	}
 	fmt.Fprintf(b, "\n    timeout client %ds\n", timeout(ss, 960))
 	var acls []string
 	for _, s := range ss {
-		acl := haproxyName("host-" + s.rule.Name)
+		acl, err := haproxy.Name("host-" + s.rule.Name)
+		if err != nil {
+			return err
+		}
+		if err := names.Declare("ACL of frontend "+fe, acl); err != nil {
+			return err
+		}
+		hosts, err := haproxyHosts(s.rule.PublicNames)
+		if err != nil {
+			return fmt.Errorf("rule %q: %w", s.rule.Name, err)
+		}
 		acls = append(acls, acl)
-		fmt.Fprintf(b, "    acl %s req.hdr(host),field(1,:),lower -m str %s\n", acl, strings.ToLower(strings.Join(s.rule.PublicNames, " ")))
+		fmt.Fprintf(b, "    acl %s req.hdr(host),field(1,:),lower -m str %s\n", acl, hosts)
 	}
 	if len(acls) == 0 {
 		b.WriteString("    http-request deny deny_status 404\n")
-		return
+		return nil
 	}
 	fmt.Fprintf(b, "    http-request deny deny_status 404 unless %s\n", strings.Join(acls, " || "))
 	for i, s := range ss {
-		fmt.Fprintf(b, "    use_backend %s if %s\n", backendName(l, s), acls[i])
+		be, err := backendName(l, s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "    use_backend %s if %s\n", be, acls[i])
 	}
+	return nil
 }
 
-func haproxyBackend(b *strings.Builder, l plan.Listener, s site, o Options) {
+// haproxyHosts are the ACL's patterns: the public names, lower-case,
+// each a DNS name.
+func haproxyHosts(names []string) (string, error) {
+	if len(names) == 0 {
+		return "", fmt.Errorf("no public name")
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		if err := encode.DNSName(n, encode.DNSOptions{Wildcard: true, Single: true}); err != nil {
+			return "", fmt.Errorf("public name: %w", err)
+		}
+		out[i] = strings.ToLower(strings.TrimSuffix(n, "."))
+	}
+	return strings.Join(out, " "), nil
+}
+
+func haproxyBackend(b *strings.Builder, l plan.Listener, s site, o Options, names haproxy.Names) error {
 	r := s.rule
-	fmt.Fprintf(b, "\n# Rule %s (%s) on listener %s: %s.\nbackend %s\n", r.Name, r.Why, l.Name, backend(s, Options{}), backendName(l, s))
+	shown, err := backend(s, Options{})
+	if err != nil {
+		return err
+	}
+	be, err := backendName(l, s)
+	if err != nil {
+		return err
+	}
+	if err := names.Declare("section", be); err != nil {
+		return err
+	}
+	c, err := haproxy.Comment(fmt.Sprintf("Rule %s (%s) on listener %s: %s.", r.Name, r.Why, l.Name, shown))
+	if err != nil {
+		return err
+	}
+	target, err := o.target(s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "\n%s\nbackend %s\n", c, be)
 	fmt.Fprintf(b, "    timeout server %ds\n", r.IdleTimeout)
 	if !r.ForwardHostHeader {
+		// target checked r.Target as an address or host name.
 		fmt.Fprintf(b, "    http-request set-header Host %s\n", r.Target)
 	}
-	fmt.Fprintf(b, "    server target %s", o.target(s))
+	fmt.Fprintf(b, "    server target %s", target)
 	if s.bridge.BackScheme == "https" {
 		fmt.Fprintf(b, " ssl verify required ca-file %s", BackendCA)
 		if r.ForwardHostHeader {
@@ -96,13 +185,9 @@ func haproxyBackend(b *strings.Builder, l plan.Listener, s site, o Options) {
 		}
 	}
 	b.WriteString("\n")
+	return nil
 }
 
-func backendName(l plan.Listener, s site) string {
-	return haproxyName(fmt.Sprintf("%s-%s", s.rule.Name, l.Name))
+func backendName(l plan.Listener, s site) (string, error) {
+	return haproxy.Name(fmt.Sprintf("%s-%s", s.rule.Name, l.Name))
 }
-
-var haproxyBad = regexp.MustCompile(`[^A-Za-z0-9_.:-]`)
-
-// haproxyName makes a proxy or ACL name of the characters HAProxy allows.
-func haproxyName(s string) string { return haproxyBad.ReplaceAllString(s, "_") }

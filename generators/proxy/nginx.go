@@ -4,13 +4,19 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mobplan/mobplan/internal/encode"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // Nginx renders a reverse proxy as a complete nginx main configuration:
 // per listener a default server answering 404 to unknown hosts, and one
-// server per rule the listener serves, matched on the Host header.
-func Nginx(rp plan.ReverseProxy, o Options) []byte {
+// server per rule the listener serves, matched on the Host header. Every
+// value goes through the nginx encoders (encode.go); one they refuse is
+// an error.
+func Nginx(rp plan.ReverseProxy, o Options) ([]byte, error) {
+	if err := encode.Line(rp.Name); err != nil {
+		return nil, fmt.Errorf("reverse proxy name cannot be written in an nginx comment: %w", err)
+	}
 	var b strings.Builder
 	b.WriteString(Header)
 	fmt.Fprintf(&b, `#
@@ -40,29 +46,66 @@ http {
     client_max_body_size 0;
 `, rp.Name, BackendCA)
 	for _, l := range rp.Listeners {
-		nginxListener(&b, l, sites(rp, l), o)
+		if err := nginxListener(&b, l, sites(rp, l), o); err != nil {
+			return nil, fmt.Errorf("listener %q: %w", l.Name, err)
+		}
 	}
 	b.WriteString("}\n")
-	return []byte(b.String())
+	return []byte(b.String()), nil
 }
 
-func nginxListener(b *strings.Builder, l plan.Listener, ss []site, o Options) {
-	addr := o.listen(l.IP, l.Port)
+func nginxListener(b *strings.Builder, l plan.Listener, ss []site, o Options) error {
+	addr, err := o.listen(l.IP, l.Port)
+	if err != nil {
+		return err
+	}
+	planned, err := Options{}.listen(l.IP, l.Port)
+	if err != nil {
+		return err
+	}
 	ssl := ""
 	if l.TLS {
 		ssl = " ssl"
 	}
-	fmt.Fprintf(b, "\n    # Listener %s %s (%s).\n", l.Name, Options{}.listen(l.IP, l.Port), nginxKind(l))
+	kind, err := nginxKind(l)
+	if err != nil {
+		return err
+	}
+	c, err := nginxComment("    ", fmt.Sprintf("Listener %s %s (%s).", l.Name, planned, kind))
+	if err != nil {
+		return err
+	}
+	cert, err := nginxCert(l)
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n" + c)
 	fmt.Fprintf(b, "    server {\n        listen %s%s default_server;\n        server_name _;\n", addr, ssl)
-	nginxCert(b, l)
+	b.WriteString(cert)
 	b.WriteString("        return 404;\n    }\n")
 	for _, s := range ss {
 		r := s.rule
-		fmt.Fprintf(b, "\n    # Rule %s (%s): %s.\n", r.Name, r.Why, backend(s, Options{}))
+		shown, err := backend(s, Options{})
+		if err != nil {
+			return err
+		}
+		pass, err := backend(s, o)
+		if err != nil {
+			return err
+		}
+		names, err := nginxServerNames(r.PublicNames)
+		if err != nil {
+			return fmt.Errorf("rule %q: %w", r.Name, err)
+		}
+		c, err := nginxComment("    ", fmt.Sprintf("Rule %s (%s): %s.", r.Name, r.Why, shown))
+		if err != nil {
+			return fmt.Errorf("rule %q: %w", r.Name, err)
+		}
+		b.WriteString("\n" + c)
 		fmt.Fprintf(b, "    server {\n        listen %s%s;\n", addr, ssl)
-		fmt.Fprintf(b, "        server_name %s;\n", strings.ToLower(strings.Join(r.PublicNames, " ")))
-		nginxCert(b, l)
-		fmt.Fprintf(b, "\n        location / {\n            proxy_pass %s;\n", backend(s, o))
+		fmt.Fprintf(b, "        server_name %s;\n", names)
+		b.WriteString(cert)
+		fmt.Fprintf(b, "\n        location / {\n            proxy_pass %s;\n", pass)
 		if r.ForwardHostHeader {
 			b.WriteString("            proxy_set_header Host $host;\n")
 		}
@@ -77,17 +120,36 @@ func nginxListener(b *strings.Builder, l plan.Listener, ss []site, o Options) {
 		fmt.Fprintf(b, "            proxy_read_timeout %ds;\n            proxy_send_timeout %ds;\n", r.IdleTimeout, r.IdleTimeout)
 		b.WriteString("        }\n    }\n")
 	}
+	return nil
 }
 
-func nginxCert(b *strings.Builder, l plan.Listener) {
-	if l.TLS {
-		fmt.Fprintf(b, "        ssl_certificate %s;\n        ssl_certificate_key %s;\n", CertFile(l.Certificate), KeyFile(l.Certificate))
+func nginxCert(l plan.Listener) (string, error) {
+	if !l.TLS {
+		return "", nil
 	}
+	name, err := certName(l.Certificate)
+	if err != nil {
+		return "", err
+	}
+	crt, err := nginxString(CertFile(name))
+	if err != nil {
+		return "", err
+	}
+	key, err := nginxString(KeyFile(name))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("        ssl_certificate %s;\n        ssl_certificate_key %s;\n", crt, key), nil
 }
 
-func nginxKind(l plan.Listener) string {
+// nginxKind says what a listener is, for comments (both products').
+func nginxKind(l plan.Listener) (string, error) {
 	if l.TLS {
-		return "TLS, certificate " + l.Certificate
+		name, err := certName(l.Certificate)
+		if err != nil {
+			return "", err
+		}
+		return "TLS, certificate " + name, nil
 	}
-	return "plain HTTP"
+	return "plain HTTP", nil
 }

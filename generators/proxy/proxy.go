@@ -22,10 +22,12 @@
 package proxy
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -59,18 +61,30 @@ type Options struct {
 	Target func(host string, port int) string
 }
 
-func (o Options) listen(ip string, port int) string {
-	if o.Listen != nil {
-		return o.Listen(ip, port)
+// listen is the checked host:port a listener binds.
+func (o Options) listen(ip string, port int) (string, error) {
+	if err := encode.IP(ip); err != nil {
+		return "", fmt.Errorf("listener address: %w", err)
 	}
-	return net.JoinHostPort(ip, strconv.Itoa(port))
+	if o.Listen != nil {
+		addr := o.Listen(ip, port)
+		if err := encode.ListenAddress(addr); err != nil {
+			return "", err
+		}
+		return addr, nil
+	}
+	return hostPort(net.JoinHostPort(ip, strconv.Itoa(port)))
 }
 
-func (o Options) target(s site) string {
-	if o.Target != nil {
-		return o.Target(s.rule.Target, s.bridge.BackPort)
+// target is the checked host:port a rule's back end is reached at.
+func (o Options) target(s site) (string, error) {
+	if err := encode.Host(s.rule.Target); err != nil {
+		return "", fmt.Errorf("rule %q target: %w", s.rule.Name, err)
 	}
-	return net.JoinHostPort(s.rule.Target, strconv.Itoa(s.bridge.BackPort))
+	if o.Target != nil {
+		return hostPort(o.Target(s.rule.Target, s.bridge.BackPort))
+	}
+	return joinHostPort(s.rule.Target, s.bridge.BackPort)
 }
 
 func generate(ctx *artifact.Context) ([]artifact.File, error) {
@@ -78,11 +92,22 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 	for _, rp := range ctx.Plan.ReverseProxies {
 		dir := "proxy/"
 		if len(ctx.Plan.ReverseProxies) > 1 {
+			if err := encode.Name(rp.Name); err != nil {
+				return nil, fmt.Errorf("proxy: reverse proxy name as a folder name: %w", err)
+			}
 			dir += rp.Name + "/"
 		}
+		ha, err := HAProxy(rp, Options{})
+		if err != nil {
+			return nil, fmt.Errorf("proxy: %shaproxy.cfg: %w", dir, err)
+		}
+		ngx, err := Nginx(rp, Options{})
+		if err != nil {
+			return nil, fmt.Errorf("proxy: %snginx.conf: %w", dir, err)
+		}
 		files = append(files,
-			artifact.File{Path: dir + "haproxy.cfg", Data: HAProxy(rp, Options{})},
-			artifact.File{Path: dir + "nginx.conf", Data: Nginx(rp, Options{})},
+			artifact.File{Path: dir + "haproxy.cfg", Data: ha},
+			artifact.File{Path: dir + "nginx.conf", Data: ngx},
 		)
 	}
 	return files, nil
@@ -114,8 +139,16 @@ func sites(rp plan.ReverseProxy, l plan.Listener) []site {
 }
 
 // backend is the URL of a bridge's back end.
-func backend(s site, o Options) string {
-	return s.bridge.BackScheme + "://" + o.target(s)
+func backend(s site, o Options) (string, error) {
+	sc, err := scheme(s.bridge.BackScheme)
+	if err != nil {
+		return "", fmt.Errorf("rule %q: %w", s.rule.Name, err)
+	}
+	t, err := o.target(s)
+	if err != nil {
+		return "", err
+	}
+	return sc + "://" + t, nil
 }
 
 // timeout is the longest idle timeout of a listener's rules (the client

@@ -197,11 +197,11 @@ func TestNginxAccepts(t *testing.T) {
 			if len(p.ReverseProxies) > 1 {
 				artifactData = files["proxy/"+rp.Name+"/nginx.conf"]
 			}
-			if !bytes.Equal(artifactData, proxy.Nginx(rp, proxy.Options{})) {
+			if !bytes.Equal(artifactData, mustNginx(t, rp, proxy.Options{})) {
 				t.Fatalf("%s: the artifact is not Nginx(rp, Options{})", ex)
 			}
 			ls := servertest.NewListeners(t)
-			data := proxy.Nginx(rp, proxy.Options{Listen: ls.Addr})
+			data := mustNginx(t, rp, proxy.Options{Listen: ls.Addr})
 			if d := differingLines(artifactData, data); d != "" && !onlyListenLines(d) {
 				t.Errorf("%s: the checked file differs in more than listen lines:\n%s", ex, d)
 			}
@@ -239,7 +239,7 @@ func TestServeForReal(t *testing.T) {
 				var cmd *exec.Cmd
 				if product == "nginx" {
 					conf := filepath.Join(dir, "nginx.conf")
-					writeFile(t, conf, proxy.Nginx(rp, proxy.Options{Listen: ls.Addr, Target: target}))
+					writeFile(t, conf, mustNginx(t, rp, proxy.Options{Listen: ls.Addr, Target: target}))
 					// A master process: nginx 1.22 crashes adopting
 					// inherited sockets with master_process off.
 					cmd = exec.Command(nginx, "-p", dir+"/", "-c", conf, "-e", "stderr",
@@ -247,7 +247,7 @@ func TestServeForReal(t *testing.T) {
 					cmd.Env = append(os.Environ(), ls.NginxEnv())
 				} else {
 					cfg := filepath.Join(dir, "haproxy.cfg")
-					writeFile(t, cfg, proxy.HAProxy(rp, proxy.Options{Listen: ls.FD, Target: target}))
+					writeFile(t, cfg, mustHAProxy(t, rp, proxy.Options{Listen: ls.FD, Target: target}))
 					cmd = exec.Command(haproxy, "-db", "-f", cfg)
 				}
 				srv := servertest.Start(t, cmd, ls)
@@ -305,6 +305,24 @@ func hasListener(rp plan.ReverseProxy, port int) bool {
 }
 
 // --- helpers ---
+
+func mustNginx(t *testing.T, rp plan.ReverseProxy, o proxy.Options) []byte {
+	t.Helper()
+	b, err := proxy.Nginx(rp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func mustHAProxy(t *testing.T, rp plan.ReverseProxy, o proxy.Options) []byte {
+	t.Helper()
+	b, err := proxy.HAProxy(rp, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 func keys(m map[string][]byte) []string {
 	var out []string

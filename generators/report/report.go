@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -55,9 +56,9 @@ func Render(p *plan.Plan) []byte {
 			domains[i] += " (primary)"
 		}
 	}
-	w.line(fmt.Sprintf("- Product: %s (`%s`)", product, p.Product))
-	w.line("- SIP domains: " + orDash(strings.Join(domains, ", ")))
-	w.line("- AD domain: " + orDash(p.ADDomain))
+	w.line(fmt.Sprintf("- Product: %s (%s)", markdown.Inline(product), markdown.Code(p.Product)))
+	w.line("- SIP domains: " + markdown.Inline(orDash(strings.Join(domains, ", "))))
+	w.line("- AD domain: " + markdown.Inline(orDash(p.ADDomain)))
 	roles(w, p)
 	certificates(w, p)
 	dns(w, p)
@@ -103,7 +104,7 @@ func dns(w *writer, p *plan.Plan) {
 	}
 	for _, view := range views(p.Zones) {
 		w.blank()
-		w.line("### " + title(view) + " view")
+		w.line("### " + markdown.Heading(title(view)+" view"))
 		for _, z := range p.Zones {
 			if z.View != view {
 				continue
@@ -113,7 +114,7 @@ func dns(w *writer, p *plan.Plan) {
 			if z.Declared {
 				kind += ", declared"
 			}
-			w.line("#### Zone " + z.Name + " (" + kind + ")")
+			w.line("#### Zone " + markdown.Heading(z.Name+" ("+kind+")"))
 			w.blank()
 			var rows [][]string
 			for _, r := range z.Records {
@@ -167,11 +168,11 @@ func proxies(w *writer, p *plan.Plan) {
 	}
 	for _, rp := range p.ReverseProxies {
 		w.blank()
-		head := "### " + rp.Name
+		head := rp.Name
 		if rp.InternalIP != "" {
 			head += " (internal leg " + rp.InternalIP + ")"
 		}
-		w.line(head)
+		w.line("### " + markdown.Heading(head))
 		w.blank()
 		var ls [][]string
 		for _, l := range rp.Listeners {
@@ -247,7 +248,7 @@ func shell(w *writer, p *plan.Plan) {
 	w.line("`sfb/configure-mobility.ps1` runs these steps in order (try it with `-WhatIf` first):")
 	w.line("")
 	for _, s := range p.Shell {
-		w.line("- " + oneLine(s.Title))
+		w.line("- " + step(s.Title))
 	}
 }
 
@@ -304,8 +305,16 @@ func title(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func oneLine(s string) string {
-	return strings.TrimSpace(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
+// step is a Management Shell step's title as a list item's text. The
+// planner numbers its steps ("0. Verify web ports"): the number is kept
+// as written (a numbered list in the item), the rest is text.
+func step(title string) string {
+	t := strings.TrimSpace(title)
+	digits := len(t) - len(strings.TrimLeft(t, "0123456789"))
+	if digits > 0 && digits <= 3 && strings.HasPrefix(t[digits:], ". ") {
+		return t[:digits+2] + markdown.Block(t[digits+2:])
+	}
+	return markdown.Block(t)
 }
 
 // writer builds the Markdown text.
@@ -336,7 +345,7 @@ func (w *writer) table(head []string, rows [][]string) {
 	row := func(cells []string) {
 		w.WriteString("|")
 		for _, c := range cells {
-			w.WriteString(" " + cell(c) + " |")
+			w.WriteString(" " + markdown.Cell(c) + " |")
 		}
 		w.WriteString("\n")
 	}
@@ -345,16 +354,4 @@ func (w *writer) table(head []string, rows [][]string) {
 	for _, r := range rows {
 		row(r)
 	}
-}
-
-// cell makes text safe inside a table cell: backslashes and pipes
-// escaped, line breaks folded, an empty cell shown as a dash.
-func cell(s string) string {
-	s = oneLine(s)
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	if s == "" {
-		return "-"
-	}
-	return s
 }

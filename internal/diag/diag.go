@@ -97,7 +97,8 @@ func (d Diagnostic) String() string {
 	if d.Detail != "" {
 		s += ": " + d.Detail
 	}
-	return s
+	// String ends up in error messages printed on a terminal.
+	return terminalSafe(s, false)
 }
 
 // Diagnostics is a list with helpers for counting and ordering.

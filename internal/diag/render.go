@@ -140,34 +140,41 @@ func writeTextOne(b *strings.Builder, d Diagnostic, sources map[string][]byte, c
 
 	b.WriteString(paint(severityTitle(d.Severity)))
 	b.WriteString(": ")
-	b.WriteString(d.Summary)
+	b.WriteString(terminalSafe(d.Summary, false))
 	if d.Rule != "" {
-		b.WriteString(" [" + d.Rule + "]")
+		b.WriteString(" [" + terminalSafe(d.Rule, false) + "]")
 	}
 	b.WriteString("\n\n")
 
 	if r := d.Range; r != nil && r.Valid() {
+		file := terminalSafe(r.Filename, false)
 		switch {
 		case r.Start.Line < 1:
-			fmt.Fprintf(b, "  on %s:\n", r.Filename)
+			fmt.Fprintf(b, "  on %s:\n", file)
 		case r.Start.Column < 1:
-			fmt.Fprintf(b, "  on %s line %d:\n", r.Filename, r.Start.Line)
+			fmt.Fprintf(b, "  on %s line %d:\n", file, r.Start.Line)
 		default:
-			fmt.Fprintf(b, "  on %s line %d, column %d:\n", r.Filename, r.Start.Line, r.Start.Column)
+			fmt.Fprintf(b, "  on %s line %d, column %d:\n", file, r.Start.Line, r.Start.Column)
 		}
 		if line, start, end, ok := snippetSpan(r, sources); ok {
 			prefix := "  " + strconv.Itoa(r.Start.Line) + ": "
 			var code strings.Builder
 			offset, width := 0, 0
 			col := 1
-			for _, c := range line {
+			for i := 0; i < len(line); {
+				c, n := utf8.DecodeRuneInString(line[i:])
 				cw := 1
 				if c == '\t' {
 					cw = tabWidth
 					code.WriteString(strings.Repeat(" ", tabWidth))
+				} else if e := termEscape(c, line[i], n, false); e != "" {
+					// Shown escaped, and as wide as its escape.
+					cw = len(e)
+					code.WriteString(e)
 				} else {
-					code.WriteRune(c)
+					code.WriteString(line[i : i+n])
 				}
+				i += n
 				switch {
 				case col < start:
 					offset += cw
@@ -187,12 +194,12 @@ func writeTextOne(b *strings.Builder, d Diagnostic, sources map[string][]byte, c
 	}
 
 	if d.Detail != "" {
-		b.WriteString(strings.TrimRight(d.Detail, "\n"))
+		b.WriteString(terminalSafe(strings.TrimRight(d.Detail, "\n"), true))
 		b.WriteString("\n\n")
 	}
 	if d.Hint != "" {
 		b.WriteString("Hint: ")
-		b.WriteString(strings.TrimRight(d.Hint, "\n"))
+		b.WriteString(terminalSafe(strings.TrimRight(d.Hint, "\n"), true))
 		b.WriteString("\n\n")
 	}
 }

@@ -1,0 +1,81 @@
+package markdown
+
+import "testing"
+
+func TestInline(t *testing.T) {
+	for in, want := range map[string]string{
+		"pool01":                    "pool01",
+		"_sip._tls":                 "_sip._tls",
+		"/*":                        "/*",
+		"a | b":                     `a \| b`,
+		`a\b`:                       `a\\b`,
+		"<img src=x>":               `\<img src=x\>`,
+		"[x](javascript:alert(1))":  `\[x\](javascript:alert(1))`,
+		"&lt;":                      `\&lt;`,
+		"`code`":                    "\\`code\\`",
+		"line one\nline two\r\nend": "line one line two end",
+		"  padded  ":                "padded",
+		"a\x1b[31mb":                "a\uFFFD\\[31mb",
+		"a\u202eb":                  "a\uFFFDb",
+		"a\u2028b":                  "a b",
+		"\xff":                      "\uFFFD",
+	} {
+		if got := Inline(in); got != want {
+			t.Errorf("Inline(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBlock(t *testing.T) {
+	for in, want := range map[string]string{
+		"# heading":   `\# heading`,
+		"#":           `\#`,
+		"#hashtag":    "#hashtag",
+		"####### x":   "####### x",
+		"- item":      `\- item`,
+		"-":           `\-`,
+		"---":         `\---`,
+		"- - -":       `\- - -`,
+		"-x":          "-x",
+		"+ item":      `\+ item`,
+		"* item":      `\* item`,
+		"***":         `\***`,
+		"___":         `\___`,
+		"_sip._tls":   "_sip._tls",
+		"===":         `\===`,
+		"~~~":         `\~~~`,
+		"1. item":     `1\. item`,
+		"12) item":    `12\) item`,
+		"1.":          `1\.`,
+		"192.168.1.5": "192.168.1.5",
+		"> quote":     `\> quote`,
+		"<div>":       `\<div\>`,
+		"    code":    "code",
+	} {
+		if got := Block(in); got != want {
+			t.Errorf("Block(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHeadingCellCode(t *testing.T) {
+	if got := Heading("rp ##"); got != `rp #\#` {
+		t.Errorf("Heading: %q", got)
+	}
+	if got := Cell(""); got != "-" {
+		t.Errorf("Cell: %q", got)
+	}
+	for in, want := range map[string]string{
+		"sfb2019": "`sfb2019`",
+		"a`b":     "``a`b``",
+		"`a":      "`` `a ``",
+		"a``b":    "```a``b```",
+		"a\nb":    "`a b`",
+		"<b>":     "`<b>`",
+		"":        "` `",
+	} {
+		if got := Code(in); got != want {
+			t.Errorf("Code(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
