@@ -28,6 +28,7 @@ import (
 	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 	"github.com/mobplan/mobplan/runtime/dnsserver"
+	"github.com/mobplan/mobplan/runtime/hlb"
 	"github.com/mobplan/mobplan/runtime/labca"
 )
 
@@ -98,6 +99,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, err
 	}
 	r := &Runtime{o: o, cas: cas, net: &network{}, errc: make(chan error, 64)}
+	r.net.health = hlb.NewMonitor(r.net.dialPlanned, 0, o.Log)
 	g, err := build(b, cas, r.net, o.Log, o.Now(), nil)
 	if err != nil {
 		return nil, err
@@ -121,6 +123,11 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	r.admin.SetStatus(r.status(g))
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.serveAll(ctx, adminLn)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.net.health.Run(ctx)
+	}()
 	o.Log.Info("serving", "plan", g.header, "endpoints", len(r.bound), "admin", adminLn.Addr().String(), "runtime", o.RuntimeDir)
 	return r, nil
 }
