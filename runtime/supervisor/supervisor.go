@@ -63,6 +63,7 @@ type Runtime struct {
 	net     *network
 	gen     atomic.Pointer[generation]
 	admin   *admin.Server
+	inst    *instances
 	info    *addrmap.Runtime
 	mu      sync.Mutex // serialises reloads
 	bound   []*bound
@@ -114,6 +115,8 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
 	r.admin = admin.New(r.Reload)
+	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.CheckAll)
+	r.admin.SetInstances(r.inst)
 	r.info = r.describe(g, adminLn.Addr().String())
 	if err := r.info.Write(o.RuntimeDir); err != nil {
 		adminLn.Close()
@@ -293,7 +296,7 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		case b.slot.Serves == "vip":
 			r.acceptLoop(ctx, b.ln, func(c net.Conn) { r.gen.Load().vips[k].Handle(ctx, c) })
 		case b.slot.Serves == "sip" || b.slot.Serves == "edge-access":
-			ln := tls.NewListener(b.ln, r.tlsConfig(b.slot))
+			ln := tls.NewListener(r.inst.gate(b.slot, b.ln), r.tlsConfig(b.slot))
 			r.acceptLoop(ctx, ln, func(c net.Conn) {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(HandshakeTimeout))
@@ -307,7 +310,7 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		default:
 			var h http.Handler = &logged{r: r, slot: b.slot, key: k}
 			srv := r.httpServer(h)
-			ln := b.ln
+			ln := r.inst.gate(b.slot, b.ln)
 			if b.slot.Certificate != "" {
 				ln = tls.NewListener(ln, r.tlsConfig(b.slot))
 			}
