@@ -23,7 +23,7 @@ import (
 var quiet = slog.New(slog.DiscardHandler)
 
 // echo serves name on every connection, then echoes.
-func echo(t *testing.T, name string) net.Listener {
+func echo(t testing.TB, name string) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -68,7 +68,7 @@ func (l *lab) dial(ctx context.Context, ip string, port int) (net.Conn, error) {
 	return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 }
 
-func serve(t *testing.T, lb *VIP) string {
+func serve(t testing.TB, lb *VIP) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -152,7 +152,7 @@ type monitored struct {
 	m    *Monitor
 }
 
-func newMonitored(t *testing.T) *monitored {
+func newMonitored(t testing.TB) *monitored {
 	l := &monitored{lab: &lab{served: map[string]string{}}, down: map[string]bool{}}
 	for i, name := range []string{"fe01", "fe02", "fe03"} {
 		ip := fmt.Sprintf("192.168.21.%d", 122+i)
@@ -279,7 +279,7 @@ func TestNoPersistence(t *testing.T) {
 }
 
 // web is an HTTP back end that answers its name.
-func web(t *testing.T, name string) string {
+func web(t testing.TB, name string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
