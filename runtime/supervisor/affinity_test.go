@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,28 @@ func applyInvalid(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return root
+}
+
+// startAllowErrors serves artifacts applied despite rule errors.
+func startAllowErrors(t *testing.T, root string) *Runtime {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rt, err := Start(ctx, Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan"), AllowErrors: true},
+		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
+		AnyPort:    true,
+	})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := rt.Wait(); err != nil {
+			t.Errorf("serving: %v", err)
+		}
+	})
+	return rt
 }
 
 // frontEnd asks for name's Root document over a new connection from the
@@ -181,22 +204,7 @@ func TestSourceAffinityAndStop(t *testing.T) {
 // the rule): the same client address lands on both Front Ends.
 func TestNoAffinitySpreadsOneClient(t *testing.T) {
 	root := applyInvalid(t, "HLB-002")
-	ctx, cancel := context.WithCancel(context.Background())
-	rt, err := Start(ctx, Options{
-		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan"), AllowErrors: true},
-		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
-		AnyPort:    true,
-	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := rt.Wait(); err != nil {
-			t.Errorf("serving: %v", err)
-		}
-	})
+	rt := startAllowErrors(t, root)
 	info := rt.Info()
 	seen := map[string]int{}
 	for i := 0; i < 6; i++ {
@@ -204,5 +212,59 @@ func TestNoAffinitySpreadsOneClient(t *testing.T) {
 	}
 	if len(seen) != 2 || seen[""] != 0 {
 		t.Errorf("one client's connections went to %v, want both Front Ends", seen)
+	}
+}
+
+// examples/invalid/HLB-005: the external web VIP has cookie persistence
+// (with the cookie name the plan gives, not MS-WSMAN, which is the rule
+// broken). On its plain HTTP port the lab load balancer balances each
+// request: one without the cookie gets it inserted, and requests on one
+// connection spread over both Front Ends; requests carrying it stay on
+// the Front End it names.
+func TestCookieAffinity(t *testing.T) {
+	root := applyInvalid(t, "HLB-005")
+	rt := startAllowErrors(t, root)
+	info := rt.Info()
+	served, ok := info.Served("internal", "10.0.0.21:80")
+	if !ok {
+		t.Fatal("the internal location does not reach the external web VIP on port 80")
+	}
+	tr := &http.Transport{MaxConnsPerHost: 1, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, served)
+	}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(cookie string) (fe, setCookie string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://web.contoso.com/", nil)
+		req.Header.Set("Accept", "application/json")
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.Header.Get("X-MS-Server-Fqdn"), resp.Header.Get("Set-Cookie")
+	}
+	seen := map[string]string{}
+	for i := 0; i < 4; i++ {
+		fe, sc := get("")
+		if fe == "" || !strings.HasPrefix(sc, "BIGipServerpool01_web=") || !strings.HasSuffix(sc, "; Path=/") {
+			t.Fatalf("request %d without the cookie: %q, Set-Cookie %q", i, fe, sc)
+		}
+		seen[fe] = strings.TrimSuffix(sc, "; Path=/")
+	}
+	if len(seen) != 2 {
+		t.Errorf("requests without the cookie went to %v, want both Front Ends", seen)
+	}
+	for fe, cookie := range seen {
+		for i := 0; i < 4; i++ {
+			if got, sc := get(cookie); got != fe || sc != "" {
+				t.Errorf("with %s: served by %s (Set-Cookie %q), want %s", cookie, got, sc, fe)
+			}
+		}
 	}
 }
