@@ -15,12 +15,17 @@ import (
 // port (HAProxy's default "inter" is 2 s; the lab is quicker).
 const HealthInterval = time.Second
 
+// Fall is how many failed checks in a row take a back end out (HAProxy's
+// default is 3): one slow connection on a busy machine does not. One
+// good check brings it back.
+const Fall = 2
+
 // Monitor checks the back ends' monitor ports (HLB-002, HLB-003: the SIP
 // TLS port) on an interval, as a load balancer's TCP health monitor
 // does. A check is a TCP connection; a connection the server closes at
 // once also counts as down, because the lab stops a Front End instance
 // by closing what it accepts rather than its listening socket. A back
-// end is up until a check says otherwise.
+// end is up until Fall checks in a row say otherwise.
 type Monitor struct {
 	dial     Dialer
 	interval time.Duration
@@ -30,9 +35,10 @@ type Monitor struct {
 }
 
 type target struct {
-	ip   string
-	port int
-	up   bool
+	ip    string
+	port  int
+	up    bool
+	fails int
 }
 
 // NewMonitor returns a monitor that reaches the monitor ports with dial
@@ -81,6 +87,14 @@ func (m *Monitor) Run(ctx context.Context) {
 	}
 }
 
+// Settle checks every watched port Fall times in a row, so that a change
+// made just before shows when it returns.
+func (m *Monitor) Settle(ctx context.Context) {
+	for i := 0; i < Fall && ctx.Err() == nil; i++ {
+		m.CheckAll(ctx)
+	}
+}
+
 // CheckAll checks every watched port once, side by side.
 func (m *Monitor) CheckAll(ctx context.Context) {
 	m.mu.Lock()
@@ -99,11 +113,17 @@ func (m *Monitor) CheckAll(ctx context.Context) {
 				return
 			}
 			m.mu.Lock()
-			changed := t.up != up
-			t.up = up
+			was := t.up
+			if up {
+				t.fails = 0
+			} else {
+				t.fails++
+			}
+			t.up = t.fails < Fall
+			changed := t.up != was
 			m.mu.Unlock()
 			if changed {
-				m.log.Info("load balancer health check", "backend", targetKey(t.ip, t.port), "up", up, "why", why)
+				m.log.Info("load balancer health check", "backend", targetKey(t.ip, t.port), "up", !was, "why", why)
 			}
 		}()
 	}

@@ -188,7 +188,7 @@ func (l *monitored) stop(name string, down bool) {
 	l.mu.Lock()
 	l.down[name] = down
 	l.mu.Unlock()
-	l.m.CheckAll(context.Background())
+	l.m.Settle(context.Background())
 }
 
 // clients are distinct client addresses on loopback.
@@ -394,13 +394,20 @@ func TestCookiePersistence(t *testing.T) {
 }
 
 // The monitor finds a port that refuses, and one that closes what it
-// accepts at once, down; a listening one up.
+// accepts at once, down after Fall checks in a row; a listening one up.
 func TestMonitor(t *testing.T) {
 	l := newMonitored(t)
 	l.m.Watch("192.168.21.122", 5061)
 	l.m.Watch("192.168.21.123", 5061)
 	l.m.Watch("192.168.21.200", 5061)
-	l.stop("fe02", true)
+	l.mu.Lock()
+	l.down["fe02"] = true
+	l.mu.Unlock()
+	l.m.CheckAll(context.Background())
+	if !l.m.Up("192.168.21.123", 5061) {
+		t.Error("one failed check took fe02 out")
+	}
+	l.m.CheckAll(context.Background())
 	if !l.m.Up("192.168.21.122", 5061) || l.m.Up("192.168.21.123", 5061) || l.m.Up("192.168.21.200", 5061) {
 		t.Errorf("up: %v %v %v", l.m.Up("192.168.21.122", 5061), l.m.Up("192.168.21.123", 5061), l.m.Up("192.168.21.200", 5061))
 	}

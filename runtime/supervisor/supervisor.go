@@ -115,7 +115,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
 	r.admin = admin.New(r.Reload)
-	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.CheckAll)
+	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.Settle)
 	r.admin.SetInstances(r.inst)
 	r.info = r.describe(g, adminLn.Addr().String())
 	if err := r.info.Write(o.RuntimeDir); err != nil {
