@@ -1,11 +1,20 @@
 // Package admin is the lab runtime's admin endpoint (plain HTTP on a
-// loopback address): what is served, from which plan, and a reload.
+// loopback address): what is served, from which plan, a reload, and the
+// stopping and starting of Front End instances.
+//
+//	GET  /status                    the status, with every instance's state
+//	POST /reload                    serve the artifacts as they are now
+//	GET  /instances                 the instances
+//	POST /instances/<fqdn>/stop     stop a server's instance
+//	POST /instances/<fqdn>/start    start it again
 package admin
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,7 +32,30 @@ type Status struct {
 	// the running plan is kept.
 	LastReloadError string     `json:"last_reload_error,omitempty"`
 	Endpoints       []Endpoint `json:"endpoints"`
+	Instances       []Instance `json:"instances,omitempty"`
 }
+
+// Instance is one planned server's Front End instance.
+type Instance struct {
+	Server string `json:"server"` // FQDN
+	Pool   string `json:"pool"`
+	// State is running or stopped: a stopped instance's listeners close
+	// every connection they accept, and the load balancers' health
+	// checks take it out of its VIPs.
+	State     string   `json:"state"`
+	Listeners []string `json:"listeners"`
+}
+
+// Instances are the Front End instances the admin endpoint controls.
+type Instances interface {
+	List() []Instance
+	// Set stops (running false) or starts an instance by server FQDN; an
+	// unknown server is ErrNoInstance.
+	Set(ctx context.Context, server string, running bool) (Instance, error)
+}
+
+// ErrNoInstance: no planned server has that FQDN.
+var ErrNoInstance = errors.New("no Front End instance of that name")
 
 // Endpoint is one served endpoint.
 type Endpoint struct {
@@ -36,9 +68,17 @@ type Endpoint struct {
 
 // Server answers the admin requests from the status it is given.
 type Server struct {
-	mu     sync.Mutex
-	status Status
-	reload func(ctx context.Context) error
+	mu        sync.Mutex
+	status    Status
+	reload    func(ctx context.Context) error
+	instances Instances
+}
+
+// SetInstances gives the server the instances it controls.
+func (s *Server) SetInstances(i Instances) {
+	s.mu.Lock()
+	s.instances = i
+	s.mu.Unlock()
 }
 
 // New returns an admin server whose POST /reload calls reload.
@@ -63,9 +103,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/status" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		s.mu.Lock()
-		st := s.status
+		st, inst := s.status, s.instances
 		s.mu.Unlock()
+		if inst != nil {
+			st.Instances = inst.List()
+		}
 		writeJSON(w, http.StatusOK, st)
+	case r.URL.Path == "/instances" || strings.HasPrefix(r.URL.Path, "/instances/"):
+		s.serveInstances(w, r)
 	case r.URL.Path == "/reload" && r.Method == http.MethodPost:
 		err := s.reload(r.Context())
 		s.mu.Lock()
@@ -81,6 +126,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+func (s *Server) serveInstances(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	inst := s.instances
+	s.mu.Unlock()
+	if inst == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if r.URL.Path == "/instances" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		writeJSON(w, http.StatusOK, inst.List())
+		return
+	}
+	server, action, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/instances/"), "/")
+	if !ok || server == "" || action != "stop" && action != "start" {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	got, err := inst.Set(r.Context(), server, action == "start")
+	switch {
+	case errors.Is(err, ErrNoInstance):
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": err.Error() + ": " + server})
+	case err != nil:
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": err.Error()})
+	default:
+		writeJSON(w, http.StatusOK, got)
 	}
 }
 

@@ -4,18 +4,26 @@
 // bridged to the rule's back-end port and scheme (443 → 4443 over TLS,
 // 80 → 8080), with the Host header kept when the plan says so. A name no
 // rule publishes gets 404, as on a proxy with no matching rule.
+//
+// The rule's planned idle timeout holds as on a production proxy: a back
+// end connection that carries nothing for longer is cut. A request the
+// back end holds longer (a UCWA P-GET parked past the proxy's timeout)
+// gets 504 naming RP-006, and a response that stalls longer is broken
+// off; shorter ones pass, whatever the lab server's own timeouts.
 package proxy
 
 import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -81,27 +89,67 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("reverse proxy %s: no publishing rule for %q on port %d", h.c.Proxy.Name, host, h.c.Listener.Port), http.StatusNotFound)
 		return
 	}
+	// The planned idle timeout governs a proxied request, not the lab
+	// server's shorter read and write timeouts (which would cancel a
+	// long poll first); the idle cut on the back end comes before these.
+	rc := http.NewResponseController(w)
+	limit := time.Now().Add(idleOf(rt.rule) + 30*time.Second)
+	rc.SetReadDeadline(limit)
+	rc.SetWriteDeadline(limit)
 	rt.rp.ServeHTTP(w, r)
+}
+
+// idleOf is a rule's planned idle timeout (960 s, the RP-006 minimum with
+// push, when the plan has none).
+func idleOf(r plan.PubRule) time.Duration {
+	if r.IdleTimeout <= 0 {
+		return 960 * time.Second
+	}
+	return time.Duration(r.IdleTimeout) * time.Second
+}
+
+// RuleHeader names the planned rule a lab refusal reproduces.
+const RuleHeader = "X-Mobplan-Rule"
+
+// idleConn cuts a back-end connection that carries nothing for longer
+// than the idle timeout: every read and write moves the deadline.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	c.Conn.SetDeadline(time.Now().Add(c.idle))
+	return c.Conn.Read(b)
+}
+
+func (c *idleConn) Write(b []byte) (int, error) {
+	// A write also moves a read already waiting (the transport reads
+	// ahead on a kept connection).
+	c.Conn.SetDeadline(time.Now().Add(c.idle))
+	return c.Conn.Write(b)
 }
 
 // reverseProxy forwards to the rule's target on the bridge's back port.
 func (h *handler) reverseProxy(r plan.PubRule, b plan.Bridge) *httputil.ReverseProxy {
 	target := &url.URL{Scheme: b.BackScheme, Host: net.JoinHostPort(r.Target, strconv.Itoa(b.BackPort))}
-	idle := time.Duration(r.IdleTimeout) * time.Second
-	if idle <= 0 {
-		idle = 960 * time.Second
-	}
+	idle := idleOf(r)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return h.c.Dial(ctx, r.Target, b.BackPort)
-		},
-		// The back end is checked under the published name the client
-		// asked for (SNI and verification), as a proxy bridging TLS does.
-		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
 			conn, err := h.c.Dial(ctx, r.Target, b.BackPort)
 			if err != nil {
 				return nil, err
 			}
+			return &idleConn{Conn: conn, idle: idle}, nil
+		},
+		// The back end is checked under the published name the client
+		// asked for (SNI and verification), as a proxy bridging TLS does.
+		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			raw, err := h.c.Dial(ctx, r.Target, b.BackPort)
+			if err != nil {
+				return nil, err
+			}
+			conn := &idleConn{Conn: raw, idle: idle}
 			name, _ := ctx.Value(sniKey{}).(string)
 			tc := tls.Client(conn, &tls.Config{ServerName: name, RootCAs: h.c.Roots, MinVersion: tls.VersionTLS12})
 			if err := tc.HandshakeContext(ctx); err != nil {
@@ -110,11 +158,10 @@ func (h *handler) reverseProxy(r plan.PubRule, b plan.Bridge) *httputil.ReverseP
 			}
 			return tc, nil
 		},
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: idle,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ForceAttemptHTTP2:     false,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   false,
 	}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -131,6 +178,14 @@ func (h *handler) reverseProxy(r plan.PubRule, b plan.Bridge) *httputil.ReverseP
 		},
 		Transport: tr,
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				h.c.Log.Warn("reverse proxy idle timeout cut a request", "proxy", h.c.Proxy.Name, "rule", r.Name, "host", req.Host,
+					"path", req.URL.Path, "idle_timeout_s", int(idle/time.Second), "rule_id", "RP-006")
+				w.Header().Set(RuleHeader, "RP-006")
+				http.Error(w, fmt.Sprintf("reverse proxy %s, rule %s: the back end held the request longer than the planned idle timeout of %d s, so the proxy cut it (RP-006: with push, at least 960 s)",
+					h.c.Proxy.Name, r.Name, int(idle/time.Second)), http.StatusGatewayTimeout)
+				return
+			}
 			h.c.Log.Warn("reverse proxy back end failed", "proxy", h.c.Proxy.Name, "rule", r.Name, "host", req.Host, "err", err)
 			http.Error(w, fmt.Sprintf("reverse proxy %s, rule %s: the back end %s cannot be reached: %v", h.c.Proxy.Name, r.Name, target.Host, err), http.StatusBadGateway)
 		},

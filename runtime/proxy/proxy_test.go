@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -82,5 +83,61 @@ func TestRouting(t *testing.T) {
 	front.Config.Handler = h
 	if code, _ := get("example.com"); code != http.StatusBadGateway {
 		t.Errorf("unreachable back end: %d, want 502", code)
+	}
+}
+
+// The planned idle timeout (RP-006): a request the back end holds longer
+// is cut with 504 naming the rule; one held a little less passes, even
+// though it outlives the proxy server's own read and write timeouts.
+func TestIdleTimeout(t *testing.T) {
+	release := make(chan struct{})
+	back := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hold, _ := time.ParseDuration(r.URL.Query().Get("hold"))
+		select {
+		case <-time.After(hold):
+		case <-release:
+		}
+		io.WriteString(w, "event")
+	}))
+	defer back.Close()
+	defer close(release)
+	rp := plan.ReverseProxy{Name: "rp", Rules: []plan.PubRule{{
+		Name: "web", PublicNames: []string{"webext.contoso.com"}, Target: "192.168.21.121",
+		Bridges:     []plan.Bridge{{FrontPort: 80, BackPort: 8080, BackScheme: "http"}},
+		IdleTimeout: 1,
+	}}}
+	dial := func(ctx context.Context, target string, port int) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "tcp", back.Listener.Addr().String())
+	}
+	h, err := Handler(Config{Proxy: rp, Listener: plan.Listener{Name: "http", Port: 80}, Dial: dial, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewUnstartedServer(h)
+	front.Config.ReadTimeout, front.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	front.Start()
+	defer front.Close()
+	get := func(hold time.Duration) (int, string, http.Header, time.Duration) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", front.URL+"/ucwa/v1/applications/1/events?hold="+hold.String(), nil)
+		req.Host = "webext.contoso.com"
+		start := time.Now()
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatalf("held %s: %v", hold, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header, time.Since(start)
+	}
+	if code, body, _, _ := get(600 * time.Millisecond); code != 200 || body != "event" {
+		t.Errorf("a request held 0.6 s under a 1 s idle timeout: %d %q", code, body)
+	}
+	code, body, hdr, took := get(5 * time.Second)
+	if code != http.StatusGatewayTimeout || hdr.Get(RuleHeader) != "RP-006" || !strings.Contains(body, "RP-006") || !strings.Contains(body, "1 s") {
+		t.Errorf("a request held past the idle timeout: %d %v %q", code, hdr, body)
+	}
+	if took < time.Second || took > 3*time.Second {
+		t.Errorf("cut after %s, want about the 1 s idle timeout", took)
 	}
 }

@@ -169,7 +169,7 @@ func vipFor(p *plan.Plan, s addrmap.Slot, n *network, log *slog.Logger) (*hlb.VI
 		if v.IP == s.RuntimeListen.IP {
 			for _, pp := range v.Ports {
 				if pp.Front == s.Port {
-					return hlb.New(v, pp.Front, n.dialPlanned, log)
+					return hlb.New(v, pp.Front, n.dialPlanned, n.health, log)
 				}
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mobplan/mobplan/runtime/hlb"
 )
 
 // network is the lab's internal network as the reverse proxy's internal
@@ -20,6 +22,9 @@ type network struct {
 	mu       sync.RWMutex
 	internal map[string]string // planned ip:port -> served ip:port
 	dnsAddr  string            // the internal DNS server, served ip:port
+	// health checks the VIP back ends' monitor ports; it outlives
+	// reloads, as the load balancer does.
+	health *hlb.Monitor
 }
 
 func (n *network) set(internal map[string]string, dnsAddr string) {

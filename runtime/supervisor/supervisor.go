@@ -28,6 +28,7 @@ import (
 	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 	"github.com/mobplan/mobplan/runtime/dnsserver"
+	"github.com/mobplan/mobplan/runtime/hlb"
 	"github.com/mobplan/mobplan/runtime/labca"
 )
 
@@ -62,6 +63,7 @@ type Runtime struct {
 	net     *network
 	gen     atomic.Pointer[generation]
 	admin   *admin.Server
+	inst    *instances
 	info    *addrmap.Runtime
 	mu      sync.Mutex // serialises reloads
 	bound   []*bound
@@ -98,6 +100,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, err
 	}
 	r := &Runtime{o: o, cas: cas, net: &network{}, errc: make(chan error, 64)}
+	r.net.health = hlb.NewMonitor(r.net.dialPlanned, 0, o.Log)
 	g, err := build(b, cas, r.net, o.Log, o.Now(), nil)
 	if err != nil {
 		return nil, err
@@ -112,6 +115,8 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
 	r.admin = admin.New(r.Reload)
+	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.Settle)
+	r.admin.SetInstances(r.inst)
 	r.info = r.describe(g, adminLn.Addr().String())
 	if err := r.info.Write(o.RuntimeDir); err != nil {
 		adminLn.Close()
@@ -121,6 +126,11 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	r.admin.SetStatus(r.status(g))
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.serveAll(ctx, adminLn)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.net.health.Run(ctx)
+	}()
 	o.Log.Info("serving", "plan", g.header, "endpoints", len(r.bound), "admin", adminLn.Addr().String(), "runtime", o.RuntimeDir)
 	return r, nil
 }
@@ -286,7 +296,7 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		case b.slot.Serves == "vip":
 			r.acceptLoop(ctx, b.ln, func(c net.Conn) { r.gen.Load().vips[k].Handle(ctx, c) })
 		case b.slot.Serves == "sip" || b.slot.Serves == "edge-access":
-			ln := tls.NewListener(b.ln, r.tlsConfig(b.slot))
+			ln := tls.NewListener(r.inst.gate(b.slot, b.ln), r.tlsConfig(b.slot))
 			r.acceptLoop(ctx, ln, func(c net.Conn) {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(HandshakeTimeout))
@@ -300,7 +310,7 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		default:
 			var h http.Handler = &logged{r: r, slot: b.slot, key: k}
 			srv := r.httpServer(h)
-			ln := b.ln
+			ln := r.inst.gate(b.slot, b.ln)
 			if b.slot.Certificate != "" {
 				ln = tls.NewListener(ln, r.tlsConfig(b.slot))
 			}
@@ -432,6 +442,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	s.wrote = true
 	return s.ResponseWriter.Write(b)
 }
+
+// Unwrap lets a handler's http.ResponseController reach the connection
+// (the reverse proxy moves its deadlines to the planned idle timeout).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
