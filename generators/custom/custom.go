@@ -152,7 +152,7 @@ func load(name, source string, o Options) (string, []byte, *diag.Diagnostic) {
 	if err := canon.Confine(o.Root, file); err != nil {
 		return fail(fmt.Sprintf("Custom generator %q: source outside the topology folder", name), err.Error()+".")
 	}
-	src, err := canon.ReadFile(file)
+	src, err := canon.ReadFile(o.Root, file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fail(fmt.Sprintf("Custom generator %q: source file not found", name),
 			fmt.Sprintf("%s does not exist (source = %q, relative to the topology folder %s).", file, source, o.Root))

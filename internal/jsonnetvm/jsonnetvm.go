@@ -241,7 +241,7 @@ func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Co
 	if got, ok := c.cache[p]; ok {
 		return got, p, nil
 	}
-	b, err := canon.ReadFile(p)
+	b, err := canon.ReadFile(c.root, p)
 	if err != nil {
 		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
 	}

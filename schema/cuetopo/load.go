@@ -61,7 +61,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	var parsed []*ast.File
 	pkg := ""
 	for _, f := range files {
-		src, err := canon.ReadFile(f)
+		src, err := canon.ReadFile(root, f)
 		if err != nil {
 			ds = append(ds, syntaxErr(f, "Cannot read topology file", err.Error()))
 			continue

@@ -53,7 +53,7 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	var bodies []*hclsyntax.Body
 	var ds diag.Diagnostics
 	for _, f := range files {
-		src, err := canon.ReadFile(f)
+		src, err := canon.ReadFile(root, f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Cannot read topology file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue

@@ -2,7 +2,6 @@ package hcltopo
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 )
 
@@ -104,7 +104,7 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 		}
 	}
 	for _, f := range l.opts.VarFiles {
-		src, err := os.ReadFile(f)
+		src, err := canon.ReadNamedFile(f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Cannot read variables file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue

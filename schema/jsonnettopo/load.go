@@ -132,7 +132,7 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 			return doc, diag.Diagnostics{*d}
 		}
 	}
-	src, err := canon.ReadFile(entry)
+	src, err := canon.ReadFile(root, entry)
 	if err != nil {
 		return doc, diag.Diagnostics{syntaxErr(entry, "Cannot read topology file", err.Error())}
 	}
