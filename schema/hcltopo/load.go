@@ -59,6 +59,10 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 			continue
 		}
 		doc.Sources[f] = src
+		if d := checkDepth(f, src, true); d != nil {
+			ds = append(ds, *d)
+			continue
+		}
 		file, hd := hclsyntax.ParseConfig(src, f, hcl.InitialPos)
 		ds = append(ds, fromHCL(hd, RuleSyntax)...)
 		if file != nil && !hd.HasErrors() {

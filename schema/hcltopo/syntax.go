@@ -28,6 +28,9 @@ var Syntax = frontend.Syntax{
 // hclwrite.Format works on tokens and would happily "format" a file that
 // does not parse; the errors are reported as Load reports them.
 func Format(name string, src []byte) ([]byte, diag.Diagnostics) {
+	if d := checkDepth(name, src, true); d != nil {
+		return nil, diag.Diagnostics{*d}
+	}
 	if _, hd := hclsyntax.ParseConfig(src, name, hcl.InitialPos); hd.HasErrors() {
 		var ds diag.Diagnostics
 		for _, d := range fromHCL(hd, RuleSyntax) {

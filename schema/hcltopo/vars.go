@@ -81,6 +81,11 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 			set[name] = cty.StringVal(raw)
 			return
 		}
+		if d := checkDepth(origin, []byte(raw), false); d != nil {
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Invalid variable value",
+				Detail: fmt.Sprintf("%s: the value of %q nests more than %d levels deep.", origin, name, canon.MaxDepth)})
+			return
+		}
 		e, hd := hclsyntax.ParseExpression([]byte(raw), origin, hcl.InitialPos)
 		if !hd.HasErrors() {
 			var val cty.Value
@@ -107,6 +112,10 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 		src, err := canon.ReadNamedFile(f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Cannot read variables file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
+			continue
+		}
+		if d := checkDepth(f, src, true); d != nil {
+			ds = append(ds, *d)
 			continue
 		}
 		file, hd := hclsyntax.ParseConfig(src, f, hcl.InitialPos)

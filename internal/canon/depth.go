@@ -1,0 +1,168 @@
+package canon
+
+import (
+	"fmt"
+
+	"github.com/mobplan/mobplan/internal/diag"
+)
+
+// MaxDepth bounds how deeply a topology file may nest, as each
+// front-end's pre-scan measures it (Nesting), and how deeply a
+// canonical value may nest (ValueDepth). Parsers and evaluators recurse
+// once per level, and a Go stack overflow is fatal, not an error: 200 KB
+// of '[' crashed the HCL parser, 40 KB the Jsonnet one, and 80 KB of
+// nested JSON cost more than 12 GB (each level's path is copied for each
+// level below it). A topology nests five or six levels deep
+// (pools.pool01.servers.fe01.ips[0]) and an expression a dozen at most;
+// 200 leaves room for any hand-written file and stops the attacks at a
+// few hundred bytes, at a cost the parsers handle in microseconds.
+const MaxDepth = 200
+
+// Nesting measures how deeply a source file nests while a front-end's
+// pre-scan reads its tokens, before any parser recurses into them. Its
+// depth is the number of open frames (brackets, braces, parentheses,
+// string interpolations) plus, in each frame, the operators and the
+// constructs that nest what follows them (a conditional, a local, an
+// operator: a+b+c is ((a+b)+c) to the parser) since the frame's last
+// separator.
+type Nesting struct {
+	frames  []nestFrame
+	depth   int
+	deepest int
+}
+
+type nestFrame struct{ ops, nest int }
+
+// Depth is the current depth.
+func (n *Nesting) Depth() int { return n.depth }
+
+// Deepest is the greatest depth reached so far.
+func (n *Nesting) Deepest() int { return n.deepest }
+
+func (n *Nesting) ok() bool {
+	n.deepest = max(n.deepest, n.depth)
+	return n.depth <= MaxDepth
+}
+
+// Open enters a frame; it reports whether the depth is still allowed.
+func (n *Nesting) Open() bool {
+	n.frames = append(n.frames, nestFrame{})
+	n.depth++
+	return n.ok()
+}
+
+// Close leaves the innermost frame (unbalanced closers are the parser's
+// to report).
+func (n *Nesting) Close() {
+	if len(n.frames) == 0 {
+		return
+	}
+	f := n.frames[len(n.frames)-1]
+	n.frames = n.frames[:len(n.frames)-1]
+	n.depth -= 1 + f.ops + f.nest
+}
+
+// Frames is how many frames are open.
+func (n *Nesting) Frames() int { return len(n.frames) }
+
+func (n *Nesting) top() *nestFrame {
+	if len(n.frames) == 0 {
+		n.frames = append(n.frames, nestFrame{})
+		n.depth++ // the file's own frame
+	}
+	return &n.frames[len(n.frames)-1]
+}
+
+// Op counts an operator in the innermost frame: what follows it in the
+// frame nests one level deeper, until the next separator.
+func (n *Nesting) Op() bool {
+	n.top().ops++
+	n.depth++
+	return n.ok()
+}
+
+// Nest counts a construct that nests the rest of its frame (a local, a
+// conditional): until the frame closes or Reset.
+func (n *Nesting) Nest() bool {
+	n.top().nest++
+	n.depth++
+	return n.ok()
+}
+
+// Unnest ends one construct Nest counted (a template's endif).
+func (n *Nesting) Unnest() {
+	if f := n.top(); f.nest > 0 {
+		f.nest--
+		n.depth--
+	}
+}
+
+// EndOperand is a separator that ends the operators of the innermost
+// frame but not what Nest counted (the ';' after a local's binding).
+func (n *Nesting) EndOperand() {
+	f := n.top()
+	n.depth -= f.ops
+	f.ops = 0
+}
+
+// Reset is a separator that ends everything counted in the innermost
+// frame (a ',' between list elements).
+func (n *Nesting) Reset() {
+	f := n.top()
+	n.depth -= f.ops + f.nest
+	f.ops, f.nest = 0, 0
+}
+
+// TooDeep is the diagnostic for a file that nests more than MaxDepth
+// levels at byte offset off.
+func TooDeep(file string, src []byte, off int) diag.Diagnostic {
+	at := PosAt(src, off)
+	return TooDeepAt(diag.Range{Filename: file, Start: at, End: at})
+}
+
+// TooDeepAt is TooDeep at a range.
+func TooDeepAt(r diag.Range) diag.Diagnostic {
+	return diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Nested too deeply",
+		Detail: fmt.Sprintf("The file nests more than %d levels deep here, counting brackets, braces, parentheses and string interpolations, "+
+			"and the operators, conditionals and locals chained inside each; mobplan reads nothing nested deeper, so that no input can exhaust its parsers.", MaxDepth),
+		Hint:  "No topology needs to nest so deeply: give the inner parts names of their own (locals), or split the expression.",
+		Range: &r}
+}
+
+// ValueDepth returns how deeply v nests (a scalar is 0, [1] is 1) and,
+// when it is more than MaxDepth, the path at which it exceeds it.
+func ValueDepth(v any) (int, Path) {
+	var walk func(v any, p Path) (int, Path)
+	walk = func(v any, p Path) (int, Path) {
+		if len(p) > MaxDepth {
+			return len(p), p
+		}
+		deepest := 0
+		switch x := v.(type) {
+		case map[string]any:
+			deepest = 1
+			for k, e := range x {
+				d, at := walk(e, append(p, k))
+				if at != nil {
+					return d, at
+				}
+				deepest = max(deepest, d+1)
+			}
+		case []any:
+			deepest = 1
+			for i, e := range x {
+				d, at := walk(e, append(p, i))
+				if at != nil {
+					return d, at
+				}
+				deepest = max(deepest, d+1)
+			}
+		}
+		return deepest, nil
+	}
+	d, at := walk(v, Path{})
+	if at != nil {
+		at = append(Path(nil), at...)
+	}
+	return d, at
+}
