@@ -123,8 +123,8 @@ func TooDeep(file string, src []byte, off int) diag.Diagnostic {
 // TooDeepAt is TooDeep at a range.
 func TooDeepAt(r diag.Range) diag.Diagnostic {
 	return diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Nested too deeply",
-		Detail: fmt.Sprintf("The file nests more than %d levels deep here, counting brackets, braces, parentheses and string interpolations, "+
-			"and the operators, conditionals and locals chained inside each; mobplan reads nothing nested deeper, so that no input can exhaust its parsers.", MaxDepth),
+		Detail: fmt.Sprintf("The file nests more than %d levels deep here; mobplan reads nothing nested deeper, so that no input can exhaust its parsers. "+
+			"Each bracket, brace, parenthesis and string interpolation is a level, and so is each operator, conditional or local chained inside one.", MaxDepth),
 		Hint:  "No topology needs to nest so deeply: give the inner parts names of their own (locals), or split the expression.",
 		Range: &r}
 }
