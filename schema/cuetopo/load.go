@@ -72,6 +72,10 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 			ds = append(ds, fromCUE(err, canon.RuleSyntax, "Invalid CUE", doc.Sources)...)
 			continue
 		}
+		if d := checkDepth(f, src, file); d != nil {
+			ds = append(ds, *d)
+			continue
+		}
 		if name := file.PackageName(); name != pkg && len(parsed) > 0 {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Mixed CUE packages",
 				Detail: fmt.Sprintf("%s is package %q but %s is package %q; a topology folder holds one package", f, name, files[0], pkg),
@@ -131,6 +135,8 @@ type loader struct {
 	// importErrs are refused imports: reported as such, not as the
 	// "import failed" CUE wraps them in.
 	importErrs []cueerrors.Error
+	// tooDeep: the value nests deeper than canon.MaxDepth (reported once).
+	tooDeep bool
 }
 
 // build evaluates the user's files; open replaces the schema package by
@@ -229,6 +235,24 @@ func (l *loader) userPos(v cue.Value) token.Pos {
 // walk turns v into the canonical value, recording each part's range;
 // fields only the schema sets are left out.
 func (l *loader) walk(v cue.Value, path canon.Path) any {
+	if l.tooDeep {
+		return nil // the topology is refused already; walk no further
+	}
+	if len(path) > canon.MaxDepth {
+		// References nest values deeper than the files do (x1: a: x0,
+		// x2: a: x1, ...); no topology value is this deep.
+		if !l.tooDeep {
+			l.tooDeep = true
+			r := diag.Range{Filename: l.doc.Root}
+			if p := v.Pos(); p.IsValid() {
+				r = l.rangeOf(p)
+			}
+			d := canon.TooDeepAt(r)
+			d.Detail = fmt.Sprintf("The topology's value nests more than %d levels deep, at %s... (references nest what they refer to); mobplan reads nothing nested deeper.", canon.MaxDepth, path[:4].String())
+			l.ds = append(l.ds, d)
+		}
+		return nil
+	}
 	if d, ok := v.Default(); ok {
 		v = d
 	}

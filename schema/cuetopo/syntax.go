@@ -33,6 +33,9 @@ func Format(name string, src []byte) ([]byte, diag.Diagnostics) {
 		}
 		return nil, ds
 	}
+	if d := checkDepth(name, src, f); d != nil {
+		return nil, diag.Diagnostics{*d}
+	}
 	out, err := cueformat.Node(f)
 	if err != nil {
 		return nil, diag.Diagnostics{syntaxErr(name, "Invalid CUE", err.Error())}
