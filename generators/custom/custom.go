@@ -115,7 +115,11 @@ func run(name, source, plan string, inputs map[string]string, o Options) ([]arti
 		if d.Range == nil {
 			d.Range = diag.FileStart(file)
 		}
-		d.Hint = "Fix the program at this position. It gets the plan as the top-level argument plan (function(plan) { ... }) and as std.extVar('plan')."
+		if jerr.Summary != "" {
+			d.Summary = fmt.Sprintf("Custom generator %q stopped: %s", name, strings.ToLower(jerr.Summary[:1])+jerr.Summary[1:])
+		} else {
+			d.Hint = "Fix the program at this position. It gets the plan as the top-level argument plan (function(plan) { ... }) and as std.extVar('plan')."
+		}
 		return nil, &artifact.DiagnosticsError{Diagnostics: diag.Diagnostics{d}, Sources: sources}
 	}
 	files, ds := decode(name, out, &locator{file: file, src: src, sources: sources})

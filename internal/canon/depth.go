@@ -6,19 +6,27 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 )
 
-// MaxDepth bounds how deeply a topology file may nest, as each
-// front-end's pre-scan measures it (Nesting), and how deeply a
-// canonical value may nest (ValueDepth). Parsers and evaluators recurse
+// MaxNesting bounds how deeply the expressions of an HCL, CUE or Jsonnet
+// file may nest, as each front-end's scan measures it (Nesting) before
+// the parser sees the file. Parsers, desugarers and evaluators recurse
 // once per level, and a Go stack overflow is fatal, not an error: 200 KB
-// of '[' crashed the HCL parser, 40 KB the Jsonnet one, and 80 KB of
-// nested JSON cost more than 12 GB (each level's path is copied for each
-// level below it). A topology nests five or six levels deep
-// (pools.pool01.servers.fe01.ips[0]) and an expression a dozen at most;
-// 200 leaves room for any hand-written file and stops the attacks at a
-// few hundred bytes, at a cost the parsers handle in microseconds.
+// of '[' crashed the HCL parser, 40 KB the Jsonnet one (about 25 KB of
+// stack per level), 2 MB of "+1" the CUE evaluator. The examples nest 6
+// levels in HCL and CUE and up to 52 in Jsonnet, whose every top-level
+// local nests the rest of the file; 500 leaves room for programs ten
+// times that size and stops the attacks within a few kilobytes, with
+// some 12 MB of stack at most.
+const MaxNesting = 500
+
+// MaxDepth bounds how deeply a topology's value may nest: a JSON or YAML
+// file's structure, a CUE value (references nest values deeper than the
+// files do), the canonical value (ValueDepth). Walking a value copies
+// each level's path for each level below it, so 80 KB of nested JSON
+// cost more than 12 GB. A topology nests six levels
+// (pools.pool01.servers.fe01.ips[0]); 200 is far more than any needs.
 const MaxDepth = 200
 
-// Nesting measures how deeply a source file nests while a front-end's
+// Nesting measures, against MaxNesting, how deeply a source file nests while a front-end's
 // pre-scan reads its tokens, before any parser recurses into them. Its
 // depth is the number of open frames (brackets, braces, parentheses,
 // string interpolations) plus, in each frame, the operators and the
@@ -41,7 +49,7 @@ func (n *Nesting) Deepest() int { return n.deepest }
 
 func (n *Nesting) ok() bool {
 	n.deepest = max(n.deepest, n.depth)
-	return n.depth <= MaxDepth
+	return n.depth <= MaxNesting
 }
 
 // Open enters a frame; it reports whether the depth is still allowed.
@@ -113,20 +121,29 @@ func (n *Nesting) Reset() {
 	f.ops, f.nest = 0, 0
 }
 
-// TooDeep is the diagnostic for a file that nests more than MaxDepth
-// levels at byte offset off.
+// TooDeep is the diagnostic for a file whose expressions nest more than
+// MaxNesting levels at byte offset off.
 func TooDeep(file string, src []byte, off int) diag.Diagnostic {
 	at := PosAt(src, off)
-	return TooDeepAt(diag.Range{Filename: file, Start: at, End: at})
-}
-
-// TooDeepAt is TooDeep at a range.
-func TooDeepAt(r diag.Range) diag.Diagnostic {
+	r := diag.Range{Filename: file, Start: at, End: at}
 	return diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Nested too deeply",
 		Detail: fmt.Sprintf("The file nests more than %d levels deep here; mobplan reads nothing nested deeper, so that no input can exhaust its parsers. "+
-			"Each bracket, brace, parenthesis and string interpolation is a level, and so is each operator, conditional or local chained inside one.", MaxDepth),
+			"Each bracket, brace, parenthesis and string interpolation is a level, and so is each operator, conditional or local chained inside one.", MaxNesting),
 		Hint:  "No topology needs to nest so deeply: give the inner parts names of their own (locals), or split the expression.",
 		Range: &r}
+}
+
+// TooDeepValue is the diagnostic for a value that nests more than
+// MaxDepth levels, at r; at names where, if known.
+func TooDeepValue(r diag.Range, at Path) diag.Diagnostic {
+	where := ""
+	if len(at) > 0 {
+		where = " (at " + at[:min(len(at), 4)].String() + "...)"
+	}
+	return diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Nested too deeply",
+		Detail: fmt.Sprintf("The topology's value nests more than %d levels deep here%s; mobplan reads nothing nested deeper. A topology nests six levels.", MaxDepth, where),
+		Hint:   "Look for a list or object nested inside itself, or references that nest a value in itself over and over.",
+		Range:  &r}
 }
 
 // ValueDepth returns how deeply v nests (a scalar is 0, [1] is 1) and,

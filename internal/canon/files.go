@@ -68,7 +68,7 @@ func readRegular(name, real string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", name, unwrapPath(err))
 	}
 	if len(b) > MaxFileSize {
-		return nil, tooLarge(name, int64(len(b)))
+		return nil, fmt.Errorf("%s holds more than %d MiB; topology files are limited to %d MiB", name, MaxFileSize>>20, MaxFileSize>>20)
 	}
 	return b, nil
 }
@@ -81,13 +81,9 @@ func regular(name string, st fs.FileInfo) error {
 	case !m.IsRegular():
 		return fmt.Errorf("%s is %s, not a regular file; only regular files are read", name, fileKind(m))
 	case st.Size() > MaxFileSize:
-		return tooLarge(name, st.Size())
+		return fmt.Errorf("%s is %d bytes; topology files are limited to %d MiB", name, st.Size(), MaxFileSize>>20)
 	}
 	return nil
-}
-
-func tooLarge(name string, size int64) error {
-	return fmt.Errorf("%s is %d bytes or more; topology files are limited to %d MiB", name, size, MaxFileSize>>20)
 }
 
 // fileKind names a file type that is not a regular file, for messages.

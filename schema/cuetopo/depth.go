@@ -9,7 +9,7 @@ import (
 )
 
 // checkDepth reports the first expression of f nested more than
-// canon.MaxDepth expressions deep. CUE's parser bounds its own recursion
+// canon.MaxNesting expressions deep. CUE's parser bounds its own recursion
 // (10,000 levels), but it reads a+b+c iteratively into ((a+b)+c), so
 // 2 MB of "+1" makes a syntax tree a million levels deep, which the
 // evaluator then recursed into until the stack overflowed, fatally. The
@@ -25,7 +25,7 @@ func checkDepth(name string, src []byte, f *ast.File) *diag.Diagnostic {
 		if _, ok := n.(ast.Expr); !ok {
 			return true
 		}
-		if depth++; depth > canon.MaxDepth {
+		if depth++; depth > canon.MaxNesting {
 			depth--
 			over, at = true, n.Pos()
 			return false

@@ -247,9 +247,7 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 			if p := v.Pos(); p.IsValid() {
 				r = l.rangeOf(p)
 			}
-			d := canon.TooDeepAt(r)
-			d.Detail = fmt.Sprintf("The topology's value nests more than %d levels deep, at %s... (references nest what they refer to); mobplan reads nothing nested deeper.", canon.MaxDepth, path[:4].String())
-			l.ds = append(l.ds, d)
+			l.ds = append(l.ds, canon.TooDeepValue(r, path))
 		}
 		return nil
 	}

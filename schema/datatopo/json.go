@@ -16,7 +16,8 @@ func (p *parsed) parseJSON() any {
 	if off, ok := jsonDepth(p.src); !ok {
 		// Each level's path is copied for every level below it: 80 KB of
 		// '[' cost more than 12 GB before this check.
-		p.ds = append(p.ds, canon.TooDeep(p.file, p.src, off))
+		at := p.rangeAt(off, off)
+		p.ds = append(p.ds, canon.TooDeepValue(at, nil))
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(p.src))

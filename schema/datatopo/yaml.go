@@ -92,7 +92,7 @@ func (p *parsed) yamlValue(n *yaml.Node, path canon.Path, key *yaml.Node, budget
 		// yaml.v3 parses up to 10,000 levels; walking each level's path
 		// for every level below it would cost the square of that.
 		r := p.nodeRange(n, key)
-		p.ds = append(p.ds, canon.TooDeepAt(r))
+		p.ds = append(p.ds, canon.TooDeepValue(r, path))
 		return nil, false
 	}
 	if *budget--; *budget < 0 {

@@ -10,7 +10,7 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 )
 
-// checkDepth reports the first place src nests more than canon.MaxDepth
+// checkDepth reports the first place src nests more than canon.MaxNesting
 // levels (canon.Nesting), before the parser, which recurses once per
 // level, sees it: brackets, braces, parentheses, strings and their
 // interpolations, and the operators chained inside each. Brackets inside
