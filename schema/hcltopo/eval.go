@@ -18,14 +18,20 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 	l.refreshContext(n)
 	switch n.kind {
 	case "local":
-		v, ds := l.expr(n.attr.Expr, nil)
+		v, ds, ok := l.expr(n.attr.Expr, nil)
+		if !ok {
+			// Reported already: what refers to it is unknown, and fails
+			// silently (a nil value here crashed the next reference).
+			v = cty.DynamicVal
+			l.failedLocals[n.attr.Name] = true
+		}
 		l.local[n.attr.Name] = v
 		l.ctx.Variables["local"] = cty.ObjectVal(l.local)
 		return ds
 	case "attr":
 		p := canon.Path{n.attr.Name}
-		v, ds := l.expr(n.attr.Expr, p)
-		if ds.HasErrors() {
+		v, ds, ok := l.expr(n.attr.Expr, p)
+		if !ok {
 			l.doc.Failed[p.Key()] = true
 		} else {
 			l.setValue(p, v, n.attr.SrcRange, n.attr.Expr)
@@ -167,9 +173,9 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 	l.doc.SetRange(p, rng(b.DefRange()))
 	for _, a := range sortedAttrs(b.Body.Attributes) {
 		ap := p.Append(a.Name)
-		v, vd := l.expr(a.Expr, ap)
+		v, vd, ok := l.expr(a.Expr, ap)
 		ds = append(ds, vd...)
-		if vd.HasErrors() {
+		if !ok {
 			l.doc.Failed[ap.Key()] = true
 			continue
 		}
@@ -209,18 +215,25 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 }
 
 // expr evaluates an expression; p, when set, is used only for messages.
-func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, diag.Diagnostics) {
+// ok is false when the expression has no value (the diagnostics say why,
+// unless it depends on a local that failed, which said so already).
+func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, diag.Diagnostics, bool) {
 	v, hd := e.Value(l.ctx)
 	ds := fromHCL(hd, RuleReference)
 	if hd.HasErrors() {
-		return cty.NilVal, ds
+		return cty.NilVal, ds, false
 	}
 	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
+		for _, t := range e.Variables() {
+			if name, ok := stepName(t, 1); ok && t.RootName() == "local" && l.failedLocals[name] {
+				return cty.NilVal, ds, false // the local's failure is reported
+			}
+		}
 		r := e.Range()
-		return cty.NilVal, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)})
+		return cty.NilVal, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)}), false
 	}
-	return v, ds
+	return v, ds, true
 }
 
 func (l *loader) setValue(p canon.Path, v cty.Value, whole hcl.Range, e hclsyntax.Expression) {

@@ -129,6 +129,8 @@ type loader struct {
 	opts  Options
 	vars  map[string]cty.Value
 	local map[string]cty.Value
+	// failedLocals are the locals whose evaluation failed (and said so).
+	failedLocals map[string]bool
 	// objs holds each evaluated block as a cty object, by type and label,
 	// for references such as pool.pool01.fqdn.
 	objs  map[string]map[string]any
@@ -187,6 +189,7 @@ func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
 	}
 	l.vars, ds = l.resolveVars(varBlocks, ds)
 	l.local = map[string]cty.Value{}
+	l.failedLocals = map[string]bool{}
 	l.objs = map[string]map[string]any{}
 	l.dirty = map[string]bool{}
 	l.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(l.vars), "local": cty.EmptyObjectVal}, Functions: Functions(l.doc.Root)}
