@@ -233,7 +233,28 @@ func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, diag.Dia
 		r := e.Range()
 		return cty.NilVal, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)}), false
 	}
+	if deeper(v, canon.MaxDepth) {
+		// Each local may wrap the one before (a1 = [local.a0], ...):
+		// converting and walking such a value recurses once per level.
+		return cty.NilVal, append(ds, canon.TooDeepValue(rng(e.Range()), nil)), false
+	}
 	return v, ds, true
+}
+
+// deeper reports whether v nests more than limit levels.
+func deeper(v cty.Value, limit int) bool {
+	if limit < 0 {
+		return true
+	}
+	if v.IsNull() || !v.IsKnown() || !v.CanIterateElements() {
+		return false
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		if _, e := it.Element(); deeper(e, limit-1) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) setValue(p canon.Path, v cty.Value, whole hcl.Range, e hclsyntax.Expression) {

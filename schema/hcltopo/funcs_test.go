@@ -71,3 +71,18 @@ func TestFailedLocalReferenced(t *testing.T) {
 		t.Fatalf("want the one failure, got %v", ds)
 	}
 }
+
+// TestDeepValueRefused: locals that each wrap the one before build a value
+// deeper than canon.MaxDepth from shallow expressions; it is refused at
+// the expression that passes the limit.
+func TestDeepValueRefused(t *testing.T) {
+	src := "locals {\n  a0 = 1\n"
+	for i := 1; i <= 300; i++ {
+		src += fmt.Sprintf("  a%d = [local.a%d]\n", i, i-1)
+	}
+	src += "}\n"
+	_, ds := load(t, map[string]string{"t.hcl": src}, Options{})
+	if len(ds) != 1 || ds[0].Summary != "Nested too deeply" || ds[0].Range == nil || ds[0].Range.Start.Line != 203 {
+		t.Fatalf("want one diagnostic at a201, got %v", ds)
+	}
+}
