@@ -83,7 +83,7 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			return e.err
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, env)
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files edited by hand")
 	cmd.Flags().BoolVar(&f.allowErrors, "allow-errors", false, "write artifacts despite validation errors (recorded in the manifest)")
 	return cmd
@@ -137,7 +137,7 @@ func newShowCmd(env Env) *cobra.Command {
 			return e.err
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, env)
 	addFormatFlag(cmd, format)
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/schema"
 	"github.com/mobplan/mobplan/schema/cuetopo"
 	"github.com/mobplan/mobplan/schema/datatopo"
@@ -125,12 +126,22 @@ func Load(path string, opts Options) (*Checked, error) {
 			Summary: "Cannot read topology", Detail: err.Error(), Range: &diag.Range{Filename: path}}}}, nil
 	}
 	ds := flagMismatch(syntax, opts)
-	doc, fds := syntax.Load(path, opts)
-	ds = append(ds, fds...)
-	c := &Checked{Doc: doc}
-	if !hasRule(ds, canon.RuleSyntax) {
-		c.Result = s.Check(doc)
-		ds = append(ds, c.Result.Diagnostics...)
+	c := &Checked{}
+	// Reading and checking run under the memory ceiling: the front-ends
+	// bound their own evaluation (and report where it stopped); this
+	// bounds the rest (a JSON or YAML file's value, the schema check).
+	err = memlimit.Watch(func() {
+		doc, fds := syntax.Load(path, opts)
+		c.Doc = doc
+		ds = append(ds, fds...)
+		if !hasRule(ds, canon.RuleSyntax) {
+			c.Result = s.Check(doc)
+			ds = append(ds, c.Result.Diagnostics...)
+		}
+	})
+	if err != nil {
+		// Abandoned: nothing the evaluation holds is read again.
+		return &Checked{Doc: canon.NewDocument(syntax.Name, root), Diagnostics: diag.Diagnostics{canon.LimitDiagnostic(&diag.Range{Filename: path}, err)}}, nil
 	}
 	ds.Sort()
 	c.Diagnostics = ds

@@ -42,6 +42,19 @@ const EnvVar = "MOBPLAN_MAX_MEMORY"
 // grows a gigabyte a second overshoots the ceiling by about 10 MB.
 const PollInterval = 10 * time.Millisecond
 
+// Grace is how long Watch waits, past the ceiling, for f to return
+// when a Run is under way inside it (the garbage collector, working hard
+// at the ceiling, slows everything down).
+const Grace = time.Second
+
+// leaves counts the Runs under way, which Watch leaves to report, and
+// trips the Runs that stopped their evaluation (whose callers are
+// reporting it).
+var (
+	leaves atomic.Int32
+	trips  atomic.Int64
+)
+
 var ceiling atomic.Int64
 
 // Set makes n bytes the ceiling (0 for none) and the Go runtime's memory
@@ -101,7 +114,20 @@ func (e *TimeoutError) Error() string {
 // ceiling, and a *TimeoutError once timeout has passed (0: no time
 // bound), abandoning f in both cases: f must not share with its caller
 // anything the caller still uses after an error.
-func Run(timeout time.Duration, f func()) error {
+func Run(timeout time.Duration, f func()) error { return run(timeout, 0, f) }
+
+// Watch is Run without a time bound, for an f that may make Runs of its
+// own (the loader around a front-end): past the ceiling, while a Run is
+// under way, it waits up to Grace for f to return, so that the inner
+// Run, which knows where in the topology the evaluation was, reports it.
+func Watch(f func()) error { return run(0, Grace, f) }
+
+func run(timeout, grace time.Duration, f func()) error {
+	tripped := trips.Load()
+	if grace == 0 {
+		leaves.Add(1)
+		defer leaves.Add(-1)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -124,10 +150,21 @@ func Run(timeout time.Duration, f func()) error {
 		case <-done:
 			return nil
 		case <-expired:
+			trips.Add(1)
 			return &TimeoutError{After: timeout}
 		case <-poll:
 			if limit := Limit(); limit > 0 {
 				if used := Used(); used > uint64(limit) {
+					if grace > 0 && (leaves.Load() > 0 || trips.Load() != tripped) {
+						select {
+						case <-done:
+							return nil
+						case <-time.After(grace):
+						}
+					}
+					if grace == 0 {
+						trips.Add(1)
+					}
 					return &ExceededError{Limit: limit, Used: used}
 				}
 			}

@@ -2,6 +2,7 @@ package memlimit
 
 import (
 	"errors"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -33,11 +34,11 @@ func TestRunStopsAtCeiling(t *testing.T) {
 	base := Used()
 	limit := int64(base) + 64<<20
 	defer Set(Set(limit))
-	stop := make(chan struct{})
-	defer close(stop)
+	stop, stopped := make(chan struct{}), make(chan struct{})
 	var kept [][]byte
 	start := time.Now()
 	err := Run(0, func() {
+		defer close(stopped)
 		for {
 			select {
 			case <-stop: // the test ends the abandoned goroutine
@@ -59,6 +60,10 @@ func TestRunStopsAtCeiling(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("stopped after %s", d)
 	}
+	close(stop)
+	<-stopped
+	debug.FreeOSMemory()
+	Set(int64(Used()) + 64<<20)
 	if err := Run(0, func() { _ = make([]byte, 1<<20) }); err != nil {
 		t.Errorf("a small evaluation: %v", err)
 	}
@@ -72,5 +77,35 @@ func TestRunTimeout(t *testing.T) {
 	var te *TimeoutError
 	if !errors.As(err, &te) || !IsLimit(err) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestWatchLeavesReportToRun: past the ceiling, a Watch around a Run lets
+// the Run report (it knows where the evaluation was).
+func TestWatchLeavesReportToRun(t *testing.T) {
+	defer Set(Set(int64(Used()) + 64<<20))
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-stopped }()
+	var inner error
+	outer := Watch(func() {
+		inner = Run(0, func() {
+			defer close(stopped)
+			var kept [][]byte
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				kept = append(kept, make([]byte, 1<<20))
+				for i := range kept[len(kept)-1] {
+					kept[len(kept)-1][i] = 1
+				}
+			}
+		})
+	})
+	var ee *ExceededError
+	if outer != nil || !errors.As(inner, &ee) {
+		t.Fatalf("Watch: %v, Run: %v; want Run to report", outer, inner)
 	}
 }

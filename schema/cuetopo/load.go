@@ -18,11 +18,13 @@ package cuetopo
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -34,6 +36,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/schema"
 	"github.com/mobplan/mobplan/schema/frontend"
 )
@@ -44,7 +47,11 @@ import (
 func Files(path string) ([]string, error) { return frontend.Files(path, extensions...) }
 
 // Load reads the topology at path (a folder or one .cue file).
-func Load(path string) (*canon.Document, diag.Diagnostics) {
+func Load(path string) (*canon.Document, diag.Diagnostics) { return load(path, 0) }
+
+// load is Load with the evaluation bounded by timeout (0: none) and by
+// memlimit's ceiling.
+func load(path string, timeout time.Duration) (*canon.Document, diag.Diagnostics) {
 	root := path
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		root = filepath.Dir(path)
@@ -89,7 +96,23 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	if ds.HasErrors() {
 		return doc, ds
 	}
+	// CUE cannot be interrupted: past the ceiling or the time bound the
+	// evaluation is abandoned, with the document it fills.
+	sources := maps.Clone(doc.Sources)
+	var eds diag.Diagnostics
+	var out *canon.Document
+	if err := memlimit.Run(timeout, func() { out, eds = evaluate(doc, files, parsed) }); err != nil {
+		fresh := canon.NewDocument("cue", doc.Root)
+		fresh.Sources = sources
+		return fresh, append(ds, canon.LimitDiagnostic(diag.FileStart(files[0]), err))
+	}
+	return out, append(ds, eds...)
+}
 
+// evaluate builds the parsed files with the schema and walks the value
+// into doc.
+func evaluate(doc *canon.Document, files []string, parsed []*ast.File) (*canon.Document, diag.Diagnostics) {
+	var ds diag.Diagnostics
 	l := &loader{doc: doc, user: map[string]bool{}}
 	for _, f := range files {
 		l.user[f] = true

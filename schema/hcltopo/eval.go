@@ -15,6 +15,8 @@ import (
 
 // eval evaluates one node and stores its value in the document.
 func (l *loader) eval(n *node) diag.Diagnostics {
+	r := nodeRange(n)
+	l.at.Store(&r)
 	l.refreshContext(n)
 	switch n.kind {
 	case "local":

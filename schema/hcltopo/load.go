@@ -6,10 +6,13 @@ package hcltopo
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/internal/suggest"
 	"github.com/mobplan/mobplan/schema/frontend"
 )
@@ -29,6 +33,9 @@ type Options struct {
 	VarFiles []string
 	// Env is the environment, for MOBPLAN_VAR_<name>; nil means none.
 	Env []string
+	// Timeout bounds the evaluation (0: none); memory is bounded by
+	// memlimit's ceiling.
+	Timeout time.Duration
 }
 
 // Files returns the HCL files of a topology path: the file itself, or
@@ -72,9 +79,22 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	if ds.HasErrors() {
 		return doc, ds
 	}
+	// Expressions can build huge values (a for inside a for, a template
+	// doubling a string): the evaluation runs under memlimit, and is
+	// abandoned, with its document, past the ceiling or the time bound.
+	sources := maps.Clone(doc.Sources)
 	l := &loader{doc: doc, opts: opts}
-	ds = append(ds, l.load(bodies)...)
-	return doc, ds
+	var eds diag.Diagnostics
+	if err := memlimit.Run(opts.Timeout, func() { eds = l.load(bodies) }); err != nil {
+		fresh := canon.NewDocument("hcl", root)
+		fresh.Sources = sources
+		r := diag.FileStart(files[0])
+		if at := l.at.Load(); at != nil {
+			r = convRange(at)
+		}
+		return fresh, append(ds, canon.LimitDiagnostic(r, err))
+	}
+	return doc, append(ds, eds...)
 }
 
 // Structural rule IDs reported by the front-end.
@@ -136,6 +156,8 @@ type loader struct {
 	objs  map[string]map[string]any
 	dirty map[string]bool
 	ctx   *hcl.EvalContext
+	// at is the declaration being evaluated, for a report from memlimit.
+	at atomic.Pointer[hcl.Range]
 }
 
 func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {

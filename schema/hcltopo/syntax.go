@@ -19,7 +19,7 @@ var Syntax = frontend.Syntax{
 	Extensions: extensions,
 	Flags:      []string{"--var", "--var-file"},
 	Load: func(path string, o frontend.Options) (*canon.Document, diag.Diagnostics) {
-		return Load(path, Options{Vars: o.Vars, VarFiles: o.VarFiles, Env: o.Env})
+		return Load(path, Options{Vars: o.Vars, VarFiles: o.VarFiles, Env: o.Env, Timeout: o.Timeout})
 	},
 	Format: Format,
 }
