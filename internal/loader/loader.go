@@ -143,6 +143,11 @@ func Load(path string, opts Options) (*Checked, error) {
 		// Abandoned: nothing the evaluation holds is read again.
 		return &Checked{Doc: canon.NewDocument(syntax.Name, root), Diagnostics: diag.Diagnostics{canon.LimitDiagnostic(&diag.Range{Filename: path}, err)}}, nil
 	}
+	// No diagnostic shows a secret (a lab_password, a sensitive HCL
+	// variable's value), in its words or in a snippet.
+	secrets := c.Doc.Secrets()
+	canon.RedactDiagnostics(ds, secrets)
+	c.Doc.Sources = canon.RedactSources(c.Doc.Sources, secrets)
 	ds.Sort()
 	c.Diagnostics = ds
 	return c, nil
@@ -182,6 +187,11 @@ func hasRule(ds diag.Diagnostics, rule string) bool {
 // canonical JSON, so the same topology in HCL, CUE, Jsonnet, JSON or YAML
 // has one digest, and a comment or a reformat does not make a saved plan
 // stale. When the topology does not unify, the front-end's value is used.
+// Every secret (lab_password, a sensitive variable's value) is replaced
+// by canon.SensitiveMarker first: the digest is in manifests and saved
+// plans, and a digest over a password lets anyone who reads them try
+// passwords offline. Nothing mobplan writes depends on a secret, so a
+// changed password leaves the digest, and a saved plan, as they were.
 func (c *Checked) InputDigest() string {
 	var v any = c.Doc.Value
 	if t := c.Result.Topology; t.Exists() && t.Err() == nil {
@@ -190,7 +200,7 @@ func (c *Checked) InputDigest() string {
 			v = unified
 		}
 	}
-	b, _ := json.Marshal(v) // maps marshal with sorted keys
+	b, _ := json.Marshal(c.Doc.Redacted(v)) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
