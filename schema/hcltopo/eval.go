@@ -20,19 +20,24 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 	l.refreshContext(n)
 	switch n.kind {
 	case "local":
-		v, ds, ok := l.expr(n.attr.Expr, nil)
+		v, marks, ds, ok := l.expr(n.attr.Expr, nil)
 		if !ok {
 			// Reported already: what refers to it is unknown, and fails
 			// silently (a nil value here crashed the next reference).
 			v = cty.DynamicVal
 			l.failedLocals[n.attr.Name] = true
 		}
-		l.local[n.attr.Name] = v
+		// A local is not written anywhere: it keeps what is sensitive in
+		// it marked, for the expressions that use it.
+		l.local[n.attr.Name] = v.MarkWithPaths(marks)
 		l.ctx.Variables["local"] = cty.ObjectVal(l.local)
 		return ds
 	case "attr":
 		p := canon.Path{n.attr.Name}
-		v, ds, ok := l.expr(n.attr.Expr, p)
+		v, marks, ds, ok := l.expr(n.attr.Expr, p)
+		if ok {
+			ok = l.sensitive(p, marks, n.attr.Expr, &ds)
+		}
 		if !ok {
 			l.doc.Failed[p.Key()] = true
 		} else {
@@ -48,7 +53,7 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 	base := canon.Lookup(l.doc.Value, specPath(spec, n.block.Labels))
 	if len(spec.labels) == 0 {
 		if base != nil {
-			l.ctx.Variables[n.kind] = toCty(base) // singleton: mobility.enabled
+			l.ctx.Variables[n.kind] = l.toCtyAt(base, specPath(spec, nil)) // singleton: mobility.enabled
 		}
 		return ds
 	}
@@ -87,7 +92,8 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 func (l *loader) refreshContext(n *node) {
 	for kind := range n.refs {
 		if l.dirty[kind] {
-			l.ctx.Variables[kind] = toCty(l.objs[kind])
+			// objs nests by label as the canonical value does.
+			l.ctx.Variables[kind] = l.toCtyAt(l.objs[kind], specPath(blocks[kind], nil))
 			delete(l.dirty, kind)
 		}
 	}
@@ -175,7 +181,10 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 	l.doc.SetRange(p, rng(b.DefRange()))
 	for _, a := range sortedAttrs(b.Body.Attributes) {
 		ap := p.Append(a.Name)
-		v, vd, ok := l.expr(a.Expr, ap)
+		v, marks, vd, ok := l.expr(a.Expr, ap)
+		if ok {
+			ok = l.sensitive(ap, marks, a.Expr, &vd)
+		}
 		ds = append(ds, vd...)
 		if !ok {
 			l.doc.Failed[ap.Key()] = true
@@ -218,29 +227,77 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 
 // expr evaluates an expression; p, when set, is used only for messages.
 // ok is false when the expression has no value (the diagnostics say why,
-// unless it depends on a local that failed, which said so already).
-func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, diag.Diagnostics, bool) {
+// unless it depends on a local that failed, which said so already). The
+// value is unmarked; marks says where in it sensitive values are.
+func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, []cty.PathValueMarks, diag.Diagnostics, bool) {
 	v, hd := e.Value(l.ctx)
 	ds := fromHCL(hd, RuleReference)
 	if hd.HasErrors() {
-		return cty.NilVal, ds, false
+		return cty.NilVal, nil, ds, false
 	}
-	v, _ = v.UnmarkDeep()
+	v, marks := v.UnmarkDeepWithPaths()
 	if !v.IsWhollyKnown() {
 		for _, t := range e.Variables() {
 			if name, ok := stepName(t, 1); ok && t.RootName() == "local" && l.failedLocals[name] {
-				return cty.NilVal, ds, false // the local's failure is reported
+				return cty.NilVal, nil, ds, false // the local's failure is reported
 			}
 		}
 		r := e.Range()
-		return cty.NilVal, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)}), false
+		return cty.NilVal, nil, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)}), false
 	}
 	if deeper(v, canon.MaxDepth) {
 		// Each local may wrap the one before (a1 = [local.a0], ...):
 		// converting and walking such a value recurses once per level.
-		return cty.NilVal, append(ds, canon.TooDeepValue(rng(e.Range()), nil)), false
+		return cty.NilVal, nil, append(ds, canon.TooDeepValue(rng(e.Range()), nil)), false
 	}
-	return v, ds, true
+	var sens []cty.PathValueMarks
+	for _, m := range marks {
+		if _, ok := m.Marks[sensitiveMark{}]; ok {
+			sens = append(sens, cty.PathValueMarks{Path: m.Path, Marks: cty.NewValueMarks(sensitiveMark{})})
+		}
+	}
+	return v, sens, ds, true
+}
+
+// sensitive records where in the value of p (written by e) sensitive
+// values landed. Only a secret field may hold one (a user's
+// lab_password): every other field reaches the artifacts, the plan, a
+// digest or a diagnostic, so a sensitive value there is an error, at e.
+func (l *loader) sensitive(p canon.Path, marks []cty.PathValueMarks, e hclsyntax.Expression, ds *diag.Diagnostics) bool {
+	ok := true
+	for _, m := range marks {
+		at := p.Append(ctyPath(m.Path)...)
+		l.doc.MarkSensitive(at)
+		if !canon.SecretField(at) && ok {
+			ok = false
+			r := e.Range()
+			*ds = append(*ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Sensitive value outside a secret field",
+				Detail: fmt.Sprintf("%s gets its value from a variable declared sensitive. A user's lab_password is the only field that may hold one: "+
+					"every other field reaches the artifacts, the plan, their digests or diagnostics.", at.Describe()),
+				Hint:  "Use the variable for lab_password only, or declare it without sensitive = true if its value is not secret.",
+				Range: convRange(&r)})
+		}
+	}
+	return ok
+}
+
+// ctyPath is a cty path (within a value) as canonical path steps.
+func ctyPath(p cty.Path) canon.Path {
+	out := canon.Path{}
+	for _, s := range p {
+		switch x := s.(type) {
+		case cty.GetAttrStep:
+			out = append(out, x.Name)
+		case cty.IndexStep:
+			if x.Key.Type() == cty.String {
+				out = append(out, x.Key.AsString())
+			} else if x.Key.Type() == cty.Number {
+				i, _ := x.Key.AsBigFloat().Int64()
+				out = append(out, int(i))
+			}
+		}
+	}
+	return out
 }
 
 // deeper reports whether v nests more than limit levels.
@@ -327,6 +384,48 @@ func toAny(v cty.Value) any {
 		return out
 	}
 	return nil
+}
+
+// toCtyAt is toCty for the canonical value at p, with the values at the
+// sensitive paths marked again, so that a reference to one (a user's
+// lab_password) carries its mark on.
+func (l *loader) toCtyAt(v any, p canon.Path) cty.Value {
+	if len(l.doc.Sensitive) == 0 {
+		return toCty(v)
+	}
+	var conv func(v any, p canon.Path) cty.Value
+	conv = func(v any, p canon.Path) cty.Value {
+		var out cty.Value
+		switch x := v.(type) {
+		case []any:
+			if len(x) == 0 {
+				out = cty.EmptyTupleVal
+				break
+			}
+			vs := make([]cty.Value, len(x))
+			for i, e := range x {
+				vs[i] = conv(e, p.Append(i))
+			}
+			out = cty.TupleVal(vs)
+		case map[string]any:
+			if len(x) == 0 {
+				out = cty.EmptyObjectVal
+				break
+			}
+			m := make(map[string]cty.Value, len(x))
+			for k, e := range x {
+				m[k] = conv(e, p.Append(k))
+			}
+			out = cty.ObjectVal(m)
+		default:
+			out = toCty(v)
+		}
+		if l.doc.Sensitive[p.Key()] {
+			out = out.Mark(sensitiveMark{})
+		}
+		return out
+	}
+	return conv(v, p)
 }
 
 // toCty turns a canonical value back into cty, for references.

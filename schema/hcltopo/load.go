@@ -85,7 +85,10 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	sources := maps.Clone(doc.Sources)
 	l := &loader{doc: doc, opts: opts}
 	var eds diag.Diagnostics
-	if err := memlimit.Run(opts.Timeout, func() { eds = l.load(bodies) }); err != nil {
+	if err := memlimit.Run(opts.Timeout, func() {
+		eds = l.load(bodies)
+		canon.RedactDiagnostics(eds, append(l.secrets, doc.Secrets()...))
+	}); err != nil {
 		fresh := canon.NewDocument("hcl", root)
 		fresh.Sources = sources
 		r := diag.FileStart(files[0])
@@ -151,6 +154,9 @@ type loader struct {
 	local map[string]cty.Value
 	// failedLocals are the locals whose evaluation failed (and said so).
 	failedLocals map[string]bool
+	// secrets are the texts of the sensitive variables' values (as set,
+	// and as converted), kept out of every diagnostic.
+	secrets []string
 	// objs holds each evaluated block as a cty object, by type and label,
 	// for references such as pool.pool01.fqdn.
 	objs  map[string]map[string]any
