@@ -152,3 +152,22 @@ func FuzzCheckDepth(f *testing.F) {
 		}
 	})
 }
+
+// TestStateFolderNotImported: a Jsonnet topology cannot read the key
+// store: .mobplan is outside every import root, by any path.
+func TestStateFolderNotImported(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, ".mobplan/keys/rp.key", "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n")
+	for _, src := range []string{
+		"{ k: importstr '.mobplan/keys/rp.key' }",
+		"{ k: importstr './sub/../.mobplan/keys/rp.key' }",
+		"{ k: importbin '.mobplan/keys/rp.key' }",
+		"{ k: import '.mobplan/keys/rp.key' }",
+	} {
+		entry := write(t, dir, "main.jsonnet", src)
+		out, e := Evaluate(entry, []byte(src), Options{Root: dir}, nil)
+		if e == nil || !strings.Contains(e.Message, "state folder .mobplan") || strings.Contains(out+e.Message, "SECRETKEY") {
+			t.Errorf("%s: got %q, %+v", src, out, e)
+		}
+	}
+}

@@ -140,8 +140,14 @@ func Load(path string, opts Options) (*Checked, error) {
 		}
 	})
 	if err != nil {
-		// Abandoned: nothing the evaluation holds is read again.
-		return &Checked{Doc: canon.NewDocument(syntax.Name, root), Diagnostics: diag.Diagnostics{canon.LimitDiagnostic(&diag.Range{Filename: path}, err)}}, nil
+		// Abandoned: nothing the evaluation holds is read again. What
+		// ran out here is reading data or checking rules, not a runaway
+		// expression (a front-end reports those itself): most likely a
+		// very large topology.
+		d := canon.LimitDiagnostic(&diag.Range{Filename: path}, err)
+		d.Detail = "Reading and checking the topology needed more memory than mobplan allows itself: " + err.Error() + "."
+		d.Hint = "A very large topology (tens of thousands of users) may need more: raise --max-memory or MOBPLAN_MAX_MEMORY."
+		return &Checked{Doc: canon.NewDocument(syntax.Name, root), Diagnostics: diag.Diagnostics{d}}, nil
 	}
 	// No diagnostic shows a secret (a lab_password, a sensitive HCL
 	// variable's value), in its words or in a snippet.

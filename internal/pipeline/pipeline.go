@@ -154,7 +154,7 @@ func DefaultArtifactsDir(root string) string { return filepath.Join(root, "artif
 
 // KeyDir is the private key store beside the topology, outside the
 // artifacts directory.
-func KeyDir(root string) string { return filepath.Join(root, ".mobplan", "keys") }
+func KeyDir(root string) string { return filepath.Join(root, canon.StateDir, "keys") }
 
 // Generators are the built-in generators followed by the topology's
 // custom ones, each bounded by the evaluation timeout.
