@@ -90,3 +90,12 @@ func TestDepthAllowed(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatDeepRefused: cue fmt's printer recurses over the syntax
+// tree; a deep file is reported, not formatted.
+func TestFormatDeepRefused(t *testing.T) {
+	src := "x: 1" + strings.Repeat("+1", 1000000) + "\n"
+	if _, ds := Format("t.cue", []byte(src)); len(ds) != 1 || ds[0].Summary != "Nested too deeply" {
+		t.Fatalf("%v", ds)
+	}
+}

@@ -156,3 +156,12 @@ func FuzzDepthScan(f *testing.F) {
 		}
 	})
 }
+
+// TestFormatDeepRefused: fmt's formatter recurses as the parser does;
+// a deep file is reported, not formatted.
+func TestFormatDeepRefused(t *testing.T) {
+	src := deepInputs(300000)["brackets"]
+	if _, ds := Format("t.hcl", []byte(src)); len(ds) != 1 || ds[0].Summary != "Nested too deeply" {
+		t.Fatalf("%v", ds)
+	}
+}
