@@ -114,14 +114,14 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 			}
 			ds = append(ds, d)
 		}
-		full, err := ConfinedPath(doc.Root, file)
-		if err != nil {
-			fail("%s", err)
+		if filepath.IsAbs(file) {
+			fail("%s: absolute paths are not allowed; give a path relative to the topology folder", file)
 			continue
 		}
-		data, err := os.ReadFile(full)
+		// Read as the topology's own files are: confined, regular, bounded.
+		data, err := canon.ReadFile(doc.Root, filepath.Join(doc.Root, file))
 		if err != nil {
-			fail("%s: %s", file, err)
+			fail("%s", err)
 			continue
 		}
 		info, err := InspectPEM(data)

@@ -115,7 +115,11 @@ func run(name, source, plan string, inputs map[string]string, o Options) ([]arti
 		if d.Range == nil {
 			d.Range = diag.FileStart(file)
 		}
-		d.Hint = "Fix the program at this position. It gets the plan as the top-level argument plan (function(plan) { ... }) and as std.extVar('plan')."
+		if jerr.Summary != "" {
+			d.Summary = fmt.Sprintf("Custom generator %q stopped: %s", name, strings.ToLower(jerr.Summary[:1])+jerr.Summary[1:])
+		} else {
+			d.Hint = "Fix the program at this position. It gets the plan as the top-level argument plan (function(plan) { ... }) and as std.extVar('plan')."
+		}
 		return nil, &artifact.DiagnosticsError{Diagnostics: diag.Diagnostics{d}, Sources: sources}
 	}
 	files, ds := decode(name, out, &locator{file: file, src: src, sources: sources})
@@ -152,7 +156,7 @@ func load(name, source string, o Options) (string, []byte, *diag.Diagnostic) {
 	if err := canon.Confine(o.Root, file); err != nil {
 		return fail(fmt.Sprintf("Custom generator %q: source outside the topology folder", name), err.Error()+".")
 	}
-	src, err := canon.ReadFile(file)
+	src, err := canon.ReadFile(o.Root, file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fail(fmt.Sprintf("Custom generator %q: source file not found", name),
 			fmt.Sprintf("%s does not exist (source = %q, relative to the topology folder %s).", file, source, o.Root))

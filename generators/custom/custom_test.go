@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/diag"
@@ -318,5 +320,55 @@ func TestRenderGathersProblems(t *testing.T) {
 	errors.As(err, &de)
 	if _, ok := de.Sources[filepath.Join(root, "b.jsonnet")]; !ok {
 		t.Errorf("sources for snippets missing: %v", de.Sources)
+	}
+}
+
+// TestSourceNotRegularOrState: a program or an import that is a FIFO is
+// refused at once (never opened to block), and nothing under the state
+// folder .mobplan, which holds the private keys, is read: not as a
+// program, not through importstr, not through a link.
+func TestSourceNotRegularOrState(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, ".mobplan/keys/rp.key", "-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----\n")
+	write(t, root, ".mobplan/gen.jsonnet", "{ 'a.txt': 'x' }\n")
+	write(t, root, "steal.jsonnet", "{ 'key.txt': importstr '.mobplan/keys/rp.key' }\n")
+	write(t, root, "sub/steal.jsonnet", "{ 'key.txt': importstr '../.MOBPLAN/keys/rp.key' }\n")
+	write(t, root, "fifo.jsonnet", "{ 'a.txt': importstr 'pipe.libsonnet' }\n")
+	if err := os.Symlink(filepath.Join(root, ".mobplan", "keys"), filepath.Join(root, "keys")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	write(t, root, "link.jsonnet", "{ 'key.txt': importstr 'keys/rp.key' }\n")
+	if err := syscall.Mkfifo(filepath.Join(root, "pipe.jsonnet"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "pipe.libsonnet"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	cases := []struct{ source, want string }{
+		{".mobplan/gen.jsonnet", "state folder .mobplan"},
+		{"steal.jsonnet", "state folder .mobplan"},
+		{"sub/steal.jsonnet", "state folder .mobplan"},
+		{"link.jsonnet", "state folder .mobplan"},
+		{"pipe.jsonnet", "named pipe"},
+		{"fifo.jsonnet", "named pipe"},
+	}
+	for _, c := range cases {
+		t.Run(c.source, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := generate(t, root, map[string]string{"g": c.source}, nil)
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the generator did not return: a FIFO was opened")
+			}
+			ds := problems(t, err)
+			if len(ds) != 1 || !strings.Contains(ds[0].Detail, c.want) || strings.Contains(ds[0].Detail, "SECRETKEY") {
+				t.Fatalf("got %v, want %q", ds, c.want)
+			}
+		})
 	}
 }

@@ -119,11 +119,15 @@ type Document struct {
 	// Failed marks paths whose value the front-end could not evaluate (it
 	// reported why), so the schema does not report them again as missing.
 	Failed map[string]bool
+	// Sensitive marks paths (Path.Key) whose value came from an HCL
+	// variable declared sensitive: never digested, written or shown,
+	// like the secret fields (SecretField).
+	Sensitive map[string]bool
 }
 
 // NewDocument returns an empty document.
 func NewDocument(syntax, root string) *Document {
-	return &Document{Syntax: syntax, Root: root, Value: map[string]any{}, Ranges: map[string]diag.Range{}, Sources: map[string][]byte{}, Failed: map[string]bool{}}
+	return &Document{Syntax: syntax, Root: root, Value: map[string]any{}, Ranges: map[string]diag.Range{}, Sources: map[string][]byte{}, Failed: map[string]bool{}, Sensitive: map[string]bool{}}
 }
 
 // SetRange records where path p came from.

@@ -100,7 +100,7 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			return serve(cmd.Context(), env, topology, false, &f, &sf)
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, env)
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files edited by hand")
 	cmd.Flags().BoolVar(&f.allowErrors, "allow-errors", false, "write artifacts despite validation errors (recorded in the manifest)")
 	cmd.Flags().BoolVar(&andServe, "serve", false, "then serve the applied plan in the lab (see 'mobplan serve')")
@@ -156,7 +156,7 @@ func newShowCmd(env Env) *cobra.Command {
 			return e.err
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, env)
 	addFormatFlag(cmd, format)
 	return cmd
 }

@@ -49,9 +49,15 @@ does not parse or cannot be written, or with --check when a file would change.`,
 			var ds diag.Diagnostics
 			sources := map[string][]byte{}
 			failed := false
+			root := path
+			if st, err := os.Stat(path); err == nil && !st.IsDir() {
+				root = filepath.Dir(path)
+			}
 			for _, file := range files {
 				f := file.name
-				src, err := os.ReadFile(f)
+				// Read as validate does: a link out of the folder, or a
+				// FIFO, is refused, never formatted over its target.
+				src, err := canon.ReadFile(root, f)
 				if err != nil {
 					ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology file",
 						Detail: err.Error(), Range: &diag.Range{Filename: f}})

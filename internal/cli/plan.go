@@ -23,8 +23,8 @@ type pipelineFlags struct {
 	allowErrors  bool
 }
 
-func (f *pipelineFlags) add(cmd *cobra.Command) {
-	f.topologyFlags.add(cmd)
+func (f *pipelineFlags) add(cmd *cobra.Command, env Env) {
+	f.topologyFlags.add(cmd, env)
 	cmd.Flags().StringVar(&f.artifactsDir, "artifacts", "", "artifacts directory (default: artifacts/ beside the topology)")
 }
 
@@ -89,7 +89,7 @@ With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending.`,
 			return nil
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, env)
 	addFormatFlag(cmd, format)
 	cmd.Flags().BoolVar(&detail, "detail", false, "add unified diffs of changed files")
 	cmd.Flags().BoolVar(&detailedExit, "detailed-exitcode", false, "exit 2 when changes are pending")

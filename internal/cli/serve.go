@@ -55,7 +55,7 @@ reloads a new apply, all or nothing; SIGINT or SIGTERM stops it.`,
 			return serve(cmd.Context(), env, topologyPath(args), cmd.Flags().Changed("artifacts") && len(args) == 0, &f, &sf)
 		},
 	}
-	f.add(cmd)
+	f.add(cmd, env)
 	sf.add(cmd)
 	cmd.Flags().BoolVar(&f.allowErrors, "allow-errors", false, "serve artifacts applied with --allow-errors (said on every response's X-Mobplan-Plan header)")
 	return cmd

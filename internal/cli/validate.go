@@ -9,24 +9,47 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/jsonnetvm"
 	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/schema"
 )
 
 // topologyFlags are the flags every command that reads a topology takes.
 type topologyFlags struct {
-	vars     []string
-	varFiles []string
-	extStr   []string
-	tlaStr   []string
-	timeout  time.Duration
+	vars      []string
+	varFiles  []string
+	extStr    []string
+	tlaStr    []string
+	timeout   time.Duration
+	maxMemory string
 }
 
-func (t *topologyFlags) add(cmd *cobra.Command) {
+func (t *topologyFlags) add(cmd *cobra.Command, env Env) {
 	cmd.Flags().StringArrayVar(&t.vars, "var", nil, "set an HCL topology variable (name=value); repeatable")
 	cmd.Flags().StringArrayVar(&t.varFiles, "var-file", nil, "read HCL topology variables from an HCL file; repeatable")
 	cmd.Flags().StringArrayVar(&t.extStr, "ext-str", nil, "set a Jsonnet external variable, std.extVar(name) (name=value); repeatable")
 	cmd.Flags().StringArrayVar(&t.tlaStr, "tla-str", nil, "set a Jsonnet top-level argument (name=value); repeatable")
-	cmd.Flags().DurationVar(&t.timeout, "eval-timeout", jsonnetvm.DefaultTimeout, "bound on evaluating a Jsonnet topology or custom generator")
+	cmd.Flags().DurationVar(&t.timeout, "eval-timeout", jsonnetvm.DefaultTimeout, "bound on evaluating a topology (HCL, CUE, Jsonnet) or a custom generator")
+	cmd.Flags().StringVar(&t.maxMemory, "max-memory", "", fmt.Sprintf("ceiling on mobplan's memory while it evaluates and checks: an evaluation that needs more is stopped with an error (e.g. 512MiB; 0 for none; default $%s, else %s)", memlimit.EnvVar, memlimit.Format(memlimit.Default)))
+	// The ceiling is the process's: set it before the command runs.
+	cmd.PreRunE = func(*cobra.Command, []string) error { return t.setMemoryLimit(env) }
+}
+
+// setMemoryLimit makes --max-memory, else $MOBPLAN_MAX_MEMORY, else
+// memlimit.Default, the process's memory ceiling.
+func (t *topologyFlags) setMemoryLimit(env Env) error {
+	s, from := t.maxMemory, "--max-memory"
+	if s == "" {
+		s, from = env.getenv(memlimit.EnvVar), memlimit.EnvVar
+	}
+	n := memlimit.Default
+	if s != "" {
+		var err error
+		if n, err = memlimit.Parse(s); err != nil {
+			return fmt.Errorf("%s: %w", from, err)
+		}
+	}
+	memlimit.Set(n)
+	return nil
 }
 
 func (t *topologyFlags) options(env Env) loader.Options {
@@ -79,7 +102,7 @@ Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 oth
 			return nil
 		},
 	}
-	tf.add(cmd)
+	tf.add(cmd, env)
 	addFormatFlag(cmd, format)
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as errors")
 	return cmd

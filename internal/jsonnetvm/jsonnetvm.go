@@ -15,9 +15,11 @@ import (
 
 	"github.com/google/go-jsonnet"
 	"github.com/google/go-jsonnet/ast"
+	"github.com/google/go-jsonnet/toolutils"
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 )
 
 // DefaultTimeout bounds one evaluation when Options.Timeout is zero.
@@ -40,6 +42,11 @@ type Options struct {
 
 // Error is an evaluation failure with the place it happened.
 type Error struct {
+	// Summary, when set, is what stopped the evaluation from outside the
+	// program (a bound on nesting, memory or time); the files were not
+	// all read, and are not to be read again to explain it.
+	Summary string
+	Hint    string
 	Message string
 	// Range is where the error was raised, in the user's files; nil
 	// when go-jsonnet gave no location.
@@ -56,7 +63,12 @@ func (e *Error) Diagnostic(rule, summary string) diag.Diagnostic {
 	if len(e.Trace) > 0 {
 		detail += "\n\nCalled from:\n  " + strings.Join(e.Trace, "\n  ")
 	}
-	return diag.Diagnostic{Severity: diag.Error, Rule: rule, Summary: summary, Detail: detail, Range: e.Range}
+	return diag.Diagnostic{Severity: diag.Error, Rule: rule, Summary: summary, Detail: detail, Hint: e.Hint, Range: e.Range}
+}
+
+// limitError reports a bound the evaluation ran into, as d says it.
+func limitError(d diag.Diagnostic) *Error {
+	return &Error{Summary: d.Summary, Hint: d.Hint, Message: d.Detail, Range: d.Range}
 }
 
 // Evaluate runs the program in file (whose bytes are src) and returns its
@@ -68,7 +80,10 @@ func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) 
 	if vm.MaxStack <= 0 {
 		vm.MaxStack = DefaultMaxStack
 	}
-	imp := &confinedImporter{root: opts.Root, entryDir: filepath.Dir(file), cache: map[string]jsonnet.Contents{}}
+	imp := &confinedImporter{root: opts.Root, entryDir: filepath.Dir(file), cache: map[string]jsonnet.Contents{}, text: map[string]bool{}}
+	if off, ok := CheckDepth(src); !ok {
+		return "", limitError(canon.TooDeep(file, src, off))
+	}
 	vm.Importer(imp)
 	capture := &capturingFormatter{}
 	vm.ErrorFormatter = capture
@@ -89,23 +104,29 @@ func Evaluate(file string, src []byte, opts Options, sources map[string][]byte) 
 		timeout = DefaultTimeout
 	}
 
-	type result struct {
+	var r struct {
 		out string
 		err error
+		lim *Error
 	}
-	done := make(chan result, 1)
-	go func() {
-		// go-jsonnet cannot be interrupted: on timeout this goroutine is
-		// abandoned (the CLI exits right after reporting it).
-		out, err := vm.EvaluateAnonymousSnippet(file, string(src))
-		done <- result{out, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(timeout):
-		return "", &Error{Message: fmt.Sprintf("evaluation did not finish within %s (endless loop or an input too large?)", timeout),
-			Range: diag.FileStart(file)}
+	// go-jsonnet cannot be interrupted: past the memory ceiling or the
+	// time bound the evaluation is abandoned (the CLI exits right after
+	// reporting it), so nothing it uses is read here after that.
+	err := memlimit.Run(timeout, func() {
+		if e := imp.checkImports(file, src); e != nil {
+			r.lim = e
+			return
+		}
+		r.out, r.err = vm.EvaluateAnonymousSnippet(file, string(src))
+	})
+	var ee *memlimit.ExceededError
+	switch {
+	case errors.As(err, &ee):
+		return "", limitError(canon.LimitDiagnostic(diag.FileStart(file), ee))
+	case err != nil:
+		return "", &Error{Message: err.Error(), Range: diag.FileStart(file)}
+	case r.lim != nil:
+		return "", r.lim
 	}
 	if sources != nil {
 		sources[file] = src
@@ -222,28 +243,104 @@ type confinedImporter struct {
 	entryDir string
 	mu       sync.Mutex
 	cache    map[string]jsonnet.Contents
+	// checked are the files read for import, whose nesting was checked
+	// before go-jsonnet parses them; text are those read by importstr
+	// or importbin, never parsed.
+	checked, text map[string]bool
 }
 
-func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+// checkImports checks the nesting of every file the program imports, and
+// of the files they import, before go-jsonnet parses any of them (it
+// parses an import when the evaluation reaches it, recursing as deeply
+// as the file nests). Import paths are literals, so the program's syntax
+// names them all. A file that does not parse is left to go-jsonnet to
+// report.
+func (c *confinedImporter) checkImports(file string, src []byte) *Error {
+	c.checked = map[string]bool{}
+	var visit func(from, name string, src []byte) *Error
+	visit = func(from, name string, src []byte) *Error {
+		node, err := jsonnet.SnippetToAST(name, string(src))
+		if err != nil {
+			return nil
+		}
+		var code []string
+		var walk func(n ast.Node)
+		walk = func(n ast.Node) {
+			switch x := n.(type) {
+			case *ast.Import:
+				code = append(code, x.File.Value)
+			case *ast.ImportStr:
+				c.markText(from, x.File.Value)
+			case *ast.ImportBin:
+				c.markText(from, x.File.Value)
+			}
+			for _, ch := range toolutils.Children(n) {
+				walk(ch)
+			}
+		}
+		walk(node)
+		for _, path := range code {
+			p, err := c.resolve(from, path)
+			if err != nil || c.checked[p] {
+				continue
+			}
+			c.checked[p] = true
+			contents, at, err := c.Import(from, path)
+			if err != nil {
+				continue // a missing file: go-jsonnet reports it
+			}
+			b := []byte(contents.String())
+			if off, ok := CheckDepth(b); !ok {
+				return limitError(canon.TooDeep(at, b, off))
+			}
+			if e := visit(at, at, b); e != nil {
+				return e
+			}
+		}
+		return nil
+	}
+	return visit("", file, src)
+}
+
+// markText records that the file path names, imported from from, is read
+// as text.
+func (c *confinedImporter) markText(from, path string) {
+	if p, err := c.resolve(from, path); err == nil {
+		c.text[p] = true
+	}
+}
+
+func (c *confinedImporter) resolve(importedFrom, importedPath string) (string, error) {
 	if filepath.IsAbs(importedPath) {
-		return jsonnet.Contents{}, "", fmt.Errorf("import %q: absolute paths are not allowed; import files of the topology folder by relative path", importedPath)
+		return "", fmt.Errorf("import %q: absolute paths are not allowed; import files of the topology folder by relative path", importedPath)
 	}
 	dir := filepath.Dir(importedFrom)
 	if importedFrom == "" {
 		dir = c.entryDir
 	}
-	p := filepath.Join(dir, importedPath)
-	if err := canon.Confine(c.root, p); err != nil {
-		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
+	return filepath.Join(dir, importedPath), nil
+}
+
+func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	p, err := c.resolve(importedFrom, importedPath)
+	if err != nil {
+		return jsonnet.Contents{}, "", err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if got, ok := c.cache[p]; ok {
 		return got, p, nil
 	}
-	b, err := canon.ReadFile(p)
+	b, err := canon.ReadFile(c.root, p)
 	if err != nil {
 		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, err)
+	}
+	if c.checked != nil && !c.checked[p] && !c.text[p] {
+		// Not found by checkImports (a file it could not parse, say):
+		// go-jsonnet may parse it, so it must not nest too deeply either.
+		if _, ok := CheckDepth(b); !ok {
+			return jsonnet.Contents{}, "", fmt.Errorf("import %q: the file nests more than %d levels deep", importedPath, canon.MaxNesting)
+		}
 	}
 	contents := jsonnet.MakeContentsRaw(b)
 	c.cache[p] = contents

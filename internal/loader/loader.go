@@ -16,6 +16,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/schema"
 	"github.com/mobplan/mobplan/schema/cuetopo"
 	"github.com/mobplan/mobplan/schema/datatopo"
@@ -125,13 +126,34 @@ func Load(path string, opts Options) (*Checked, error) {
 			Summary: "Cannot read topology", Detail: err.Error(), Range: &diag.Range{Filename: path}}}}, nil
 	}
 	ds := flagMismatch(syntax, opts)
-	doc, fds := syntax.Load(path, opts)
-	ds = append(ds, fds...)
-	c := &Checked{Doc: doc}
-	if !hasRule(ds, canon.RuleSyntax) {
-		c.Result = s.Check(doc)
-		ds = append(ds, c.Result.Diagnostics...)
+	c := &Checked{}
+	// Reading and checking run under the memory ceiling: the front-ends
+	// bound their own evaluation (and report where it stopped); this
+	// bounds the rest (a JSON or YAML file's value, the schema check).
+	err = memlimit.Watch(func() {
+		doc, fds := syntax.Load(path, opts)
+		c.Doc = doc
+		ds = append(ds, fds...)
+		if !hasRule(ds, canon.RuleSyntax) {
+			c.Result = s.Check(doc)
+			ds = append(ds, c.Result.Diagnostics...)
+		}
+	})
+	if err != nil {
+		// Abandoned: nothing the evaluation holds is read again. What
+		// ran out here is reading data or checking rules, not a runaway
+		// expression (a front-end reports those itself): most likely a
+		// very large topology.
+		d := canon.LimitDiagnostic(&diag.Range{Filename: path}, err)
+		d.Detail = "Reading and checking the topology needed more memory than mobplan allows itself: " + err.Error() + "."
+		d.Hint = "A very large topology (tens of thousands of users) may need more: raise --max-memory or MOBPLAN_MAX_MEMORY."
+		return &Checked{Doc: canon.NewDocument(syntax.Name, root), Diagnostics: diag.Diagnostics{d}}, nil
 	}
+	// No diagnostic shows a secret (a lab_password, a sensitive HCL
+	// variable's value), in its words or in a snippet.
+	secrets := c.Doc.Secrets()
+	canon.RedactDiagnostics(ds, secrets)
+	c.Doc.Sources = canon.RedactSources(c.Doc.Sources, secrets)
 	ds.Sort()
 	c.Diagnostics = ds
 	return c, nil
@@ -171,6 +193,11 @@ func hasRule(ds diag.Diagnostics, rule string) bool {
 // canonical JSON, so the same topology in HCL, CUE, Jsonnet, JSON or YAML
 // has one digest, and a comment or a reformat does not make a saved plan
 // stale. When the topology does not unify, the front-end's value is used.
+// Every secret (lab_password, a sensitive variable's value) is replaced
+// by canon.SensitiveMarker first: the digest is in manifests and saved
+// plans, and a digest over a password lets anyone who reads them try
+// passwords offline. Nothing mobplan writes depends on a secret, so a
+// changed password leaves the digest, and a saved plan, as they were.
 func (c *Checked) InputDigest() string {
 	var v any = c.Doc.Value
 	if t := c.Result.Topology; t.Exists() && t.Err() == nil {
@@ -179,7 +206,7 @@ func (c *Checked) InputDigest() string {
 			v = unified
 		}
 	}
-	b, _ := json.Marshal(v) // maps marshal with sorted keys
+	b, _ := json.Marshal(c.Doc.Redacted(v)) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

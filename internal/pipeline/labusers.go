@@ -4,13 +4,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/labstate"
 	"github.com/mobplan/mobplan/internal/model"
 )
 
 // StateDir is the topology's state folder (.mobplan beside it): keys,
 // lab passwords, the runtime's state.
-func StateDir(root string) string { return filepath.Join(root, ".mobplan") }
+func StateDir(root string) string { return filepath.Join(root, canon.StateDir) }
 
 // labPasswords collects the users' lab passwords; nil when none is set.
 func labPasswords(m *model.Topology) *labstate.Passwords {

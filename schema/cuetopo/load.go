@@ -18,11 +18,13 @@ package cuetopo
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -34,6 +36,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/schema"
 	"github.com/mobplan/mobplan/schema/frontend"
 )
@@ -44,7 +47,11 @@ import (
 func Files(path string) ([]string, error) { return frontend.Files(path, extensions...) }
 
 // Load reads the topology at path (a folder or one .cue file).
-func Load(path string) (*canon.Document, diag.Diagnostics) {
+func Load(path string) (*canon.Document, diag.Diagnostics) { return load(path, 0) }
+
+// load is Load with the evaluation bounded by timeout (0: none) and by
+// memlimit's ceiling.
+func load(path string, timeout time.Duration) (*canon.Document, diag.Diagnostics) {
 	root := path
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		root = filepath.Dir(path)
@@ -61,7 +68,7 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	var parsed []*ast.File
 	pkg := ""
 	for _, f := range files {
-		src, err := canon.ReadFile(f)
+		src, err := canon.ReadFile(root, f)
 		if err != nil {
 			ds = append(ds, syntaxErr(f, "Cannot read topology file", err.Error()))
 			continue
@@ -70,6 +77,10 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 		file, err := parser.ParseFile(f, src, parser.ParseComments)
 		if err != nil {
 			ds = append(ds, fromCUE(err, canon.RuleSyntax, "Invalid CUE", doc.Sources)...)
+			continue
+		}
+		if d := checkDepth(f, src, file); d != nil {
+			ds = append(ds, *d)
 			continue
 		}
 		if name := file.PackageName(); name != pkg && len(parsed) > 0 {
@@ -85,7 +96,23 @@ func Load(path string) (*canon.Document, diag.Diagnostics) {
 	if ds.HasErrors() {
 		return doc, ds
 	}
+	// CUE cannot be interrupted: past the ceiling or the time bound the
+	// evaluation is abandoned, with the document it fills.
+	sources := maps.Clone(doc.Sources)
+	var eds diag.Diagnostics
+	var out *canon.Document
+	if err := memlimit.Run(timeout, func() { out, eds = evaluate(doc, files, parsed) }); err != nil {
+		fresh := canon.NewDocument("cue", doc.Root)
+		fresh.Sources = sources
+		return fresh, append(ds, canon.LimitDiagnostic(diag.FileStart(files[0]), err))
+	}
+	return out, append(ds, eds...)
+}
 
+// evaluate builds the parsed files with the schema and walks the value
+// into doc.
+func evaluate(doc *canon.Document, files []string, parsed []*ast.File) (*canon.Document, diag.Diagnostics) {
+	var ds diag.Diagnostics
 	l := &loader{doc: doc, user: map[string]bool{}}
 	for _, f := range files {
 		l.user[f] = true
@@ -131,6 +158,8 @@ type loader struct {
 	// importErrs are refused imports: reported as such, not as the
 	// "import failed" CUE wraps them in.
 	importErrs []cueerrors.Error
+	// tooDeep: the value nests deeper than canon.MaxDepth (reported once).
+	tooDeep bool
 }
 
 // build evaluates the user's files; open replaces the schema package by
@@ -229,6 +258,22 @@ func (l *loader) userPos(v cue.Value) token.Pos {
 // walk turns v into the canonical value, recording each part's range;
 // fields only the schema sets are left out.
 func (l *loader) walk(v cue.Value, path canon.Path) any {
+	if l.tooDeep {
+		return nil // the topology is refused already; walk no further
+	}
+	if len(path) > canon.MaxDepth {
+		// References nest values deeper than the files do (x1: a: x0,
+		// x2: a: x1, ...); no topology value is this deep.
+		if !l.tooDeep {
+			l.tooDeep = true
+			r := diag.Range{Filename: l.doc.Root}
+			if p := v.Pos(); p.IsValid() {
+				r = l.rangeOf(p)
+			}
+			l.ds = append(l.ds, canon.TooDeepValue(r, path))
+		}
+		return nil
+	}
 	if d, ok := v.Default(); ok {
 		v = d
 	}

@@ -16,8 +16,10 @@ var Syntax = frontend.Syntax{
 	Name:       "cue",
 	Title:      "CUE",
 	Extensions: extensions,
-	Load:       func(path string, _ frontend.Options) (*canon.Document, diag.Diagnostics) { return Load(path) },
-	Format:     Format,
+	Load: func(path string, o frontend.Options) (*canon.Document, diag.Diagnostics) {
+		return load(path, o.Timeout)
+	},
+	Format: Format,
 }
 
 // Format does what 'cue fmt' does: parse with comments, print. A file
@@ -32,6 +34,9 @@ func Format(name string, src []byte) ([]byte, diag.Diagnostics) {
 			}
 		}
 		return nil, ds
+	}
+	if d := checkDepth(name, src, f); d != nil {
+		return nil, diag.Diagnostics{*d}
 	}
 	out, err := cueformat.Node(f)
 	if err != nil {

@@ -13,6 +13,13 @@ import (
 // each value's byte offsets are known and duplicate keys are caught
 // (encoding/json alone would keep the last one silently).
 func (p *parsed) parseJSON() any {
+	if off, ok := jsonDepth(p.src); !ok {
+		// Each level's path is copied for every level below it: 80 KB of
+		// '[' cost more than 12 GB before this check.
+		at := p.rangeAt(off, off)
+		p.ds = append(p.ds, canon.TooDeepValue(at, nil))
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(p.src))
 	dec.UseNumber()
 	v, ok := p.jsonValue(dec, canon.Path{}, -1)
@@ -24,6 +31,29 @@ func (p *parsed) parseJSON() any {
 		return nil
 	}
 	return v
+}
+
+// jsonDepth finds the first '[' or '{' (outside strings) that nests more
+// than canon.MaxDepth levels deep; ok is false when there is one.
+func jsonDepth(src []byte) (off int, ok bool) {
+	depth := 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '"':
+			for i++; i < len(src) && src[i] != '"'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			if depth++; depth > canon.MaxDepth {
+				return i, false
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return 0, true
 }
 
 // skipSpace returns the offset of the next token at or after off.

@@ -88,7 +88,7 @@ func load(path string, exts []string) (*canon.Document, diag.Diagnostics) {
 	var ds diag.Diagnostics
 	owner := map[string]string{} // top-level key → file that declared it
 	for _, f := range files {
-		src, err := canon.ReadFile(f)
+		src, err := canon.ReadFile(root, f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleSyntax, Summary: "Cannot read topology file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue

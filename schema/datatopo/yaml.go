@@ -88,6 +88,13 @@ func (p *parsed) nodeRange(n, key *yaml.Node) diag.Range {
 }
 
 func (p *parsed) yamlValue(n *yaml.Node, path canon.Path, key *yaml.Node, budget *int) (any, bool) {
+	if len(path) > canon.MaxDepth {
+		// yaml.v3 parses up to 10,000 levels; walking each level's path
+		// for every level below it would cost the square of that.
+		r := p.nodeRange(n, key)
+		p.ds = append(p.ds, canon.TooDeepValue(r, path))
+		return nil, false
+	}
 	if *budget--; *budget < 0 {
 		p.errorf(canon.RuleStructure, p.nodeRange(n, key), "YAML too large", "the document expands to more than %d values (aliases?)", maxYAMLNodes)
 		return nil, false

@@ -37,7 +37,8 @@ type Options struct {
 	// arguments (--ext-str, --tla-str), as name=value.
 	ExtStr []string
 	TLAStr []string
-	// Timeout bounds a Jsonnet evaluation (0: the default).
+	// Timeout bounds the evaluation of an HCL, CUE or Jsonnet topology
+	// (0: none for HCL and CUE, jsonnetvm.DefaultTimeout for Jsonnet).
 	Timeout time.Duration
 }
 

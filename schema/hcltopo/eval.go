@@ -15,17 +15,30 @@ import (
 
 // eval evaluates one node and stores its value in the document.
 func (l *loader) eval(n *node) diag.Diagnostics {
+	r := nodeRange(n)
+	l.at.Store(&r)
 	l.refreshContext(n)
 	switch n.kind {
 	case "local":
-		v, ds := l.expr(n.attr.Expr, nil)
-		l.local[n.attr.Name] = v
+		v, marks, ds, ok := l.expr(n.attr.Expr, nil)
+		if !ok {
+			// Reported already: what refers to it is unknown, and fails
+			// silently (a nil value here crashed the next reference).
+			v = cty.DynamicVal
+			l.failedLocals[n.attr.Name] = true
+		}
+		// A local is not written anywhere: it keeps what is sensitive in
+		// it marked, for the expressions that use it.
+		l.local[n.attr.Name] = v.MarkWithPaths(marks)
 		l.ctx.Variables["local"] = cty.ObjectVal(l.local)
 		return ds
 	case "attr":
 		p := canon.Path{n.attr.Name}
-		v, ds := l.expr(n.attr.Expr, p)
-		if ds.HasErrors() {
+		v, marks, ds, ok := l.expr(n.attr.Expr, p)
+		if ok {
+			ok = l.sensitive(p, marks, n.attr.Expr, &ds)
+		}
+		if !ok {
 			l.doc.Failed[p.Key()] = true
 		} else {
 			l.setValue(p, v, n.attr.SrcRange, n.attr.Expr)
@@ -40,7 +53,7 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 	base := canon.Lookup(l.doc.Value, specPath(spec, n.block.Labels))
 	if len(spec.labels) == 0 {
 		if base != nil {
-			l.ctx.Variables[n.kind] = toCty(base) // singleton: mobility.enabled
+			l.ctx.Variables[n.kind] = l.toCtyAt(base, specPath(spec, nil)) // singleton: mobility.enabled
 		}
 		return ds
 	}
@@ -79,7 +92,8 @@ func (l *loader) eval(n *node) diag.Diagnostics {
 func (l *loader) refreshContext(n *node) {
 	for kind := range n.refs {
 		if l.dirty[kind] {
-			l.ctx.Variables[kind] = toCty(l.objs[kind])
+			// objs nests by label as the canonical value does.
+			l.ctx.Variables[kind] = l.toCtyAt(l.objs[kind], specPath(blocks[kind], nil))
 			delete(l.dirty, kind)
 		}
 	}
@@ -167,9 +181,12 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 	l.doc.SetRange(p, rng(b.DefRange()))
 	for _, a := range sortedAttrs(b.Body.Attributes) {
 		ap := p.Append(a.Name)
-		v, vd := l.expr(a.Expr, ap)
+		v, marks, vd, ok := l.expr(a.Expr, ap)
+		if ok {
+			ok = l.sensitive(ap, marks, a.Expr, &vd)
+		}
 		ds = append(ds, vd...)
-		if vd.HasErrors() {
+		if !ok {
 			l.doc.Failed[ap.Key()] = true
 			continue
 		}
@@ -209,18 +226,94 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 }
 
 // expr evaluates an expression; p, when set, is used only for messages.
-func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, diag.Diagnostics) {
+// ok is false when the expression has no value (the diagnostics say why,
+// unless it depends on a local that failed, which said so already). The
+// value is unmarked; marks says where in it sensitive values are.
+func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, []cty.PathValueMarks, diag.Diagnostics, bool) {
 	v, hd := e.Value(l.ctx)
 	ds := fromHCL(hd, RuleReference)
 	if hd.HasErrors() {
-		return cty.NilVal, ds
+		return cty.NilVal, nil, ds, false
 	}
-	v, _ = v.UnmarkDeep()
+	v, marks := v.UnmarkDeepWithPaths()
 	if !v.IsWhollyKnown() {
+		for _, t := range e.Variables() {
+			if name, ok := stepName(t, 1); ok && t.RootName() == "local" && l.failedLocals[name] {
+				return cty.NilVal, nil, ds, false // the local's failure is reported
+			}
+		}
 		r := e.Range()
-		return cty.NilVal, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)})
+		return cty.NilVal, nil, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)}), false
 	}
-	return v, ds
+	if deeper(v, canon.MaxDepth) {
+		// Each local may wrap the one before (a1 = [local.a0], ...):
+		// converting and walking such a value recurses once per level.
+		return cty.NilVal, nil, append(ds, canon.TooDeepValue(rng(e.Range()), nil)), false
+	}
+	var sens []cty.PathValueMarks
+	for _, m := range marks {
+		if _, ok := m.Marks[sensitiveMark{}]; ok {
+			sens = append(sens, cty.PathValueMarks{Path: m.Path, Marks: cty.NewValueMarks(sensitiveMark{})})
+		}
+	}
+	return v, sens, ds, true
+}
+
+// sensitive records where in the value of p (written by e) sensitive
+// values landed. Only a secret field may hold one (a user's
+// lab_password): every other field reaches the artifacts, the plan, a
+// digest or a diagnostic, so a sensitive value there is an error, at e.
+func (l *loader) sensitive(p canon.Path, marks []cty.PathValueMarks, e hclsyntax.Expression, ds *diag.Diagnostics) bool {
+	ok := true
+	for _, m := range marks {
+		at := p.Append(ctyPath(m.Path)...)
+		l.doc.MarkSensitive(at)
+		if !canon.SecretField(at) && ok {
+			ok = false
+			r := e.Range()
+			*ds = append(*ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Sensitive value outside a secret field",
+				Detail: fmt.Sprintf("%s gets its value from a variable declared sensitive. A user's lab_password is the only field that may hold one: "+
+					"every other field reaches the artifacts, the plan, their digests or diagnostics.", at.Describe()),
+				Hint:  "Use the variable for lab_password only, or declare it without sensitive = true if its value is not secret.",
+				Range: convRange(&r)})
+		}
+	}
+	return ok
+}
+
+// ctyPath is a cty path (within a value) as canonical path steps.
+func ctyPath(p cty.Path) canon.Path {
+	out := canon.Path{}
+	for _, s := range p {
+		switch x := s.(type) {
+		case cty.GetAttrStep:
+			out = append(out, x.Name)
+		case cty.IndexStep:
+			if x.Key.Type() == cty.String {
+				out = append(out, x.Key.AsString())
+			} else if x.Key.Type() == cty.Number {
+				i, _ := x.Key.AsBigFloat().Int64()
+				out = append(out, int(i))
+			}
+		}
+	}
+	return out
+}
+
+// deeper reports whether v nests more than limit levels.
+func deeper(v cty.Value, limit int) bool {
+	if limit < 0 {
+		return true
+	}
+	if v.IsNull() || !v.IsKnown() || !v.CanIterateElements() {
+		return false
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		if _, e := it.Element(); deeper(e, limit-1) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) setValue(p canon.Path, v cty.Value, whole hcl.Range, e hclsyntax.Expression) {
@@ -291,6 +384,48 @@ func toAny(v cty.Value) any {
 		return out
 	}
 	return nil
+}
+
+// toCtyAt is toCty for the canonical value at p, with the values at the
+// sensitive paths marked again, so that a reference to one (a user's
+// lab_password) carries its mark on.
+func (l *loader) toCtyAt(v any, p canon.Path) cty.Value {
+	if len(l.doc.Sensitive) == 0 {
+		return toCty(v)
+	}
+	var conv func(v any, p canon.Path) cty.Value
+	conv = func(v any, p canon.Path) cty.Value {
+		var out cty.Value
+		switch x := v.(type) {
+		case []any:
+			if len(x) == 0 {
+				out = cty.EmptyTupleVal
+				break
+			}
+			vs := make([]cty.Value, len(x))
+			for i, e := range x {
+				vs[i] = conv(e, p.Append(i))
+			}
+			out = cty.TupleVal(vs)
+		case map[string]any:
+			if len(x) == 0 {
+				out = cty.EmptyObjectVal
+				break
+			}
+			m := make(map[string]cty.Value, len(x))
+			for k, e := range x {
+				m[k] = conv(e, p.Append(k))
+			}
+			out = cty.ObjectVal(m)
+		default:
+			out = toCty(v)
+		}
+		if l.doc.Sensitive[p.Key()] {
+			out = out.Mark(sensitiveMark{})
+		}
+		return out
+	}
+	return conv(v, p)
 }
 
 // toCty turns a canonical value back into cty, for references.

@@ -3,17 +3,31 @@ package hcltopo
 import (
 	"fmt"
 	"net"
+	"strings"
+	"unicode/utf8"
 
 	cidr "github.com/apparentlymart/go-cidr/cidr"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/mobplan/mobplan/internal/canon"
 )
 
 // Functions is the pure function set of the topology language: go-cty's
 // standard library and CIDR helpers. Nothing reads the clock, the network
-// or files, so the same topology always yields the same value.
+// or files, so the same topology always yields the same value. Every
+// function is bounded (see bounded): no call returns more than
+// MaxElements elements or MaxResultBytes of text.
 func Functions(root string) map[string]function.Function {
+	fs := functions()
+	for name, f := range fs {
+		fs[name] = bounded(name, f)
+	}
+	return fs
+}
+
+func functions() map[string]function.Function {
 	return map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc,
@@ -41,9 +55,22 @@ func Functions(root string) map[string]function.Function {
 	}
 }
 
-// maxRange bounds range(): a topology never needs more elements, and a
-// typo such as range(1e9) must be an error, not an exhausted machine.
-const maxRange = 100000
+// MaxElements bounds the elements a function may return, counted through
+// every level of the result (a list of 10 lists of 10 is 110), and each
+// of range's and setproduct's arguments, checked before the call:
+// setproduct(range(100), range(100), range(100), range(100)) built 10^8
+// tuples, 24 GB, before this. The largest topology benchmarked has
+// 40,000 users, and a topology's lists are of its pools, names and
+// addresses; 100,000 is more than any needs, and small enough that a
+// result of that size costs megabytes.
+const MaxElements = 100_000
+
+// MaxResultBytes bounds the text a function may return (all of a
+// result's strings together), checked before the call where the size is
+// known beforehand (join, replace, indent, format widths): a topology
+// file holds at most canon.MaxFileSize bytes, and no function needs to
+// make more text than that.
+const MaxResultBytes = canon.MaxFileSize
 
 var boundedRangeFunc = function.New(&function.Spec{
 	Description: "A list of numbers from start to limit by step (at most 100000 elements).",
@@ -61,8 +88,8 @@ var boundedRangeFunc = function.New(&function.Spec{
 			start, limit, step = f(args[0]), f(args[1]), f(args[2])
 		}
 		if step != 0 {
-			if n := (limit - start) / step; n > maxRange {
-				return cty.UnknownVal(rt), fmt.Errorf("range would have %.0f elements; at most %d are allowed", n, maxRange)
+			if n := (limit - start) / step; n > MaxElements {
+				return cty.UnknownVal(rt), fmt.Errorf("range would have %.0f elements; at most %d are allowed", n, MaxElements)
 			}
 		}
 		return stdlib.RangeFunc.Call(args)
@@ -146,3 +173,197 @@ var cidrContainsFunc = function.New(&function.Spec{
 		return cty.BoolVal(network.Contains(first) && network.Contains(last)), nil
 	},
 })
+
+// bounded wraps f so that a call whose result would be too large fails,
+// with the call's position, instead of exhausting the machine: the
+// result's size is checked before the call where the arguments tell it
+// (predict), and every result after the call (measure), so a function
+// that multiplies its input (concat of a list with itself, over and
+// over) stops at the limit.
+func bounded(name string, f function.Function) function.Function {
+	return function.New(&function.Spec{
+		Description: f.Description(),
+		Params:      f.Params(),
+		VarParam:    f.VarParam(),
+		Type:        f.ReturnTypeForValues,
+		Impl: func(args []cty.Value, rt cty.Type) (cty.Value, error) {
+			if err := predict(name, args); err != nil {
+				return cty.UnknownVal(rt), err
+			}
+			v, err := f.Call(args)
+			if err != nil {
+				return v, err
+			}
+			if err := measure(v); err != nil {
+				return cty.UnknownVal(rt), err
+			}
+			return v, nil
+		},
+	})
+}
+
+func tooMany(n float64) error {
+	return fmt.Errorf("the result would have %.0f elements; a function may return at most %d", n, MaxElements)
+}
+
+func tooLong(n float64) error {
+	return fmt.Errorf("the result would be %.0f bytes long; a function may return at most %d MiB of text", n, MaxResultBytes>>20)
+}
+
+// length is the number of elements of a known collection, or 0.
+func length(v cty.Value) float64 {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
+		return 0
+	}
+	return float64(v.LengthInt())
+}
+
+func knownString(v cty.Value) (string, bool) {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+// predict refuses a call whose result the arguments show too large, before
+// the function builds it.
+func predict(name string, args []cty.Value) error {
+	switch name {
+	case "setproduct":
+		n := 1.0
+		for _, a := range args {
+			if l := length(a); l > MaxElements {
+				return fmt.Errorf("an argument has %.0f elements; at most %d are allowed", l, MaxElements)
+			}
+			if n *= length(a); n > MaxElements {
+				return tooMany(n)
+			}
+		}
+		if n*float64(len(args)+1) > MaxElements { // each product is a tuple of len(args)
+			return tooMany(n * float64(len(args)+1))
+		}
+	case "concat", "setunion", "merge", "flatten", "zipmap", "formatlist":
+		n := 0.0
+		for _, a := range args {
+			n += length(a)
+		}
+		if n > MaxElements {
+			return tooMany(n)
+		}
+	case "join":
+		// join(separator, lists...)
+		sep, _ := knownString(args[0])
+		n := 0.0
+		for _, l := range args[1:] {
+			l, _ = l.UnmarkDeep()
+			if !l.IsKnown() || l.IsNull() || !l.CanIterateElements() {
+				continue
+			}
+			for it := l.ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				s, _ := knownString(e)
+				n += float64(len(s) + len(sep))
+			}
+		}
+		if n > MaxResultBytes {
+			return tooLong(n)
+		}
+	case "replace":
+		s, ok1 := knownString(args[0])
+		old, ok2 := knownString(args[1])
+		repl, ok3 := knownString(args[2])
+		if ok1 && ok2 && ok3 {
+			count := utf8.RuneCountInString(s) + 1
+			if old != "" {
+				count = strings.Count(s, old)
+			}
+			if n := float64(len(s)) + float64(count)*float64(len(repl)); n > MaxResultBytes {
+				return tooLong(n)
+			}
+		}
+	case "indent":
+		// indent(spaces, string)
+		s, ok := knownString(args[1])
+		sp, _ := args[0].UnmarkDeep()
+		if ok && sp.IsKnown() && !sp.IsNull() {
+			spaces, _ := sp.AsBigFloat().Float64()
+			if n := float64(len(s)) + spaces*float64(strings.Count(s, "\n")+1); n > MaxResultBytes {
+				return tooLong(n)
+			}
+		}
+	case "format":
+		if f, ok := knownString(args[0]); ok {
+			return formatWidths(f)
+		}
+	}
+	if name == "formatlist" {
+		if f, ok := knownString(args[0]); ok {
+			return formatWidths(f)
+		}
+	}
+	return nil
+}
+
+// formatWidths refuses a format string whose width or precision alone
+// asks for more than MaxResultBytes ("%999999999999d").
+func formatWidths(f string) error {
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		for i++; i < len(f) && strings.IndexByte("+-# 0", f[i]) >= 0; i++ {
+		}
+		for i < len(f) {
+			n := 0.0
+			for ; i < len(f) && f[i] >= '0' && f[i] <= '9'; i++ {
+				n = n*10 + float64(f[i]-'0')
+			}
+			if n > MaxResultBytes {
+				return fmt.Errorf("the format asks for a width of %.0f characters; a function may return at most %d MiB of text", n, MaxResultBytes>>20)
+			}
+			if i < len(f) && f[i] == '.' {
+				i++
+				continue
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// measure refuses a result of more than MaxElements elements, more than
+// MaxResultBytes of text, or nested more than canon.MaxDepth deep.
+func measure(v cty.Value) error {
+	v, _ = v.UnmarkDeep()
+	elems, bytes := 0, 0
+	var walk func(v cty.Value, depth int) error
+	walk = func(v cty.Value, depth int) error {
+		if !v.IsKnown() || v.IsNull() {
+			return nil
+		}
+		if depth > canon.MaxDepth {
+			return fmt.Errorf("the result nests more than %d levels deep", canon.MaxDepth)
+		}
+		t := v.Type()
+		switch {
+		case t == cty.String:
+			if bytes += len(v.AsString()); bytes > MaxResultBytes {
+				return tooLong(float64(bytes))
+			}
+		case v.CanIterateElements():
+			if elems += v.LengthInt(); elems > MaxElements {
+				return fmt.Errorf("the result has more than %d elements; a function may return at most %d", MaxElements, MaxElements)
+			}
+			for it := v.ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				if err := walk(e, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(v, 0)
+}

@@ -6,10 +6,13 @@ package hcltopo
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/internal/suggest"
 	"github.com/mobplan/mobplan/schema/frontend"
 )
@@ -29,6 +33,9 @@ type Options struct {
 	VarFiles []string
 	// Env is the environment, for MOBPLAN_VAR_<name>; nil means none.
 	Env []string
+	// Timeout bounds the evaluation (0: none); memory is bounded by
+	// memlimit's ceiling.
+	Timeout time.Duration
 }
 
 // Files returns the HCL files of a topology path: the file itself, or
@@ -53,12 +60,16 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	var bodies []*hclsyntax.Body
 	var ds diag.Diagnostics
 	for _, f := range files {
-		src, err := canon.ReadFile(f)
+		src, err := canon.ReadFile(root, f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Cannot read topology file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue
 		}
 		doc.Sources[f] = src
+		if d := checkDepth(f, src, true); d != nil {
+			ds = append(ds, *d)
+			continue
+		}
 		file, hd := hclsyntax.ParseConfig(src, f, hcl.InitialPos)
 		ds = append(ds, fromHCL(hd, RuleSyntax)...)
 		if file != nil && !hd.HasErrors() {
@@ -68,9 +79,25 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 	if ds.HasErrors() {
 		return doc, ds
 	}
+	// Expressions can build huge values (a for inside a for, a template
+	// doubling a string): the evaluation runs under memlimit, and is
+	// abandoned, with its document, past the ceiling or the time bound.
+	sources := maps.Clone(doc.Sources)
 	l := &loader{doc: doc, opts: opts}
-	ds = append(ds, l.load(bodies)...)
-	return doc, ds
+	var eds diag.Diagnostics
+	if err := memlimit.Run(opts.Timeout, func() {
+		eds = l.load(bodies)
+		canon.RedactDiagnostics(eds, append(l.secrets, doc.Secrets()...))
+	}); err != nil {
+		fresh := canon.NewDocument("hcl", root)
+		fresh.Sources = sources
+		r := diag.FileStart(files[0])
+		if at := l.at.Load(); at != nil {
+			r = convRange(at)
+		}
+		return fresh, append(ds, canon.LimitDiagnostic(r, err))
+	}
+	return doc, append(ds, eds...)
 }
 
 // Structural rule IDs reported by the front-end.
@@ -125,11 +152,18 @@ type loader struct {
 	opts  Options
 	vars  map[string]cty.Value
 	local map[string]cty.Value
+	// failedLocals are the locals whose evaluation failed (and said so).
+	failedLocals map[string]bool
+	// secrets are the texts of the sensitive variables' values (as set,
+	// and as converted), kept out of every diagnostic.
+	secrets []string
 	// objs holds each evaluated block as a cty object, by type and label,
 	// for references such as pool.pool01.fqdn.
 	objs  map[string]map[string]any
 	dirty map[string]bool
 	ctx   *hcl.EvalContext
+	// at is the declaration being evaluated, for a report from memlimit.
+	at atomic.Pointer[hcl.Range]
 }
 
 func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
@@ -183,6 +217,7 @@ func (l *loader) load(bodies []*hclsyntax.Body) diag.Diagnostics {
 	}
 	l.vars, ds = l.resolveVars(varBlocks, ds)
 	l.local = map[string]cty.Value{}
+	l.failedLocals = map[string]bool{}
 	l.objs = map[string]map[string]any{}
 	l.dirty = map[string]bool{}
 	l.ctx = &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(l.vars), "local": cty.EmptyObjectVal}, Functions: Functions(l.doc.Root)}

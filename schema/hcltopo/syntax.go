@@ -19,7 +19,7 @@ var Syntax = frontend.Syntax{
 	Extensions: extensions,
 	Flags:      []string{"--var", "--var-file"},
 	Load: func(path string, o frontend.Options) (*canon.Document, diag.Diagnostics) {
-		return Load(path, Options{Vars: o.Vars, VarFiles: o.VarFiles, Env: o.Env})
+		return Load(path, Options{Vars: o.Vars, VarFiles: o.VarFiles, Env: o.Env, Timeout: o.Timeout})
 	},
 	Format: Format,
 }
@@ -28,6 +28,9 @@ var Syntax = frontend.Syntax{
 // hclwrite.Format works on tokens and would happily "format" a file that
 // does not parse; the errors are reported as Load reports them.
 func Format(name string, src []byte) ([]byte, diag.Diagnostics) {
+	if d := checkDepth(name, src, true); d != nil {
+		return nil, diag.Diagnostics{*d}
+	}
 	if _, hd := hclsyntax.ParseConfig(src, name, hcl.InitialPos); hd.HasErrors() {
 		var ds diag.Diagnostics
 		for _, d := range fromHCL(hd, RuleSyntax) {

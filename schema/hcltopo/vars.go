@@ -2,7 +2,6 @@ package hcltopo
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 )
 
@@ -24,7 +24,14 @@ type variable struct {
 	typ   cty.Type
 	def   cty.Value
 	block *hclsyntax.Block
+	// sensitive: its value is marked (sensitiveMark) wherever it flows,
+	// may land only in a secret field, and is never shown or digested.
+	sensitive bool
 }
+
+// sensitiveMark marks the values of variables declared sensitive, and
+// what is computed from them.
+type sensitiveMark struct{}
 
 // resolveVars applies, from weakest to strongest: default, environment,
 // var files (in order), --var flags (in order).
@@ -57,7 +64,15 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 				if !hd.HasErrors() {
 					v.def = dv
 				}
-			case "description", "sensitive":
+			case "sensitive":
+				sv, hd := a.Expr.Value(nil)
+				if hd.HasErrors() || !sv.IsKnown() || sv.IsNull() || sv.Type() != cty.Bool {
+					ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Invalid sensitive",
+						Detail: "sensitive is true or false.", Range: convRange(a.Expr.Range().Ptr())})
+					continue
+				}
+				v.sensitive = sv.True()
+			case "description":
 			default:
 				ds = append(ds, unknownName("variable attribute", a.Name, []string{"type", "default", "description", "sensitive"}, a.NameRange))
 			}
@@ -77,8 +92,16 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 				Detail: fmt.Sprintf("%s sets %q, but the topology declares no variable of that name.", origin, name)})
 			return
 		}
+		if v.sensitive {
+			l.secrets = append(l.secrets, raw)
+		}
 		if v.typ == cty.String || v.typ == cty.DynamicPseudoType && !looksLikeExpr(raw) {
 			set[name] = cty.StringVal(raw)
+			return
+		}
+		if d := checkDepth(origin, []byte(raw), false); d != nil {
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Invalid variable value",
+				Detail: fmt.Sprintf("%s: the value of %q nests more than %d levels deep.", origin, name, canon.MaxNesting)})
 			return
 		}
 		e, hd := hclsyntax.ParseExpression([]byte(raw), origin, hcl.InitialPos)
@@ -90,8 +113,12 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 				return
 			}
 		}
-		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Invalid variable value",
-			Detail: fmt.Sprintf("%s: the value of %q is not a valid expression: %s", origin, name, hd.Error())})
+		detail := fmt.Sprintf("%s: the value of %q is not a valid expression: %s", origin, name, hd.Error())
+		if v.sensitive {
+			// HCL's messages may quote the text: say only where.
+			detail = fmt.Sprintf("%s: the value of %q (sensitive, so not shown) is not a valid expression.", origin, name)
+		}
+		ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Invalid variable value", Detail: detail})
 	}
 	envs := append([]string(nil), l.opts.Env...)
 	sort.Strings(envs)
@@ -104,19 +131,24 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 		}
 	}
 	for _, f := range l.opts.VarFiles {
-		src, err := os.ReadFile(f)
+		src, err := canon.ReadNamedFile(f)
 		if err != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Cannot read variables file", Detail: err.Error(), Range: &diag.Range{Filename: f}})
 			continue
 		}
+		// A variables file may hold secrets: its source is not kept for
+		// snippets, and its problems are told by position only.
+		if d := checkDepth(f, src, true); d != nil {
+			ds = append(ds, *d)
+			continue
+		}
 		file, hd := hclsyntax.ParseConfig(src, f, hcl.InitialPos)
-		l.doc.Sources[f] = src
-		ds = append(ds, fromHCL(hd, RuleSyntax)...)
+		ds = append(ds, varFileDiags(hd, RuleSyntax)...)
 		if hd.HasErrors() {
 			continue
 		}
 		attrs, hd := file.Body.JustAttributes()
-		ds = append(ds, fromHCL(hd, RuleStructure)...)
+		ds = append(ds, varFileDiags(hd, RuleStructure)...)
 		names := make([]string, 0, len(attrs))
 		for n := range attrs {
 			names = append(names, n)
@@ -125,12 +157,14 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 		for _, n := range names {
 			a := attrs[n]
 			if _, ok := decl[n]; !ok {
-				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value for undeclared variable", Detail: fmt.Sprintf("The topology declares no variable %q.", n), Range: convRange(&a.NameRange)})
+				// Not named: the file may hold secrets, even where a name
+				// should be (its position tells which line).
+				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value for undeclared variable", Detail: "The variables file sets a variable the topology does not declare.", Range: convRange(&a.NameRange)})
 				continue
 			}
 			var val cty.Value
 			hd := gohcl.DecodeExpression(a.Expr, nil, &val)
-			ds = append(ds, fromHCL(hd, RuleReference)...)
+			ds = append(ds, varFileDiags(hd, RuleReference)...)
 			if !hd.HasErrors() {
 				set[n] = val
 			}
@@ -169,9 +203,53 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 				Detail: fmt.Sprintf("Variable %q: %s.", n, err), Range: convRange(&r)})
 			continue
 		}
+		if v.sensitive {
+			l.secrets = append(l.secrets, stringsOf(conv)...)
+			conv = conv.Mark(sensitiveMark{})
+		}
 		out[n] = conv
 	}
 	return out, ds
+}
+
+// varFileDiags are HCL's diagnostics about a variables file, told without
+// quoting it: the file may hold secrets, and HCL's messages sometimes
+// quote what they found ("Unexpected "Passw0rd" block").
+func varFileDiags(hd hcl.Diagnostics, rule string) diag.Diagnostics {
+	out := fromHCL(hd, rule)
+	for i := range out {
+		if strings.ContainsAny(out[i].Summary, "\"'`") {
+			out[i].Summary = "Invalid variables file"
+		}
+		out[i].Detail = "The variables file is not valid here (" + out[i].Summary + "); its text is not shown, since a variables file may hold secrets."
+	}
+	return out
+}
+
+// stringsOf lists the strings in v.
+func stringsOf(v cty.Value) []string {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	switch {
+	case v.Type() == cty.String:
+		return []string{v.AsString()}
+	case v.CanIterateElements():
+		var out []string
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if k.Type() == cty.String {
+				out = append(out, k.AsString())
+			}
+			out = append(out, stringsOf(e)...)
+		}
+		return out
+	}
+	if v.Type() == cty.Number {
+		return []string{v.AsBigFloat().Text('f', -1)}
+	}
+	return nil
 }
 
 func looksLikeExpr(s string) bool {

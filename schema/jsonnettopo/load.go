@@ -132,7 +132,7 @@ func Load(path string, opts Options) (*canon.Document, diag.Diagnostics) {
 			return doc, diag.Diagnostics{*d}
 		}
 	}
-	src, err := canon.ReadFile(entry)
+	src, err := canon.ReadFile(root, entry)
 	if err != nil {
 		return doc, diag.Diagnostics{syntaxErr(entry, "Cannot read topology file", err.Error())}
 	}
@@ -197,6 +197,11 @@ func staticError(name string, src []byte, err error) (d diag.Diagnostic, ok bool
 // does not compile (the entry, or a library whose import failed), the
 // error is reported at its place in that file.
 func evalError(e *jsonnetvm.Error, sources map[string][]byte) diag.Diagnostic {
+	if e.Summary != "" {
+		// A bound stopped it (a file nested too deeply, say): reading
+		// the files again to explain it would run into it too.
+		return e.Diagnostic(canon.RuleSyntax, e.Summary)
+	}
 	// The candidates: the file the error is in, and the files its
 	// message names (go-jsonnet reports a library's syntax error at the
 	// import, naming the library's place in the message).

@@ -486,3 +486,12 @@ func TestRangeWalkRobust(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatDeepRefused: jsonnetfmt parses as go-jsonnet does; a deep
+// file is reported, not formatted (40 KB of '[' crashed the process).
+func TestFormatDeepRefused(t *testing.T) {
+	src := strings.Repeat("[", 300000) + strings.Repeat("]", 300000)
+	if _, ds := Format("t.jsonnet", []byte(src)); len(ds) != 1 || ds[0].Summary != "Nested too deeply" {
+		t.Fatalf("%v", ds)
+	}
+}

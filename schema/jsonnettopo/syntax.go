@@ -7,6 +7,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
+	"github.com/mobplan/mobplan/internal/jsonnetvm"
 	"github.com/mobplan/mobplan/schema/frontend"
 )
 
@@ -36,6 +37,9 @@ func loadWith(path string, o frontend.Options) (*canon.Document, diag.Diagnostic
 // that does not parse is reported at the place go-jsonnet names, as Load
 // reports it.
 func Format(name string, src []byte) ([]byte, diag.Diagnostics) {
+	if off, ok := jsonnetvm.CheckDepth(src); !ok {
+		return nil, diag.Diagnostics{canon.TooDeep(name, src, off)}
+	}
 	out, err := formatter.Format(name, string(src), formatter.DefaultOptions())
 	if err == nil {
 		return []byte(out), nil

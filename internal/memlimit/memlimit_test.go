@@ -1,0 +1,111 @@
+package memlimit
+
+import (
+	"errors"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1048576": 1 << 20, "200MiB": 200 << 20, "200M": 200 << 20, "2GiB": 2 << 30,
+		"2 GB": 2 << 30, "1.5GiB": 3 << 29, "64kib": 64 << 10, "1T": 1 << 40} {
+		got, err := Parse(in)
+		if err != nil || got != want {
+			t.Errorf("Parse(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "GiB", "2 PB", "-1", "lots", "99999999999999TiB"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q): no error", bad)
+		}
+	}
+	for n, want := range map[int64]string{2 << 30: "2 GiB", 200 << 20: "200 MiB", 3 << 29: "1.5 GiB", 512: "512 bytes"} {
+		if got := Format(n); got != want {
+			t.Errorf("Format(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestRunStopsAtCeiling: an evaluation that keeps allocating is stopped
+// shortly after the process passes the ceiling; one that stays below it
+// returns normally.
+func TestRunStopsAtCeiling(t *testing.T) {
+	base := Used()
+	limit := int64(base) + 64<<20
+	defer Set(Set(limit))
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	var kept [][]byte
+	start := time.Now()
+	err := Run(0, func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop: // the test ends the abandoned goroutine
+				kept = nil
+				return
+			default:
+			}
+			b := make([]byte, 1<<20)
+			for i := range b {
+				b[i] = 1
+			}
+			kept = append(kept, b)
+		}
+	})
+	var ee *ExceededError
+	if !errors.As(err, &ee) || ee.Limit != limit || ee.Used <= uint64(limit) {
+		t.Fatalf("got %v, want the ceiling of %d exceeded", err, limit)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("stopped after %s", d)
+	}
+	close(stop)
+	<-stopped
+	debug.FreeOSMemory()
+	Set(int64(Used()) + 64<<20)
+	if err := Run(0, func() { _ = make([]byte, 1<<20) }); err != nil {
+		t.Errorf("a small evaluation: %v", err)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	defer Set(Set(0))
+	stop := make(chan struct{})
+	defer close(stop)
+	err := Run(50*time.Millisecond, func() { <-stop })
+	var te *TimeoutError
+	if !errors.As(err, &te) || !IsLimit(err) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestWatchLeavesReportToRun: past the ceiling, a Watch around a Run lets
+// the Run report (it knows where the evaluation was).
+func TestWatchLeavesReportToRun(t *testing.T) {
+	defer Set(Set(int64(Used()) + 64<<20))
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-stopped }()
+	var inner error
+	outer := Watch(func() {
+		inner = Run(0, func() {
+			defer close(stopped)
+			var kept [][]byte
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				kept = append(kept, make([]byte, 1<<20))
+				for i := range kept[len(kept)-1] {
+					kept[len(kept)-1][i] = 1
+				}
+			}
+		})
+	})
+	var ee *ExceededError
+	if outer != nil || !errors.As(inner, &ee) {
+		t.Fatalf("Watch: %v, Run: %v; want Run to report", outer, inner)
+	}
+}
