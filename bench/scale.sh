@@ -14,7 +14,9 @@
 # `cue vet -c` of the same topology as JSON against the schema alone
 # (topology.cue: types, enums, defaults) and against every .cue file
 # (schema and rules); and validate / cue vet of the schema alone. Each cell
-# is wall seconds and peak RSS (MiB), from /usr/bin/time -v.
+# is wall seconds, CPU seconds (user + system: on a shared machine the
+# steadier figure) and peak RSS (MiB), from /usr/bin/time -v; the ratio is
+# of CPU seconds.
 #
 # Environment: MOBPLAN (a mobplan binary; default: built from this
 # checkout), CUE (default: cue on PATH, else ~/go/bin/cue; install it with
@@ -57,7 +59,7 @@ cp "$schema/topology.cue" "$alone/"
 printf 'package schema\n\ninput: {...}\ntopology: #Topology & input\n' >"$alone/alone.cue"
 
 # timed NAME EXPECTED-EXIT CMD...: runs CMD under /usr/bin/time -v and
-# sets cell_NAME to "S s, M MiB" (and secs_NAME to S).
+# sets cell_NAME to "W s, C s cpu, M MiB" (and cpu_NAME to C).
 timed() {
 	local name=$1 want=$2
 	shift 2
@@ -68,11 +70,12 @@ timed() {
 		tail -20 "$out" >&2
 		exit 1
 	fi
-	local s m
+	local s c m
+	c=$(awk -F': ' '/User time|System time/ {v += $2} END {printf "%.2f", v}' "$t")
 	s=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); v = 0; for (i = 1; i <= n; i++) v = v * 60 + p[i]; printf "%.2f", v}' "$t")
 	m=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$t")
-	printf -v "cell_$name" '%s s, %s MiB' "$s" "$m"
-	printf -v "secs_$name" '%s' "$s"
+	printf -v "cell_$name" '%s s, %s s cpu, %s MiB' "$s" "$c" "$m"
+	printf -v "cpu_$name" '%s' "$c"
 }
 
 echo "mobplan: $mobplan; cue: $("$cue" version | head -1); $(nproc) cores; $(date -u +%FT%TZ)"
@@ -109,7 +112,7 @@ for size in "${sizes[@]}"; do
 	if [ "${SKIP_CUE_RULES:-}" != 1 ]; then
 		timed vetrules 0 "$cue" vet -c "$schema"/*.cue "$d/topology.json" -l '"input"'
 	fi
-	ratio=$(awk -v a="$secs_validate" -v b="$secs_vetalone" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}')
+	ratio=$(awk -v a="$cpu_validate" -v b="$cpu_vetalone" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}')
 	echo "| $size | $cell_validate | $cell_firstapply ($keys) | $cell_plan | $cell_apply | $cell_nochange | $cell_vetalone | $cell_vetrules | $ratio |"
 	rm -rf "$d/first" "$d/empty" "$d/art"
 done
