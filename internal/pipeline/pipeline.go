@@ -111,6 +111,7 @@ func Run(path string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Release()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
