@@ -36,7 +36,16 @@ const (
 //   - A declared zone (topology dns block) replaces the derived zone of the
 //     same view and name; its records are carried as declared.
 func planDNS(t *model.Topology, p *plan.Plan) {
-	b := dnsBuilder{t: t}
+	b := dnsBuilder{t: t, sip: map[string]bool{}, domains: map[string]bool{}}
+	for _, d := range t.SIPDomains {
+		if d = dnsNorm(d); d != "" {
+			b.sip[d] = true
+			b.domains[d] = true
+		}
+	}
+	if d := dnsNorm(t.ADDomain); d != "" {
+		b.domains[d] = true
+	}
 	b.split = b.splitDomains()
 	b.external()
 	b.internal()
@@ -88,6 +97,9 @@ type dnsBuilder struct {
 	t     *model.Topology
 	split map[string]bool // SIP (or other) domains with a split-brain internal zone
 	wants []dnsWant
+	// The SIP domains, and those with the AD domain, normalised: each
+	// derived name is placed by suffix lookups, not by a scan of them all.
+	sip, domains map[string]bool
 }
 
 // add records one value per record: A/AAAA addresses, CNAME/SRV targets.
@@ -400,14 +412,16 @@ func (b *dnsBuilder) splitDomains() map[string]bool {
 // domainOf is the domain a name belongs to: the longest of the AD domain
 // and the SIP domains it lies under, else its parent domain.
 func (b *dnsBuilder) domainOf(name string) string {
-	best := ""
-	for _, d := range append([]string{b.t.ADDomain}, b.t.SIPDomains...) {
-		if d = dnsNorm(d); d != "" && dnsUnder(name, d) && len(d) > len(best) {
-			best = d
+	// The first suffix that is a domain is the longest one.
+	for n := dnsNorm(name); n != ""; {
+		if b.domains[n] {
+			return n
 		}
-	}
-	if best != "" {
-		return best
+		_, rest, ok := strings.Cut(n, ".")
+		if !ok {
+			break
+		}
+		n = rest
 	}
 	if labels := strings.Split(name, "."); len(labels) > 2 {
 		return strings.Join(labels[1:], ".")
@@ -427,7 +441,7 @@ func (b *dnsBuilder) zoneOf(w dnsWant) (string, string) {
 		return d, plan.ZoneAuthoritative
 	case b.split[d]:
 		return d, plan.ZoneSplitBrain
-	case dnsIsSIPDomain(b.t, d):
+	case b.sip[d]:
 		return w.fqdn, plan.ZonePinPoint
 	}
 	return d, plan.ZoneAuthoritative
@@ -608,15 +622,6 @@ func dnsValue(typ, v string) string {
 func dnsUnder(name, domain string) bool {
 	name, domain = dnsNorm(name), dnsNorm(domain)
 	return domain != "" && (name == domain || strings.HasSuffix(name, "."+domain))
-}
-
-func dnsIsSIPDomain(t *model.Topology, d string) bool {
-	for _, s := range t.SIPDomains {
-		if dnsNorm(s) == d {
-			return true
-		}
-	}
-	return false
 }
 
 // dnsURLHost is the host of a simple URL, lower case.

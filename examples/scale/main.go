@@ -8,15 +8,25 @@
 // M Enterprise pools of three Front Ends spread over K sites, one Edge
 // pool, one reverse proxy, simple URLs per domain, push, and a few users
 // per pool.
+//
+// With -json FILE it also writes the same topology as the canonical JSON
+// value (what the front-end hands the schema), for timing `cue vet` of
+// the schema on the same data:
+//
+//	cue vet -c schema/*.cue FILE -l '"input"'
 package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/mobplan/mobplan/schema/frontend"
+	"github.com/mobplan/mobplan/schema/hcltopo"
 )
 
 // Size is the shape of a generated topology.
@@ -31,9 +41,14 @@ func main() {
 	flag.IntVar(&s.Sites, "sites", 1, "number of sites")
 	flag.IntVar(&s.UsersPerPool, "users", 2, "users homed on each pool")
 	out := flag.String("out", "", "folder to write topology.hcl into (default: standard output)")
+	jsonOut := flag.String("json", "", "also write the topology's canonical JSON value to FILE (needs -out)")
 	flag.Parse()
 	if err := s.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
+		os.Exit(1)
+	}
+	if *jsonOut != "" && *out == "" {
+		fmt.Fprintln(os.Stderr, "scale: -json needs -out")
 		os.Exit(1)
 	}
 	w := io.Writer(os.Stdout)
@@ -56,6 +71,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
+	if *jsonOut != "" {
+		if err := writeJSON(*out, *jsonOut); err != nil {
+			fmt.Fprintln(os.Stderr, "scale:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// writeJSON reads the topology folder with the HCL front-end and writes
+// its canonical value as JSON, as a JSON topology holds it.
+func writeJSON(dir, file string) error {
+	doc, ds := hcltopo.Syntax.Load(dir, frontend.Options{})
+	if ds.HasErrors() {
+		return fmt.Errorf("reading %s: %v", dir, ds[0])
+	}
+	b, err := json.MarshalIndent(doc.Value, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", file, err)
+	}
+	return os.WriteFile(file, append(b, '\n'), 0o644)
 }
 
 func (s Size) check() error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mobplan/mobplan/internal/encode"
 	"github.com/mobplan/mobplan/planner/plan"
@@ -14,11 +15,20 @@ import (
 // and OpenSSL config syntax.
 var dnsName = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
 
+// validNames remembers the names that passed: the same SANs (one meet
+// and lyncdiscover name per SIP domain) are on many certificates, each
+// checked for its CSR, INF and OpenSSL config.
+var validNames sync.Map
+
 func checkNames(c plan.Certificate) error {
 	for _, n := range append([]string{c.Subject}, c.SANs...) {
+		if _, ok := validNames.Load(n); ok {
+			continue
+		}
 		if !dnsName.MatchString(n) {
 			return fmt.Errorf("%q is not a DNS name", n)
 		}
+		validNames.Store(n, struct{}{})
 	}
 	return nil
 }

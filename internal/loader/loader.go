@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"cuelang.org/go/cue"
+
 	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/memlimit"
@@ -34,6 +36,8 @@ type Checked struct {
 	Result schema.Result
 	// Diagnostics from reading and checking, sorted.
 	Diagnostics diag.Diagnostics
+
+	digest string // InputDigest, once computed
 }
 
 // Syntaxes are the topology front-ends, in the order messages list them.
@@ -199,6 +203,9 @@ func hasRule(ds diag.Diagnostics, rule string) bool {
 // passwords offline. Nothing mobplan writes depends on a secret, so a
 // changed password leaves the digest, and a saved plan, as they were.
 func (c *Checked) InputDigest() string {
+	if c.digest != "" {
+		return c.digest
+	}
 	var v any = c.Doc.Value
 	if t := c.Result.Topology; t.Exists() && t.Err() == nil {
 		var unified any
@@ -208,5 +215,15 @@ func (c *Checked) InputDigest() string {
 	}
 	b, _ := json.Marshal(c.Doc.Redacted(v)) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	c.digest = hex.EncodeToString(sum[:])
+	return c.digest
+}
+
+// Release lets the evaluated CUE value go once the model is decoded: it is
+// many times the size of the topology, and planning no longer needs it.
+// InputDigest is computed first and kept; Result.Topology is no longer
+// set afterwards.
+func (c *Checked) Release() {
+	c.InputDigest()
+	c.Result.Topology = cue.Value{}
 }

@@ -120,6 +120,7 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Release()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)

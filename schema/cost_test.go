@@ -1,0 +1,122 @@
+package schema
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/mobplan/mobplan/schema/frontend"
+	"github.com/mobplan/mobplan/schema/hcltopo"
+)
+
+// BenchmarkRuleCost times the rules on a topology of any size, family by
+// family: each family's files are evaluated with the schema and the
+// shared helpers (rules.cue, structure.cue) and nothing else, on a fresh
+// value, as Check evaluates them. It runs only with
+// MOBPLAN_BENCH_TOPOLOGY set to an HCL topology folder, such as one
+// examples/scale writes:
+//
+//	go run ./examples/scale -domains 3000 -pools 50 -sites 5 -out /tmp/t3000
+//	MOBPLAN_BENCH_TOPOLOGY=/tmp/t3000 go test -timeout 0 -run '^$' -bench RuleCost -benchtime 1x ./schema
+//
+// "schema" is the unification with #Topology alone (topology.cue);
+// "shared" adds the shared helpers and SCHEMA-002; a family's own cost is
+// its time less "shared" (less "family=DNS" for PUSH, whose DNS-record
+// rule reads the DNS helpers, and less "deps=VER" for POL). "all" is every
+// file, as validate runs them. cpu-s/op is the steadier figure on a
+// shared machine.
+func BenchmarkRuleCost(b *testing.B) {
+	dir := os.Getenv("MOBPLAN_BENCH_TOPOLOGY")
+	if dir == "" {
+		b.Skip("set MOBPLAN_BENCH_TOPOLOGY to an HCL topology folder")
+	}
+	doc, ds := hcltopo.Syntax.Load(dir, frontend.Options{})
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	srcs := Files()
+	shared := []string{"topology.cue", "catalogue.cue", "rules.cue", "structure.cue"}
+	var all []string
+	for n := range srcs {
+		all = append(all, n)
+	}
+	slices.Sort(all)
+	run := func(name string, files []string, alone bool) {
+		b.Run(name, func(b *testing.B) {
+			ctx := cuecontext.New()
+			inst := build.NewContext().NewInstance("schema", nil)
+			for _, n := range files {
+				f, err := parser.ParseFile(n, srcs[n])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := inst.AddSyntax(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if alone {
+				f, err := parser.ParseFile("alone.cue", "package schema\ninput: {...}\ntopology: #Topology & input\n")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := inst.AddSyntax(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			root := ctx.BuildInstance(inst)
+			if err := root.Err(); err != nil {
+				b.Fatal(err)
+			}
+			start := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				v := root.FillPath(cue.ParsePath("input"), ctx.Encode(doc.Value))
+				if err := v.LookupPath(cue.ParsePath("topology")).Validate(cue.Concrete(true)); err != nil {
+					b.Fatal(err)
+				}
+				if !alone {
+					if err := v.LookupPath(cue.ParsePath("violations")).Validate(cue.Concrete(true)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+	run("schema", []string{"topology.cue"}, true)
+	run("shared", shared, false)
+	family := map[string][]string{
+		"DNS": {"rules_dns.cue"}, "CERT": {"rules_cert.cue"}, "HLB": {"rules_hlb.cue"},
+		"RP": {"rules_rp.cue"}, "PORT": {"rules_port.cue"}, "TOPO": {"rules_topology.cue"},
+		"VER": {"rules_version.cue"}, "GEN": {"rules_generators.cue"},
+		"PUSH": {"rules_push.cue", "rules_push_dns.cue", "rules_dns.cue"},
+		"POL":  {"rules_policy.cue", "rules_version.cue"},
+	}
+	for _, f := range []string{"DNS", "CERT", "HLB", "RP", "PORT", "PUSH", "POL", "TOPO", "VER", "GEN"} {
+		run("family="+f, append(slices.Clone(shared), family[f]...), false)
+	}
+	var rest []string
+	for _, n := range all {
+		if strings.HasSuffix(n, ".cue") {
+			rest = append(rest, n)
+		}
+	}
+	run("all", rest, false)
+}
+
+// cpuTime is the process's user and system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
