@@ -153,11 +153,11 @@ var reRuleID = regexp.MustCompile(`^[A-Z]+-[0-9]{3}$`)
 
 // ruleIDPlace tells the Go files that may spell a rule ID: canon's table
 // of the rules Go raises, the planner, whose planned records, names and
-// firewall rules cite the rule they satisfy ("why"), and the trace
-// client, whose failed steps cite the rule a deployment broke. Neither
-// of the last two raises a finding.
+// firewall rules cite the rule they satisfy ("why"), and the lab
+// runtime, whose trace steps and refusals (a request the proxy cuts)
+// cite the rule a deployment broke. Neither raises a finding.
 func ruleIDPlace(rel string) bool {
-	return rel == "internal/canon/canon.go" || strings.HasPrefix(rel, "planner/") || strings.HasPrefix(rel, "runtime/trace/")
+	return rel == "internal/canon/canon.go" || strings.HasPrefix(rel, "planner/") || strings.HasPrefix(rel, "runtime/")
 }
 
 // TestRuleIDsInGo: Go spells a rule ID in one place (internal/canon), and
