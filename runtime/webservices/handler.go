@@ -187,8 +187,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(rec, r, http.StatusRequestHeaderFieldsTooLarge, protocol.UCWAJSON, protocol.Error{Code: protocol.CodeBadRequest, Message: "The request headers are too large."}, protocol.DiagLabRequestTooLarge)
 		return
 	}
-	rep := protocol.Negotiate(strings.Join(r.Header.Values("Accept"), ","), r.Header.Get("Content-Type"), h.defRep)
 	path := cleanPath(r.URL.Path)
+	if strings.HasPrefix(path, "/ucwa/") && h.cfg.UCWA != nil {
+		h.cfg.UCWA.ServeHTTP(rec, r)
+		return
+	}
+	rep := protocol.Negotiate(strings.Join(r.Header.Values("Accept"), ","), r.Header.Get("Content-Type"), h.defRep)
 	switch path {
 	case "/", pathRoot:
 		if h.allow(rec, r, rep, http.MethodGet, http.MethodHead) {
@@ -219,8 +223,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveWebTicket(rec, r, path == pathWebTicketAut)
 		}
 	default:
-		// Unknown resources, UCWA included (not served by this package):
-		// 404 with an empty body, as for an unknown user.
+		// Unknown resources (UCWA too when no UCWA handler is set): 404
+		// with an empty body, as for an unknown user.
 		h.write(rec, r, http.StatusNotFound, "", nil)
 	}
 }
