@@ -69,6 +69,8 @@ type app struct {
 	note         string
 	location     string
 
+	convs []*conv
+
 	ch channel
 }
 
@@ -82,12 +84,26 @@ func (s *Server) alive(a *app, now time.Time) bool {
 		return false
 	}
 	if a.ch.waiter == nil && now.Sub(a.lastActive) >= s.cfg.ExpireAfter {
-		a.expired = true
-		a.ch.queue = nil
-		a.ch.last = nil
+		s.retire(a)
 		return false
 	}
 	return true
+}
+
+// retire ends an application: expired or deleted. Called with s.mu held.
+func (s *Server) retire(a *app) {
+	a.expired = true
+	a.ch.queue = nil
+	a.ch.last = nil
+	a.convs = nil
+	if a.available {
+		s.hub.unregister(a.sip, endpoint{srv: s, appID: a.id})
+	}
+	if w := a.ch.waiter; w != nil {
+		w.gone = true
+		w.signal()
+		a.ch.waiter = nil
+	}
 }
 
 // sweep expires idle applications and forgets those expired long ago, so
@@ -176,6 +192,10 @@ func (s *Server) route(q *request) {
 			s.locked(q, func() { q.reply(http.StatusOK, encode(a.communication())) })
 		}
 	default:
+		if len(q.segs) > 2 && q.segs[1] == "communication" {
+			s.routeCommunication(q, a, q.segs[2:])
+			return
+		}
 		q.fail(http.StatusNotFound, protocol.CodeNotFound, "", "No such resource.")
 	}
 }
@@ -344,12 +364,7 @@ func newApp(q *request, vals [4]string) (*app, error) {
 func (s *Server) deleteApplication(q *request, a *app) {
 	s.mu.Lock()
 	delete(s.apps, a.id)
-	a.expired = true
-	if w := a.ch.waiter; w != nil {
-		w.gone = true
-		w.signal()
-		a.ch.waiter = nil
-	}
+	s.retire(a)
 	s.mu.Unlock()
 	q.empty(http.StatusNoContent)
 }
@@ -391,6 +406,7 @@ func (s *Server) makeMeAvailable(q *request, a *app) {
 		}
 	}
 	a.etag = bumpEtag(a.etag)
+	s.hub.register(a.sip, endpoint{srv: s, appID: a.id})
 	s.push(a, event{sender: "me", rel: "me", href: a.base + "/me", typ: "updated", class: classHigh})
 	s.push(a, event{sender: "me", rel: "presence", href: a.base + "/me/presence", typ: "added", class: classHigh})
 	s.push(a, event{sender: "communication", rel: "communication", href: a.base + "/communication", typ: "updated", class: classHigh})

@@ -30,6 +30,10 @@ func FuzzUCWA(f *testing.F) {
 		{"DELETE", "", ""},
 		{"PUT", "/communication", `{"x":1}`},
 		{"GET", "//me/../policies", ""},
+		{"POST", "/communication/messagingInvitations", `{"to":"sip:bob@contoso.com","_links":{"message":{"href":"data:text/plain,hi%zz"}}}`},
+		{"POST", "/communication/startMessaging", `{"to":"sip:alice@contoso.com","importance":"urgent"}`},
+		{"POST", "/communication/conversations/x/messaging/messages", "hello"},
+		{"POST", "/communication/messagingInvitations/x/accept", ""},
 	} {
 		f.Add(s[0], s[1], s[2])
 	}

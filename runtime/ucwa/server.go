@@ -51,6 +51,9 @@ type Config struct {
 	Directory plan.Directory
 	// Tokens is the pool's token store.
 	Tokens Tokens
+	// Hub is the pool's messaging hub, shared by the pool's instances; nil
+	// makes one for this instance alone.
+	Hub *Hub
 	// Realm and TokenURL make the 401's Bearer and MsRtcOAuth challenges;
 	// WebTicketURL its X-MS-WebTicketURL.
 	Realm, TokenURL, WebTicketURL string
@@ -104,6 +107,7 @@ type Server struct {
 	now   func() time.Time
 	after func(time.Duration) (<-chan time.Time, func())
 	log   *slog.Logger
+	hub   *Hub
 
 	mu   sync.Mutex
 	apps map[string]*app // by ID
@@ -153,6 +157,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.hub = cfg.Hub
+	if s.hub == nil {
+		s.hub = NewHub()
 	}
 	for _, sba := range cfg.Directory.SBAs {
 		if sba.Pool == cfg.Pool {
