@@ -223,6 +223,14 @@ func (s *Server) events(q *request, a *app) {
 	w := &waiter{wake: make(chan struct{}, 1), priority: prio}
 	c.waiter = w
 	deadline := q.now.Add(c.timeout)
+	// The server's read and write timeouts are shorter than a P-GET's
+	// (180 s at least): lift them for this request, or the P-GET would be
+	// cut (and its context cancelled) before its timeout. Recorders and
+	// servers without deadlines answer ErrNotSupported, which is fine.
+	rc := http.NewResponseController(q.w)
+	until := time.Now().Add(c.timeout + time.Minute)
+	_ = rc.SetReadDeadline(until)
+	_ = rc.SetWriteDeadline(until)
 	for {
 		now := s.now()
 		if w.replaced || w.gone {

@@ -1,6 +1,8 @@
 package ucwa
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -168,5 +170,58 @@ func TestResume(t *testing.T) {
 	m = g.expect(recv(t, c), http.StatusOK)
 	if _, ok := m["_links"].(map[string]any)["resume"]; ok {
 		t.Errorf("resume without inactivity: %v", m["_links"])
+	}
+}
+
+// A P-GET outlives the server's read and write timeouts, which are
+// shorter than any P-GET timeout.
+func TestPGetOutlivesServerTimeouts(t *testing.T) {
+	clock := newClock()
+	s, err := New(Config{ServerFQDN: "fe1.contoso.local", Pool: "pool1", Directory: testDirectory(), Tokens: testTokens, Now: clock.Now,
+		After: func(d time.Duration) (<-chan time.Time, func()) {
+			// The P-GET's timeout, in real time: longer than the server's.
+			c := make(chan time.Time, 1)
+			go func() {
+				time.Sleep(1200 * time.Millisecond)
+				clock.Advance(d)
+				c <- clock.Now()
+			}()
+			return c, func() {}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: s, ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond}
+	go srv.Serve(ln)
+	defer srv.Close()
+	post := func(path, body string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer cwt=alice")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	resp := post(apps, appBody)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+resp.Header.Get("Location")+"/events?ack=1", nil)
+	req.Header.Set("Authorization", "Bearer cwt=alice")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("P-GET cut: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"next"`) {
+		t.Fatalf("P-GET: %d %s", resp.StatusCode, b)
 	}
 }
