@@ -225,3 +225,41 @@ func TestPGetOutlivesServerTimeouts(t *testing.T) {
 		t.Fatalf("P-GET: %d %s", resp.StatusCode, b)
 	}
 }
+
+// A queue that overflows while no P-GET is parked asks the client to
+// resync rather than silently losing events.
+func TestEventQueueBound(t *testing.T) {
+	g := newRig(t, func(c *Config) { c.MaxEvents = 4 })
+	self, _ := g.create("cwt=alice")
+	g.expect(g.do("cwt=alice", http.MethodPost, self+"/me/makeMeAvailable", "", ""), http.StatusNoContent) // 3 events
+	g.expect(g.do("cwt=alice", http.MethodPost, self+"/me/note", "application/json", `{"message":"a"}`), http.StatusNoContent)
+	g.expect(g.do("cwt=alice", http.MethodPost, self+"/me/location", "application/json", `{"location":"b"}`), http.StatusNoContent)
+	w := g.do("cwt=alice", http.MethodGet, self+"/events?ack=1", "", "")
+	m := g.expect(w, http.StatusOK)
+	if got := keys(t, member(t, w.Body.Bytes(), "_links")); !slices.Equal(got, []string{"self", "resync"}) {
+		t.Fatalf("after overflow: %s", w.Body.String())
+	}
+	// The resync link works and the channel carries on.
+	g.expect(g.do("cwt=alice", http.MethodPost, self+"/me/presence", "application/json", `{"availability":"Busy"}`), http.StatusNoContent)
+	c, _ := g.pget("cwt=alice", link(t, m, "resync"))
+	g.clock.waitTimers(t, 1)
+	g.clock.Advance(5 * time.Second)
+	if got := senders(t, g.expect(recv(t, c), http.StatusOK)); !slices.Equal(got, []string{"me presence updated"}) {
+		t.Errorf("after resync: %v", got)
+	}
+}
+
+// The web-ticket flavour (/ucwa/v1) links within itself, and HEAD answers
+// as GET without a body.
+func TestWebTicketFlavour(t *testing.T) {
+	g := newRig(t, nil)
+	m := g.expect(g.do("cwt=bob", http.MethodPost, "//ucwa/v1/applications", "application/json", appBody), http.StatusCreated)
+	self := link(t, m, "self")
+	if !strings.HasPrefix(self, "/ucwa/v1/applications/") || !strings.HasPrefix(link(t, embedded(t, m, "me"), "makeMeAvailable"), self+"/me/") {
+		t.Errorf("self %q", self)
+	}
+	w := g.do("cwt=bob", http.MethodHead, self, "", "")
+	if w.Code != http.StatusOK || w.Body.Len() != 0 {
+		t.Errorf("HEAD: %d %q", w.Code, w.Body.String())
+	}
+}
