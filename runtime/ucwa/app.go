@@ -157,6 +157,10 @@ func (s *Server) route(q *request) {
 		if q.allow(http.MethodGet) {
 			s.events(q, a)
 		}
+	case "batch":
+		if q.allow(http.MethodPost) {
+			s.batch(q, a)
+		}
 	case "reportmyactivity", "me/reportmyactivity":
 		if q.allow(http.MethodPost) {
 			s.locked(q, func() {

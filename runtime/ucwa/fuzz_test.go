@@ -34,6 +34,7 @@ func FuzzUCWA(f *testing.F) {
 		{"POST", "/communication/startMessaging", `{"to":"sip:alice@contoso.com","importance":"urgent"}`},
 		{"POST", "/communication/conversations/x/messaging/messages", "hello"},
 		{"POST", "/communication/messagingInvitations/x/accept", ""},
+		{"POST", "/batch", "--b\r\nContent-Type: application/http; msgtype=request\r\n\r\nGET /ucwa/oauth/v1/applications HTTP/1.1\r\nHost: x\r\n\r\n\r\n--b--\r\n"},
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
@@ -56,6 +57,9 @@ func FuzzUCWA(f *testing.F) {
 			}
 			r.Header.Set("Authorization", "Bearer cwt=alice")
 			r.Header.Set("Content-Type", "application/json")
+			if strings.HasPrefix(body, "--") {
+				r.Header.Set("Content-Type", "multipart/batching; boundary=b")
+			}
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, r)
 			if !documented[w.Code] {
