@@ -91,6 +91,7 @@ type conv struct {
 	peer        endpoint // the other side's application…
 	peerConv    string   // …and conversation there
 	msgs        int
+	peerTyping  bool
 }
 
 func (a *app) convHref(c *conv) string { return a.base + "/communication/conversations/" + c.id }
@@ -173,6 +174,34 @@ func (s *Server) routeCommunication(q *request, a *app, rest []string) {
 	case len(rest) == 4 && rest[0] == "conversations" && rest[2] == "messaging" && rest[3] == "messages":
 		if q.allow(http.MethodPost) {
 			s.sendMessage(q, a, rest[1])
+		}
+	case len(rest) == 1 && rest[0] == "conversations":
+		if q.allow(http.MethodGet) {
+			s.locked(q, func() {
+				list := []obj{}
+				for _, c := range a.convs {
+					if c.state != stateDisconnected {
+						list = append(list, a.conversation(c))
+					}
+				}
+				q.reply(http.StatusOK, encode(obj{{"_links", obj{{"self", href(a.base + "/communication/conversations")}}},
+					{"_embedded", obj{{"conversation", list}}}, {"rel", "conversations"}}))
+			})
+		}
+	case len(rest) == 4 && rest[0] == "conversations" && rest[2] == "messaging" && rest[3] == "typing":
+		if q.allow(http.MethodPost) {
+			s.setIsTyping(q, a, rest[1])
+		}
+	case len(rest) == 4 && rest[0] == "conversations" && rest[2] == "messaging" && rest[3] == "typingparticipants":
+		if q.allow(http.MethodGet) {
+			s.locked(q, func() {
+				c := a.conv(rest[1])
+				if c == nil {
+					q.fail(http.StatusNotFound, protocol.CodeNotFound, "", "No such conversation.")
+					return
+				}
+				q.reply(http.StatusOK, encode(a.typingParticipants(c)))
+			})
 		}
 	case len(rest) == 4 && rest[0] == "conversations" && rest[2] == "messaging" && rest[3] == "terminate":
 		if q.allow(http.MethodPost) {
@@ -460,6 +489,7 @@ func (s *Server) declined(appID, convID string) {
 // incomingMessage queues a received message. Called with s.mu held.
 func (s *Server) incomingMessage(a *app, c *conv, text string) {
 	c.msgs++
+	c.peerTyping = false
 	m := a.convHref(c) + "/messaging/messages/" + strconv.Itoa(c.msgs)
 	part := a.convHref(c) + "/participants/" + c.peerSIP
 	msg := obj{{"direction", "Incoming"}, {"timeStamp", ajaxDate(s.now())}, {"_links", obj{
@@ -532,6 +562,49 @@ func (s *Server) sendMessage(q *request, a *app, id string) {
 	s.mu.Unlock()
 	q.w.Header().Set("Location", loc)
 	q.empty(http.StatusCreated)
+}
+
+// typingParticipants lists who is typing: the other side, for a few
+// seconds after it said so.
+func (a *app) typingParticipants(c *conv) obj {
+	list := []obj{}
+	if c.peerTyping {
+		part := a.convHref(c) + "/participants/" + c.peerSIP
+		list = append(list, obj{{"uri", "sip:" + c.peerSIP}, {"_links", obj{{"self", href(part)}}}, {"rel", "participant"}})
+	}
+	return obj{{"_links", obj{{"self", href(a.convHref(c) + "/messaging/typingParticipants")}}},
+		{"_embedded", obj{{"participant", list}}}, {"rel", "typingParticipants"}}
+}
+
+// setIsTyping answers POST …/messaging/typing: 204, and the other side
+// gets typingParticipants updated.
+func (s *Server) setIsTyping(q *request, a *app, id string) {
+	s.mu.Lock()
+	c := a.conv(id)
+	if c == nil || c.state != stateConnected {
+		s.mu.Unlock()
+		q.fail(http.StatusNotFound, protocol.CodeNotFound, "", "No connected conversation.")
+		return
+	}
+	peer, peerConv := c.peer, c.peerConv
+	s.mu.Unlock()
+	peer.srv.peerTyping(peer.appID, peerConv)
+	q.empty(http.StatusNoContent)
+}
+
+// peerTyping marks the other side as typing; its next message clears it.
+func (s *Server) peerTyping(appID, convID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[appID]
+	if a == nil || !s.alive(a, s.now()) {
+		return
+	}
+	if c := a.conv(convID); c != nil && c.state == stateConnected {
+		c.peerTyping = true
+		s.pushConv(a, c, event{rel: "typingParticipants", href: a.convHref(c) + "/messaging/typingParticipants", typ: "updated",
+			class: classHigh, merge: true, embedded: a.typingParticipants(c)})
+	}
 }
 
 // stopMessaging answers POST …/messaging/terminate: 204; both sides'

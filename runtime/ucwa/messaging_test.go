@@ -1,6 +1,7 @@
 package ucwa
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -147,6 +148,18 @@ func TestMessaging(t *testing.T) {
 		t.Errorf("conversation %v", c)
 	}
 
+	// Typing shows on the other side.
+	fe2.expect(fe2.do(bob.token, http.MethodPost, link(t, bobMessaging, "setIsTyping"), "", ""), http.StatusNoContent)
+	if m, _ := alice.events(t); !strings.Contains(findEventJSON(t, m, "typingParticipants", "updated"), "sip:bob@contoso.com") {
+		t.Errorf("alice does not see bob typing: %v", m)
+	}
+	if m := fe1.expect(fe1.do(alice.token, http.MethodGet, link(t, messaging, "typingParticipants"), "", ""), http.StatusOK); len(m["_embedded"].(map[string]any)["participant"].([]any)) != 1 {
+		t.Errorf("typingParticipants %v", m)
+	}
+	if m := fe1.expect(fe1.do(alice.token, http.MethodGet, alice.self+"/communication/conversations?filter=active", "", ""), http.StatusOK); len(m["_embedded"].(map[string]any)["conversation"].([]any)) != 1 {
+		t.Errorf("conversations %v", m)
+	}
+
 	// Messages both ways.
 	send := func(g *rig, u *user, messaging map[string]any, text string) {
 		t.Helper()
@@ -222,4 +235,10 @@ func TestMessagingSignedOut(t *testing.T) {
 	if ev := findEvent(t, m, "messagingInvitation", "completed"); ev["status"] != "Failure" {
 		t.Errorf("declined: %v", ev)
 	}
+}
+
+func findEventJSON(t *testing.T, m map[string]any, rel, typ string) string {
+	t.Helper()
+	b, _ := json.Marshal(findEvent(t, m, rel, typ))
+	return string(b)
 }
