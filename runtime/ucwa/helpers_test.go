@@ -78,7 +78,7 @@ func (f *fakeClock) pending() int {
 }
 
 // waitTimers waits until n timers are live: a P-GET has parked.
-func (f *fakeClock) waitTimers(t *testing.T, n int) {
+func (f *fakeClock) waitTimers(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for f.pending() < n {
@@ -128,12 +128,12 @@ var testTokens = mapTokens{
 }
 
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	s     *Server
 	clock *fakeClock
 }
 
-func newRig(t *testing.T, mod func(*Config)) *rig {
+func newRig(t testing.TB, mod func(*Config)) *rig {
 	t.Helper()
 	clock := newClock()
 	cfg := Config{ServerFQDN: "fe1.contoso.local", Pool: "pool1", Directory: testDirectory(), Tokens: testTokens,
@@ -201,7 +201,7 @@ func (g *rig) create(token string) (string, map[string]any) {
 }
 
 // link reads _links.<rel>.href.
-func link(t *testing.T, m map[string]any, rel string) string {
+func link(t testing.TB, m map[string]any, rel string) string {
 	t.Helper()
 	links, _ := m["_links"].(map[string]any)
 	l, _ := links[rel].(map[string]any)
@@ -212,7 +212,7 @@ func link(t *testing.T, m map[string]any, rel string) string {
 	return h
 }
 
-func embedded(t *testing.T, m map[string]any, rel string) map[string]any {
+func embedded(t testing.TB, m map[string]any, rel string) map[string]any {
 	t.Helper()
 	e, _ := m["_embedded"].(map[string]any)
 	r, _ := e[rel].(map[string]any)
@@ -237,7 +237,7 @@ func (g *rig) pget(token, path string) (<-chan *httptest.ResponseRecorder, func(
 	return out, cancel
 }
 
-func recv(t *testing.T, c <-chan *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+func recv(t testing.TB, c <-chan *httptest.ResponseRecorder) *httptest.ResponseRecorder {
 	t.Helper()
 	select {
 	case w := <-c:
@@ -249,7 +249,7 @@ func recv(t *testing.T, c <-chan *httptest.ResponseRecorder) *httptest.ResponseR
 }
 
 // senders flattens an events body: "senderRel link.rel type" per event.
-func senders(t *testing.T, m map[string]any) []string {
+func senders(t testing.TB, m map[string]any) []string {
 	t.Helper()
 	list, ok := m["sender"].([]any)
 	if !ok {

@@ -17,7 +17,7 @@ type user struct {
 	next  string
 }
 
-func (u *user) events(t *testing.T) (map[string]any, []string) {
+func (u *user) events(t testing.TB) (map[string]any, []string) {
 	t.Helper()
 	w := u.g.do(u.token, http.MethodGet, u.next, "", "")
 	m := u.g.expect(w, http.StatusOK)
@@ -25,7 +25,7 @@ func (u *user) events(t *testing.T) (map[string]any, []string) {
 	return m, senders(t, m)
 }
 
-func signIn(t *testing.T, g *rig, token string) *user {
+func signIn(t testing.TB, g *rig, token string) *user {
 	t.Helper()
 	self, m := g.create(token)
 	g.expect(g.do(token, http.MethodPost, self+"/me/makeMeAvailable", "application/json", `{"supportedModalities":["Messaging"]}`), http.StatusNoContent)
@@ -35,7 +35,7 @@ func signIn(t *testing.T, g *rig, token string) *user {
 }
 
 // findEvent returns the first event with the link rel and type.
-func findEvent(t *testing.T, m map[string]any, rel, typ string) map[string]any {
+func findEvent(t testing.TB, m map[string]any, rel, typ string) map[string]any {
 	t.Helper()
 	for _, s := range m["sender"].([]any) {
 		for _, e := range s.(map[string]any)["events"].([]any) {
@@ -49,7 +49,7 @@ func findEvent(t *testing.T, m map[string]any, rel, typ string) map[string]any {
 	return nil
 }
 
-func plainMessage(t *testing.T, ev map[string]any) string {
+func plainMessage(t testing.TB, ev map[string]any) string {
 	t.Helper()
 	msg := ev["_embedded"].(map[string]any)["message"].(map[string]any)
 	uri := link(t, msg, "plainMessage")
@@ -237,7 +237,7 @@ func TestMessagingSignedOut(t *testing.T) {
 	}
 }
 
-func findEventJSON(t *testing.T, m map[string]any, rel, typ string) string {
+func findEventJSON(t testing.TB, m map[string]any, rel, typ string) string {
 	t.Helper()
 	b, _ := json.Marshal(findEvent(t, m, rel, typ))
 	return string(b)

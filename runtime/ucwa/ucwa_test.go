@@ -15,7 +15,7 @@ import (
 const apps = "/ucwa/oauth/v1/applications"
 
 // keys lists an object's member names in document order.
-func keys(t *testing.T, raw []byte) []string {
+func keys(t testing.TB, raw []byte) []string {
 	t.Helper()
 	d := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
@@ -37,7 +37,7 @@ func keys(t *testing.T, raw []byte) []string {
 }
 
 // member returns the raw value of a path of members.
-func member(t *testing.T, raw []byte, path ...string) []byte {
+func member(t testing.TB, raw []byte, path ...string) []byte {
 	t.Helper()
 	for _, p := range path {
 		var m map[string]json.RawMessage
