@@ -135,7 +135,7 @@ func build(b *bundle.Bundle, cas *labca.Authorities, net *network, log *slog.Log
 			}
 			cfg.Passwords = b.Passwords
 			cfg.Tokens = g.tokens[cfg.Pool]
-			u, err := ucwas.forServer(b.Plan, s.Host, cfg.Tokens, log)
+			u, err := ucwas.forServer(b.Plan, s.Host, cfg.Tokens)
 			if err != nil {
 				return nil, fmt.Errorf("listener %s: %w", s.Name, err)
 			}

@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"fmt"
-	"log/slog"
 	"strings"
 
 	"github.com/mobplan/mobplan/planner/plan"
@@ -20,7 +19,7 @@ type ucwaServers struct {
 
 // forServer returns the UCWA server of the server with the FQDN, made on
 // first use with the pool's token store.
-func (u *ucwaServers) forServer(p *plan.Plan, fqdn string, tokens *webservices.TokenStore, log *slog.Logger) (*ucwa.Server, error) {
+func (u *ucwaServers) forServer(p *plan.Plan, fqdn string, tokens *webservices.TokenStore) (*ucwa.Server, error) {
 	if u.servers == nil {
 		u.servers, u.hubs = map[string]*ucwa.Server{}, map[string]*ucwa.Hub{}
 	}
@@ -35,7 +34,8 @@ func (u *ucwaServers) forServer(p *plan.Plan, fqdn string, tokens *webservices.T
 	if u.hubs[cfg.Pool] == nil {
 		u.hubs[cfg.Pool] = ucwa.NewHub()
 	}
-	cfg.Hub, cfg.Tokens, cfg.Logger = u.hubs[cfg.Pool], tokens, log
+	// No logger: the web services that mount UCWA log each request once.
+	cfg.Hub, cfg.Tokens = u.hubs[cfg.Pool], tokens
 	s, err := ucwa.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("UCWA of %s: %w", fqdn, err)
