@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,7 @@ type conv struct {
 	peerConv    string   // …and conversation there
 	msgs        int
 	peerTyping  bool
+	html        bool // Html was offered by the inviter (before accept) or negotiated (after)
 }
 
 func (a *app) convHref(c *conv) string { return a.base + "/communication/conversations/" + c.id }
@@ -100,8 +102,10 @@ func (a *app) invHref(c *conv) string {
 }
 
 // dataURI encodes text as UCWA does: always URL-encoded (PayloadFormat.md).
-func dataURI(text string) string {
-	return "data:text/plain;charset=utf-8," + strings.ReplaceAll(url.QueryEscape(text), "+", "%20")
+func dataURI(text string) string { return typedDataURI("text/plain", text) }
+
+func typedDataURI(mediaType, text string) string {
+	return "data:" + mediaType + ";charset=utf-8," + strings.ReplaceAll(url.QueryEscape(text), "+", "%20")
 }
 
 // readDataURI decodes a data URI holding text.
@@ -263,7 +267,11 @@ func (a *app) messaging(c *conv) obj {
 	o := obj{{"state", c.state}}
 	switch c.state {
 	case stateConnected:
-		o = append(o, kv{"negotiatedMessageFormats", []string{"Plain"}})
+		formats := []string{"Plain"}
+		if c.html {
+			formats = append(formats, "Html")
+		}
+		o = append(o, kv{"negotiatedMessageFormats", formats})
 		links = append(links, kv{"sendMessage", href(m + "/messages")}, kv{"setIsTyping", href(m + "/typing")},
 			kv{"typingParticipants", href(m + "/typingParticipants")})
 	case stateDisconnected:
@@ -351,7 +359,7 @@ func (s *Server) startMessaging(q *request, a *app) {
 		return
 	}
 	c := &conv{id: cid, invID: iid, peerSIP: strings.ToLower(peer.SIP), outgoing: true, state: stateConnecting,
-		firstMsg: first, operationID: op, threadID: thread, subject: subject, importance: imp}
+		firstMsg: first, operationID: op, threadID: thread, subject: subject, importance: imp, html: slices.Contains(a.formats, "Html")}
 	a.convs = append(a.convs, c)
 	s.push(a, event{sender: "communication", rel: "messagingInvitation", href: a.invHref(c), typ: "started", class: classRealTime, embedded: a.invitation(c)})
 	s.push(a, event{sender: "communication", rel: "conversation", href: a.convHref(c), typ: "added", class: classRealTime, embedded: a.conversation(c)})
@@ -395,7 +403,7 @@ func (s *Server) invite(appID, from string, caller endpoint, out *conv) bool {
 	if a == nil || !s.alive(a, s.now()) || !a.available || len(a.convs) >= maxConversations {
 		return false
 	}
-	c := &conv{id: cid, invID: iid, peerSIP: strings.ToLower(from), state: stateIncoming, firstMsg: out.firstMsg,
+	c := &conv{id: cid, invID: iid, peerSIP: strings.ToLower(from), state: stateIncoming, firstMsg: out.firstMsg, html: out.html,
 		threadID: out.threadID, subject: out.subject, importance: out.importance, peer: caller, peerConv: out.id}
 	a.convs = append(a.convs, c)
 	s.push(a, event{sender: "communication", rel: "messagingInvitation", href: a.invHref(c), typ: "started", class: classRealTime, embedded: a.invitation(c)})
@@ -417,6 +425,7 @@ func (s *Server) answer(q *request, a *app, id string, accept bool) {
 	me := endpoint{srv: s, appID: a.id}
 	if accept {
 		c.state = stateConnected
+		c.html = c.html && slices.Contains(a.formats, "Html")
 		s.push(a, event{sender: "communication", rel: "messagingInvitation", href: a.invHref(c), typ: "updated", class: classRealTime, embedded: a.invitation(c)})
 		s.pushConv(a, c, event{rel: "conversation", href: a.convHref(c), typ: "updated", class: classRealTime, embedded: a.conversation(c)})
 		s.pushConv(a, c, event{rel: "participant", href: a.convHref(c) + "/participants/" + c.peerSIP, title: "sip:" + c.peerSIP, typ: "added", class: classRealTime})
@@ -424,17 +433,17 @@ func (s *Server) answer(q *request, a *app, id string, accept bool) {
 		s.push(a, event{sender: "communication", rel: "messagingInvitation", href: a.invHref(c), typ: "completed", class: classRealTime,
 			extra: []kv{{"status", "Success"}}})
 		if c.firstMsg != "" {
-			s.incomingMessage(a, c, c.firstMsg)
+			s.incomingMessage(a, c, c.firstMsg, false)
 		}
 	} else {
 		c.state = stateDisconnected
 		s.push(a, event{sender: "communication", rel: "messagingInvitation", href: a.invHref(c), typ: "completed", class: classRealTime,
 			extra: []kv{{"status", "Failure"}, {"reason", obj{{"code", "Forbidden"}, {"subcode", "Declined"}, {"message", "The invitation was declined."}}}}})
 	}
-	acceptor := a.user.SIP
+	acceptor, html := a.user.SIP, c.html
 	s.mu.Unlock()
 	if accept {
-		if !peer.srv.accepted(peer.appID, peerConv, me, c.id, acceptor) {
+		if !peer.srv.accepted(peer.appID, peerConv, me, c.id, acceptor, html) {
 			s.mu.Lock()
 			c.state = stateDisconnected
 			s.pushConv(a, c, event{rel: "messaging", href: a.convHref(c) + "/messaging", typ: "updated", class: classRealTime, embedded: a.messaging(c)})
@@ -447,7 +456,7 @@ func (s *Server) answer(q *request, a *app, id string, accept bool) {
 }
 
 // accepted tells the inviting side its invitation was accepted.
-func (s *Server) accepted(appID, convID string, by endpoint, byConv, bySIP string) bool {
+func (s *Server) accepted(appID, convID string, by endpoint, byConv, bySIP string, html bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[appID]
@@ -458,7 +467,7 @@ func (s *Server) accepted(appID, convID string, by endpoint, byConv, bySIP strin
 	if c == nil || c.state != stateConnecting {
 		return false
 	}
-	c.state, c.invDone, c.peer, c.peerConv = stateConnected, true, by, byConv
+	c.state, c.invDone, c.peer, c.peerConv, c.html = stateConnected, true, by, byConv, html
 	part := a.convHref(c) + "/participants/" + c.peerSIP
 	s.pushConv(a, c, event{rel: "conversation", href: a.convHref(c), typ: "updated", class: classRealTime, embedded: a.conversation(c)})
 	s.pushConv(a, c, event{rel: "participant", href: part, title: "sip:" + bySIP, typ: "added", class: classRealTime})
@@ -487,23 +496,27 @@ func (s *Server) declined(appID, convID string) {
 }
 
 // incomingMessage queues a received message. Called with s.mu held.
-func (s *Server) incomingMessage(a *app, c *conv, text string) {
+func (s *Server) incomingMessage(a *app, c *conv, text string, html bool) {
 	c.msgs++
 	c.peerTyping = false
 	m := a.convHref(c) + "/messaging/messages/" + strconv.Itoa(c.msgs)
 	part := a.convHref(c) + "/participants/" + c.peerSIP
+	body := kv{"plainMessage", href(dataURI(text))}
+	if html {
+		body = kv{"htmlMessage", href(typedDataURI("text/html", text))}
+	}
 	msg := obj{{"direction", "Incoming"}, {"timeStamp", ajaxDate(s.now())}, {"_links", obj{
 		{"self", href(m)},
 		{"contact", href(a.base + "/people/" + c.peerSIP)},
 		{"participant", obj{{"href", part}, {"title", "sip:" + c.peerSIP}}},
 		{"messaging", href(a.convHref(c) + "/messaging")},
-		{"plainMessage", href(dataURI(text))},
+		body,
 	}}, {"rel", "message"}}
 	s.pushConv(a, c, event{rel: "message", href: m, typ: "completed", class: classRealTime, embedded: msg, extra: []kv{{"status", "Success"}}})
 }
 
 // deliver hands a message to this server's side of a conversation.
-func (s *Server) deliver(appID, convID, text string) bool {
+func (s *Server) deliver(appID, convID, text string, html bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[appID]
@@ -514,17 +527,20 @@ func (s *Server) deliver(appID, convID, text string) bool {
 	if c == nil || c.state != stateConnected {
 		return false
 	}
-	s.incomingMessage(a, c, text)
+	s.incomingMessage(a, c, text, html)
 	return true
 }
 
 // sendMessage answers POST …/messaging/messages (text/plain): 201 with
 // Location and no body; a message completed event follows.
 func (s *Server) sendMessage(q *request, a *app, id string) {
-	if mt, _, _ := strings.Cut(q.r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(mt), "text/plain") {
-		q.fail(http.StatusUnsupportedMediaType, protocol.CodeUnsupportedMediaType, subUnsupportedMediaType, "Messages are sent as text/plain.")
+	mt, _, _ := strings.Cut(q.r.Header.Get("Content-Type"), ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if mt != "text/plain" && mt != "text/html" {
+		q.fail(http.StatusUnsupportedMediaType, protocol.CodeUnsupportedMediaType, subUnsupportedMediaType, "Messages are sent as text/plain, or text/html where Html was negotiated.")
 		return
 	}
+	html := mt == "text/html"
 	b, ok := s.body(q)
 	if !ok {
 		return
@@ -545,11 +561,16 @@ func (s *Server) sendMessage(q *request, a *app, id string) {
 		q.fail(http.StatusConflict, codeConflict, "InvalidState", "The conversation is "+c.state+".")
 		return
 	}
+	if html && !c.html {
+		s.mu.Unlock()
+		q.fail(http.StatusUnsupportedMediaType, protocol.CodeUnsupportedMediaType, subUnsupportedMediaType, "Html was not negotiated in this conversation.")
+		return
+	}
 	c.msgs++
 	loc := a.convHref(c) + "/messaging/messages/" + strconv.Itoa(c.msgs)
 	peer, peerConv := c.peer, c.peerConv
 	s.mu.Unlock()
-	ok = peer.srv.deliver(peer.appID, peerConv, string(b))
+	ok = peer.srv.deliver(peer.appID, peerConv, string(b), html)
 	s.mu.Lock()
 	msg := obj{{"direction", "Outgoing"}, {"timeStamp", ajaxDate(s.now())},
 		{"_links", obj{{"self", href(loc)}, {"messaging", href(a.convHref(c) + "/messaging")}}}, {"rel", "message"}}

@@ -242,3 +242,45 @@ func findEventJSON(t testing.TB, m map[string]any, rel, typ string) string {
 	b, _ := json.Marshal(findEvent(t, m, rel, typ))
 	return string(b)
 }
+
+// Html goes as text/html only where both sides offered it.
+func TestMessagingHTML(t *testing.T) {
+	g := newRig(t, nil)
+	signInWith := func(token, formats string) *user {
+		self, m := g.create(token)
+		g.expect(g.do(token, http.MethodPost, self+"/me/makeMeAvailable", "application/json", `{"supportedMessageFormats":`+formats+`}`), http.StatusNoContent)
+		u := &user{g: g, token: token, self: self, next: link(t, m, "events")}
+		u.events(t)
+		return u
+	}
+	connect := func(from, to *user, toSIP string) (map[string]any, map[string]any) {
+		g.expect(g.do(from.token, http.MethodPost, from.self+"/communication/messagingInvitations", "application/json", `{"to":"sip:`+toSIP+`"}`), http.StatusCreated)
+		from.events(t)
+		m, _ := to.events(t)
+		inv := findEvent(t, m, "messagingInvitation", "started")["_embedded"].(map[string]any)["messagingInvitation"].(map[string]any)
+		g.expect(g.do(to.token, http.MethodPost, link(t, inv, "accept"), "", ""), http.StatusNoContent)
+		m, _ = to.events(t)
+		toMsg := findEvent(t, m, "messaging", "updated")["_embedded"].(map[string]any)["messaging"].(map[string]any)
+		m, _ = from.events(t)
+		return findEvent(t, m, "messaging", "updated")["_embedded"].(map[string]any)["messaging"].(map[string]any), toMsg
+	}
+	alice, bob := signInWith("cwt=alice", `["Plain","Html"]`), signInWith("cwt=bob", `["Plain","Html"]`)
+	am, _ := connect(alice, bob, "bob@contoso.com")
+	if f := am["negotiatedMessageFormats"].([]any); len(f) != 2 {
+		t.Fatalf("negotiated %v", f)
+	}
+	g.expect(g.do(alice.token, http.MethodPost, link(t, am, "sendMessage"), "text/html", "<b>hi</b>"), http.StatusCreated)
+	alice.events(t)
+	m, _ := bob.events(t)
+	msg := findEvent(t, m, "message", "completed")["_embedded"].(map[string]any)["message"].(map[string]any)
+	if h := link(t, msg, "htmlMessage"); h != "data:text/html;charset=utf-8,%3Cb%3Ehi%3C%2Fb%3E" {
+		t.Errorf("htmlMessage %q", h)
+	}
+	// carol offers Plain only: Html is not negotiated and text/html refused.
+	carol := signInWith("cwt=carol", `["Plain"]`)
+	am, _ = connect(alice, carol, "carol@contoso.com")
+	if f := am["negotiatedMessageFormats"].([]any); len(f) != 1 {
+		t.Fatalf("negotiated with carol %v", f)
+	}
+	g.expectError(g.do(alice.token, http.MethodPost, link(t, am, "sendMessage"), "text/html", "<b>hi</b>"), http.StatusUnsupportedMediaType, "UnsupportedMediaType", "")
+}
