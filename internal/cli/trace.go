@@ -18,7 +18,7 @@ import (
 
 func newTraceCmd(env Env) *cobra.Command {
 	var from, trust, password, topology, state, dnsServer string
-	var live bool
+	var live, ucwa bool
 	var timeout time.Duration
 	format := newFormatFlag("text", "text", "json")
 	cmd := &cobra.Command{
@@ -30,7 +30,9 @@ check the TLS certificate's names against the CAs the device trusts (--trust pub
 without the enterprise root; all: both lab CAs); fetch the Autodiscover Root, follow in-band
 redirects, get the user resource's 401 challenge, a token (password grant), the user
 resource, and check that the UCWA applications URL is reachable from the same location
-(where a missing hairpin shows). Each step shows what was expected and what happened; a
+(where a missing hairpin shows); with --ucwa, then create a UCWA application, make the user
+available, open the event channel once and delete the application, naming the Front End that
+served each step (a change of Front End is where load-balancer affinity broke). Each step shows what was expected and what happened; a
 failure names the rule behind it. Exit 1 when a step fails.
 
 Against the lab started by 'mobplan serve' it reads runtime.json (--state, default
@@ -46,7 +48,7 @@ resolver and the system trust store: the go-live check.`,
 				return fmt.Errorf("--trust must be public or all, not %q", trust)
 			}
 			sip := strings.TrimPrefix(strings.ToLower(args[0]), "sip:")
-			o := trace.Options{SIP: sip, Password: password, From: from, Trust: trust, Live: live, DNSServer: dnsServer, Timeout: timeout}
+			o := trace.Options{SIP: sip, Password: password, From: from, Trust: trust, Live: live, DNSServer: dnsServer, Timeout: timeout, UCWA: ucwa}
 			stateDir := pipeline.StateDir(topology)
 			if !live {
 				dir := state
@@ -93,6 +95,7 @@ resolver and the system trust store: the go-live check.`,
 	cmd.Flags().StringVar(&topology, "topology", ".", "the topology folder whose lab is traced")
 	cmd.Flags().StringVar(&state, "state", "", "the lab's state folder holding runtime.json (default .mobplan/runtime beside the topology)")
 	cmd.Flags().BoolVar(&live, "live", false, "trace the real deployment instead of the lab")
+	cmd.Flags().BoolVar(&ucwa, "ucwa", false, "after sign-in, also create a UCWA application, make the user available and open the event channel once")
 	cmd.Flags().StringVar(&dnsServer, "dns", "", "with --live, the DNS server to ask (host:port; default the system resolver)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on each network step")
 	addFormatFlag(cmd, format)

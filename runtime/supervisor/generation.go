@@ -103,6 +103,7 @@ func build(b *bundle.Bundle, cas *labca.Authorities, net *network, log *slog.Log
 			g.tokens[p.Name] = webservices.NewTokenStore(0)
 		}
 	}
+	var ucwas ucwaServers
 	for _, s := range slots {
 		if s.Certificate != "" && g.certs[s.Certificate] == nil {
 			return nil, fmt.Errorf("listener %s presents the certificate %s, which the plan does not have", s.Name, s.Certificate)
@@ -134,6 +135,11 @@ func build(b *bundle.Bundle, cas *labca.Authorities, net *network, log *slog.Log
 			}
 			cfg.Passwords = b.Passwords
 			cfg.Tokens = g.tokens[cfg.Pool]
+			u, err := ucwas.forServer(b.Plan, s.Host, cfg.Tokens)
+			if err != nil {
+				return nil, fmt.Errorf("listener %s: %w", s.Name, err)
+			}
+			cfg.UCWA = u
 			h, err := webservices.New(cfg)
 			if err != nil {
 				return nil, fmt.Errorf("listener %s: %w", s.Name, err)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,9 @@ type Options struct {
 	DNSServer string
 	// Timeout bounds each network step.
 	Timeout time.Duration
+	// UCWA goes on after sign-in: create an application, make the user
+	// available, open the event channel once, delete the application.
+	UCWA bool
 }
 
 // Step is one thing the client does.
@@ -234,8 +238,10 @@ func (w *walker) run(ctx context.Context, sip string) {
 		step := time.Now()
 		w.add(Step{Name: "UCWA applications URL", OK: true, Expected: "an applications link", Got: apps}, step)
 		// 3. Is it reachable from the same location? (Where a missing
-		// hairpin shows.)
-		w.reachURL(ctx, apps)
+		// hairpin shows.) Then UCWA itself.
+		if w.reachURL(ctx, apps) && w.o.UCWA {
+			w.ucwa(ctx, apps, token)
+		}
 		return
 	}
 	w.add(Step{Name: "user redirect", Expected: "at most 5 redirects", Got: "more"}, time.Now())
@@ -585,4 +591,102 @@ func errString(err error, def string) string {
 		return err.Error()
 	}
 	return def
+}
+
+// ucwa creates an application, makes the user available and opens the
+// event channel once, reporting the Front End that served each step: an
+// application lives on one Front End, so a step served by another shows
+// where load-balancer affinity broke.
+func (w *walker) ucwa(ctx context.Context, apps, token string) {
+	base, err := url.Parse(apps)
+	if err != nil {
+		return
+	}
+	first := ""
+	call := func(name, method, href, body string, want int, expected string) (*http.Response, []byte, bool) {
+		start := time.Now()
+		u, err := base.Parse(href)
+		if err != nil {
+			w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
+			return nil, nil, false
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u.String(), strings.NewReader(body))
+		if err != nil {
+			w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
+			return nil, nil, false
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept", protocol.MediaJSON)
+		if body != "" {
+			req.Header.Set("Content-Type", protocol.MediaJSON)
+		}
+		resp, b, err := w.do(req)
+		if err != nil {
+			w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
+			return nil, nil, false
+		}
+		fe := resp.Header.Get("X-MS-Server-Fqdn")
+		if first == "" {
+			first = fe
+		}
+		detail := "served by " + fe
+		if fe != first {
+			detail += "; the application was created on " + first + ": the load balancer did not keep this client on one Front End"
+		}
+		if resp.StatusCode != want {
+			got := resp.Status
+			if e, err := protocol.DecodeError(b); err == nil {
+				got += " " + e.Error()
+			}
+			w.add(Step{Name: name, Expected: expected, Got: got, Detail: detail}, start)
+			return nil, nil, false
+		}
+		if resp.Header.Get("X-MS-UcwaVersion") == "" {
+			w.add(Step{Name: name, Expected: expected + " with X-MS-UcwaVersion", Got: resp.Status + " without it", Detail: detail}, start)
+			return nil, nil, false
+		}
+		w.add(Step{Name: name, OK: true, Expected: expected, Got: resp.Status, Detail: detail}, start)
+		return resp, b, true
+	}
+	_, b, ok := call("UCWA application", http.MethodPost, apps,
+		`{"userAgent":"mobplan-trace","endpointId":"`+w.res.SIP+`-trace","culture":"en-US"}`, http.StatusCreated, "201 with the application")
+	if !ok {
+		return
+	}
+	var app struct {
+		Links map[string]struct {
+			Href string `json:"href"`
+		} `json:"_links"`
+		Embedded struct {
+			Me struct {
+				Links map[string]struct {
+					Href string `json:"href"`
+				} `json:"_links"`
+			} `json:"me"`
+		} `json:"_embedded"`
+	}
+	if err := json.Unmarshal(b, &app); err != nil || app.Links["self"].Href == "" || app.Links["events"].Href == "" ||
+		app.Embedded.Me.Links["makeMeAvailable"].Href == "" {
+		w.add(Step{Name: "UCWA application", Expected: "self, events and makeMeAvailable links", Got: "not in the body"}, time.Now())
+		return
+	}
+	self := app.Links["self"].Href
+	if _, _, ok := call("makeMeAvailable", http.MethodPost, app.Embedded.Me.Links["makeMeAvailable"].Href,
+		`{"supportedModalities":["Messaging"]}`, http.StatusNoContent, "204"); !ok {
+		return
+	}
+	// Events are queued by makeMeAvailable, so the P-GET answers at once.
+	if _, b, ok := call("event channel", http.MethodGet, app.Links["events"].Href+"&timeout=180", "", http.StatusOK, "200 with events and a next link"); ok {
+		var ev struct {
+			Links map[string]struct {
+				Href string `json:"href"`
+			} `json:"_links"`
+			Sender []json.RawMessage `json:"sender"`
+		}
+		if err := json.Unmarshal(b, &ev); err != nil || ev.Links["next"].Href == "" || ev.Sender == nil {
+			w.res.Steps[len(w.res.Steps)-1].OK = false
+			w.res.Steps[len(w.res.Steps)-1].Got = "no next link or sender array"
+		}
+	}
+	call("delete the application", http.MethodDelete, self, "", http.StatusNoContent, "204")
 }

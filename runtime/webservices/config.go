@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -74,6 +75,11 @@ type Config struct {
 	// Tokens is the pool's token store. Every server of a pool must share
 	// one, so a token or web ticket one issues is good at all of them.
 	Tokens *TokenStore
+
+	// UCWA, when set, serves the paths under /ucwa/ (package runtime/ucwa):
+	// one handler per Front End server, shared by its listeners, since
+	// UCWA state lives on the server.
+	UCWA http.Handler
 
 	// OnlineAutodiscoverURL, when set, is the hosting provider's
 	// Autodiscover root (hybrid, e.g.

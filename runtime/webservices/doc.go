@@ -20,9 +20,8 @@
 //	POST     /WebTicket/WebTicketService.svc             web ticket, HTTP Basic
 //	POST     /WebTicket/WebTicketService.svc/Auth        web ticket, wsse:UsernameToken
 //
-// Anything else answers 404 with an empty body — UCWA included: the
-// applications URL the user resource links to (/ucwa/oauth/v1/applications)
-// is served by the UCWA package of a later issue, not here.
+// Paths under /ucwa/ go to Config.UCWA (package runtime/ucwa, one per
+// Front End server) when set. Anything else answers 404 with an empty body.
 //
 // # Representations and redirects
 //

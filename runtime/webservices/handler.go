@@ -125,6 +125,10 @@ func (r *recorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (UCWA's
+// P-GETs outlive the server's write timeout).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
@@ -187,8 +191,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(rec, r, http.StatusRequestHeaderFieldsTooLarge, protocol.UCWAJSON, protocol.Error{Code: protocol.CodeBadRequest, Message: "The request headers are too large."}, protocol.DiagLabRequestTooLarge)
 		return
 	}
-	rep := protocol.Negotiate(strings.Join(r.Header.Values("Accept"), ","), r.Header.Get("Content-Type"), h.defRep)
 	path := cleanPath(r.URL.Path)
+	if strings.HasPrefix(path, "/ucwa/") && h.cfg.UCWA != nil {
+		h.cfg.UCWA.ServeHTTP(rec, r)
+		return
+	}
+	rep := protocol.Negotiate(strings.Join(r.Header.Values("Accept"), ","), r.Header.Get("Content-Type"), h.defRep)
 	switch path {
 	case "/", pathRoot:
 		if h.allow(rec, r, rep, http.MethodGet, http.MethodHead) {
@@ -219,8 +227,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.serveWebTicket(rec, r, path == pathWebTicketAut)
 		}
 	default:
-		// Unknown resources, UCWA included (not served by this package):
-		// 404 with an empty body, as for an unknown user.
+		// Unknown resources (UCWA too when no UCWA handler is set): 404
+		// with an empty body, as for an unknown user.
 		h.write(rec, r, http.StatusNotFound, "", nil)
 	}
 }

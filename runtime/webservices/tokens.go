@@ -3,6 +3,7 @@ package webservices
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,4 +118,15 @@ func (s *TokenStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.m)
+}
+
+// User returns the user (lower-case SIP address) a live OAuth token or web
+// ticket stands for: token is an access token as sent in Authorization:
+// Bearer ("cwt=…"), or a web ticket's assertion ID. The other services of
+// a Front End (UCWA) authenticate with it.
+func (s *TokenStore) User(token string, now time.Time) (sip string, ok bool) {
+	if strings.HasPrefix(token, protocol.TokenPrefix) {
+		return s.lookup(kindOAuth, token, now)
+	}
+	return s.lookup(kindWebTicket, token, now)
 }
