@@ -125,6 +125,9 @@ func Run(path string, o Options) (res *Result, err error) {
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
 	}
+	if err := checkArtifactsDir(dir, c.Doc.Root); err != nil {
+		return nil, err
+	}
 	var lock *artifacts.DirLock
 	if o.Lock {
 		if lock, err = artifacts.LockDir(dir); err != nil {
@@ -179,6 +182,29 @@ func Run(path string, o Options) (res *Result, err error) {
 	}
 	res.Differences = plan.Compare(render.PreviousPlan(dir), p)
 	return res, nil
+}
+
+// checkArtifactsDir refuses an artifacts folder that is the topology
+// folder or holds it: apply deletes what it no longer plans there, and
+// the topology's own files (and its state folder) must never be among
+// them.
+func checkArtifactsDir(dir, root string) error {
+	ad, err1 := filepath.Abs(dir)
+	rd, err2 := filepath.Abs(root)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	if r, err := filepath.EvalSymlinks(rd); err == nil {
+		rd = r
+	}
+	if r, err := filepath.EvalSymlinks(ad); err == nil {
+		ad = r
+	}
+	rel, err := filepath.Rel(ad, rd)
+	if err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+		return fmt.Errorf("the artifacts folder %s is the topology folder %s or holds it: choose a folder of its own (the default is artifacts/ beside the topology)", dir, root)
+	}
+	return nil
 }
 
 // DefaultArtifactsDir is artifacts/ beside the topology.

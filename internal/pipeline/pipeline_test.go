@@ -2,6 +2,8 @@ package pipeline_test
 
 import (
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/pipeline"
@@ -27,5 +29,17 @@ func TestRunStructuralErrorsAlwaysStop(t *testing.T) {
 	var p *pipeline.Problems
 	if !errors.As(err, &p) {
 		t.Fatalf("got %v; want Problems", err)
+	}
+}
+
+// The artifacts folder may not be the topology folder or hold it: apply
+// would treat the topology's own files as its own.
+func TestArtifactsDirNotTopology(t *testing.T) {
+	topo := testtool.ExampleDir("standard-edition")
+	for _, dir := range []string{topo, filepath.Dir(topo), "/"} {
+		_, err := pipeline.Run(topo, pipeline.Options{ToolVersion: "test", ArtifactsDir: dir})
+		if err == nil || !strings.Contains(err.Error(), "is the topology folder") {
+			t.Errorf("--artifacts %s: %v", dir, err)
+		}
 	}
 }
