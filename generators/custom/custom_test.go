@@ -5,13 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/render"
+	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -338,12 +338,8 @@ func TestSourceNotRegularOrState(t *testing.T) {
 		t.Skip("no symbolic links here:", err)
 	}
 	write(t, root, "link.jsonnet", "{ 'key.txt': importstr 'keys/rp.key' }\n")
-	if err := syscall.Mkfifo(filepath.Join(root, "pipe.jsonnet"), 0o644); err != nil {
-		t.Skip("no FIFOs here:", err)
-	}
-	if err := syscall.Mkfifo(filepath.Join(root, "pipe.libsonnet"), 0o644); err != nil {
-		t.Skip("no FIFOs here:", err)
-	}
+	testtool.Mkfifo(t, filepath.Join(root, "pipe.jsonnet"))
+	testtool.Mkfifo(t, filepath.Join(root, "pipe.libsonnet"))
 	cases := []struct{ source, want string }{
 		{".mobplan/gen.jsonnet", "state folder .mobplan"},
 		{"steal.jsonnet", "state folder .mobplan"},

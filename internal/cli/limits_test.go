@@ -8,9 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mobplan/mobplan/internal/testtool"
 )
 
 // bombs are topologies, in each syntax that evaluates, that build an
@@ -97,9 +98,8 @@ func TestMemoryBombs(t *testing.T) {
 			if elapsed > 60*time.Second {
 				t.Errorf("took %s", elapsed)
 			}
-			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-				// Maxrss is in KiB on Linux.
-				if peak := ru.Maxrss << 10; peak > 1<<30 {
+			if peak, ok := testtool.PeakRSS(cmd.ProcessState); ok {
+				if peak > 1<<30 {
 					t.Errorf("the process held %d MiB at its peak", peak>>20)
 				} else {
 					t.Logf("peak %d MiB, %s", peak>>20, elapsed.Round(time.Millisecond))

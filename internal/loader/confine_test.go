@@ -5,12 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/testtool"
 )
 
 // secretLine stands for a line of /etc/shadow: a file outside the
@@ -115,9 +115,7 @@ func TestLinkToDeviceOrFIFONotRead(t *testing.T) {
 		t.Run(syntax+"/fifo", func(t *testing.T) {
 			dir, _ := validTopology(t, syntax)
 			fifo := filepath.Join(dir, "pipe"+ext)
-			if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-				t.Skip("cannot make a FIFO here:", err)
-			}
+			testtool.Mkfifo(t, fifo)
 			if syntax == "jsonnet" {
 				importFirst(t, filepath.Join(dir, "contoso.jsonnet"), "pipe"+ext)
 			}
@@ -163,9 +161,7 @@ func TestNamedFileLinkRefused(t *testing.T) {
 func TestVarFileNotRegular(t *testing.T) {
 	dir, _ := validTopology(t, "hcl")
 	fifo := filepath.Join(t.TempDir(), "vars.hcl")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip("cannot make a FIFO here:", err)
-	}
+	testtool.Mkfifo(t, fifo)
 	for _, f := range []string{"/dev/zero", fifo} {
 		c := loadWithin(t, dir, loader.Options{VarFiles: []string{f}})
 		if out := rendered(t, c); !strings.Contains(out, f) || !strings.Contains(out, "not a regular file") {
@@ -189,9 +185,7 @@ func TestCertificateFileConfined(t *testing.T) {
 			return "outside the topology folder"
 		},
 		"fifo": func(dir string) string {
-			if err := syscall.Mkfifo(filepath.Join(dir, "rp.pem"), 0o644); err != nil {
-				t.Skip("cannot make a FIFO here:", err)
-			}
+			testtool.Mkfifo(t, filepath.Join(dir, "rp.pem"))
 			return "named pipe"
 		},
 		"dev-zero": func(dir string) string {

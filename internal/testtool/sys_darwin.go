@@ -1,0 +1,3 @@
+package testtool
+
+const maxrssInBytes = true
