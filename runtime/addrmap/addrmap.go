@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/mobplan/mobplan/internal/atomicfile"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -56,7 +57,7 @@ type CAs struct {
 	Internal string `json:"internal"`
 }
 
-// Write saves runtime.json in dir, whole (temporary file, then rename).
+// Write saves runtime.json in dir, whole (internal/atomicfile).
 func (r *Runtime) Write(dir string) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -65,19 +66,7 @@ func (r *Runtime) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+FileName+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, FileName))
+	return atomicfile.WriteFile(filepath.Join(dir, FileName), append(b, '\n'), 0o644)
 }
 
 // Read loads runtime.json from dir.
