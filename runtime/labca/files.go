@@ -7,67 +7,22 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
-	"syscall"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
-// Stand-in for internal/atomicfile until that package lands on this
-// branch: createTemp and syncDir have the same signatures and behaviour
-// as atomicfile.CreateTemp and atomicfile.SyncDir and are to be replaced
-// by them; createNew stays (atomicfile replaces files, and a CA file is
-// never replaced).
+// Whole-file writes go through internal/atomicfile; createNew stays here
+// (atomicfile replaces files, and a CA file is never replaced).
 
 // tempPattern is atomicfile.TempPattern.
-const tempPattern = ".mobplan-*.tmp"
+const tempPattern = atomicfile.TempPattern
 
-// createTemp writes data to a new temporary file in dir with mode, synced;
-// it returns the file's path.
+// createTemp and syncDir are internal/atomicfile's.
 func createTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
-	// os.CreateTemp makes the file 0600, so it is never readable with a
-	// looser mode than asked for, even for a moment.
-	f, err := os.CreateTemp(dir, tempPattern)
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
-		f.Close()
-		os.Remove(name)
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	return name, nil
+	return atomicfile.CreateTemp(dir, data, mode)
 }
 
-// syncDir makes the names in dir durable; where the system cannot sync a
-// folder it does nothing.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // a rename is durable once it returns on NTFS
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing folder %s: %w", dir, err)
-	}
-	err = d.Sync()
-	d.Close()
-	if err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("syncing folder %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }
 
 // createNew puts data at path, whole, only if nothing is there: a synced
 // temporary file is hard-linked to path (which fails when path exists, so
