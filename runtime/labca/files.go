@@ -14,9 +14,6 @@ import (
 // Whole-file writes go through internal/atomicfile; createNew stays here
 // (atomicfile replaces files, and a CA file is never replaced).
 
-// tempPattern is atomicfile.TempPattern.
-const tempPattern = atomicfile.TempPattern
-
 // createTemp and syncDir are internal/atomicfile's.
 func createTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
 	return atomicfile.CreateTemp(dir, data, mode)
