@@ -2,8 +2,10 @@
 //
 //   - dns/internal/<zone>.zone and dns/external/<zone>.zone: one BIND zone
 //     file per zone and view, checked by named-checkzone;
-//   - dns/windows-dns.ps1: an idempotent PowerShell script creating the same
-//     zones and records on Windows DNS Server, one section per view.
+//   - dns/windows-dns.ps1: an idempotent PowerShell script (with -WhatIf)
+//     applying the same zones and records to Windows DNS Server, one
+//     section per view: it adds what is missing and removes what the
+//     previously applied plan had and this one does not (removals.go).
 //
 // The two views are meant for different DNS servers (the internal servers
 // and the public one); neither output uses zone scopes or BIND views.
@@ -55,7 +57,7 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		render := func(serial uint32) []byte { b, _ := ZoneFile(z, serial); return b }
 		files = append(files, artifact.File{Path: path, Data: render(Serial(prev, render))})
 	}
-	script, err := WindowsScript(ctx.Plan.Zones)
+	script, err := WindowsScriptRemoving(ctx.Plan.Zones, removals(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -294,21 +294,14 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestWindowsScript checks the script's shape: every zone and record of
-// the plan has its guarded helper call, in the section of its view; every
-// Add- cmdlet is guarded by a Get- in its helper; no zone scopes.
+// the plan has its helper call, in the section of its view; the script
+// supports -WhatIf, and every helper that changes the DNS server looks
+// first and asks ShouldProcess before the change; no zone scopes.
 func TestWindowsScript(t *testing.T) {
 	for _, ex := range examples {
 		p := dnsPlan(t, ex)
 		script := string(generate(t, p, nil)[dns.ScriptPath])
-		sections := map[string]string{}
-		for _, view := range []string{"internal", "external"} {
-			start := strings.Index(script, "\nif ($View -eq '"+view+"') {\n")
-			if start < 0 {
-				t.Fatalf("%s: no %s section", ex, view)
-			}
-			end := strings.Index(script[start:], "\n}\n")
-			sections[view] = script[start : start+end]
-		}
+		sections := windowsSections(t, script)
 		if !strings.Contains(sections["internal"], "run on the internal DNS servers") ||
 			!strings.Contains(sections["external"], "run on the public DNS servers") {
 			t.Errorf("%s: a view section does not say which DNS server it is for", ex)
@@ -319,7 +312,7 @@ func TestWindowsScript(t *testing.T) {
 				t.Errorf("%s: %s zone %s not created", ex, z.View, z.Name)
 			}
 			for _, r := range z.Records {
-				call := fmt.Sprintf("'%s' '%s' '%s'", z.Name, r.Name, r.Value)
+				call := fmt.Sprintf("Add-PlannedRecord '%s' '%s' '%s' '%s' %d", z.Name, r.Name, r.Type, r.Value, r.TTL)
 				if !strings.Contains(sec, call) {
 					t.Errorf("%s: %s record %s %s %s missing from the script", ex, z.View, r.Name, r.Type, r.Value)
 				}
@@ -328,19 +321,156 @@ func TestWindowsScript(t *testing.T) {
 		if strings.Contains(script, "ZoneScope") {
 			t.Errorf("%s: the script uses zone scopes", ex)
 		}
-		// Each helper that adds checks first, and returns when found.
-		for _, fn := range regexp.MustCompile(`(?s)\nfunction (Add-Planned\w+)\(.*?\n}\n`).FindAllString(script, -1) {
-			get := strings.Index(fn, "Get-")
-			add := strings.Index(fn, "    Add-DnsServer")
-			if get < 0 || add < 0 || get > add || !strings.Contains(fn, "return") {
-				t.Errorf("%s: helper not guarded by a Get- lookup:\n%s", ex, fn)
-			}
+		if strings.Contains(script, "Remove-PlannedRecord '") {
+			t.Errorf("%s: a first apply removes records", ex)
 		}
-		for _, cmdlet := range []string{"Add-DnsServerPrimaryZone", "Add-DnsServerResourceRecordA ", "Add-DnsServerResourceRecordCName", "Add-DnsServerResourceRecord -Srv", "Get-DnsServerZone", "Get-DnsServerResourceRecord"} {
+		checkShouldProcess(t, script)
+		for _, cmdlet := range []string{"Add-DnsServerPrimaryZone", "Add-DnsServerResourceRecordA ", "Add-DnsServerResourceRecordCName", "Add-DnsServerResourceRecord -Srv", "Get-DnsServerZone", "Get-DnsServerResourceRecord", "Remove-DnsServerResourceRecord", "Set-DnsServerResourceRecord"} {
 			if !strings.Contains(script, cmdlet) {
 				t.Errorf("%s: script does not use %s", ex, cmdlet)
 			}
 		}
+	}
+}
+
+// windowsSections cuts the script into its view sections.
+func windowsSections(t *testing.T, script string) map[string]string {
+	t.Helper()
+	sections := map[string]string{}
+	for _, view := range []string{"internal", "external"} {
+		start := strings.Index(script, "\nif ($View -eq '"+view+"') {\n")
+		if start < 0 {
+			t.Fatalf("no %s section", view)
+		}
+		end := strings.Index(script[start:], "\n}\n")
+		sections[view] = script[start : start+end]
+	}
+	return sections
+}
+
+// checkShouldProcess: the script is an advanced script with
+// SupportsShouldProcess (so -WhatIf reaches every helper), and in every
+// function a DnsServer cmdlet that changes something (Add-, Set-,
+// Remove-) comes after a lookup (Get- or Find-) and a ShouldProcess
+// call, and the function returns or continues when ShouldProcess says no.
+func checkShouldProcess(t *testing.T, script string) {
+	t.Helper()
+	if !strings.Contains(script, "[CmdletBinding(SupportsShouldProcess = $true)]\nparam(") {
+		t.Error("the script does not support -WhatIf")
+	}
+	fns := regexp.MustCompile(`(?s)\nfunction ([\w-]+) ?[{(].*?\n}\n`).FindAllStringSubmatch(script, -1)
+	if len(fns) < 4 {
+		t.Fatalf("found %d helper functions", len(fns))
+	}
+	changes := regexp.MustCompile(`(?m)^\s+.*\b(Add|Set|Remove)-DnsServer\w+`)
+	for _, fn := range fns {
+		body := fn[0]
+		locs := changes.FindAllStringIndex(body, -1)
+		if len(locs) == 0 {
+			continue
+		}
+		sp := strings.Index(body, "$PSCmdlet.ShouldProcess(")
+		look := strings.Index(body, "Get-DnsServer")
+		if l := strings.Index(body, "Find-PlannedRecord "); l >= 0 && (look < 0 || l < look) {
+			look = l
+		}
+		if !strings.Contains(body, "[CmdletBinding(SupportsShouldProcess = $true)]") {
+			t.Errorf("%s changes the server but does not support ShouldProcess", fn[1])
+		}
+		if sp < 0 || look < 0 || look > sp || sp > locs[0][0] {
+			t.Errorf("%s: a change is not preceded by a lookup and ShouldProcess:\n%s", fn[1], body)
+		}
+		if n := strings.Count(body, "$PSCmdlet.ShouldProcess("); n != strings.Count(body, "-not $PSCmdlet.ShouldProcess(") {
+			t.Errorf("%s: a ShouldProcess answer is not acted on", fn[1])
+		}
+	}
+}
+
+// TestWindowsScriptRemoves: after a VIP moves, the script removes the
+// old record (before adding the new one) and keeps the removal on the
+// next apply until the plan asks for the record again; an unchanged plan
+// removes nothing.
+func TestWindowsScriptRemoves(t *testing.T) {
+	p1 := dnsPlan(t, "contoso")
+	moved := clonePlan(p1)
+	var old, moveTo string
+	for zi := range moved.Zones {
+		z := &moved.Zones[zi]
+		if z.View != "external" || z.Name != "contoso.com" {
+			continue
+		}
+		for ri := range z.Records {
+			if z.Records[ri].Name == "webext" && z.Records[ri].Type == "A" {
+				old, moveTo = z.Records[ri].Value, "131.107.155.99"
+				z.Records[ri].Value = moveTo
+			}
+		}
+	}
+	if old == "" {
+		t.Fatal("contoso has no external webext A record")
+	}
+	remove := "    Remove-PlannedRecord 'contoso.com' 'webext' 'A' '" + old + "'\n"
+	addNew := "    Add-PlannedRecord 'contoso.com' 'webext' 'A' '" + moveTo + "' 3600\n"
+	run := func(p, prev *plan.Plan, prevScript []byte) string {
+		t.Helper()
+		files, err := dns.Generator.Generate(&artifact.Context{Plan: p, PreviousPlan: prev, Previous: func(path string) []byte {
+			if path == dns.ScriptPath {
+				return prevScript
+			}
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if f.Path == dns.ScriptPath {
+				return string(f.Data)
+			}
+		}
+		t.Fatal("no script")
+		return ""
+	}
+
+	same := run(p1, p1, nil)
+	if strings.Contains(same, "Remove-PlannedRecord '") {
+		t.Errorf("an unchanged plan removes records:\n%s", same)
+	}
+	second := run(moved, p1, []byte(same))
+	ext := windowsSections(t, second)["external"]
+	ri, ai := strings.Index(ext, remove), strings.Index(ext, addNew)
+	if ri < 0 || ai < 0 || ri > ai {
+		t.Fatalf("the moved VIP: want %q before %q in the external section:\n%s", remove, addNew, ext)
+	}
+	if strings.Contains(windowsSections(t, second)["internal"], "Remove-PlannedRecord '") {
+		t.Error("the internal section removes a record only the external view had")
+	}
+	// Applied again before the script ran: the removal stays.
+	third := run(moved, moved, []byte(second))
+	if !strings.Contains(third, remove) {
+		t.Errorf("the removal was lost on the next apply:\n%s", third)
+	}
+	// The VIP moves back: the old address is added, not removed; the
+	// other one is removed.
+	back := run(p1, moved, []byte(third))
+	if strings.Contains(back, remove) || !strings.Contains(back, "    Remove-PlannedRecord 'contoso.com' 'webext' 'A' '"+moveTo+"'\n") {
+		t.Errorf("moving back:\n%s", back)
+	}
+	// An SRV record's fields survive the round trip through the script.
+	srvGone := clonePlan(p1)
+	for zi := range srvGone.Zones {
+		z := &srvGone.Zones[zi]
+		var keep []plan.Record
+		for _, r := range z.Records {
+			if r.Type != "SRV" {
+				keep = append(keep, r)
+			}
+		}
+		z.Records = keep
+	}
+	s1 := run(srvGone, p1, nil)
+	s2 := run(srvGone, srvGone, []byte(s1))
+	if !strings.Contains(s1, "Remove-PlannedRecord 'contoso.com' '_sip._tls' 'SRV' 'sip.contoso.com' -Priority 0 -Weight 0 -Port 443") || s1 != s2 {
+		t.Errorf("SRV removals not carried over:\n%s\n----\n%s", s1, s2)
 	}
 }
 
@@ -373,8 +503,8 @@ func TestDeclaredZoneAndCNAME(t *testing.T) {
 	}
 	script := string(files[dns.ScriptPath])
 	for _, want := range []string{
-		"Add-PlannedCName 'example.org' 'lyncdiscover' 'webext.example.org' 300",
-		"Add-PlannedAAAA 'example.org' 'webext' '2001:db8::1' 3600",
+		"Add-PlannedRecord 'example.org' 'lyncdiscover' 'CNAME' 'webext.example.org' 300",
+		"Add-PlannedRecord 'example.org' 'webext' 'AAAA' '2001:db8::1' 3600",
 		"# No zone in this view.",
 	} {
 		if !strings.Contains(script, want) {
@@ -408,7 +538,7 @@ func TestWindowsScriptQuoting(t *testing.T) {
 	if !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF# "+dns.Header+"\n")) {
 		t.Errorf("no byte order mark before the header: %q", b[:12])
 	}
-	if want := "    Add-PlannedCName 'example.org' 'lyncdiscover' 'webext.example.org’’; Start-Process calc; ’’' 300\n"; !bytes.Contains(b, []byte(want)) {
+	if want := "    Add-PlannedRecord 'example.org' 'lyncdiscover' 'CNAME' 'webext.example.org’’; Start-Process calc; ’’' 300\n"; !bytes.Contains(b, []byte(want)) {
 		t.Errorf("script lacks %q", want)
 	}
 	for name, z := range map[string][]plan.Zone{

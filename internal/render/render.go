@@ -40,6 +40,8 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		Keys:        o.Keys,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
+		// Read like every other previous file, from the artifacts folder.
+		PreviousPlan: previousPlan(o.ArtifactsDir),
 		Previous: func(path string) []byte {
 			b, err := os.ReadFile(filepath.Join(o.ArtifactsDir, filepath.FromSlash(path)))
 			if err != nil {
@@ -82,6 +84,13 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	}
 	files = append(files, artifacts.File{Path: PlanFile, Data: append(pj, '\n')})
 	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
+}
+
+func previousPlan(dir string) *plan.Plan {
+	if dir == "" {
+		return nil
+	}
+	return PreviousPlan(dir)
 }
 
 // PreviousPlan reads the plan kept by the last apply, or nil.
