@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -10,8 +11,49 @@ import (
 )
 
 // DefaultKeyBits is the RSA key size of derived certificates (CERT-009:
-// 2048 or more).
+// 1024, 2048 or 4096; pki { key_bits } may choose 4096).
 const DefaultKeyBits = 2048
+
+// DefaultTemplates and DefaultTemplateEKU are the schema's defaults of
+// pki { template, template_eku } (topology.cue documents them), for a
+// model built without the schema.
+var (
+	DefaultTemplates = map[string]string{
+		plan.UsageDefault:             "WebServerClientAuth",
+		plan.UsageWebServicesInternal: "WebServer",
+		plan.UsageWebServicesExternal: "WebServer",
+		plan.UsageEdgeInternal:        "WebServerClientAuth",
+		plan.UsageSBA:                 "WebServerClientAuth",
+	}
+	DefaultTemplateEKU = map[string][]string{
+		"WebServer":           {plan.EKUServerAuth},
+		"WebServerClientAuth": {plan.EKUServerAuth, plan.EKUClientAuth},
+	}
+)
+
+// certTemplateUsages is the order in which a certificate with several
+// usages takes its template: the first usage it has.
+var certTemplateUsages = []string{plan.UsageDefault, plan.UsageEdgeInternal, plan.UsageSBA, plan.UsageWebServicesInternal, plan.UsageWebServicesExternal}
+
+// certTemplate is the template of a certificate with these usages, and
+// the extended key usages it issues (nil if unknown).
+func certTemplate(t *model.Topology, usages []string) (string, []string) {
+	for _, u := range certTemplateUsages {
+		if !slices.Contains(usages, u) {
+			continue
+		}
+		name := t.PKI.Template.For(u)
+		if name == "" {
+			name = DefaultTemplates[u]
+		}
+		eku, ok := t.PKI.TemplateEKU[name]
+		if !ok {
+			eku = DefaultTemplateEKU[name]
+		}
+		return name, append([]string(nil), eku...)
+	}
+	return "", nil
+}
 
 // planCertificates derives one certificate per usage and target from the
 // catalogue (section 2.2), then lets declared certificates replace the
@@ -37,12 +79,28 @@ func planCertificates(t *model.Topology, p *plan.Plan) {
 	derived = append(derived, certProxyCerts(t, h)...)
 	derived = append(derived, certEdgeCerts(t)...)
 	derived = append(derived, certSBACerts(t, h)...)
-	if bits := t.PKI.KeyBits; bits != 0 {
-		for i := range derived {
-			derived[i].cert.KeyBits = bits
+	for i := range derived {
+		certFinish(t, &derived[i].cert)
+		for j := range derived[i].alts {
+			certFinish(t, &derived[i].alts[j].cert)
 		}
 	}
 	p.Certificates = certMerge(certDeclared(t), derived)
+}
+
+// certFinish gives a derived certificate the pki settings: the key size,
+// and for an internal CA the template of its usage, whose extended key
+// usages are the ones requested.
+func certFinish(t *model.Topology, c *plan.Certificate) {
+	if bits := t.PKI.KeyBits; bits != 0 {
+		c.KeyBits = bits
+	}
+	if c.Issuer != "internal" {
+		return
+	}
+	if name, eku := certTemplate(t, c.Usage); name != "" && len(eku) > 0 {
+		c.Template, c.EKU = name, eku
+	}
 }
 
 // certHosts are the names certificates draw on, lower case and sorted.
@@ -118,6 +176,10 @@ type certCandidate struct {
 	// rp is the reverse proxy of an RPListener certificate, for declared
 	// certificates that a listener names.
 	rp string
+	// alts are the separate certificates a single certificate for several
+	// usages stands for: where declared certificates cover some of those
+	// usages, the ones they leave are planned instead.
+	alts []certCandidate
 }
 
 // certPoolCerts derives, for every Front End and Director server, its
@@ -146,9 +208,22 @@ func certPoolCerts(t *model.Topology, h certHosts) []certCandidate {
 			wse := certNew(sn+"-webservicesexternal", plan.UsageWebServicesExternal, []string{srv}, subject, "internal",
 				certSANs(subject, []string{pool.WebExternal.FQDN}, h.meet, h.dialin, lyncdiscover),
 				certWhy("CERT-003", certIf(len(lyncdiscover) > 0, "CERT-004")), plan.EKUServerAuth)
+			var three []certCandidate
 			for _, c := range []plan.Certificate{def, wsi, wse} {
-				out = append(out, certCandidate{cert: c, match: match})
+				three = append(three, certCandidate{cert: c, match: match})
 			}
+			if !t.PKI.SingleCertificate {
+				out = append(out, three...)
+				continue
+			}
+			// One certificate for the three usages (CERT-004's single
+			// certificate): every name each of them needs.
+			one := certNew(sn+"-default-webservices", plan.UsageDefault, []string{srv}, subject, "internal",
+				certSANs(subject, def.SANs, wsi.SANs, wse.SANs),
+				certWhy("CERT-001", "CERT-002", "CERT-003", certIf(len(lyncdiscover) > 0, "CERT-004"), "pki single_certificate"),
+				plan.EKUServerAuth, plan.EKUClientAuth)
+			one.Usage = []string{plan.UsageDefault, plan.UsageWebServicesExternal, plan.UsageWebServicesInternal}
+			out = append(out, certCandidate{cert: one, match: match, alts: three})
 		}
 	}
 	return out
@@ -375,6 +450,16 @@ func certFromDeclared(t *model.Topology, name string, mc model.Certificate, d ce
 	if c.KeyBits == 0 {
 		c.KeyBits = DefaultKeyBits
 	}
+	// An internal certificate still to request names the template of its
+	// usage, which issues what the request asks for (CERT-009 refuses a
+	// declared EKU the template does not issue).
+	if c.Issuer == "internal" && mc.File == "" {
+		var eku []string
+		c.Template, eku = certTemplate(t, c.Usage)
+		if len(c.EKU) == 0 {
+			c.EKU = eku
+		}
+	}
 	// A request needs an EKU; the topology may leave it unknown.
 	if len(c.EKU) == 0 {
 		c.EKU = []string{plan.EKUServerAuth}
@@ -451,14 +536,33 @@ func certMerge(declared []certDecl, derived []certCandidate) []plan.Certificate 
 	for _, d := range declared {
 		out = append(out, d.cert)
 	}
-	for _, c := range derived {
-		covered := false
+	isCovered := func(c certCandidate) bool {
 		for _, d := range declared {
-			covered = covered || d.covers(c)
+			if d.covers(c) {
+				return true
+			}
 		}
-		if !covered {
-			out = append(out, c.cert)
+		return false
+	}
+	for _, c := range derived {
+		if len(c.alts) == 0 {
+			if !isCovered(c) {
+				out = append(out, c.cert)
+			}
+			continue
 		}
+		// A single certificate stays whole unless a declared one covers
+		// one of its usages; then the separate ones left are planned.
+		var left []plan.Certificate
+		for _, a := range c.alts {
+			if !isCovered(a) {
+				left = append(left, a.cert)
+			}
+		}
+		if len(left) == len(c.alts) {
+			left = []plan.Certificate{c.cert}
+		}
+		out = append(out, left...)
 	}
 	used := map[string]bool{}
 	for i := range out {

@@ -294,37 +294,95 @@ func TestCertificatesDeterministic(t *testing.T) {
 }
 
 // Every derived certificate, declared back into its topology, passes the
-// CERT rules: derived certificates satisfy them by construction. (CERT-008
-// is a warning left to the administrator: internal CA on web services
-// with mobiles on the Wi-Fi.)
+// CERT rules: derived certificates satisfy them by construction, with the
+// default pki settings, with 4096-bit keys, and with one certificate per
+// Front End (CERT-004's single certificate clause then checks it).
+// (CERT-008 is a warning left to the administrator: internal CA on web
+// services with mobiles on the Wi-Fi.)
 func TestCertificatesSatisfyRules(t *testing.T) {
 	for _, ex := range certValidExamples {
-		t.Run(strings.ReplaceAll(ex, "/", "_"), func(t *testing.T) {
-			p := certPlan(certModel(t, "../examples/"+ex))
-			dir := t.TempDir()
-			certCopyDir(t, "../examples/"+ex, dir)
-			var b strings.Builder
-			for _, c := range p.Certificates {
-				fmt.Fprintf(&b, "certificate %q {\n  usage = %s\n  assigned_to = %s\n  subject = %q\n  sans = %s\n  issuer = %q\n  eku = %s\n}\n",
-					c.Name, certHCLList(c.Usage), certHCLList(c.AssignTo), c.Subject, certHCLList(c.SANs), c.Issuer, certHCLList(c.EKU))
-			}
-			if err := os.WriteFile(filepath.Join(dir, "zz-derived-certificates.hcl"), []byte(b.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			c, err := loader.Load(dir, loader.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range c.Diagnostics {
-				if !strings.HasPrefix(d.Rule, "CERT-") && d.Severity != diag.Error {
-					continue
+		for name, pki := range map[string]string{"": "", "4096": "pki {\n  key_bits = 4096\n}\n", "single": "pki {\n  single_certificate = true\n}\n"} {
+			t.Run(strings.ReplaceAll(ex, "/", "_")+"/"+name, func(t *testing.T) {
+				dir := t.TempDir()
+				certCopyDir(t, "../examples/"+ex, dir)
+				if err := os.WriteFile(filepath.Join(dir, "zz-pki.hcl"), []byte(pki), 0o644); err != nil {
+					t.Fatal(err)
 				}
-				if d.Rule == "CERT-008" && d.Severity == diag.Warning {
-					continue
+				m := certModel(t, dir)
+				p := certPlan(m)
+				var b strings.Builder
+				combined := 0
+				for _, c := range p.Certificates {
+					if c.Declared {
+						continue
+					}
+					if len(c.Usage) == 3 {
+						combined++
+					}
+					if name == "4096" && c.KeyBits != 4096 {
+						t.Errorf("%s: %d bits, pki says 4096", c.Name, c.KeyBits)
+					}
+					fmt.Fprintf(&b, "certificate %q {\n  usage = %s\n  assigned_to = %s\n  subject = %q\n  sans = %s\n  issuer = %q\n  eku = %s\n  key_bits = %d\n}\n",
+						c.Name, certHCLList(c.Usage), certHCLList(c.AssignTo), c.Subject, certHCLList(c.SANs), c.Issuer, certHCLList(c.EKU), c.KeyBits)
 				}
-				t.Errorf("%s", d)
-			}
-		})
+				if name == "single" {
+					want := 0
+					for _, pl := range m.Pools {
+						if pl.Kind != "" {
+							want += len(pl.Servers)
+						}
+					}
+					if combined == 0 || combined != want {
+						t.Errorf("single_certificate: %d certificates for Default and both web services, want one per pool server (%d)", combined, want)
+					}
+				}
+				if err := os.WriteFile(filepath.Join(dir, "zz-derived-certificates.hcl"), []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				c, err := loader.Load(dir, loader.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range c.Diagnostics {
+					if !strings.HasPrefix(d.Rule, "CERT-") && d.Severity != diag.Error {
+						continue
+					}
+					if d.Rule == "CERT-008" && d.Severity == diag.Warning {
+						continue
+					}
+					t.Errorf("%s", d)
+				}
+			})
+		}
+	}
+}
+
+// The planner's template defaults are the schema's, so a model built
+// without the schema plans the same requests.
+func TestCertTemplateDefaultsAreTheSchemas(t *testing.T) {
+	m := certModel(t, "../examples/contoso")
+	for u, want := range DefaultTemplates {
+		if got := m.PKI.Template.For(u); got != want {
+			t.Errorf("pki.template.%s: schema default %q, planner %q", u, got, want)
+		}
+	}
+	if len(DefaultTemplates) != 5 || len(m.PKI.TemplateEKU) != 0 {
+		t.Errorf("templates %v, template_eku %v", DefaultTemplates, m.PKI.TemplateEKU)
+	}
+	if m.PKI.KeyBits != DefaultKeyBits || m.PKI.SingleCertificate {
+		t.Errorf("schema defaults key_bits %d single %v", m.PKI.KeyBits, m.PKI.SingleCertificate)
+	}
+}
+
+// A declared internal certificate still to request names the template
+// of its usage; without an EKU it asks for what the template issues.
+func TestCertDeclaredTemplate(t *testing.T) {
+	m := certModel(t, "../examples/standard-edition")
+	m.Certificates = map[string]model.Certificate{"mine": {Usage: []string{plan.UsageWebServicesInternal, plan.UsageDefault},
+		AssignedTo: []string{"se01"}, Subject: "se01.litware.local", Issuer: "internal", KeyBits: 2048}}
+	c := certByName(t, certPlan(m), "mine")
+	if c.Template != "WebServerClientAuth" || !reflect.DeepEqual(c.EKU, []string{plan.EKUServerAuth, plan.EKUClientAuth}) {
+		t.Errorf("declared Default certificate: template %q, EKU %v", c.Template, c.EKU)
 	}
 }
 

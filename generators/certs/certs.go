@@ -2,7 +2,8 @@
 // certificate: certs/<name>.csr (PKCS#10, PEM, signed with the key in the
 // key store), certs/<name>.inf (for certreq on Windows, which makes its own
 // key on the server that runs it) and certs/<name>.cnf (for openssl req
-// with the key-store key).
+// with the key-store key); and certs/public-ca-orders.csv, what to order
+// from a public CA (subject, SANs, the CSR to send).
 //
 // Private keys live only in the key store (Context.Keys), never in the
 // returned files. A key is made once and reused, and RSA PKCS#1 v1.5
@@ -27,9 +28,11 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode/csv"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -83,8 +86,55 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 			artifact.File{Path: "certs/" + c.Name + ".inf", Data: inf},
 		)
 	}
+	if HasPublicOrders(certs) {
+		orders, err := PublicOrders(certs)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, artifact.File{Path: OrdersPath, Data: orders})
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
+}
+
+// HasPublicOrders tells whether a certificate is to be requested from a
+// public CA: then OrdersPath is written.
+func HasPublicOrders(certs []plan.Certificate) bool {
+	for _, c := range certs {
+		if c.Issuer == "public" && !c.Existing() {
+			return true
+		}
+	}
+	return false
+}
+
+// OrdersPath lists the certificates to order from a public CA.
+const OrdersPath = "certs/public-ca-orders.csv"
+
+// OrderColumns is the header of public-ca-orders.csv.
+var OrderColumns = []string{"certificate", "subject", "sans", "csr", "key", "eku", "install_on", "why"}
+
+// PublicOrders renders public-ca-orders.csv: one row per certificate to
+// request from a public CA, with the CSR to send (its key is the key
+// store's) and where the issued certificate goes.
+func PublicOrders(certs []plan.Certificate) ([]byte, error) {
+	var rows [][]string
+	for _, c := range certs {
+		if c.Issuer != "public" || c.Existing() {
+			continue
+		}
+		var eku []string
+		for _, e := range c.EKU {
+			eku = append(eku, ekuNames[e][1])
+		}
+		rows = append(rows, []string{c.Name, c.Subject, strings.Join(c.SANs, " "), "certs/" + c.Name + ".csr",
+			fmt.Sprintf("%s %d", c.KeyType, c.KeyBits), strings.Join(eku, ", "), strings.Join(c.AssignTo, " "), c.Why})
+	}
+	b, err := csv.Encode(OrderColumns, rows)
+	if err != nil {
+		return nil, fmt.Errorf("certs: %s: %w", OrdersPath, err)
+	}
+	return b, nil
 }
 
 // PendingNewKey is what a CSR file says during plan when apply will make

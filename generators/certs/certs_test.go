@@ -92,8 +92,8 @@ func parseCSR(t *testing.T, data []byte) *x509.CertificateRequest {
 func TestContosoRequests(t *testing.T) {
 	p := loadPlan(t, "contoso")
 	files := run(t, p, t.TempDir())
-	if len(files) != 3*len(p.Certificates) || len(p.Certificates) != 12 {
-		t.Fatalf("%d files for %d certificates, want 36 for 12", len(files), len(p.Certificates))
+	if len(files) != 3*len(p.Certificates)+1 || len(p.Certificates) != 12 {
+		t.Fatalf("%d files for %d certificates, want 37 for 12 (and the public CA orders)", len(files), len(p.Certificates))
 	}
 	m := fileMap(files)
 	for _, c := range p.Certificates {
@@ -555,7 +555,7 @@ func TestDeclaredCertificates(t *testing.T) {
 	}
 	p.Certificates = append(p.Certificates, plan.Certificate{Name: "wanted", Usage: []string{plan.UsageWebServicesExternal},
 		AssignTo: []string{"se01.contoso.net"}, Subject: "se01.contoso.net", SANs: []string{"se01.contoso.net", "*.contoso.com"},
-		Issuer: "internal", KeyType: "ECDSA", KeyBits: 256, EKU: []string{plan.EKUServerAuth}, Declared: true, Why: "declared"})
+		Issuer: "internal", KeyType: "ECDSA", KeyBits: 256, EKU: []string{plan.EKUServerAuth}, Template: "WebServer", Declared: true, Why: "declared"})
 	m := fileMap(run(t, p, keyDir))
 	if len(m) != 3 {
 		t.Fatalf("files: %v", m)

@@ -59,7 +59,10 @@ func checkRequest(c plan.Certificate) error {
 	if c.KeyType != "RSA" && c.KeyType != "ECDSA" {
 		return fmt.Errorf("key type %q is neither RSA nor ECDSA", c.KeyType)
 	}
-	for _, n := range append([]string{c.Name, c.Subject}, c.SANs...) {
+	if c.Issuer == "internal" && c.Template == "" {
+		return fmt.Errorf("an internal CA certificate names no template")
+	}
+	for _, n := range append([]string{c.Name, c.Subject, c.Template}, c.SANs...) {
 		if err := plainValue(n); err != nil {
 			return err
 		}
@@ -111,9 +114,9 @@ func describe(c plan.Certificate) []string {
 	}
 }
 
-// exportable: one key is shared by every Edge server of a pool, and the
+// Exportable: one key is shared by every Edge server of a pool, and the
 // reverse proxy's key is moved to the proxy.
-func exportable(c plan.Certificate) bool {
+func Exportable(c plan.Certificate) bool {
 	for _, u := range c.Usage {
 		switch u {
 		case plan.UsageEdgeExternal, plan.UsageEdgeInternal, plan.UsageRPListener:
@@ -150,10 +153,12 @@ func INF(c plan.Certificate) ([]byte, error) {
 	line(";")
 	line("; On the server:  certreq -new %s.inf %s.req", c.Name, c.Name)
 	if c.Issuer == "public" {
-		line("; then send %s.req to the public CA.", c.Name)
+		line("; then send %s.req to the public CA (certs/public-ca-orders.csv), and", c.Name)
 	} else {
 		line(`; then:           certreq -submit -config "<CA host>\<CA name>" %s.req %s.cer`, c.Name, c.Name)
 	}
+	line("; on the same server: certreq -accept %s.cer", c.Name)
+	line("; (REPORT.md, Certificate enrollment, has every step.)")
 	line("")
 	line("[Version]")
 	line(`Signature = "$Windows NT$"`)
@@ -175,7 +180,7 @@ func INF(c plan.Certificate) ([]byte, error) {
 	}
 	line("HashAlgorithm = %s", hashName(c))
 	line("MachineKeySet = TRUE")
-	line("Exportable = %s", strings.ToUpper(fmt.Sprint(exportable(c))))
+	line("Exportable = %s", strings.ToUpper(fmt.Sprint(Exportable(c))))
 	line("SMIME = FALSE")
 	line("RequestType = PKCS10")
 	line(`FriendlyName = "%s"`, c.Name)
@@ -203,8 +208,8 @@ func INF(c plan.Certificate) ([]byte, error) {
 	if c.Issuer != "public" {
 		line("")
 		line("[RequestAttributes]")
-		line("; The enterprise CA's template decides the issued key usages.")
-		line("CertificateTemplate = WebServer")
+		line("; The template issues exactly the extended key usages above (pki template_eku).")
+		line("CertificateTemplate = %s", c.Template)
 	}
 	return []byte(b.String()), nil
 }
@@ -235,6 +240,12 @@ func CNF(c plan.Certificate) ([]byte, error) {
 	line("#   openssl req -new -config %s.cnf -key .mobplan/keys/%s.key -out %s.csr", c.Name, c.Name, c.Name)
 	line("# With a new key instead:")
 	line("#   openssl req -new -config %s.cnf -newkey %s -nodes -keyout %s.key -out %s.csr", c.Name, newKey, c.Name, c.Name)
+	if c.Issuer == "public" {
+		line("# Then send %s.csr to the public CA (certs/public-ca-orders.csv).", c.Name)
+	} else {
+		line("# Then, on a Windows machine that reaches the enterprise CA:")
+		line(`#   certreq -submit -attrib "CertificateTemplate:%s" -config "<CA host>\<CA name>" %s.csr %s.cer`, c.Template, c.Name, c.Name)
+	}
 	line("")
 	line("[ req ]")
 	line("prompt             = no")

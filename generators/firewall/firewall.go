@@ -3,25 +3,16 @@
 // firewall/rules.md for people.
 //
 // The CSV has no header comment (a comment line would not be CSV); its
-// first line is the column header, fields are quoted as RFC 4180 asks
-// (encoding/csv: a field with a comma, a quote, a line break or a
-// leading space is quoted, quotes doubled), lines end in LF.
-//
-// Spreadsheets read a cell that starts with '=', '+', '-' or '@' (and,
-// in some, a tab or a carriage return before one) as a formula, which
-// can compute, link and on some systems run commands. Such a cell is
-// written with a leading "'" (OWASP's advice for CSV injection): a
-// spreadsheet shows the text as it is and hides the quote, and a
-// program reading the CSV sees the quote and can strip it. Nothing the
+// first line is the column header (internal/encode/csv, which also
+// neutralises cells a spreadsheet would read as formulas). Nothing the
 // planner derives starts so; only names and text from the topology can.
 package firewall
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode/csv"
 	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -52,30 +43,7 @@ func row(r plan.FirewallRule) []string {
 
 // CSV renders the rules in plan order under the Columns header.
 func CSV(rules []plan.FirewallRule) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	if err := w.Write(Columns); err != nil {
-		return nil, err
-	}
-	for _, r := range rules {
-		cells := row(r)
-		for i, c := range cells {
-			cells[i] = csvCell(c)
-		}
-		if err := w.Write(cells); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return b.Bytes(), w.Error()
-}
-
-// csvCell neutralises a cell a spreadsheet would read as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
+	return csv.Encode(Columns, rowsOf(rules))
 }
 
 // Markdown renders the rules as one table.

@@ -1,6 +1,7 @@
 // Package report writes REPORT.md, the administrator report (the SfB
 // Planning Tool's reports, mobility-rules.md section 5): the summary per
-// role, certificates, DNS per view, reverse proxy publishing, load
+// role, certificates (with the public CA orders and the enrollment
+// steps), DNS per view, reverse proxy publishing, load
 // balancer VIPs, firewall, the Management Shell steps, the manual
 // Autodiscover URLs and the lab runtime's endpoints.
 //
@@ -61,6 +62,8 @@ func Render(p *plan.Plan) []byte {
 	w.line("- AD domain: " + markdown.Inline(orDash(p.ADDomain)))
 	roles(w, p)
 	certificates(w, p)
+	publicOrders(w, p)
+	enrollment(w, p)
 	dns(w, p)
 	proxies(w, p)
 	vips(w, p)
@@ -90,10 +93,10 @@ func certificates(w *writer, p *plan.Plan) {
 		}
 		rows = append(rows, []string{
 			c.Name, strings.Join(c.Usage, ", "), c.Subject, strings.Join(c.SANs, ", "), c.Issuer,
-			strings.Join(c.AssignTo, ", "), key, strings.Join(c.EKU, ", "), origin(c.Declared, c.Why),
+			strings.Join(c.AssignTo, ", "), key, strings.Join(c.EKU, ", "), orDash(c.Template), origin(c.Declared, c.Why),
 		})
 	}
-	w.table([]string{"Certificate", "Usage", "Subject", "SANs", "Issuer", "Assign to", "Key", "EKU", "Why"}, rows)
+	w.table([]string{"Certificate", "Usage", "Subject", "SANs", "Issuer", "Assign to", "Key", "EKU", "Template", "Why"}, rows)
 }
 
 func dns(w *writer, p *plan.Plan) {

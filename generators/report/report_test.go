@@ -72,7 +72,9 @@ func TestHandBuilt(t *testing.T) {
 		Roles: []plan.Role{{Role: "Front End server", Name: "p/fe1", FQDN: "fe1.a.local", IPs: []string{"10.0.0.1", "10.0.1.1"}, Network: "internal", Site: "S"}},
 		Certificates: []plan.Certificate{{Name: "fe1-default", Usage: []string{"Default"}, AssignTo: []string{"fe1.a.local"},
 			Subject: "p.a.local", SANs: []string{"p.a.local", "fe1.a.local"}, Issuer: "internal", KeyType: "RSA", KeyBits: 2048,
-			EKU: []string{"server-auth"}, Why: "CERT-001"}, {Name: "rp", Subject: "web.a.example", Declared: true}},
+			EKU: []string{"server-auth"}, Template: "WebServer", Why: "CERT-001"}, {Name: "rp", Usage: []string{"RPListener"},
+			AssignTo: []string{"rp"}, Subject: "web.a.example", SANs: []string{"web.a.example", "lyncdiscover.a.example"}, Issuer: "public",
+			KeyType: "RSA", KeyBits: 2048, EKU: []string{"server-auth"}, Declared: true}},
 		Zones: []plan.Zone{
 			{View: "internal", Name: "a.example", Kind: "split-brain", Records: []plan.Record{{Name: "lyncdiscoverinternal", Type: "A", Value: "10.0.0.5", TTL: 3600, Why: "DNS-002"}}},
 			{View: "external", Name: "a.example", Kind: "authoritative", Declared: true, Records: []plan.Record{
@@ -95,8 +97,18 @@ func TestHandBuilt(t *testing.T) {
 		Header,
 		"- Product: Lync Server 2013 (`lync2013`)\n- SIP domains: a.example (primary), b.example\n- AD domain: a.local\n",
 		"| Front End server | p/fe1 | fe1.a.local | 10.0.0.1, 10.0.1.1 | internal | S |",
-		"| fe1-default | Default | p.a.local | p.a.local, fe1.a.local | internal | fe1.a.local | RSA 2048 | server-auth | CERT-001 |",
-		"| rp | - | web.a.example | - | - | - | - | - | declared |",
+		"| fe1-default | Default | p.a.local | p.a.local, fe1.a.local | internal | fe1.a.local | RSA 2048 | server-auth | WebServer | CERT-001 |",
+		"| rp | RPListener | web.a.example | web.a.example, lyncdiscover.a.example | public | rp | RSA 2048 | server-auth | - | declared |",
+		"### fe1-default\n\nDefault for fe1.a.local, from the enterprise CA, template `WebServer`; EKU Server Authentication.\n\n```powershell\n",
+		"certreq -new fe1-default.inf fe1-default.req\n",
+		"certreq -submit -config \"<CA host>\\<CA name>\" fe1-default.req fe1-default.cer\n",
+		"certreq -accept fe1-default.cer\n",
+		"Set-CsCertificate -Type Default -Thumbprint $cert.Thumbprint\n```\n",
+		"### rp\n\nRPListener for the reverse proxy rp, from a public CA (see Public CA orders); EKU Server Authentication.\n\n```sh\n",
+		"cat rp.cer rp.chain.pem > tls/rp.crt\n",
+		"(umask 077 && cat rp.cer rp.chain.pem rp.key > tls/rp.pem)\n",
+		"| rp | web.a.example | web.a.example, lyncdiscover.a.example | certs/rp.csr | RSA 2048 | rp |",
+		"Also in `certs/public-ca-orders.csv`.",
 		"### External view\n\n#### Zone a.example (authoritative, declared)\n\n",
 		"| _sip._tls | SRV | 0 0 443 sip.a.example. | - | external sign-in \\| SRV |",
 		"### Internal view\n\n#### Zone a.example (split-brain)\n\n",
@@ -122,8 +134,8 @@ func TestHandBuilt(t *testing.T) {
 // An empty plan still renders every section, saying nothing is planned.
 func TestEmpty(t *testing.T) {
 	doc := report(t, &plan.Plan{})
-	if got := strings.Count(doc, "None planned."); got != 9 {
-		t.Errorf("%d empty sections, want 9:\n%s", got, doc)
+	if got := strings.Count(doc, "None planned."); got != 11 {
+		t.Errorf("%d empty sections, want 11:\n%s", got, doc)
 	}
 	if !strings.HasPrefix(doc, Header) || !strings.HasSuffix(doc, "\n") || strings.HasSuffix(doc, "\n\n") {
 		t.Errorf("framing:\n%q", doc)

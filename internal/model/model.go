@@ -446,7 +446,42 @@ type NameServer struct {
 	IPs  []string `json:"ips"`
 }
 
+// PKITemplates names the template of each usage of an internal-CA
+// certificate.
+type PKITemplates struct {
+	Default             string `json:"Default"`
+	WebServicesInternal string `json:"WebServicesInternal"`
+	WebServicesExternal string `json:"WebServicesExternal"`
+	EdgeInternal        string `json:"EdgeInternal"`
+	SBA                 string `json:"SBA"`
+}
+
+// For is the template of a usage ("" if none is set).
+func (t PKITemplates) For(usage string) string {
+	switch usage {
+	case "Default":
+		return t.Default
+	case "WebServicesInternal":
+		return t.WebServicesInternal
+	case "WebServicesExternal":
+		return t.WebServicesExternal
+	case "EdgeInternal":
+		return t.EdgeInternal
+	case "SBA":
+		return t.SBA
+	}
+	return ""
+}
+
 // PKI holds settings for the certificates mobplan derives.
 type PKI struct {
 	KeyBits int `json:"key_bits"`
+	// Template is the enterprise CA template per usage of an internal
+	// certificate; TemplateEKU what templates other than the two built-in
+	// defaults issue.
+	Template    PKITemplates        `json:"template"`
+	TemplateEKU map[string][]string `json:"template_eku"`
+	// SingleCertificate: one certificate per Front End and Director
+	// server for Default, WebServicesInternal and WebServicesExternal.
+	SingleCertificate bool `json:"single_certificate"`
 }

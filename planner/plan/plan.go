@@ -97,6 +97,10 @@ type Certificate struct {
 	// issued already, so no request is generated for it.
 	File string `json:"file,omitempty"`
 	Why  string `json:"why"`
+
+	// Template is the enterprise CA template an internal certificate is
+	// requested with; it issues exactly EKU. Empty for a public CA.
+	Template string `json:"template,omitempty"`
 }
 
 // ReverseProxy is one reverse proxy with its publishing rules.
