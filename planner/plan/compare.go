@@ -95,6 +95,8 @@ func Compare(old, new *Plan) []Difference {
 		}
 	}
 
+	out = append(out, PublicReissues(old, new)...)
+
 	// Publishing rules.
 	or, nr := map[string]PubRule{}, map[string]PubRule{}
 	for _, rp := range old.ReverseProxies {
