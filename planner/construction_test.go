@@ -1,7 +1,10 @@
 package planner
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,9 +27,22 @@ func TestDerivedPlanSatisfiesRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "standard-edition-nonsip-web"} {
 		t.Run(ex, func(t *testing.T) {
 			dir := "../examples/" + ex
+			if ex == "standard-edition-nonsip-web" {
+				// The external web services in a public domain that is no SIP
+				// domain: a pin-point zone for that one name.
+				dir = t.TempDir()
+				b, err := os.ReadFile("../examples/standard-edition/topology.hcl")
+				if err != nil {
+					t.Fatal(err)
+				}
+				b = bytes.ReplaceAll(b, []byte("webext.litware.com"), []byte("webext.litware-web.com"))
+				if err := os.WriteFile(filepath.Join(dir, "topology.hcl"), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			before, err := loader.Load(dir, loader.Options{})
 			if err != nil || before.Diagnostics.HasErrors() {
 				t.Fatal(err, before.Diagnostics)

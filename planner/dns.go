@@ -3,6 +3,7 @@ package planner
 import (
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,16 @@ func planDNS(t *model.Topology, p *plan.Plan) {
 	b.split = b.splitDomains()
 	b.external()
 	b.internal()
+	b.internalNames = map[string]map[string]bool{}
+	for _, w := range b.wants {
+		if w.view == "internal" {
+			d := b.domainOf(w.fqdn)
+			if b.internalNames[d] == nil {
+				b.internalNames[d] = map[string]bool{}
+			}
+			b.internalNames[d][w.fqdn] = true
+		}
+	}
 
 	zones := map[string]*plan.Zone{} // view + " " + name
 	for _, w := range b.wants {
@@ -77,13 +88,61 @@ func planDNS(t *model.Topology, p *plan.Plan) {
 		}
 	}
 
+	// The names each view's zones give an address, for the name servers.
+	defined := map[string]map[string]bool{"internal": {}, "external": {}}
+	for _, z := range zones {
+		for _, r := range z.Records {
+			if (r.Type == "A" || r.Type == "AAAA") && defined[z.View] != nil {
+				defined[z.View][dnsAbsolute(r.Name, z.Name)] = true
+			}
+		}
+	}
 	p.Zones = nil
 	for _, key := range model.SortedKeys(zones) {
 		z := zones[key]
 		z.Records = dnsSortRecords(z.Records)
-		b.defaults(z)
+		b.defaults(z, defined[z.View])
 		p.Zones = append(p.Zones, *z)
 	}
+	dnsHidden(p.Zones)
+}
+
+// dnsHidden lists, for every derived split-brain zone, the public names
+// of its domain it does not answer: internal clients ask that zone for
+// every name of the domain, so these no longer resolve inside (and
+// neither does any public name the topology does not know, www say).
+func dnsHidden(zones []plan.Zone) {
+	public := map[string]plan.Zone{}
+	for _, z := range zones {
+		if z.View == "external" {
+			public[z.Name] = z
+		}
+	}
+	for i := range zones {
+		z := &zones[i]
+		if z.View != "internal" || z.Kind != plan.ZoneSplitBrain || z.Declared {
+			continue
+		}
+		has := map[string]bool{}
+		for _, r := range z.Records {
+			has[r.Name] = true
+		}
+		z.Hides = nil
+		for _, r := range public[z.Name].Records {
+			if fqdn := dnsAbsolute(r.Name, z.Name); !has[r.Name] && !slices.Contains(z.Hides, fqdn) {
+				z.Hides = append(z.Hides, fqdn)
+			}
+		}
+		sort.Strings(z.Hides)
+	}
+}
+
+// dnsAbsolute is a record's FQDN from its name relative to the zone.
+func dnsAbsolute(name, zone string) string {
+	if name == "@" {
+		return zone
+	}
+	return name + "." + zone
 }
 
 // dnsWant is one derived record by its FQDN, before it is placed in a zone.
@@ -100,6 +159,8 @@ type dnsBuilder struct {
 	// The SIP domains, and those with the AD domain, normalised: each
 	// derived name is placed by suffix lookups, not by a scan of them all.
 	sip, domains map[string]bool
+	// internalNames are the internal view's names per domain.
+	internalNames map[string]map[string]bool
 }
 
 // add records one value per record: A/AAAA addresses, CNAME/SRV targets.
@@ -439,6 +500,11 @@ func (b *dnsBuilder) zoneOf(w dnsWant) (string, string) {
 	switch {
 	case d == dnsNorm(b.t.ADDomain):
 		return d, plan.ZoneAuthoritative
+	case b.split[d] && !b.sip[d] && len(b.internalNames[d]) == 1:
+		// A public domain that is no SIP domain and holds a single name
+		// internal clients need: a pin-point zone leaves the rest of the
+		// domain to the public DNS, as for secondary SIP domains.
+		return w.fqdn, plan.ZonePinPoint
 	case b.split[d]:
 		return d, plan.ZoneSplitBrain
 	case b.sip[d]:
@@ -449,10 +515,12 @@ func (b *dnsBuilder) zoneOf(w dnsWant) (string, string) {
 
 // defaults fills a zone's SOA and name servers where nothing is declared:
 // primary NS ns1.<zone> (internal view: ns1.<AD domain>), hostmaster
-// hostmaster.<zone>, NS list [primary]. A default NS inside its own zone
-// without an address record there becomes "localhost" (see
-// DNSPlaceholderNS); an out-of-zone NS needs no glue.
-func (b *dnsBuilder) defaults(z *plan.Zone) {
+// hostmaster.<zone>, NS list [primary]. A default NS that no zone of the
+// view gives an address (inside its own zone or not: nothing would
+// resolve it) becomes the placeholder "localhost" (DNSPlaceholderNS),
+// which the zone file marks as one; declaring the view's name_server
+// blocks names the real ones.
+func (b *dnsBuilder) defaults(z *plan.Zone, defined map[string]bool) {
 	if servers := b.nameServers(z.View); !z.Declared && len(servers) > 0 {
 		// The topology names this view's DNS servers: they are the zone's
 		// SOA primary and NS records, with glue for those inside the zone.
@@ -486,7 +554,7 @@ func (b *dnsBuilder) defaults(z *plan.Zone) {
 	}
 	if len(z.NS) == 0 {
 		ns := z.SOA.PrimaryNS
-		if dnsUnder(ns, z.Name) && !dnsHasAddress(z, dnsRelative(ns, z.Name)) {
+		if !defined[ns] && !(dnsUnder(ns, z.Name) && dnsHasAddress(z, dnsRelative(ns, z.Name))) {
 			ns = plan.DNSPlaceholderNS
 		}
 		z.NS = []string{ns}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -175,9 +176,10 @@ func TestDNSContoso(t *testing.T) {
 	}
 }
 
-// TestDNSDefaultSOAAndNS: default SOA fields; the primary NS inside its own
-// zone without an address there becomes the localhost placeholder; an
-// out-of-zone NS is kept without glue.
+// TestDNSDefaultSOAAndNS: default SOA fields; a default NS that no zone of
+// the view gives an address, inside its own zone or not (ns1.<AD domain>
+// used to be named by every internal zone and defined by none), becomes
+// the localhost placeholder.
 func TestDNSDefaultSOAAndNS(t *testing.T) {
 	p := dnsTestPlan(t, "contoso")
 	for _, c := range []struct {
@@ -186,8 +188,8 @@ func TestDNSDefaultSOAAndNS(t *testing.T) {
 		{"external", "contoso.com", "ns1.contoso.com", "hostmaster.contoso.com", plan.DNSPlaceholderNS},
 		{"external", "fabrikam.com", "ns1.fabrikam.com", "hostmaster.fabrikam.com", plan.DNSPlaceholderNS},
 		{"internal", "contoso.net", "ns1.contoso.net", "hostmaster.contoso.net", plan.DNSPlaceholderNS},
-		{"internal", "contoso.com", "ns1.contoso.net", "hostmaster.contoso.com", "ns1.contoso.net"},
-		{"internal", "meet.fabrikam.com", "ns1.contoso.net", "hostmaster.meet.fabrikam.com", "ns1.contoso.net"},
+		{"internal", "contoso.com", "ns1.contoso.net", "hostmaster.contoso.com", plan.DNSPlaceholderNS},
+		{"internal", "meet.fabrikam.com", "ns1.contoso.net", "hostmaster.meet.fabrikam.com", plan.DNSPlaceholderNS},
 	} {
 		z := dnsTestZone(t, p, c.view, c.zone)
 		want := plan.SOA{PrimaryNS: c.primary, Hostmaster: c.hostmaster, Refresh: 3600, Retry: 600, Expire: 604800, Minimum: 300}
@@ -443,4 +445,72 @@ func TestDNSNameServers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDNSPlaceholderOnlyWhenUndefined: a default name server that a zone
+// of the view does define is kept.
+func TestDNSPlaceholderOnlyWhenUndefined(t *testing.T) {
+	m := dnsTestModel(t, filepath.Join("..", "examples", "contoso"))
+	srv := m.Pools["pool01"].Servers["fe01"]
+	srv.FQDN = "ns1.contoso.net" // now the AD zone has an address for ns1
+	m.Pools["pool01"].Servers["fe01"] = srv
+	p := &plan.Plan{}
+	planDNS(m, p)
+	if z := dnsTestZone(t, p, "internal", "contoso.com"); !reflect.DeepEqual(z.NS, []string{"ns1.contoso.net"}) {
+		t.Errorf("internal contoso.com: NS %v, want ns1.contoso.net, which the AD zone defines", z.NS)
+	}
+}
+
+// TestDNSSplitBrainHides: a derived split-brain zone lists the public
+// names of its domain it does not answer, which internal clients then
+// cannot resolve.
+func TestDNSSplitBrainHides(t *testing.T) {
+	p := dnsTestPlan(t, "contoso")
+	in := dnsTestZone(t, p, "internal", "contoso.com")
+	if in.Kind != plan.ZoneSplitBrain || len(in.Hides) == 0 {
+		t.Fatalf("internal contoso.com: kind %s, hides %v", in.Kind, in.Hides)
+	}
+	names := map[string]bool{}
+	for _, r := range in.Records {
+		names[dnsAbsolute(r.Name, in.Name)] = true
+	}
+	want := map[string]bool{}
+	for _, r := range dnsTestZone(t, p, "external", "contoso.com").Records {
+		if n := dnsAbsolute(r.Name, "contoso.com"); !names[n] {
+			want[n] = true
+		}
+	}
+	if !reflect.DeepEqual(in.Hides, model.SortedKeys(want)) || !slices.Contains(in.Hides, "av.contoso.com") {
+		t.Errorf("hides %v, want %v", in.Hides, model.SortedKeys(want))
+	}
+	for _, z := range p.Zones {
+		if z.Kind != plan.ZoneSplitBrain && len(z.Hides) > 0 {
+			t.Errorf("%s %s (%s) hides %v", z.View, z.Name, z.Kind, z.Hides)
+		}
+	}
+}
+
+// TestDNSNonSIPDomainPinPoint: the external web services FQDN in a public
+// domain that is no SIP domain, and the only name internal clients need
+// there, gets a pin-point zone, not a split-brain copy of the domain.
+func TestDNSNonSIPDomainPinPoint(t *testing.T) {
+	m := dnsTestModel(t, filepath.Join("..", "examples", "standard-edition"))
+	for n, pool := range m.Pools {
+		if pool.WebExternal.FQDN != "" {
+			pool.WebExternal.FQDN = "webext.litware-web.com"
+			m.Pools[n] = pool
+		}
+	}
+	p := &plan.Plan{}
+	planDNS(m, p)
+	z := dnsTestZone(t, p, "internal", "webext.litware-web.com")
+	if z.Kind != plan.ZonePinPoint || len(z.Records) != 1 || z.Records[0].Name != "@" {
+		t.Errorf("pin-point zone: %+v", z)
+	}
+	for _, z := range p.Zones {
+		if z.View == "internal" && z.Name == "litware-web.com" {
+			t.Errorf("internal zone litware-web.com (%s) hides the domain's public names", z.Kind)
+		}
+	}
+	dnsTestZone(t, p, "external", "litware-web.com")
 }

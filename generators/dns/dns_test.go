@@ -197,7 +197,11 @@ func TestFilesContoso(t *testing.T) {
 		"admin 3600 IN A 192.168.21.120",
 		"oos 3600 IN A 192.168.1.5",
 		"_sipinternaltls._tcp 3600 IN SRV 0 0 5061 pool01.contoso.net.",
-		"IN NS ns1.contoso.net.")
+		"IN SOA ns1.contoso.net. hostmaster.contoso.com. ( ; placeholder primary",
+		"IN NS localhost. ; placeholder",
+		"; Placeholder name server localhost.",
+		"; Split-brain: internal clients ask this zone for every name of contoso.com",
+		" av.contoso.com ")
 	has("dns/internal/lyncdiscoverinternal.fabrikam.com.zone",
 		"pin-point", "@ 3600 IN A 192.168.21.120 ; DNS-002")
 	has("dns/internal/contoso.net.zone",

@@ -182,6 +182,13 @@ func WindowsScriptRemoving(zones []plan.Zone, removed []Removal) ([]byte, error)
 				return nil, fmt.Errorf("dns: %s zone %q: kind: %w", z.View, z.Name, err)
 			}
 			fmt.Fprintf(&b, "\n    # Zone %s (%s)\n", z.Name, kind)
+			if len(z.Hides) > 0 {
+				hides := strings.Join(z.Hides, " ")
+				if err := pwsh.Check(hides); err != nil {
+					return nil, fmt.Errorf("dns: %s zone %q: hidden names: %w", z.View, z.Name, err)
+				}
+				fmt.Fprintf(&b, "    # Internal clients will no longer resolve these public names of %s: %s\n", z.Name, hides)
+			}
 			fmt.Fprintf(&b, "    Add-PlannedZone %s\n", zone)
 			for _, r := range z.Records {
 				call, err := psRecord("Add-PlannedRecord", zone, r, true)

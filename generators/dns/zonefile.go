@@ -2,6 +2,7 @@ package dns
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,13 +33,32 @@ func ZoneFile(z plan.Zone, serial uint32) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, "; Zone %s, %s view (%s), for %s.\n", z.Name, z.View, kind, viewServer[z.View])
 	fmt.Fprintf(&b, "; The serial is kept while the zone is unchanged and increased when it changes.\n")
+	if len(z.Hides) > 0 {
+		// Every name is checked as a DNS name: it cannot end the comment.
+		for _, h := range z.Hides {
+			if err := targetName("hidden public name", h); err != nil {
+				return nil, fmt.Errorf("zone %q: %w", z.Name, err)
+			}
+		}
+		fmt.Fprintf(&b, "; Split-brain: internal clients ask this zone for every name of %s, so these public\n", z.Name)
+		fmt.Fprintf(&b, "; names, which it does not hold, no longer resolve inside (nor any other public name\n")
+		fmt.Fprintf(&b, "; of the domain); add those they need: %s\n", strings.Join(z.Hides, " "))
+	}
+	if slices.Contains(z.NS, plan.DNSPlaceholderNS) {
+		fmt.Fprintf(&b, "; Placeholder name server %s.: the topology declares no name server of the %s view\n", plan.DNSPlaceholderNS, z.View)
+		fmt.Fprintf(&b, "; that a zone defines; declare name_server blocks to name the real ones.\n")
+	}
 	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL %d\n", abs(z.Name), plan.DNSDefaultTTL)
 
-	rows := []row{{"@", plan.DNSDefaultTTL, "SOA", abs(z.SOA.PrimaryNS) + " " + abs(z.SOA.Hostmaster) + " (", ""}}
+	soaWhy := ""
+	if slices.Contains(z.NS, plan.DNSPlaceholderNS) && !z.Declared {
+		soaWhy = "placeholder primary"
+	}
+	rows := []row{{"@", plan.DNSDefaultTTL, "SOA", abs(z.SOA.PrimaryNS) + " " + abs(z.SOA.Hostmaster) + " (", soaWhy}}
 	for _, ns := range z.NS {
 		why := "name server"
 		if ns == plan.DNSPlaceholderNS {
-			why = "placeholder: the topology names no name server with an address (declare the zone's ns)"
+			why = "placeholder: no name server of this view has an address (declare name_server blocks)"
 		}
 		rows = append(rows, row{"@", plan.DNSDefaultTTL, "NS", abs(ns), why})
 	}

@@ -18,8 +18,9 @@ func reportFields(t testing.TB) (*plan.Plan, []testtool.StringField, string) {
 
 // A zone's view groups the zones under a heading of its own: a new view
 // is a new section, as the plan means it to be. A certificate's issuer,
-// usages and file choose its enrollment steps.
-var structural = regexp.MustCompile(`^(Zones\[\d+\]\.View|Certificates\[\d+\]\.(Issuer|Usage\[\d+\]|File))$`)
+// usages and file choose its enrollment steps; a zone's name servers
+// whether it has the placeholder note.
+var structural = regexp.MustCompile(`^(Zones\[\d+\]\.(View|NS\[\d+\])|Certificates\[\d+\]\.(Issuer|Usage\[\d+\]|File))$`)
 
 func checkReport(t *testing.T, p *plan.Plan, path, s, want string) {
 	t.Helper()

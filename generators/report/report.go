@@ -11,6 +11,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,6 +120,16 @@ func dns(w *writer, p *plan.Plan) {
 			}
 			w.line("#### Zone " + markdown.Heading(z.Name+" ("+kind+")"))
 			w.blank()
+			if len(z.Hides) > 0 {
+				w.line(markdown.Block("Warning: this split-brain zone answers every name of " + z.Name +
+					" for internal clients, so the public names it does not hold no longer resolve inside: " +
+					strings.Join(z.Hides, ", ") + ", and any other public name of the domain (www, mail, …). Add those internal clients need to the internal zone, or declare pin-point zones instead."))
+				w.blank()
+			}
+			if slices.Contains(z.NS, plan.DNSPlaceholderNS) {
+				w.line(markdown.Block("Name server: the placeholder " + plan.DNSPlaceholderNS + " (no name server of the " + view + " view is declared with an address); declare name_server blocks to name the real ones."))
+				w.blank()
+			}
 			var rows [][]string
 			for _, r := range z.Records {
 				rows = append(rows, []string{r.Name, r.Type, recordValue(r), ttl(r.TTL), r.Why})

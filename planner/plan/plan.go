@@ -50,6 +50,11 @@ type Zone struct {
 	SOA      SOA      `json:"soa"`
 	NS       []string `json:"ns"`
 	Records  []Record `json:"records"`
+
+	// Hides lists, for a derived split-brain zone, the public names of
+	// its domain it does not answer: internal clients no longer resolve
+	// them (nor any other public name of the domain outside the plan).
+	Hides []string `json:"hides,omitempty"`
 }
 
 // SOA holds the fields of a zone's SOA record other than the serial.
@@ -260,9 +265,14 @@ func (p *Plan) CertificateFor(usage, target string) (Certificate, bool) {
 const (
 	// DNSDefaultTTL is the TTL of records and zones that declare none.
 	DNSDefaultTTL = 3600
-	// DNSPlaceholderNS stands in for a default name server that lies inside
-	// its own zone: the topology gives no name server addresses, and a zone
-	// whose in-zone NS has no address record does not load (BIND).
+	// DNSPlaceholderNS stands in for a default name server (ns1.<zone>, or
+	// ns1.<AD domain> in the internal view) that no zone of its view gives
+	// an address: the topology declares no name_server with addresses. A
+	// zone whose in-zone NS has no address does not load (BIND), and one
+	// naming an out-of-zone server nothing defines looks real but is not;
+	// "localhost" is plainly a placeholder, and the zone files, REPORT.md
+	// and the record comments say so. (Decided over refusing such a
+	// topology: a lab or a first plan needs no real name servers.)
 	DNSPlaceholderNS = "localhost"
 )
 
