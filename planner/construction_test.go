@@ -27,7 +27,7 @@ func TestDerivedPlanSatisfiesRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ex := range []string{"contoso", "standard-edition", "multisite", "standard-edition-nonsip-web"} {
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "pki-options", "standard-edition-nonsip-web"} {
 		t.Run(ex, func(t *testing.T) {
 			dir := "../examples/" + ex
 			if ex == "standard-edition-nonsip-web" {

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -38,8 +39,17 @@ func TestRequestedEKUIsTheTemplates(t *testing.T) {
 	infTemplate := regexp.MustCompile(`(?m)^CertificateTemplate = (\S+)$`)
 	infOID := regexp.MustCompile(`(?m)^OID = (\S+) ;`)
 	cnfEKU := regexp.MustCompile(`(?m)^extendedKeyUsage = (.+)$`)
-	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "pki-options"} {
 		p := testtool.ExamplePlan(t, ex)
+		// pki-options names a template of its own for Default (and
+		// single_certificate puts Default and both web services on it).
+		template, issues := documentedTemplate, planner.DefaultTemplateEKU
+		if ex == "pki-options" {
+			template = maps.Clone(documentedTemplate)
+			template[plan.UsageDefault] = "LitwareSfBServer"
+			issues = maps.Clone(planner.DefaultTemplateEKU)
+			issues["LitwareSfBServer"] = []string{plan.EKUServerAuth, plan.EKUClientAuth}
+		}
 		files, err := certs.Generator.Generate(&artifact.Context{Plan: p, Keys: certs.NewKeyStore(filepath.Join("..", "..", "internal", "render", "testdata", "keys", ex), false)})
 		if err != nil {
 			t.Fatal(err)
@@ -55,8 +65,8 @@ func TestRequestedEKUIsTheTemplates(t *testing.T) {
 				continue
 			}
 			n++
-			want := documentedTemplate[c.Usage[0]]
-			issues := planner.DefaultTemplateEKU[want]
+			want := template[c.Usage[0]]
+			issues := issues[want]
 			if c.Template != want || len(issues) == 0 {
 				t.Errorf("%s: %s (%v) names template %q, documented %q", ex, c.Name, c.Usage, c.Template, want)
 				continue
