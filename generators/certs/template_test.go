@@ -1,8 +1,10 @@
 package certs_test
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/csv"
 	"encoding/pem"
 	"maps"
 	"path/filepath"
@@ -129,4 +131,45 @@ func csrEKU(t *testing.T, data []byte) []string {
 		}
 	}
 	return nil
+}
+
+// TestPublicCAOrders: certs/public-ca-orders.csv has one row per
+// certificate to order from a public CA — subject, SANs in request
+// order, the CSR to send — and nothing for internal or existing ones.
+func TestPublicCAOrders(t *testing.T) {
+	p := testtool.ExamplePlan(t, "contoso")
+	files, err := certs.Generator.Generate(&artifact.Context{Plan: p, Keys: certs.NewKeyStore(filepath.Join("..", "..", "internal", "render", "testdata", "keys", "contoso"), false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for _, f := range files {
+		if f.Path == certs.OrdersPath {
+			data = f.Data
+		}
+	}
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || len(rows) == 0 || !slices.Equal(rows[0], certs.OrderColumns) {
+		t.Fatalf("%s: %v\n%s", certs.OrdersPath, err, data)
+	}
+	var want [][]string
+	for _, c := range p.Certificates {
+		if c.Issuer == "public" && !c.Existing() {
+			want = append(want, []string{c.Name, c.Subject, strings.Join(c.SANs, " "), "certs/" + c.Name + ".csr"})
+		}
+	}
+	if len(want) != 2 || len(rows)-1 != len(want) {
+		t.Fatalf("%d orders, want %d (rp-listener and the Edge external certificate):\n%s", len(rows)-1, len(want), data)
+	}
+	for i, w := range want {
+		if got := rows[i+1][:4]; !slices.Equal(got, w) {
+			t.Errorf("order %d: %v, want %v", i+1, got, w)
+		}
+	}
+	// No public certificate to request: no orders file.
+	internal := &plan.Plan{Certificates: []plan.Certificate{p.Certificates[len(p.Certificates)-1]}}
+	internal.Certificates[0].Issuer, internal.Certificates[0].Template = "internal", "WebServer"
+	if certs.HasPublicOrders(internal.Certificates) {
+		t.Error("an internal certificate is a public order")
+	}
 }
