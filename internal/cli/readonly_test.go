@@ -126,7 +126,7 @@ func TestPlanIsReadOnly(t *testing.T) {
 
 	// Another key size: plan names the new key, touches no key.
 	pki := filepath.Join(topo, "pki.hcl")
-	if err := os.WriteFile(pki, []byte("pki {\n  key_bits = 3072\n}\n"), 0o644); err != nil {
+	if err := os.WriteFile(pki, []byte("pki {\n  key_bits = 4096\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	planEveryFormat("another key size", 2, "~ certs/rp-listener.csr  (new key and CSR on apply)")
