@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -112,6 +113,9 @@ func Run(path string, o Options) (*Result, error) {
 		return nil, err
 	}
 	c.Release()
+	// Collect it now: left to itself, the collector's next goal would be
+	// twice the evaluation's heap, and planning would grow to that first.
+	runtime.GC()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
