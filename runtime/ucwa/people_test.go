@@ -1,6 +1,9 @@
 package ucwa
 
 import (
+	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -317,5 +320,135 @@ func TestPresenceSubscriptionRequests(t *testing.T) {
 	g.expect(g.do(bob.token, http.MethodDelete, bob.self, "", ""), http.StatusNoContent)
 	if len(g.s.hub.watchers) != 0 {
 		t.Errorf("watchers left: %v", g.s.hub.watchers)
+	}
+}
+
+// TestPresenceOverLoopback: the same flow through real HTTP servers on
+// loopback with the real clock: bob, on fe2, parks a P-GET while alice,
+// on fe1, goes Busy; within the medium delay bob's channel has the
+// subscription's events and alice's change, merged into the latest.
+func TestPresenceOverLoopback(t *testing.T) {
+	hub := NewHub()
+	base := map[string]string{}
+	for _, fe := range []string{"fe1.contoso.local", "fe2.contoso.local"} {
+		s, err := New(Config{ServerFQDN: fe, Pool: "pool1", Directory: testDirectory(), Tokens: testTokens, Hub: hub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		base[fe] = "http://" + ln.Addr().String()
+	}
+	do := func(fe, token, method, path, body string) (*http.Response, map[string]any) {
+		t.Helper()
+		req, err := http.NewRequest(method, base[fe]+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if b, _ := io.ReadAll(resp.Body); len(b) > 0 {
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatalf("%s %s: %v: %s", method, path, err, b)
+			}
+		}
+		return resp, m
+	}
+	signIn := func(fe, token string) (self, next string) {
+		resp, m := do(fe, token, http.MethodPost, apps, appBody)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %v", resp.StatusCode, m)
+		}
+		self = link(t, m, "self")
+		if resp, _ := do(fe, token, http.MethodPost, self+"/me/makeMeAvailable", "{}"); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("makeMeAvailable: %d", resp.StatusCode)
+		}
+		_, m = do(fe, token, http.MethodGet, link(t, m, "events"), "")
+		return self, link(t, m, "next")
+	}
+	alice, _ := signIn("fe1.contoso.local", "cwt=alice")
+	bob, next := signIn("fe2.contoso.local", "cwt=bob")
+	if resp, m := do("fe2.contoso.local", "cwt=bob", http.MethodPost, bob+"/people/presenceSubscriptions", `{"duration":10,"uris":["sip:alice@contoso.com"]}`); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("subscribe: %d %v", resp.StatusCode, m)
+	}
+	type answer struct {
+		m       map[string]any
+		elapsed time.Duration
+		err     error
+	}
+	got := make(chan answer, 1)
+	start := time.Now()
+	go func() {
+		// Not do: a test may only fail from its own goroutine.
+		var a answer
+		req, _ := http.NewRequest(http.MethodGet, base["fe2.contoso.local"]+next+"&medium=5", nil)
+		req.Header.Set("Authorization", "Bearer cwt=bob")
+		resp, err := http.DefaultClient.Do(req)
+		if a.err = err; err == nil {
+			a.err = json.NewDecoder(resp.Body).Decode(&a.m)
+			resp.Body.Close()
+		}
+		a.elapsed = time.Since(start)
+		got <- a
+	}()
+	if resp, _ := do("fe1.contoso.local", "cwt=alice", http.MethodPost, alice+"/me/presence", `{"availability":"Busy"}`); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("presence: %d", resp.StatusCode)
+	}
+	var a answer
+	select {
+	case a = <-got:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the P-GET was not answered")
+	}
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	if want := []string{"people contact added", "people presenceSubscription added", "people contactPresence updated"}; !slices.Equal(senders(t, a.m), want) {
+		t.Fatalf("events %v, want %v", senders(t, a.m), want)
+	}
+	if a.elapsed < 4*time.Second {
+		t.Errorf("medium events answered after %v, before the medium delay", a.elapsed)
+	}
+	href := findEvent(t, a.m, "contactPresence", "updated")["link"].(map[string]any)["href"].(string)
+	if _, m := do("fe2.contoso.local", "cwt=bob", http.MethodGet, href, ""); m["availability"] != "Busy" {
+		t.Errorf("alice's presence %v", m)
+	}
+}
+
+// TestPresenceAcrossPools: dave, homed on pool2, watches alice on pool1
+// through a hub the two pools share (as the supervisor shares one).
+func TestPresenceAcrossPools(t *testing.T) {
+	hub := NewHub()
+	fe1 := newRig(t, func(c *Config) { c.Hub = hub })
+	fe3 := newRig(t, func(c *Config) {
+		c.Hub, c.ServerFQDN, c.Pool, c.Now, c.After = hub, "fe3.contoso.local", "pool2", fe1.clock.Now, fe1.clock.After
+	})
+	fe3.clock = fe1.clock
+	alice, dave := signIn(t, fe1, "cwt=alice"), signIn(t, fe3, "cwt=dave")
+	fe3.expect(fe3.do(dave.token, http.MethodPost, dave.self+"/people/presenceSubscriptions", "application/json",
+		`{"duration":30,"uris":["sip:alice@contoso.com"]}`), http.StatusCreated)
+	dave.parked(t, "", 5*time.Second)
+	fe1.expect(fe1.do(alice.token, http.MethodPost, alice.self+"/me/location", "application/json", `{"location":"Lisbon"}`), http.StatusNoContent)
+	settle(t, hub)
+	m, got := dave.parked(t, "", 5*time.Second)
+	if !slices.Equal(got, []string{"people contactLocation updated"}) {
+		t.Fatalf("events %v", got)
+	}
+	href := findEvent(t, m, "contactLocation", "updated")["link"].(map[string]any)["href"].(string)
+	if r := fe3.expect(fe3.do(dave.token, http.MethodGet, href, "", ""), http.StatusOK); r["location"] != "Lisbon" || r["rel"] != "contactLocation" {
+		t.Errorf("alice's location %v", r)
 	}
 }
