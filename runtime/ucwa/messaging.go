@@ -28,6 +28,7 @@ type Hub struct {
 	pres     map[string][]published
 	watchers map[string]map[endpoint]int
 	changes  []change
+	pending  map[change]bool // the changes queued
 	draining bool
 
 	// Online meetings (meetings.go), kept here as the conferencing
@@ -38,7 +39,7 @@ type Hub struct {
 
 // NewHub makes an empty hub.
 func NewHub() *Hub {
-	return &Hub{ends: map[string][]endpoint{}, pres: map[string][]published{}, watchers: map[string]map[endpoint]int{},
+	return &Hub{ends: map[string][]endpoint{}, pres: map[string][]published{}, watchers: map[string]map[endpoint]int{}, pending: map[change]bool{},
 		meetings: map[string]*meeting{}, organized: map[string]int{}}
 }
 

@@ -116,9 +116,10 @@ func (h *Hub) changed(sip string, before published) {
 		ch := change{sip: sip, rel: c.rel}
 		// A change already waiting says the same: the watchers read the
 		// resource when they get the event.
-		if slices.Contains(h.changes, ch) || len(h.changes) >= maxChanges {
+		if h.pending[ch] || len(h.changes) >= maxChanges {
 			continue
 		}
+		h.pending[ch] = true
 		h.changes = append(h.changes, ch)
 	}
 	if len(h.changes) > 0 && !h.draining {
@@ -141,6 +142,7 @@ func (h *Hub) drain() {
 		}
 		c := h.changes[0]
 		h.changes = h.changes[1:]
+		delete(h.pending, c)
 		ws := make([]endpoint, 0, len(h.watchers[c.sip]))
 		for w := range h.watchers[c.sip] {
 			ws = append(ws, w)
