@@ -63,7 +63,7 @@ func (a *app) callInvitation(c *call) obj {
 	}
 	links := obj{{"self", href(a.callInvHref(c))}, {"conversation", href(a.callHref(c))}}
 	if !c.done {
-		links = append(links, kv{"cancel", href(a.callHref(c))})
+		links = append(links, kv{"cancel", href(a.callInvHref(c) + "/cancel")})
 	}
 	rel := "onlineMeetingInvitation"
 	if c.kind == kindPhone {
@@ -157,6 +157,17 @@ func (s *Server) routeCalls(q *request, a *app, rest []string) bool {
 					return
 				}
 				q.notFound("invitation")
+			})
+		}
+	case len(rest) == 3 && (rest[0] == "onlinemeetinginvitations" || rest[0] == "phoneaudioinvitations") && rest[2] == "cancel":
+		if q.allow(http.MethodPost) {
+			s.locked(q, func() {
+				if c := a.call(rest[1]); c != nil && c.invID == rest[1] && !c.done {
+					s.hangUp(a, c)
+					q.empty(http.StatusNoContent)
+					return
+				}
+				q.notFound("invitation in progress")
 			})
 		}
 	case len(rest) == 2 && rest[0] == "conversations" && q.r.Method == http.MethodDelete:

@@ -58,6 +58,8 @@ func TestCallViaWork(t *testing.T) {
 	if st := findEvent(t, m, "phoneAudioInvitation", "completed")["status"]; st != "Success" {
 		t.Errorf("completed %v", st)
 	}
+	// The invitation completed before the client could cancel it.
+	g.expectError(g.do(alice.token, http.MethodPost, link(t, inv, "cancel"), "", ""), http.StatusNotFound, "NotFound", "")
 	if r := g.expect(g.do(alice.token, http.MethodGet, loc, "", ""), http.StatusOK); r["state"] != "Connected" {
 		t.Errorf("invitation %v", r)
 	}
