@@ -248,11 +248,11 @@ func newCall(q *request, kind string, m map[string]json.RawMessage) *call {
 
 // canonicalImportance reads Normal, Urgent or Emergency; "" is Normal.
 func canonicalImportance(imp string) (string, bool) {
+	if imp == "" {
+		return "Normal", true
+	}
 	for _, v := range []string{"Normal", "Urgent", "Emergency"} {
-		if imp == "" || strings.EqualFold(imp, v) {
-			if imp == "" {
-				return "Normal", true
-			}
+		if strings.EqualFold(imp, v) {
 			return v, true
 		}
 	}
@@ -500,7 +500,7 @@ func (s *Server) pushCall(a *app, c *call, e event) {
 	s.push(a, e)
 }
 
-// fail completes a call's invitation with a failure and deletes its
+// failCall completes a call's invitation with a failure and deletes its
 // conversation. Called with s.mu held.
 func (s *Server) failCall(a *app, c *call, code, subcode, message string) {
 	c.done = true
