@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -39,11 +38,9 @@ func (s *syncBuffer) String() string {
 // address map; serve stops when its context ends.
 func TestServeAndTrace(t *testing.T) {
 	topo := filepath.Join(t.TempDir(), "topo")
-	keys := filepath.Join(topo, ".mobplan", "keys")
-	os.MkdirAll(keys, 0o700)
-	copyFiles(t, filepath.Join(testtool.ExampleDir("contoso"), "*.hcl"), topo, 0o644)
+	testtool.CopyTopology(t, testtool.ExampleDir("contoso"), topo)
 	// The lab-only test keys: no key to make.
-	copyFiles(t, filepath.Join(testtool.ExampleDir("contoso"), "..", "..", "internal", "render", "testdata", "keys", "contoso", "*.key"), keys, 0o600)
+	testtool.AddTestKeys(t, topo, "contoso")
 	var err error
 	if code, _, stderr := runCLI(t, "apply", topo); code != 0 {
 		t.Fatalf("apply: %s", stderr)
@@ -83,6 +80,18 @@ func TestServeAndTrace(t *testing.T) {
 	code, stdout, _ := runCLI(t, "trace", "--topology", topo, "--format", "json", "nobody@contoso.com", "--from", "external", "--password", "x")
 	if code != ExitError || !strings.Contains(stdout, `"ok": false`) {
 		t.Errorf("trace of an unknown user: exit %d\n%s", code, stdout)
+	}
+
+	// --live against the lab's external DNS server and public CA: the
+	// names resolve to the planned public addresses, which this machine
+	// cannot reach (the lab serves them on loopback only).
+	code, stdout, _ = runCLI(t, "trace", "--live", "--dns", info.DNS["external"], "--ca-file", info.CAs.Public, "--timeout", "2s",
+		"--format", "json", "alice@contoso.com", "--from", "external", "--password", "x")
+	if code != ExitError || !strings.Contains(stdout, "131.107.") || !strings.Contains(stdout, `"ok": false`) {
+		t.Errorf("trace --live: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := runCLI(t, "trace", "--topology", topo, "--ca-file", info.CAs.Public, "alice@contoso.com", "--from", "external"); code == 0 || !strings.Contains(stderr, "--ca-file is for --live") {
+		t.Errorf("trace --ca-file without --live: exit %d\n%s", code, stderr)
 	}
 
 	dig := testtool.Require(t, "dig")
@@ -157,21 +166,4 @@ func splitHostPort(t *testing.T, addr string) (string, string) {
 		t.Fatalf("address %q", addr)
 	}
 	return addr[:i], addr[i+1:]
-}
-
-func copyFiles(t *testing.T, pattern, dir string, mode os.FileMode) {
-	t.Helper()
-	files, err := filepath.Glob(pattern)
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no files match %s", pattern)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, mode); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/artifacts"
@@ -43,7 +42,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		// Read like every other previous file, from the artifacts folder.
 		PreviousPlan: previousPlan(o.ArtifactsDir),
 		Previous: func(path string) []byte {
-			b, err := os.ReadFile(filepath.Join(o.ArtifactsDir, filepath.FromSlash(path)))
+			b, err := artifacts.ReadFile(o.ArtifactsDir, path)
 			if err != nil {
 				return nil
 			}
@@ -86,6 +85,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
 }
 
+// previousPlan is PreviousPlan, or nil for a render into no folder.
 func previousPlan(dir string) *plan.Plan {
 	if dir == "" {
 		return nil
@@ -95,8 +95,8 @@ func previousPlan(dir string) *plan.Plan {
 
 // PreviousPlan reads the plan kept by the last apply, or nil.
 func PreviousPlan(dir string) *plan.Plan {
-	b, err := os.ReadFile(filepath.Join(dir, PlanFile))
-	if err != nil {
+	b, err := artifacts.ReadFile(dir, PlanFile)
+	if err != nil || b == nil {
 		return nil
 	}
 	var p plan.Plan
