@@ -449,12 +449,14 @@ func shTests(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
 			e := t.EdgePools[en]
 			s.Commands = append(s.Commands, "Test-CsFederatedPartner -TargetFqdn "+psQuote(e.InternalFQDN)+
 				" -Domain "+psQuote(pushDomain)+" -ProxyFqdn "+psQuote(pushProxyFQDN))
-			if shAnyMCX(t) {
+			if shAnyMCX(t) && shHasMCX(t.Version) {
 				s.Commands = append(s.Commands, "Test-CsMcxPushNotification -AccessEdgeFqdn "+psQuote(e.InternalFQDN))
 			}
 		}
 	}
-	if pool, found := shMCXPool(t, a); ok && found && t.Mobility.Enabled && t.Mobility.Clients.Lync2010Mobile {
+	// The MCX test cmdlets are not in the Skype for Business Server 2019
+	// Management Shell, even when an older pool still serves MCX.
+	if pool, found := shMCXPool(t, a); ok && found && t.Mobility.Enabled && t.Mobility.Clients.Lync2010Mobile && shHasMCX(t.Version) {
 		s.Commands = append(s.Commands, "Test-CsMcxP2PIM -TargetFqdn "+psQuote(pool.FQDN)+" -Authentication Negotiate"+
 			" -SenderSipAddress "+psQuote(shSIP(a))+" -SenderCredential "+cred(a)+
 			" -ReceiverSipAddress "+psQuote(shSIP(b))+" -ReceiverCredential "+cred(b))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mobplan/mobplan/generators/sfb"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -283,6 +284,61 @@ func TestShellNoSecretsDeterministic(t *testing.T) {
 		}
 		if !reflect.DeepEqual(ss, shPlan(m)) {
 			t.Errorf("%s: not deterministic", ex)
+		}
+	}
+}
+
+// Everything the shell steps can write, on each version: every web port
+// moved, every policy parameter set, push, hybrid without a declared
+// shared provider, MCX with Lync 2010 Mobile. The script holds to the
+// cmdlet table of generators/sfb (each command and parameter checked
+// against the reference for that version), and every change is under
+// ShouldProcess. An SfB 2019 deployment with a 2015 pool keeps MCX but
+// not the MCX test cmdlets.
+func TestShellAllParametersInTable(t *testing.T) {
+	yes := true
+	for _, versions := range [][2]string{{"lync2013", "lync2013"}, {"sfb2015", "sfb2015"}, {"sfb2019", "sfb2019"}, {"sfb2019", "sfb2015"}} {
+		version := versions[0]
+		m := fwModel(t, "multisite")
+		m.Version = version
+		for n, pool := range m.Pools {
+			pool.Version = versions[1] // a newer deployment can keep an older pool
+			pool.Ports.InternalHTTP, pool.Ports.InternalHTTPS = 81, 444
+			pool.Ports.ExternalHTTP, pool.Ports.ExternalHTTPS = 8081, 4444
+			pool.Ports.UCWASIPExternal, pool.Ports.UCWASIPPrimary = 5098, 5099
+			pool.Ports.MCXSIPExternal, pool.Ports.MCXSIPPrimary = 5096, 5097
+			m.Pools[n] = pool
+		}
+		m.Mobility.Enabled, m.Mobility.Push.Enabled, m.Mobility.Clients.Lync2010Mobile = true, true, true
+		m.Hybrid.Enabled = true
+		m.MCX.PushNotificationProxyURI = "sip:push@push.lync.com"
+		all := model.MobilityPolicy{Identity: "All", Description: "every parameter"}
+		for _, f := range []**bool{&all.EnableMobility, &all.EnableOutsideVoice, &all.EnableIPAudioVideo, &all.RequireWifiForIPAudio,
+			&all.RequireWifiForIPVideo, &all.RequireWifiForSharing, &all.AllowCustomerExperienceImprovementProgram, &all.AllowSaveCallLogs,
+			&all.AllowExchangeConnectivity, &all.AllowSaveIMHistory, &all.AllowSaveCredentials, &all.EnablePushNotifications,
+			&all.EncryptAppData, &all.AllowDeviceContactsSync, &all.RequireIntune, &all.AllowAutomaticPSTNFallback} {
+			*f = &yes
+		}
+		m.MobilityPolicies = map[string]model.MobilityPolicy{"global": {Identity: "global", EnableMobility: &yes}, "All": all}
+		for id, hp := range m.Federation.HostingProviders {
+			hp.SharedAddressSpace, hp.HostsOCSUsers = true, true
+			m.Federation.HostingProviders[id] = hp
+		}
+		p := &plan.Plan{Product: version, SIPDomains: m.SIPDomains}
+		planCertificates(m, p)
+		planShell(m, p)
+		b, err := sfb.Script(p)
+		if err != nil {
+			t.Fatalf("%s: %v", version, err)
+		}
+		s := string(b)
+		for _, e := range append(sfb.CheckCalls(version, version, s), sfb.CheckGuarded(version, s)...) {
+			t.Error(e)
+		}
+		for _, want := range []string{"-PrimaryHttpPort 81", "-PrimaryHttpsPort 444", "Set-CsMobilityPolicy -Identity 'All'"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s: the script lacks %s", version, want)
+			}
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package sfb
 
 import (
-	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -12,100 +11,6 @@ import (
 	"github.com/mobplan/mobplan/internal/testtool/golden"
 	"github.com/mobplan/mobplan/planner/plan"
 )
-
-// checkCalls holds a script to the table: every command it calls is in
-// Cmdlets (or defined by the script, with the parameters of its own
-// param() block), for the plan's product, and every parameter named on
-// it is one of the command's, with the table's spelling, for the product.
-func checkCalls(name, product, s string) []string {
-	var errs []string
-	cs, defined, err := calls(s)
-	if err != nil {
-		return []string{name + ": " + err.Error()}
-	}
-	for def, params := range defined {
-		c, ok := Lookup(def)
-		if !ok || c.Source != "defined in the script" {
-			errs = append(errs, fmt.Sprintf("%s: the script defines %s, which the table does not list as its own", name, def))
-			continue
-		}
-		var want []string
-		for _, p := range c.Params {
-			want = append(want, p.Name)
-		}
-		if !slices.Equal(params, want) {
-			errs = append(errs, fmt.Sprintf("%s: %s takes %v, the table says %v", name, def, params, want))
-		}
-	}
-	for _, call := range cs {
-		c, ok := Lookup(call.Name)
-		if !ok {
-			errs = append(errs, fmt.Sprintf("%s line %d: %s is not in the table (cmdlets.go)", name, call.Line, call.Name))
-			continue
-		}
-		if c.Name != call.Name {
-			errs = append(errs, fmt.Sprintf("%s line %d: %s is spelled %s in the reference", name, call.Line, call.Name, c.Name))
-		}
-		if len(c.Products) > 0 && !slices.Contains(c.Products, product) {
-			errs = append(errs, fmt.Sprintf("%s line %d: %s is for %v, not %s", name, call.Line, call.Name, c.Products, product))
-		}
-		if c.Source == "defined in the script" {
-			if _, ok := defined[c.Name]; !ok {
-				errs = append(errs, fmt.Sprintf("%s line %d: %s is called but not defined", name, call.Line, call.Name))
-			}
-		}
-	params:
-		for _, p := range call.Params {
-			for _, tp := range append(append([]Param(nil), c.Params...), CommonParameters.Params...) {
-				if !strings.EqualFold(tp.Name, p) {
-					continue
-				}
-				if tp.Name != p {
-					errs = append(errs, fmt.Sprintf("%s line %d: %s -%s is spelled -%s in the reference", name, call.Line, call.Name, p, tp.Name))
-				}
-				if len(tp.Products) > 0 && !slices.Contains(tp.Products, product) {
-					errs = append(errs, fmt.Sprintf("%s line %d: %s -%s is for %v, not %s", name, call.Line, call.Name, p, tp.Products, product))
-				}
-				continue params
-			}
-			errs = append(errs, fmt.Sprintf("%s line %d: %s has no parameter -%s in the table (cmdlets.go)", name, call.Line, call.Name, p))
-		}
-	}
-	return errs
-}
-
-// checkGuarded: every call that changes something or runs a test is in
-// the body of if ($PSCmdlet.ShouldProcess(...)), so -WhatIf shows it and
-// runs none; the script's own changing functions are advanced functions
-// with SupportsShouldProcess, so -WhatIf reaches their guards.
-func checkGuarded(name, s string) []string {
-	var errs []string
-	cs, defined, err := calls(s)
-	if err != nil {
-		return []string{name + ": " + err.Error()}
-	}
-	for _, call := range cs {
-		verb, _, _ := strings.Cut(call.Name, "-")
-		if slices.Contains(readOnly, verb) || call.Name == "Set-StrictMode" {
-			continue
-		}
-		if slices.Contains(Helpers, call.Name) {
-			if _, ok := defined[call.Name]; !ok {
-				errs = append(errs, fmt.Sprintf("%s line %d: %s is not defined", name, call.Line, call.Name))
-			}
-			continue
-		}
-		if !call.Guarded {
-			errs = append(errs, fmt.Sprintf("%s line %d: %s runs without ShouldProcess", name, call.Line, call.Name))
-		}
-	}
-	for _, h := range Helpers {
-		if !strings.Contains(s, "function "+h+" {\n    [CmdletBinding(SupportsShouldProcess = $true)]\n") {
-			errs = append(errs, fmt.Sprintf("%s: %s is not an advanced function with SupportsShouldProcess", name, h))
-		}
-	}
-	return errs
-}
 
 // rePlaceholder finds what a person would have to replace: <...>,
 // TODO, XXXX and the like.
@@ -131,7 +36,7 @@ func TestExamples(t *testing.T) {
 			t.Errorf("%s: %v", ex, err)
 		}
 		pwshParse(t, ex, s)
-		for _, e := range append(checkCalls(ex, p.Product, s), checkGuarded(ex, s)...) {
+		for _, e := range append(CheckCalls(ex, p.Product, s), CheckGuarded(ex, s)...) {
 			t.Error(e)
 		}
 		if loc := rePlaceholder.FindStringIndex(s); loc != nil {
@@ -222,11 +127,11 @@ func TestTableChecksCatch(t *testing.T) {
 		"product":           "if ($PSCmdlet.ShouldProcess('x')) { Test-CsMcxPushNotification -AccessEdgeFqdn 'e' }\n",
 		"Lync 2013 only":    "if ($PSCmdlet.ShouldProcess('x')) { Set-CsMobilityPolicy -Identity 'a' -RequireWIFIForIPAudio $True }\n",
 	} {
-		if len(checkCalls(name, "sfb2019", src)) == 0 {
+		if len(CheckCalls(name, "sfb2019", src)) == 0 {
 			t.Errorf("%s: not caught", name)
 		}
 	}
-	if len(checkGuarded("unguarded", "if (-not (Get-CsAllowedDomain -Identity 'a')) { New-CsAllowedDomain -Identity 'a' }\n")) == 0 {
+	if len(CheckGuarded("unguarded", "if (-not (Get-CsAllowedDomain -Identity 'a')) { New-CsAllowedDomain -Identity 'a' }\n")) == 0 {
 		t.Error("an unguarded New- is not caught")
 	}
 	for _, bad := range []string{"$CA = '<CA server FQDN>\\<CA name>'", "$DefaultThumbprint = 'thumbprint here'", "# TODO", "-TargetFqdn 'XXXX'", "'sip:user2@litware.com'"} {
