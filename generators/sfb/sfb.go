@@ -355,8 +355,9 @@ function Set-PlannedCertificate {
     $cert = Find-PlannedCertificate -Subject $Subject -Names $Names
     if (-not $cert) {
         if ($Imported) { throw "No $what with the names $($Names -join ', ') in Cert:\LocalMachine\My: import the issued certificate, then run this step again." }
-        if (-not $CAConfig) { throw "No $what with the names $($Names -join ', ') in Cert:\LocalMachine\My: run this step again with -CAConfig 'CA server FQDN\CA name' to request it." }
-        if ($PSCmdlet.ShouldProcess($what, "Request-CsCertificate -New from $CAConfig")) {
+        $ca = if ($CAConfig) { $CAConfig } else { 'the CA given with -CAConfig' }
+        if ($PSCmdlet.ShouldProcess($what, "Request-CsCertificate -New from $ca")) {
+            if (-not $CAConfig) { throw "No $what with the names $($Names -join ', ') in Cert:\LocalMachine\My: run this step again with -CAConfig 'CA server FQDN\CA name' to request it." }
             Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') | Out-Null
             $cert = Find-PlannedCertificate -Subject $Subject -Names $Names
             if (-not $cert) { throw "The CA has not issued the $what yet: once it is issued and in Cert:\LocalMachine\My, run this step again." }
