@@ -49,13 +49,20 @@ func CheckCalls(name, product, s string) []string {
 			}
 		}
 	params:
-		for _, p := range call.Params {
+		for i, p := range call.Params {
 			for _, tp := range append(append([]Param(nil), c.Params...), CommonParameters.Params...) {
 				if !strings.EqualFold(tp.Name, p) {
 					continue
 				}
 				if tp.Name != p {
 					errs = append(errs, fmt.Sprintf("%s line %d: %s -%s is spelled -%s in the reference", name, call.Line, call.Name, p, tp.Name))
+				}
+				owner := c.Name
+				if !slices.ContainsFunc(c.Params, func(x Param) bool { return x.Name == tp.Name }) {
+					owner = CommonParameters.Name
+				}
+				if ty := TypeOf(owner, tp.Name); !valueFits(ty, call.Values[i], call.Colon[i]) {
+					errs = append(errs, fmt.Sprintf("%s line %d: %s -%s is %s, which %q does not fit", name, call.Line, call.Name, p, ty, call.Values[i]))
 				}
 				if len(tp.Products) > 0 && !slices.Contains(tp.Products, product) {
 					errs = append(errs, fmt.Sprintf("%s line %d: %s -%s is for %v, not %s", name, call.Line, call.Name, p, tp.Products, product))

@@ -145,6 +145,37 @@ var Cmdlets = []Cmdlet{
 		"SenderSipAddress", "SenderCredential", "ReceiverSipAddress", "ReceiverCredential")},
 }
 
+// TypeOf is the reference's type of the command's parameter ("" for the
+// script's own functions).
+func TypeOf(cmdlet, param string) string { return paramTypes[cmdlet+" -"+param] }
+
+// valueFits tells whether what follows a parameter fits its type: a
+// switch takes no value (unless written -Name:$value), a Boolean takes
+// $True, $False or a variable, an integer a number or a variable; the
+// others take any value. value is "" when nothing follows.
+func valueFits(typ, value string, colon bool) bool {
+	isVar := strings.HasPrefix(value, "$") || strings.HasPrefix(value, "(")
+	switch typ {
+	case "SwitchParameter", "System.Management.Automation.SwitchParameter":
+		return value == "" || colon
+	case "Boolean":
+		return isVar
+	case "UInt16", "UInt32", "System.Int32":
+		if isVar {
+			return true
+		}
+		for _, r := range value {
+			if r < '0' || r > '9' {
+				return false
+			}
+		}
+		return value != ""
+	case "":
+		return true
+	}
+	return value != ""
+}
+
 // Lookup finds a command of the table by name, as PowerShell does
 // (without regard to case).
 func Lookup(name string) (Cmdlet, bool) {
@@ -182,7 +213,9 @@ func TableMarkdown() string {
 
 Generated from generators/sfb/cmdlets.go (` + "`MOBPLAN_UPDATE_GOLDEN=1 go test ./generators/sfb`" + ` rewrites
 it). The script calls nothing else: a test parses the script of every valid example and fails
-on any command or parameter not listed here, or listed for other products. Each was checked,
+on any command or parameter not listed here, or listed for other products, or a value that
+does not fit the parameter's type as its page gives it in brackets (a switch takes none, a
+Boolean $True, $False or a variable, a port a number). Each was checked,
 with that spelling, against the page in the Source column: for the Skype for Business Server
 cmdlets, a path in the MicrosoftDocs office-docs-powershell repository (checked at
 ` + "`93336da2bca96c31c0fc8acc52658a30ef8a6c94`" + `); for the Windows PowerShell 5.1 cmdlets the
@@ -198,6 +231,9 @@ SCRIPT.md.
 		var ps []string
 		for _, p := range c.Params {
 			s := "-" + p.Name
+			if ty := TypeOf(c.Name, p.Name); ty != "" {
+				s += " [" + ty + "]"
+			}
 			if len(p.Products) > 0 || p.Note != "" {
 				var extra []string
 				if len(p.Products) > 0 {
@@ -221,4 +257,121 @@ SCRIPT.md.
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Name, params, products, strings.ReplaceAll(c.Source, "|", "\\|"))
 	}
 	return b.String()
+}
+
+// paramTypes are the parameters' types as their reference pages give them
+// ("Type:"), keyed "Command -Parameter"; RequireWIFIForIPAudio's on
+// New-CsMobilityPolicy is the Lync Server 2013 reference's.
+var paramTypes = map[string]string{
+	"(common parameters) -ErrorAction":                                            "ActionPreference",
+	"(common parameters) -Verbose":                                                "SwitchParameter",
+	"Set-StrictMode -Version":                                                     "System.Version",
+	"Get-ChildItem -Path":                                                         "System.String[]",
+	"Sort-Object -Property":                                                       "System.Object[]",
+	"Sort-Object -Descending":                                                     "System.Management.Automation.SwitchParameter",
+	"Select-Object -First":                                                        "System.Int32",
+	"Get-Credential -UserName":                                                    "System.String",
+	"Get-Credential -Message":                                                     "System.String",
+	"Get-CsService -WebServer":                                                    "SwitchParameter",
+	"Set-CsWebServer -Identity":                                                   "XdsGlobalRelativeIdentity",
+	"Set-CsWebServer -PrimaryHttpPort":                                            "UInt16",
+	"Set-CsWebServer -PrimaryHttpsPort":                                           "UInt16",
+	"Set-CsWebServer -ExternalHttpPort":                                           "UInt16",
+	"Set-CsWebServer -ExternalHttpsPort":                                          "UInt16",
+	"Set-CsWebServer -UcwaSipExternalListeningPort":                               "UInt16",
+	"Set-CsWebServer -UcwaSipPrimaryListeningPort":                                "UInt16",
+	"Set-CsWebServer -McxSipExternalListeningPort":                                "UInt16",
+	"Set-CsWebServer -McxSipPrimaryListeningPort":                                 "UInt16",
+	"Request-CsCertificate -New":                                                  "SwitchParameter",
+	"Request-CsCertificate -Type":                                                 "CertType[]",
+	"Request-CsCertificate -CA":                                                   "String",
+	"Request-CsCertificate -ComputerFqdn":                                         "Fqdn",
+	"Request-CsCertificate -FriendlyName":                                         "String",
+	"Request-CsCertificate -DomainName":                                           "String",
+	"Get-CsCertificate -Type":                                                     "CertType[]",
+	"Set-CsCertificate -Type":                                                     "CertType[]",
+	"Set-CsCertificate -Thumbprint":                                               "String",
+	"Get-CsHostingProvider -Identity":                                             "XdsGlobalRelativeIdentity",
+	"New-CsHostingProvider -Identity":                                             "XdsGlobalRelativeIdentity",
+	"New-CsHostingProvider -Enabled":                                              "Boolean",
+	"New-CsHostingProvider -ProxyFqdn":                                            "String",
+	"New-CsHostingProvider -VerificationLevel":                                    "VerificationLevelType",
+	"New-CsHostingProvider -EnabledSharedAddressSpace":                            "Boolean",
+	"New-CsHostingProvider -HostsOCSUsers":                                        "Boolean",
+	"Set-CsHostingProvider -Identity":                                             "XdsGlobalRelativeIdentity",
+	"Set-CsHostingProvider -AutodiscoverUrl":                                      "String",
+	"Get-CsAllowedDomain -Identity":                                               "XdsGlobalRelativeIdentity",
+	"New-CsAllowedDomain -Identity":                                               "XdsGlobalRelativeIdentity",
+	"Set-CsPushNotificationConfiguration -EnableApplePushNotificationService":     "Boolean",
+	"Set-CsPushNotificationConfiguration -EnableMicrosoftPushNotificationService": "Boolean",
+	"Set-CsAccessEdgeConfiguration -AllowFederatedUsers":                          "Boolean",
+	"Set-CsAccessEdgeConfiguration -UseDnsSrvRouting":                             "SwitchParameter",
+	"Set-CsAccessEdgeConfiguration -EnablePartnerDiscovery":                       "Boolean",
+	"Get-CsMobilityPolicy -Identity":                                              "XdsIdentity",
+	"New-CsMobilityPolicy -Identity":                                              "XdsIdentity",
+	"New-CsMobilityPolicy -Description":                                           "String",
+	"New-CsMobilityPolicy -EnableMobility":                                        "Boolean",
+	"New-CsMobilityPolicy -EnableOutsideVoice":                                    "Boolean",
+	"New-CsMobilityPolicy -EnableIPAudioVideo":                                    "Boolean",
+	"New-CsMobilityPolicy -RequireWIFIForIPVideo":                                 "Boolean",
+	"New-CsMobilityPolicy -RequireWiFiForSharing":                                 "Boolean",
+	"New-CsMobilityPolicy -AllowCustomerExperienceImprovementProgram":             "Boolean",
+	"New-CsMobilityPolicy -AllowSaveCallLogs":                                     "Boolean",
+	"New-CsMobilityPolicy -AllowExchangeConnectivity":                             "Boolean",
+	"New-CsMobilityPolicy -AllowSaveIMHistory":                                    "Boolean",
+	"New-CsMobilityPolicy -AllowSaveCredentials":                                  "Boolean",
+	"New-CsMobilityPolicy -RequireWIFIForIPAudio":                                 "Boolean",
+	"Set-CsMobilityPolicy -Identity":                                              "XdsIdentity",
+	"Set-CsMobilityPolicy -Description":                                           "String",
+	"Set-CsMobilityPolicy -EnableMobility":                                        "Boolean",
+	"Set-CsMobilityPolicy -EnableOutsideVoice":                                    "Boolean",
+	"Set-CsMobilityPolicy -EnableIPAudioVideo":                                    "Boolean",
+	"Set-CsMobilityPolicy -RequireWIFIForIPVideo":                                 "Boolean",
+	"Set-CsMobilityPolicy -RequireWiFiForSharing":                                 "Boolean",
+	"Set-CsMobilityPolicy -AllowCustomerExperienceImprovementProgram":             "Boolean",
+	"Set-CsMobilityPolicy -AllowSaveCallLogs":                                     "Boolean",
+	"Set-CsMobilityPolicy -AllowExchangeConnectivity":                             "Boolean",
+	"Set-CsMobilityPolicy -AllowSaveIMHistory":                                    "Boolean",
+	"Set-CsMobilityPolicy -AllowSaveCredentials":                                  "Boolean",
+	"Set-CsMobilityPolicy -RequireWIFIForIPAudio":                                 "Boolean",
+	"Grant-CsMobilityPolicy -Identity":                                            "UserIdParameter",
+	"Grant-CsMobilityPolicy -PolicyName":                                          "String",
+	"Get-CsPstnUsage -Identity":                                                   "XdsIdentity",
+	"Set-CsPstnUsage -Identity":                                                   "XdsIdentity",
+	"Set-CsPstnUsage -Usage":                                                      "PSListModifier",
+	"Get-CsVoiceRoute -Identity":                                                  "XdsGlobalRelativeIdentity",
+	"New-CsVoiceRoute -Identity":                                                  "XdsGlobalRelativeIdentity",
+	"New-CsVoiceRoute -NumberPattern":                                             "String",
+	"New-CsVoiceRoute -PstnUsages":                                                "PSListModifier",
+	"New-CsVoiceRoute -PstnGatewayList":                                           "PSListModifier",
+	"Get-CsVoicePolicy -Identity":                                                 "XdsIdentity",
+	"New-CsVoicePolicy -Identity":                                                 "XdsIdentity",
+	"New-CsVoicePolicy -PstnUsages":                                               "PSListModifier",
+	"New-CsVoicePolicy -AllowSimulRing":                                           "Boolean",
+	"Set-CsVoicePolicy -Identity":                                                 "XdsIdentity",
+	"Set-CsVoicePolicy -PstnUsages":                                               "PSListModifier",
+	"Set-CsVoicePolicy -AllowSimulRing":                                           "Boolean",
+	"Grant-CsVoicePolicy -Identity":                                               "UserIdParameter",
+	"Grant-CsVoicePolicy -PolicyName":                                             "String",
+	"Set-CsMcxConfiguration -Identity":                                            "XdsIdentity",
+	"Set-CsMcxConfiguration -ExposedWebURL":                                       "ExposedWebURL",
+	"Set-CsMcxConfiguration -SessionExpirationInterval":                           "UInt32",
+	"Set-CsMcxConfiguration -SessionShortExpirationInterval":                      "UInt32",
+	"Set-CsMcxConfiguration -PushNotificationProxyUri":                            "String",
+	"Test-CsUcwaConference -TargetFqdn":                                           "String",
+	"Test-CsUcwaConference -Authentication":                                       "AuthenticationMechanism",
+	"Test-CsUcwaConference -OrganizerSipAddress":                                  "String",
+	"Test-CsUcwaConference -OrganizerCredential":                                  "PSCredential",
+	"Test-CsUcwaConference -ParticipantSipAddress":                                "String",
+	"Test-CsUcwaConference -ParticipantCredential":                                "PSCredential",
+	"Test-CsFederatedPartner -TargetFqdn":                                         "String",
+	"Test-CsFederatedPartner -Domain":                                             "String",
+	"Test-CsFederatedPartner -ProxyFqdn":                                          "String",
+	"Test-CsMcxPushNotification -AccessEdgeFqdn":                                  "String",
+	"Test-CsMcxP2PIM -TargetFqdn":                                                 "String",
+	"Test-CsMcxP2PIM -Authentication":                                             "AuthenticationMechanism",
+	"Test-CsMcxP2PIM -SenderSipAddress":                                           "String",
+	"Test-CsMcxP2PIM -SenderCredential":                                           "PSCredential",
+	"Test-CsMcxP2PIM -ReceiverSipAddress":                                         "String",
+	"Test-CsMcxP2PIM -ReceiverCredential":                                         "PSCredential",
 }

@@ -52,12 +52,23 @@ func TestTableAgainstReference(t *testing.T) {
 			if c.Name == CommonParameters.Name {
 				heading = "### -" + p.Name // about_CommonParameters lists them with their aliases
 			}
-			if !strings.Contains(page, heading) {
+			i := strings.Index(page, heading)
+			if i < 0 {
 				t.Errorf("%s: %s has no entry for -%s", c.Name, c.Source, p.Name)
+				continue
+			}
+			entry := page[i+len(heading):]
+			if next := strings.Index(entry, "\n### "); next >= 0 {
+				entry = entry[:next]
+			}
+			if m := reType.FindStringSubmatch(entry); m == nil || m[1] != TypeOf(c.Name, p.Name) {
+				t.Errorf("%s -%s: the table says type %q, the reference %v", c.Name, p.Name, TypeOf(c.Name, p.Name), m)
 			}
 		}
 	}
 }
+
+var reType = regexp.MustCompile(`(?m)^Type: (\S+)$`)
 
 // readPage reads path from a checkout, or from HEAD of a bare clone.
 func readPage(root, path string) (string, error) {

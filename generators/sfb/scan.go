@@ -180,8 +180,13 @@ var reParam = regexp.MustCompile(`^-([A-Za-z][A-Za-z0-9]*):?$`)
 
 // Call is one command a script calls, with the parameters named on it.
 type Call struct {
-	Name    string
-	Params  []string
+	Name   string
+	Params []string
+	// Values are what follows each parameter: a token's text, "(" for a
+	// bracketed expression, "" for nothing (another parameter or the end).
+	Values []string
+	// Colon: the parameter was written -Name:value.
+	Colon   []bool
 	Line    int
 	Guarded bool // inside the body of if ($PSCmdlet.ShouldProcess(...))
 }
@@ -240,12 +245,31 @@ func calls(src string) ([]Call, map[string][]string, error) {
 			case a.kind == tWord && depth == 0:
 				if m := reParam.FindStringSubmatch(a.text); m != nil {
 					c.Params = append(c.Params, m[1])
+					c.Values = append(c.Values, argValue(ts, j+1))
+					c.Colon = append(c.Colon, strings.HasSuffix(a.text, ":"))
 				}
 			}
 		}
 		out = append(out, c)
 	}
 	return out, defined, nil
+}
+
+// argValue is what ts[i] gives a parameter before it (see Call.Values).
+func argValue(ts []token, i int) string {
+	if i >= len(ts) {
+		return ""
+	}
+	v := ts[i]
+	switch {
+	case v.kind == tNewline, v.kind == tWord && reParam.MatchString(v.text):
+		return ""
+	case v.kind == tPunct && opens[v.text] != "":
+		return "("
+	case v.kind == tPunct:
+		return ""
+	}
+	return v.text
 }
 
 // guardsChange: the condition is $PSCmdlet.ShouldProcess(...), alone.

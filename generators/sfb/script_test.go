@@ -121,11 +121,15 @@ func checkSteps(t *testing.T, name string, p *plan.Plan, s string) {
 // table, an MCX test on SfB 2019, an unguarded change, a placeholder.
 func TestTableChecksCatch(t *testing.T) {
 	for name, src := range map[string]string{
-		"no such parameter": "if ($PSCmdlet.ShouldProcess('x')) { Set-CsWebServer -Identity 'WebServer:a' -InternalHttpPort 81 }\n",
-		"misspelt":          "if ($PSCmdlet.ShouldProcess('x')) { New-CsMobilityPolicy -Identity 'a' -RequireWiFiForIPVideo $True }\n",
-		"not in the table":  "if ($PSCmdlet.ShouldProcess('x')) { Remove-CsMobilityPolicy -Identity 'a' }\n",
-		"product":           "if ($PSCmdlet.ShouldProcess('x')) { Test-CsMcxPushNotification -AccessEdgeFqdn 'e' }\n",
-		"Lync 2013 only":    "if ($PSCmdlet.ShouldProcess('x')) { Set-CsMobilityPolicy -Identity 'a' -RequireWIFIForIPAudio $True }\n",
+		"no such parameter":   "if ($PSCmdlet.ShouldProcess('x')) { Set-CsWebServer -Identity 'WebServer:a' -InternalHttpPort 81 }\n",
+		"misspelt":            "if ($PSCmdlet.ShouldProcess('x')) { New-CsMobilityPolicy -Identity 'a' -RequireWiFiForIPVideo $True }\n",
+		"not in the table":    "if ($PSCmdlet.ShouldProcess('x')) { Remove-CsMobilityPolicy -Identity 'a' }\n",
+		"product":             "if ($PSCmdlet.ShouldProcess('x')) { Test-CsMcxPushNotification -AccessEdgeFqdn 'e' }\n",
+		"Lync 2013 only":      "if ($PSCmdlet.ShouldProcess('x')) { Set-CsMobilityPolicy -Identity 'a' -RequireWIFIForIPAudio $True }\n",
+		"switch with a value": "if ($PSCmdlet.ShouldProcess('x')) { Set-CsAccessEdgeConfiguration -UseDnsSrvRouting $True }\n",
+		"Boolean missing":     "if ($PSCmdlet.ShouldProcess('x')) { Set-CsAccessEdgeConfiguration -UseDnsSrvRouting -EnablePartnerDiscovery }\n",
+		"not a number":        "if ($PSCmdlet.ShouldProcess('x')) { Set-CsWebServer -Identity 'WebServer:a' -ExternalHttpsPort 'x' }\n",
+		"Boolean as a string": "if ($PSCmdlet.ShouldProcess('x')) { Set-CsAccessEdgeConfiguration -AllowFederatedUsers 'True' }\n",
 	} {
 		if len(CheckCalls(name, "sfb2019", src)) == 0 {
 			t.Errorf("%s: not caught", name)
