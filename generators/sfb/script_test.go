@@ -206,3 +206,48 @@ func TestCmdletsMarkdown(t *testing.T) {
 		t.Errorf("the script's decisions are not written down: %v", err)
 	}
 }
+
+// TestCalls: the scanner finds commands where PowerShell runs them
+// (statement start, after a pipe, inside brackets), with their own
+// parameters only, and marks as guarded exactly what is inside a
+// ShouldProcess block.
+func TestCalls(t *testing.T) {
+	src := `$x = Get-A -P1 1 -P2:$true
+if (-not (Get-B -Q 'x' | Where-Object { $_.N -eq 'y' })) { throw 'no' }
+if ($PSCmdlet.ShouldProcess('Set-C')) {
+    Set-C -R @{add='a'} -S (Get-D -T 1)
+}
+Set-E -U
+function Do-F {
+    param([string]$One, [switch]$Two)
+}
+`
+	cs, defined, err := calls(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		name    string
+		params  string
+		values  string
+		guarded bool
+	}
+	var have []got
+	for _, c := range cs {
+		have = append(have, got{c.Name, strings.Join(c.Params, ","), strings.Join(c.Values, ","), c.Guarded})
+	}
+	want := []got{
+		{"Get-A", "P1,P2", "1,$true", false},
+		{"Get-B", "Q", "'x'", false},
+		{"Where-Object", "", "", false},
+		{"Set-C", "R,S", "(,(", true},
+		{"Get-D", "T", "1", true},
+		{"Set-E", "U", "", false},
+	}
+	if !slices.Equal(have, want) {
+		t.Errorf("calls:\n got %v\nwant %v", have, want)
+	}
+	if !slices.Equal(defined["Do-F"], []string{"One", "Two"}) {
+		t.Errorf("defined: %v", defined)
+	}
+}

@@ -186,6 +186,15 @@ func TestContoso(t *testing.T) {
 			t.Errorf("script lacks %q", want)
 		}
 	}
+	// The request runs only when the store has no matching certificate,
+	// the assignment only when the usages do not use it yet.
+	find := strings.Index(s, "    $cert = Find-PlannedCertificate -Subject $Subject -Names $Names\n    if (-not $cert) {\n")
+	req := strings.Index(s, "Request-CsCertificate -New")
+	assigned := strings.Index(s, "    if ($assigned.Count -lt $Type.Count) {\n")
+	set := strings.Index(s, "            Set-CsCertificate -Type $Type -Thumbprint $cert.Thumbprint\n")
+	if find < 0 || req < find || assigned < req || set < assigned {
+		t.Errorf("the certificate request or assignment is not guarded by what the store and Get-CsCertificate hold (%d %d %d %d)", find, req, assigned, set)
+	}
 	for _, no := range []string{"Mcx", "MCX", "5086", "5087", "Test-CsMcxP2PIM", "Thumbprint = '"} {
 		if strings.Contains(s, no) {
 			t.Errorf("SfB 2019 script mentions %s", no)
