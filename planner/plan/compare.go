@@ -161,13 +161,15 @@ func Compare(old, new *Plan) []Difference {
 		add("firewall", "-", "firewall", "%s", s)
 	}
 
-	// Management Shell sections.
+	// Management Shell sections, by title without the step number: steps
+	// are numbered without gaps, so one that appears or goes renumbers the
+	// others, which is no change of theirs.
 	oldSh, newSh := map[string]string{}, map[string]string{}
 	for _, s := range old.Shell {
-		oldSh[s.Title] = strings.Join(s.Commands, "\n")
+		oldSh[shellKey(s.Title)] = strings.Join(s.Commands, "\n")
 	}
 	for _, s := range new.Shell {
-		newSh[s.Title] = strings.Join(s.Commands, "\n")
+		newSh[shellKey(s.Title)] = strings.Join(s.Commands, "\n")
 	}
 	for _, k := range union(oldSh, newSh) {
 		o, inOld := oldSh[k]
@@ -182,6 +184,16 @@ func Compare(old, new *Plan) []Difference {
 		}
 	}
 	return out
+}
+
+// shellKey is a section's title without its step number ("3. Push" ->
+// "Push").
+func shellKey(title string) string {
+	n, rest, ok := strings.Cut(strings.TrimSpace(title), ". ")
+	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+		return title
+	}
+	return rest
 }
 
 func recordKeys(rs []Record) []string {

@@ -37,3 +37,30 @@ func TestCompare(t *testing.T) {
 		t.Error("a plan differs from itself")
 	}
 }
+
+// A step that appears renumbers the ones after it; only the new step and
+// a step whose commands changed are differences.
+func TestCompareShellRenumbered(t *testing.T) {
+	old := &Plan{Shell: []ShellSection{
+		{Title: "1. Verify web ports", Commands: []string{"Get-CsService -WebServer"}},
+		{Title: "2. Mobility policies", Commands: []string{"Set-CsMobilityPolicy -Identity 'global' -EnableMobility $True"}},
+		{Title: "3. Tests", Commands: []string{"Test-CsFederatedPartner -TargetFqdn 'e'"}},
+	}}
+	new := &Plan{Shell: []ShellSection{
+		{Title: "1. Verify web ports", Commands: []string{"Get-CsService -WebServer"}},
+		{Title: "2. Push notifications", Commands: []string{"Set-CsPushNotificationConfiguration -EnableApplePushNotificationService $True"}},
+		{Title: "3. Mobility policies", Commands: []string{"Set-CsMobilityPolicy -Identity 'global' -EnableMobility $True"}},
+		{Title: "4. Tests", Commands: []string{"Test-CsFederatedPartner -TargetFqdn 'edge'"}},
+	}}
+	var got []string
+	for _, d := range Compare(old, new) {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"+ script section Push notifications: added",
+		"~ script section Tests: commands changed",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
