@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,7 +55,19 @@ func (t *topologyFlags) setMemoryLimit(env Env) error {
 }
 
 func (t *topologyFlags) options(env Env) loader.Options {
-	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ, ExtStr: t.extStr, TLAStr: t.tlaStr, Timeout: t.timeout}
+	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ, ExtStr: t.extStr, TLAStr: t.tlaStr, Timeout: t.timeout, Now: clock(env)}
+}
+
+// clock is the time acknowledgements expire by: SOURCE_DATE_EPOCH (Unix
+// seconds) when set, so a run can be reproduced on another day (and
+// tested), else the system's clock.
+func clock(env Env) func() time.Time {
+	if s, ok := lookupEnv(env, "SOURCE_DATE_EPOCH"); ok {
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			return func() time.Time { return time.Unix(n, 0).UTC() }
+		}
+	}
+	return time.Now
 }
 
 func topologyPath(args []string) string {

@@ -215,6 +215,10 @@ type JSONReport struct {
 	WarningCount  int              `json:"warning_count"`
 	InfoCount     int              `json:"info_count"`
 	Diagnostics   []JSONDiagnostic `json:"diagnostics"`
+	// AcknowledgedCount and Acknowledged are the warnings and notes the
+	// topology acknowledges (WithAcknowledged), in no other count.
+	AcknowledgedCount int                `json:"acknowledged_count,omitempty"`
+	Acknowledged      []JSONAcknowledged `json:"acknowledged,omitempty"`
 }
 
 // JSONDiagnostic is one diagnostic in JSON form.
