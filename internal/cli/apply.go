@@ -93,8 +93,12 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 				}
 				e.printf("Apply complete: %d written, %d deleted in %s.\n", len(res.Written), len(res.Deleted), r.ArtifactsDir)
 			}
-			if e.err != nil || !andServe {
+			if e.err != nil {
 				return e.err
+			}
+			v := planView{Warnings: r.Warnings(), Acknowledged: r.Checked.Acknowledged, Sources: r.Checked.Doc.Sources, Color: useColor(env, env.Stdout)}
+			if err := v.findingsText(env.Stdout); err != nil || !andServe {
+				return err
 			}
 			r.Lock.Unlock()
 			return serve(cmd.Context(), env, topology, false, &f, &sf)
@@ -126,7 +130,8 @@ func newShowCmd(env Env) *cobra.Command {
 			}
 			r, runErr := pipeline.Run(sp.TopologyPath(file), f.options(env))
 			why := sp.Stale(file, version(), r, runErr)
-			v := planView{ArtifactsDir: sp.ArtifactsPath(file), Summary: sp.Summary, Changes: sp.Changes, Differences: sp.Differences}
+			v := planView{ArtifactsDir: sp.ArtifactsPath(file), Summary: sp.Summary, Changes: sp.Changes, Differences: sp.Differences,
+				Warnings: sp.Warnings, Acknowledged: sp.Acknowledged, Color: useColor(env, env.Stdout)}
 			switch format.value {
 			case "json":
 				out := struct {

@@ -66,3 +66,14 @@ func WriteAcknowledgedText(w io.Writer, acks []Acknowledged) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// UnmarshalText reads a severity as MarshalText writes it (a saved plan
+// keeps its warnings).
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}

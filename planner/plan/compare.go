@@ -34,7 +34,7 @@ const (
 	UnitSAN           = "SAN"
 	UnitPubRule       = "publishing rule"
 	UnitPublicName    = "published name"
-	UnitListener      = "listener"
+	UnitListener      = "reverse proxy listener"
 	UnitVIP           = "VIP"
 	UnitFirewall      = "firewall row"
 	UnitScriptSection = "script section"
@@ -256,7 +256,7 @@ func Compare(old, new *Plan) []Difference {
 		case "-":
 			add("firewall", UnitFirewall, "-", "firewall", from.text, "", "%s", from.text)
 		default:
-			add("firewall", UnitFirewall, "~", "firewall", from.text, to.text, "%s%s%s (%s)", from.value, Arrow, to.value, from.id)
+			add("firewall", UnitFirewall, "~", "firewall", from.text, to.text, "%s: %s", to.text, changedFields(from.fields, to.fields))
 		}
 	})
 
@@ -288,6 +288,19 @@ func Compare(old, new *Plan) []Difference {
 type item struct {
 	id, value string
 	text      string // the whole item, as a line says it
+	// fields name the parts of value, for a change that says which moved.
+	fields [][2]string
+}
+
+// changedFields says which fields moved: "destination 1.1.1.1 → 2.2.2.2".
+func changedFields(old, new [][2]string) string {
+	var parts []string
+	for i := range new {
+		if i < len(old) && old[i][1] != new[i][1] {
+			parts = append(parts, new[i][0]+" "+old[i][1]+Arrow+new[i][1])
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // pairs compares two lists of items: those in both, unchanged, are
@@ -358,7 +371,8 @@ func firewallItems(fs []FirewallRule) []item {
 	out := make([]item, len(fs))
 	for i, f := range fs {
 		v := fmt.Sprintf("%s -> %s %s %s", f.Source, f.Destination, f.Protocol, f.Ports)
-		out[i] = item{id: f.Purpose, value: v, text: fmt.Sprintf("%s (%s)", v, f.Purpose)}
+		out[i] = item{id: f.Purpose, value: v, text: fmt.Sprintf("%s (%s)", v, f.Purpose),
+			fields: [][2]string{{"source", f.Source}, {"destination", f.Destination}, {"protocol", f.Protocol}, {"ports", f.Ports}}}
 	}
 	return out
 }

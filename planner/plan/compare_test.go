@@ -59,7 +59,7 @@ func TestCompare(t *testing.T) {
 		"~ reverse proxy listener rp/https: 1.1.1.1:443 TLS certificate rp-listener → 2.2.2.2:443 TLS certificate rp-listener",
 		"+ publishing rule rp/web: public name meet.contoso.com",
 		"~ VIP pool01-web-ext: 10.0.0.1 443->4443 source → 10.0.0.1 443->4443 none",
-		"~ firewall: Internet -> 1.1.1.1 TCP 443 → Internet -> 2.2.2.2 TCP 443 (reverse proxy listener)",
+		"~ firewall: Internet -> 2.2.2.2 TCP 443 (reverse proxy listener): destination 1.1.1.1 → 2.2.2.2",
 		"+ firewall: Internet -> 2.2.2.3 UDP 3478 (A/V Edge media)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
