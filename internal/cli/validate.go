@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 oth
 			if err != nil {
 				return err
 			}
-			if err := writeDiagnostics(env, format.value, c.Diagnostics, c.Doc.Sources); err != nil {
+			if err := writeDiagnostics(env, format.value, c.Diagnostics, c.Acknowledged, c.Doc.Sources); err != nil {
 				return err
 			}
 			failed := c.Diagnostics.HasErrors() || strict && c.Diagnostics.Count(diag.Warning) > 0
@@ -122,10 +123,10 @@ Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 oth
 	return cmd
 }
 
-func writeDiagnostics(env Env, format string, ds diag.Diagnostics, sources map[string][]byte) error {
+func writeDiagnostics(env Env, format string, ds diag.Diagnostics, acks []diag.Acknowledged, sources map[string][]byte) error {
 	switch format {
 	case "json":
-		return diag.WriteJSON(env.Stdout, ds, sources)
+		return writeJSON(env, diag.NewJSONReport(ds, sources).WithAcknowledged(acks, sources))
 	case "sarif":
 		s, err := schema.Load()
 		if err != nil {
@@ -133,5 +134,13 @@ func writeDiagnostics(env Env, format string, ds diag.Diagnostics, sources map[s
 		}
 		return diag.WriteSARIF(env.Stdout, ds, s.Rules(), "mobplan", version(), "https://github.com/mobplan/mobplan")
 	}
-	return diag.WriteText(env.Stdout, ds, sources, useColor(env, env.Stdout))
+	if err := diag.WriteText(env.Stdout, ds, sources, useColor(env, env.Stdout)); err != nil {
+		return err
+	}
+	if len(acks) > 0 && len(ds) > 0 {
+		if _, err := io.WriteString(env.Stdout, "\n"); err != nil {
+			return err
+		}
+	}
+	return diag.WriteAcknowledgedText(env.Stdout, acks)
 }
