@@ -28,7 +28,10 @@ Validation errors stop apply unless --allow-errors (recorded in the manifest).
 
 A saved plan records what apply will write, not the files: apply renders the plan's
 topology again and refuses unless every file is exactly what the plan recorded, the
-artifacts are as they were, and the artifacts folder is the one this apply would use.`,
+artifacts are as they were, and the artifacts folder is the one this apply would use.
+
+Exit status: 0 when the artifacts are written or already match, 1 on an error (then
+nothing is written).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
@@ -118,7 +121,12 @@ func newShowCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show PLANFILE",
 		Short: "Render a saved plan, and say whether it is stale",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show renders a plan saved with 'plan --out PLANFILE' as plan did (--format text, json
+or markdown), then says whether it is still current: apply refuses a stale plan.
+
+Exit status: 0 when the plan is shown, current or stale; 1 when PLANFILE is not a saved
+plan or cannot be read.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
 			sp, err := savedplan.Read(file)

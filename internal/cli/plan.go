@@ -51,7 +51,9 @@ the result with the artifacts directory: files to create, update or delete, what
 means in deployment terms (record added, SAN removed, rule changed), and generated files
 edited by hand (drift), which apply refuses to overwrite without --force.
 
-With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending.`,
+Exit status: 0 when the plan is made, changes pending or not; 1 on an error (an invalid
+topology included). With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending
+(files edited by hand included), for CI.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
