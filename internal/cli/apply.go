@@ -49,13 +49,20 @@ nothing is written).`,
 			o := f.options(env)
 			o.MakeKeys = true
 			o.Lock = true
+			prog := startProgress(env)
+			defer prog.Done()
+			o.Progress = prog.Stage
 			r, err := pipeline.Run(topology, o)
+			if err != nil {
+				prog.Done() // before any message
+			}
 			if r != nil {
 				defer r.Lock.Unlock()
 			}
 			var problems *pipeline.Problems
 			if sp != nil {
 				if why := sp.Stale(path, version(), r, err); len(why) > 0 {
+					prog.Done()
 					for _, w := range why {
 						fmt.Fprintf(env.Stderr, "  - %s\n", w)
 					}
@@ -68,7 +75,9 @@ nothing is written).`,
 			if err != nil {
 				return err
 			}
+			prog.Stage("writing the artifacts")
 			res, err := r.Lock.Apply(r.Set, force)
+			prog.Done()
 			var ue *artifacts.UnmanagedError
 			if errors.As(err, &ue) {
 				for _, p := range ue.Paths {

@@ -57,7 +57,11 @@ topology included). With --detailed-exitcode: 0 no changes, 1 error, 2 changes p
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
-			r, err := pipeline.Run(path, f.options(env))
+			prog := startProgress(env)
+			o := f.options(env)
+			o.Progress = prog.Stage
+			r, err := pipeline.Run(path, o)
+			prog.Done()
 			var problems *pipeline.Problems
 			if errors.As(err, &problems) {
 				return reportProblems(env, format.value, problems)

@@ -94,7 +94,10 @@ Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 oth
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
+			prog := startProgress(env)
+			prog.Stage("reading and checking the topology")
 			c, err := loader.Load(path, tf.options(env))
+			prog.Done()
 			if err != nil {
 				return err
 			}
