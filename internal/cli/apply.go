@@ -108,7 +108,7 @@ nothing is written).`,
 			if e.err != nil {
 				return e.err
 			}
-			v := planView{Warnings: r.Warnings(), Acknowledged: r.Checked.Acknowledged, Sources: r.Checked.Doc.Sources, Color: useColor(env, env.Stdout)}
+			v := planView{Warnings: r.Warnings(), Acknowledged: r.Acknowledged(), Sources: r.Checked.Doc.Sources, Color: useColor(env, env.Stdout)}
 			if err := v.findingsText(env.Stdout); err != nil || !andServe {
 				return err
 			}

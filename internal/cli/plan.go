@@ -142,7 +142,7 @@ type planView struct {
 
 func newPlanView(r *pipeline.Result) planView {
 	return planView{ArtifactsDir: r.ArtifactsDir, Summary: artifacts.Summarize(r.Changes), Changes: artifacts.Pending(r.Changes),
-		Differences: r.Differences, Warnings: r.Warnings(), Acknowledged: r.Checked.Acknowledged, Sources: r.Checked.Doc.Sources}
+		Differences: r.Differences, Warnings: r.Warnings(), Acknowledged: r.Acknowledged(), Sources: r.Checked.Doc.Sources}
 }
 
 // errWriter keeps the first write error, so a view checks once.

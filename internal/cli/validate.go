@@ -135,7 +135,7 @@ func writeDiagnostics(env Env, format string, ds diag.Diagnostics, acks []diag.A
 		if err != nil {
 			return err
 		}
-		return diag.WriteSARIF(env.Stdout, ds, s.Rules(), "mobplan", version(), "https://github.com/mobplan/mobplan")
+		return diag.WriteSARIFAcknowledged(env.Stdout, ds, acks, s.Rules(), "mobplan", version(), "https://github.com/mobplan/mobplan")
 	}
 	if err := diag.WriteText(env.Stdout, ds, sources, useColor(env, env.Stdout)); err != nil {
 		return err

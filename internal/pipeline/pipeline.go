@@ -95,6 +95,10 @@ func (r *Result) Warnings() diag.Diagnostics {
 	return out
 }
 
+// Acknowledged are the warnings and notes the topology acknowledges
+// (acknowledge blocks not expired): not among Warnings, shown apart.
+func (r *Result) Acknowledged() []diag.Acknowledged { return r.Checked.Acknowledged }
+
 // Problems is the error Run returns when the user's input is at fault:
 // validation errors, or a custom generator program that fails. The
 // caller renders the diagnostics in the format the user asked for.

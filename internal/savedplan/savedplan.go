@@ -79,7 +79,7 @@ func New(file, topology, toolVersion string, r *pipeline.Result) (*Plan, error) 
 		Topology: relative(base, topology), ArtifactsDir: relative(base, r.ArtifactsDir),
 		ArtifactsState: state, Files: renderedFiles(r.Set),
 		Summary: artifacts.Summarize(r.Changes), Changes: artifacts.Pending(r.Changes), Differences: r.Differences,
-		Warnings: r.Warnings(), Acknowledged: r.Checked.Acknowledged,
+		Warnings: r.Warnings(), Acknowledged: r.Acknowledged(),
 	}
 	if sp.Differences == nil {
 		sp.Differences = []plan.Difference{}
