@@ -34,6 +34,7 @@ const (
 	UnitSAN           = "SAN"
 	UnitPubRule       = "publishing rule"
 	UnitPublicName    = "published name"
+	UnitReverseProxy  = "reverse proxy"
 	UnitListener      = "reverse proxy listener"
 	UnitVIP           = "VIP"
 	UnitFirewall      = "firewall row"
@@ -41,7 +42,7 @@ const (
 )
 
 // Units lists every unit in summary order.
-var Units = []string{UnitZone, UnitRecord, UnitCertificate, UnitSAN, UnitPubRule, UnitPublicName, UnitListener, UnitVIP, UnitFirewall, UnitScriptSection}
+var Units = []string{UnitZone, UnitRecord, UnitCertificate, UnitSAN, UnitPubRule, UnitPublicName, UnitReverseProxy, UnitListener, UnitVIP, UnitFirewall, UnitScriptSection}
 
 // Arrow separates the old and the new value of an in-place change ("->"
 // already reads as a flow in firewall rows and bridges).
@@ -123,6 +124,9 @@ func Compare(old, new *Plan) []Difference {
 			add("dns", UnitZone, "-", subject, o.Name, "", "zone removed")
 			continue
 		}
+		if ons, nns := strings.Join(o.NS, ", "), strings.Join(n.NS, ", "); ons != nns {
+			add("dns", UnitZone, "~", subject, ons, nns, "name servers %s%s%s", ons, Arrow, nns)
+		}
 		pairs(recordItems(o.Records), recordItems(n.Records), func(sym string, from, to item) {
 			switch sym {
 			case "+":
@@ -158,6 +162,9 @@ func Compare(old, new *Plan) []Difference {
 		if o.Subject != n.Subject {
 			add("certificate", UnitCertificate, "~", subject, o.Subject, n.Subject, "subject %s%s%s", o.Subject, Arrow, n.Subject)
 		}
+		if o.Issuer != n.Issuer {
+			add("certificate", UnitCertificate, "~", subject, o.Issuer, n.Issuer, "issuer %s CA%s%s CA", o.Issuer, Arrow, n.Issuer)
+		}
 		if ok, nk := fmt.Sprintf("%s %d", o.KeyType, o.KeyBits), fmt.Sprintf("%s %d", n.KeyType, n.KeyBits); ok != nk {
 			add("certificate", UnitCertificate, "~", subject, ok, nk, "key %s%s%s", ok, Arrow, nk)
 		}
@@ -170,6 +177,20 @@ func Compare(old, new *Plan) []Difference {
 	}
 
 	// Reverse proxies: listeners, then publishing rules.
+	orp, nrp := map[string]ReverseProxy{}, map[string]ReverseProxy{}
+	for _, rp := range old.ReverseProxies {
+		orp[rp.Name] = rp
+	}
+	for _, rp := range new.ReverseProxies {
+		nrp[rp.Name] = rp
+	}
+	for _, k := range union(orp, nrp) {
+		o, inOld := orp[k]
+		n, inNew := nrp[k]
+		if inOld && inNew && o.InternalIP != n.InternalIP {
+			add("listener", UnitReverseProxy, "~", "reverse proxy "+k, o.InternalIP, n.InternalIP, "internal address %s%s%s", o.InternalIP, Arrow, n.InternalIP)
+		}
+	}
 	ol, nl := map[string]Listener{}, map[string]Listener{}
 	or, nr := map[string]PubRule{}, map[string]PubRule{}
 	for _, rp := range old.ReverseProxies {

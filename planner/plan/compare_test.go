@@ -16,7 +16,7 @@ func TestCompare(t *testing.T) {
 			{Name: "sip", Type: "A", Value: "1.1.1.3", TTL: 3600},
 		}}},
 		Certificates: []Certificate{{Name: "rp-listener", Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com", "lyncdiscover.contoso.com"}, KeyType: "RSA", KeyBits: 2048}},
-		ReverseProxies: []ReverseProxy{{Name: "rp",
+		ReverseProxies: []ReverseProxy{{Name: "rp", InternalIP: "10.0.0.7",
 			Listeners: []Listener{{Name: "https", IP: "1.1.1.1", Port: 443, TLS: true, Certificate: "rp-listener"}},
 			Rules:     []PubRule{{Name: "web", PublicNames: []string{"webext.contoso.com"}, Target: "10.0.0.9", Bridges: []Bridge{{443, 4443, "https"}}, ForwardHostHeader: true}},
 		}},
@@ -35,8 +35,8 @@ func TestCompare(t *testing.T) {
 			}},
 			{View: "external", Name: "fabrikam.com", Records: []Record{{Name: "lyncdiscover", Type: "A", Value: "2.2.2.2"}}},
 		},
-		Certificates: []Certificate{{Name: "rp-listener", Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com", "lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com"}, KeyType: "RSA", KeyBits: 2048}},
-		ReverseProxies: []ReverseProxy{{Name: "rp",
+		Certificates: []Certificate{{Name: "rp-listener", Subject: "webext.contoso.com", SANs: []string{"webext.contoso.com", "lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com"}, KeyType: "RSA", KeyBits: 3072}},
+		ReverseProxies: []ReverseProxy{{Name: "rp", InternalIP: "10.0.0.8",
 			Listeners: []Listener{{Name: "https", IP: "2.2.2.2", Port: 443, TLS: true, Certificate: "rp-listener"}},
 			Rules:     []PubRule{{Name: "web", PublicNames: []string{"webext.contoso.com", "meet.contoso.com"}, Target: "10.0.0.9", Bridges: []Bridge{{443, 4443, "https"}}, ForwardHostHeader: true}},
 		}},
@@ -55,7 +55,9 @@ func TestCompare(t *testing.T) {
 		"+ external zone contoso.com: record pool A 10.0.0.3",
 		"~ external zone contoso.com: sip A 1.1.1.3 → 1.1.1.3 (TTL 300)",
 		"+ external zone fabrikam.com: zone added with 1 record",
+		"~ certificate rp-listener: key RSA 2048 → RSA 3072",
 		"+ certificate rp-listener: SAN lyncdiscover.fabrikam.com",
+		"~ reverse proxy rp: internal address 10.0.0.7 → 10.0.0.8",
 		"~ reverse proxy listener rp/https: 1.1.1.1:443 TLS certificate rp-listener → 2.2.2.2:443 TLS certificate rp-listener",
 		"+ publishing rule rp/web: public name meet.contoso.com",
 		"~ VIP pool01-web-ext: 10.0.0.1 443->4443 source → 10.0.0.1 443->4443 none",
@@ -70,8 +72,8 @@ func TestCompare(t *testing.T) {
 	}
 
 	wantCount := []Tally{
-		{Unit: UnitZone, Add: 1}, {Unit: UnitRecord, Add: 1, Change: 2}, {Unit: UnitSAN, Add: 1}, {Unit: UnitPublicName, Add: 1},
-		{Unit: UnitListener, Change: 1}, {Unit: UnitVIP, Change: 1}, {Unit: UnitFirewall, Add: 1, Change: 1},
+		{Unit: UnitZone, Add: 1}, {Unit: UnitRecord, Add: 1, Change: 2}, {Unit: UnitCertificate, Change: 1}, {Unit: UnitSAN, Add: 1}, {Unit: UnitPublicName, Add: 1},
+		{Unit: UnitReverseProxy, Change: 1}, {Unit: UnitListener, Change: 1}, {Unit: UnitVIP, Change: 1}, {Unit: UnitFirewall, Add: 1, Change: 1},
 	}
 	if c := Count(Compare(old, new)); !reflect.DeepEqual(c, wantCount) {
 		t.Errorf("Count = %+v\nwant %+v", c, wantCount)
