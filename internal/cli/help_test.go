@@ -153,13 +153,8 @@ func exitFixtures(t *testing.T) map[string]string {
 	dir := t.TempDir()
 	contoso := func(name string) string {
 		topo := filepath.Join(dir, name)
-		keys := filepath.Join(topo, ".mobplan", "keys")
-		if err := os.MkdirAll(keys, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		copyFiles(t, filepath.Join(examples, "contoso", "*.hcl"), topo, 0o644)
-		// The lab-only test keys: apply makes none.
-		copyFiles(t, filepath.Join(examples, "..", "internal", "render", "testdata", "keys", "contoso", "*.key"), keys, 0o600)
+		testtool.CopyTopology(t, filepath.Join(examples, "contoso"), topo)
+		testtool.AddTestKeys(t, topo, "contoso") // apply makes no key
 		return topo
 	}
 	apply := func(topo string) {
