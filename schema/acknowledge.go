@@ -18,9 +18,12 @@ const ExpiresLayout = "2006-01-02"
 // "VER-009" { reason = "…" expires = "2027-06-30" }) to its findings:
 // the warnings and notes of an acknowledged rule leave ds and are
 // returned as acknowledged, unless the acknowledgement expired before
-// today (UTC), when they stay, saying so. An acknowledgement of an
-// unknown rule, or of a rule whose findings are errors, is itself an
-// error at the acknowledge block: an error is fixed, never accepted.
+// today (UTC), when they stay, saying so. An error is fixed, never
+// accepted: a finding of an acknowledged rule that is an error stays,
+// and the acknowledge block is an error too, saying so. (A rule's
+// severity can depend on the finding, RP-003 is an error or a warning,
+// so the block is judged by the findings, not by the catalogue.) An
+// acknowledgement of an unknown rule is an error at the block.
 func (s *Schema) Acknowledge(doc *canon.Document, ds diag.Diagnostics, today time.Time) (diag.Diagnostics, []diag.Acknowledged) {
 	raw, _ := doc.Value["acknowledgements"].(map[string]any)
 	if len(raw) == 0 {
@@ -47,9 +50,7 @@ func (s *Schema) Acknowledge(doc *canon.Document, ds diag.Diagnostics, today tim
 		if r, ok := doc.RangeOf(canon.Path{"acknowledgements", id}); ok {
 			at = &r
 		}
-		info, known := s.cat.byID[id]
-		switch {
-		case !known:
+		if _, known := s.cat.byID[id]; !known {
 			d := diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleReference, Summary: "Unknown rule in acknowledge",
 				Detail: fmt.Sprintf("No rule of the catalogue is called %q, so there is nothing to acknowledge.", id),
 				Hint:   "'mobplan rules' lists every rule ID.", Range: at}
@@ -57,11 +58,6 @@ func (s *Schema) Acknowledge(doc *canon.Document, ds diag.Diagnostics, today tim
 				d.Hint = fmt.Sprintf("Did you mean %q? 'mobplan rules' lists every rule ID.", sug)
 			}
 			refused = append(refused, d)
-			continue
-		case info.Severity == diag.Error.String():
-			refused = append(refused, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "An error cannot be acknowledged",
-				Detail: fmt.Sprintf("%s (%s) is an error: a topology that breaks it does not work, whatever the reason. Only warnings and notes can be acknowledged.", id, info.Summary),
-				Hint:   fmt.Sprintf("Remove this acknowledge block and fix the topology; 'mobplan rules %s' explains the rule.", id), Range: at})
 			continue
 		}
 		if expires != "" {
@@ -80,11 +76,21 @@ func (s *Schema) Acknowledge(doc *canon.Document, ds diag.Diagnostics, today tim
 	}
 	var kept diag.Diagnostics
 	var acks []diag.Acknowledged
+	erring := map[string]bool{}
 	for _, d := range ds {
 		a, ok := active[d.Rule]
 		switch {
-		case !ok || d.Severity == diag.Error:
+		case !ok:
 			kept = append(kept, d)
+		case d.Severity == diag.Error:
+			kept = append(kept, d)
+			if !erring[d.Rule] {
+				erring[d.Rule] = true
+				info := s.cat.byID[d.Rule]
+				refused = append(refused, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "An error cannot be acknowledged",
+					Detail: fmt.Sprintf("%s (%s) is an error here: a topology that breaks it does not work, whatever the reason. Only warnings and notes can be acknowledged.", d.Rule, info.Summary),
+					Hint:   fmt.Sprintf("Fix the error this acknowledge block names; 'mobplan rules %s' explains the rule.", d.Rule), Range: a.at})
+			}
 		case a.expired:
 			where := ""
 			if a.at != nil && a.at.Valid() {
