@@ -113,13 +113,20 @@ topology included). With --detailed-exitcode: 0 no changes, 1 error, 2 changes p
 func reportProblems(env Env, format string, p *pipeline.Problems) error {
 	switch format {
 	case "json":
-		if err := writeJSON(env, planJSONOut{FormatVersion: "1", Validation: diag.NewJSONReport(p.Diagnostics, p.Sources),
-			Changes: []artifacts.Change{}, Differences: []plan.Difference{}}); err != nil {
+		if err := writeJSON(env, planJSONOut{FormatVersion: "1", Validation: diag.NewJSONReport(p.Diagnostics, p.Sources).WithAcknowledged(p.Acknowledged, p.Sources),
+			Changes: []artifacts.Change{}, Differences: []plan.Difference{}, Deployment: []plan.Tally{},
+			Warnings: len(p.Diagnostics) - p.Diagnostics.Count(diag.Error), Acknowledged: len(p.Acknowledged)}); err != nil {
 			return err
 		}
 	default:
 		if err := diag.WriteText(env.Stderr, p.Diagnostics, p.Sources, useColor(env, env.Stderr)); err != nil {
 			return err
+		}
+		if len(p.Acknowledged) > 0 {
+			fmt.Fprintln(env.Stderr)
+			if err := diag.WriteAcknowledgedText(env.Stderr, p.Acknowledged); err != nil {
+				return err
+			}
 		}
 	}
 	return exitError{ExitError}

@@ -107,6 +107,8 @@ type Problems struct {
 	Diagnostics diag.Diagnostics
 	// Sources holds the bytes of the files the diagnostics quote.
 	Sources map[string][]byte
+	// Acknowledged are the findings the topology acknowledges.
+	Acknowledged []diag.Acknowledged
 }
 
 func (p *Problems) Error() string {
@@ -129,7 +131,7 @@ func Run(path string, o Options) (res *Result, err error) {
 		return nil, err
 	}
 	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || structural(c.Diagnostics)) {
-		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources}
+		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources, Acknowledged: c.Acknowledged}
 	}
 	o.stage("deriving the plan")
 	m, err := c.Result.Model()
