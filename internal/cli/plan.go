@@ -228,18 +228,18 @@ func (v planView) text(w io.Writer, detail bool) error {
 			if note != "" {
 				note = "  (" + note + ")"
 			}
-			e.printf("  %s %s%s\n", paint(sym), c.Path, note)
+			e.printf("  %s %s%s\n", paint(sym), diag.TerminalSafe(c.Path), note)
 			if detail && c.Action != artifacts.Unchanged {
 				d := diff.Diff("a/"+c.Path, c.Old, "b/"+c.Path, c.New)
 				for _, line := range strings.Split(strings.TrimRight(string(d), "\n"), "\n") {
-					e.printf("      %s\n", line)
+					e.printf("      %s\n", diag.TerminalSafe(line))
 				}
 			}
 		}
 		if len(v.Differences) > 0 {
 			e.printf("\nIn deployment terms:\n")
 			for _, d := range v.Differences {
-				e.printf("  %s %s: %s\n", paint(d.Symbol), d.Subject, d.Text)
+				e.printf("  %s %s: %s\n", paint(d.Symbol), diag.TerminalSafe(d.Subject), diag.TerminalSafe(d.Text))
 			}
 		}
 		if sum := deploymentSummary(v.Differences); sum != "" {

@@ -168,3 +168,17 @@ func TestPlanViewColor(t *testing.T) {
 		t.Errorf("colour without a terminal:\n%q", b.String())
 	}
 }
+
+// What a plan prints comes from the user's names and values: a terminal
+// never gets a control character from them.
+func TestPlanViewTerminalSafe(t *testing.T) {
+	v := sampleView()
+	v.Differences = []plan.Difference{{Symbol: "~", Subject: "firewall", Text: "purpose \x1b]0;pwned\x07 \u202e", Unit: plan.UnitFirewall}}
+	var b bytes.Buffer
+	if err := v.text(&b, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07\u202e") || !strings.Contains(b.String(), `purpose \x1b]0;pwned\x07 \u202e`) {
+		t.Errorf("text view:\n%q", b.String())
+	}
+}

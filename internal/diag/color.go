@@ -17,3 +17,9 @@ func Paint(on bool, color, s string) string {
 	}
 	return color + s + sgrReset
 }
+
+// TerminalSafe escapes every character a terminal would act on (control
+// and bidirectional formatting characters, invalid UTF-8, line breaks),
+// as the diagnostics do: for other text output built from the user's
+// names and values.
+func TerminalSafe(s string) string { return terminalSafe(s, false) }
