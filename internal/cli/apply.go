@@ -145,7 +145,11 @@ plan or cannot be read.`,
 			if err != nil {
 				return err
 			}
-			r, runErr := pipeline.Run(sp.TopologyPath(file), f.options(env))
+			prog := startProgress(env)
+			o := f.options(env)
+			o.Progress = prog.Stage
+			r, runErr := pipeline.Run(sp.TopologyPath(file), o)
+			prog.Done()
 			why := sp.Stale(file, version(), r, runErr)
 			v := planView{ArtifactsDir: sp.ArtifactsPath(file), Summary: sp.Summary, Changes: sp.Changes, Differences: sp.Differences,
 				Warnings: sp.Warnings, Acknowledged: sp.Acknowledged, Color: useColor(env, env.Stdout)}
