@@ -140,6 +140,7 @@ func Run(path string, o Options) (res *Result, err error) {
 		}()
 	}
 	p := planner.New(m)
+	p.Findings = Findings(c.Diagnostics)
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
@@ -182,6 +183,22 @@ func Run(path string, o Options) (res *Result, err error) {
 	}
 	res.Differences = plan.Compare(render.PreviousPlan(dir), p)
 	return res, nil
+}
+
+// Findings are the diagnostics as the plan carries them for the report:
+// every warning and note, and the errors a run with --allow-errors
+// renders anyway, in the diagnostics' order. Ranges are left out: they
+// name files on this machine, and the report must not change with them.
+func Findings(ds diag.Diagnostics) []plan.Finding {
+	var out []plan.Finding
+	for _, d := range ds {
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		out = append(out, plan.Finding{Rule: d.Rule, Severity: d.Severity.String(), Message: msg})
+	}
+	return out
 }
 
 // checkArtifactsDir refuses an artifacts folder that is the topology
