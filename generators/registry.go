@@ -6,6 +6,7 @@ package generators
 import (
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/certs"
+	"github.com/mobplan/mobplan/generators/diagram"
 	"github.com/mobplan/mobplan/generators/dns"
 	"github.com/mobplan/mobplan/generators/firewall"
 	"github.com/mobplan/mobplan/generators/hlb"
@@ -23,6 +24,7 @@ func All() []artifact.Generator {
 		hlb.Generator,
 		firewall.Generator,
 		sfb.Generator,
+		diagram.Generator,
 		report.Generator,
 	}
 }
