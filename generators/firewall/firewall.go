@@ -2,26 +2,17 @@
 // 2.5) twice: firewall/rules.csv for tools and spreadsheets, and
 // firewall/rules.md for people.
 //
-// The CSV has no header comment (a comment line would not be CSV); its
-// first line is the column header, fields are quoted as RFC 4180 asks
-// (encoding/csv: a field with a comma, a quote, a line break or a
-// leading space is quoted, quotes doubled), lines end in LF.
-//
-// Spreadsheets read a cell that starts with '=', '+', '-' or '@' (and,
-// in some, a tab or a carriage return before one) as a formula, which
-// can compute, link and on some systems run commands. Such a cell is
-// written with a leading "'" (OWASP's advice for CSV injection): a
-// spreadsheet shows the text as it is and hides the quote, and a
-// program reading the CSV sees the quote and can strip it. Nothing the
-// planner derives starts so; only names and text from the topology can.
+// The CSV is written by internal/encode/csv: RFC 4180 quoting, LF line
+// ends, and a cell a spreadsheet would read as a formula written with a
+// leading "'". Nothing the planner derives starts so; only names and
+// text from the topology can.
 package firewall
 
 import (
-	"bytes"
-	"encoding/csv"
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/encode/csv"
 	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -50,32 +41,10 @@ func row(r plan.FirewallRule) []string {
 	return []string{r.ID, r.Source, r.Destination, r.Protocol, r.Ports, r.Direction, r.Purpose, r.Why}
 }
 
-// CSV renders the rules in plan order under the Columns header.
+// CSV renders the rules in plan order under the Columns header, through
+// internal/encode/csv (formula cells neutralised).
 func CSV(rules []plan.FirewallRule) ([]byte, error) {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	if err := w.Write(Columns); err != nil {
-		return nil, err
-	}
-	for _, r := range rules {
-		cells := row(r)
-		for i, c := range cells {
-			cells[i] = csvCell(c)
-		}
-		if err := w.Write(cells); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return b.Bytes(), w.Error()
-}
-
-// csvCell neutralises a cell a spreadsheet would read as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
+	return csv.Write(Columns, rowsOf(rules))
 }
 
 // Markdown renders the rules as one table.
