@@ -272,7 +272,7 @@ func fwEdgeMedia(t *model.Topology) []plan.FirewallRule {
 			continue
 		}
 		dst := fwList(av)
-		of := " (A/V Edge of Edge pool " + en + ")"
+		of := ", A/V Edge of Edge pool " + en
 		out = append(out,
 			plan.FirewallRule{Source: "Internet", Destination: dst, Protocol: "UDP", Ports: "3478", Direction: "both",
 				Purpose: "STUN/TURN media relay for external clients" + of, Why: MediaWhy},
