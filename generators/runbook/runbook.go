@@ -409,7 +409,7 @@ func (w *writer) firewall() {
 	w.table([]string{"Rule", "Source", "Destination", "Ports", "Verify from the source", "Why"}, rows)
 	w.field("Assumed to exist already", "the rules every Skype for Business deployment has (clients to the pools' SIP 5061 and web 443, server to server, the Edge's internal side to the pools for everything but push), which are not the mobility plan's")
 	if !w.p.Mobility.AudioVideo {
-		w.field("Also assumed", "mobile audio and video are off in the topology, so the A/V Edge's media ports (UDP 3478, TCP 443, UDP/TCP 50000-59999 from the Internet) are not listed: open them if other clients use the A/V Edge")
+		w.field("Also assumed", "mobile audio and video are off in the topology, so the A/V Edge's media ports from the Internet (UDP 3478, TCP 443, UDP 50000-59999 both ways, TCP 50000-59999 outbound) are not listed: open them if other clients use the A/V Edge")
 	}
 	w.field("Rollback", "remove the rules added, by their IDs above; rules that existed before stay")
 }
