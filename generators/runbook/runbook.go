@@ -14,6 +14,7 @@ package runbook
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -120,9 +121,9 @@ func (w *writer) table(head []string, rows [][]string) {
 	w.blank()
 }
 
-// code is a command as a table cell or text: a code span, whose '|' is
-// escaped (GitHub splits table cells at every unescaped '|').
-func code(s string) string { return strings.ReplaceAll(markdown.Code(s), "|", `\|`) }
+// tcode is a command in a table cell: a code span whose '|' is escaped
+// (GitHub splits table cells at every unescaped '|', in code spans too).
+func tcode(s string) string { return strings.ReplaceAll(markdown.Code(s), "|", `\|`) }
 
 func cell(s string) string { return markdown.Cell(s) }
 
@@ -140,7 +141,7 @@ func certFiles(c plan.Certificate) string {
 // certVerify is the check of an issued certificate's names.
 func (w *writer) certVerify(c plan.Certificate) {
 	file := c.Name + ".cer"
-	w.field("Verify", code("certutil -dump "+file)+" (or "+code("openssl x509 -in "+file+" -noout -subject -ext subjectAltName")+")")
+	w.field("Verify", markdown.Code("certutil -dump "+file)+" (or "+markdown.Code("openssl x509 -in "+file+" -noout -subject -ext subjectAltName")+")")
 	w.field("Expect", "subject "+markdown.Code("CN="+c.Subject)+"; SANs "+markdown.Inline(orDash(strings.Join(c.SANs, ", ")))+
 		"; key "+markdown.Inline(strings.TrimSpace(c.KeyType+" "+bits(c.KeyBits)))+"; EKU "+markdown.Inline(orDash(strings.Join(c.EKU, ", "))))
 }
@@ -193,7 +194,7 @@ func (w *writer) internalCerts() {
 			w.field("Artifact", "none: already issued as "+markdown.Code(c.File))
 		} else {
 			w.field("Artifact", certFiles(c))
-			w.field("Do", "on the server, "+code("certreq -new "+c.Name+".inf "+c.Name+".req")+" then "+code("certreq -submit "+c.Name+".req "+c.Name+".cer")+
+			w.field("Do", "on the server, "+markdown.Code("certreq -new "+c.Name+".inf "+c.Name+".req")+" then "+markdown.Code("certreq -submit "+c.Name+".req "+c.Name+".cer")+
 				" against the internal CA, or submit "+markdown.Code("certs/"+c.Name+".csr"))
 		}
 		w.certVerify(c)
@@ -268,15 +269,15 @@ func (w *writer) dnsView(view, title, server string) {
 		n++
 		w.stepHead("Zone", z.Name+" ("+z.Kind+")")
 		w.field("Artifact", markdown.Code(dns.ZonePath(z))+" (BIND), or "+markdown.Code(dns.ScriptPath)+" (Windows DNS), and "+markdown.Code(export.DNSPath(view))+" for the change ticket")
-		w.field("Before", "keep a copy of the zone: "+code("Export-DnsServerZone -Name "+psq(z.Name)+" -FileName "+psq(z.Name+".before-mobility.dns"))+" (Windows DNS) or a copy of the zone file")
-		w.field("Verify", "each name below, from a machine that uses "+markdown.Code(server))
+		w.field("Before", "keep a copy of the zone: "+markdown.Code("Export-DnsServerZone -Name "+psq(z.Name)+" -FileName "+psq(z.Name+".before-mobility.dns"))+" (Windows DNS) or a copy of the zone file")
+		w.field("Verify", "each name below, asking "+markdown.Code(server))
 		var rows [][]string
 		for _, l := range lookups([]plan.Zone{z}, view) {
 			cmd := "Resolve-DnsName " + l.fqdn + " -Type " + l.typ + " -Server " + server
-			rows = append(rows, []string{code(cmd), cell(strings.Join(l.values, ", ")), cell(strings.Join(l.why, ", "))})
+			rows = append(rows, []string{tcode(cmd), cell(strings.Join(l.values, ", ")), cell(strings.Join(l.why, ", "))})
 		}
 		w.table([]string{"Command", "Expected", "Why"}, rows)
-		w.field("Rollback", "restore the copy ("+code("dnscmd /zonereload "+z.Name)+" after putting the saved file back, or restore the previous zone file and "+code("rndc reload "+z.Name)+"); lower the records' TTL beforehand if a quick rollback matters")
+		w.field("Rollback", "restore the copy ("+markdown.Code("dnscmd /zonereload "+z.Name)+" after putting the saved file back, or restore the previous zone file and "+markdown.Code("rndc reload "+z.Name)+"); lower the records' TTL beforehand if a quick rollback matters")
 	}
 	if n == 0 {
 		w.line("")
@@ -297,12 +298,12 @@ func (w *writer) reverseProxy() {
 		}
 		w.stepHead("Reverse proxy", rp.Name)
 		w.field("Artifact", markdown.Code(dir+"nginx.conf")+" or "+markdown.Code(dir+"haproxy.cfg")+", with the certificate "+markdown.Inline(listenerCerts(rp)))
-		w.field("Check the configuration", code("nginx -t -c /etc/nginx/nginx.conf")+" or "+code("haproxy -c -f /etc/haproxy/haproxy.cfg"))
+		w.field("Check the configuration", markdown.Code("nginx -t -c /etc/nginx/nginx.conf")+" or "+markdown.Code("haproxy -c -f /etc/haproxy/haproxy.cfg"))
 		w.field("Verify", "from the Internet, for each published name")
 		var rows [][]string
 		for _, r := range rp.Rules {
 			for _, name := range r.PublicNames {
-				rows = append(rows, []string{code("Invoke-WebRequest https://" + name + "/ -UseBasicParsing"), cell(name),
+				rows = append(rows, []string{tcode("Invoke-WebRequest " + url(r, name) + " -UseBasicParsing"), cell(name),
 					cell(r.Target + " " + bridgeText(r.Bridges)), cell(r.Name)})
 			}
 		}
@@ -312,7 +313,7 @@ func (w *writer) reverseProxy() {
 				continue
 			}
 			if c, ok := certByName(w.p, l.Certificate); ok {
-				w.field("Certificate on "+markdown.Inline(l.IP+":"+strconv.Itoa(l.Port)), code("openssl s_client -connect "+l.IP+":"+strconv.Itoa(l.Port)+" -servername "+c.Subject)+
+				w.field("Certificate on "+markdown.Inline(l.IP+":"+strconv.Itoa(l.Port)), markdown.Code("openssl s_client -connect "+l.IP+":"+strconv.Itoa(l.Port)+" -servername "+c.Subject)+
 					" shows "+markdown.Code("CN="+c.Subject)+" with SANs "+markdown.Inline(strings.Join(c.SANs, ", ")))
 			}
 		}
@@ -321,12 +322,26 @@ func (w *writer) reverseProxy() {
 				w.field("Expect", "each name answers through the proxy (Autodiscover with JSON links under "+markdown.Code("https://"+web+"/")+"), not with the proxy's own error page")
 			}
 		}
-		w.field("Rollback", "put the previous configuration back and reload ("+code("nginx -s reload")+" or "+code("systemctl reload haproxy")+")")
+		w.field("Rollback", "put the previous configuration back and reload ("+markdown.Code("nginx -s reload")+" or "+markdown.Code("systemctl reload haproxy")+")")
 	}
 	if len(w.p.ReverseProxies) == 0 {
 		w.line("")
 		w.line("None planned.")
 	}
+}
+
+// url is the address a published name is tested at: HTTPS when the rule
+// listens on 443, else on its first front port.
+func url(r plan.PubRule, name string) string {
+	for _, b := range r.Bridges {
+		if b.FrontPort == 443 {
+			return "https://" + name + "/"
+		}
+	}
+	if len(r.Bridges) > 0 && r.Bridges[0].FrontPort != 80 {
+		return "https://" + name + ":" + strconv.Itoa(r.Bridges[0].FrontPort) + "/"
+	}
+	return "http://" + name + "/"
 }
 
 func listenerCerts(rp plan.ReverseProxy) string {
@@ -387,7 +402,7 @@ func (w *writer) loadBalancer() {
 			v.IP, v.Persistence, v.IdleTimeout, v.MonitorPort, strings.Join(backends, ", "))))
 		var rows [][]string
 		for _, pp := range v.Ports {
-			rows = append(rows, []string{code("Test-NetConnection " + v.IP + " -Port " + strconv.Itoa(pp.Front)),
+			rows = append(rows, []string{tcode("Test-NetConnection " + v.IP + " -Port " + strconv.Itoa(pp.Front)),
 				cell(fmt.Sprintf("TcpTestSucceeded True; forwarded to port %d of %s", pp.Back, strings.Join(backends, ", ")))})
 		}
 		w.table([]string{"Verify", "Expected"}, rows)
@@ -419,7 +434,7 @@ func firewallVerify(r plan.FirewallRule) string {
 	dst := strings.Split(r.Destination, ", ")[0]
 	port := r.Ports
 	if r.Protocol == "TCP" && !strings.ContainsAny(port, ", -") && dst != "Internet" && dst != "Any" {
-		return code("Test-NetConnection " + dst + " -Port " + port)
+		return tcode("Test-NetConnection " + dst + " -Port " + port)
 	}
 	return cell("check the rule on the firewall (UDP, ranges and outbound rules cannot be tested with Test-NetConnection)")
 }
@@ -428,8 +443,8 @@ func (w *writer) shell() {
 	w.heading("Management Shell")
 	w.line("Team: Skype for Business administrators. Artifact: " + markdown.Code(sfb.Path) + ".")
 	w.blank()
-	w.field("Do", "run "+code(".\\configure-mobility.ps1 -WhatIf")+", read what it would change, then run "+code(".\\configure-mobility.ps1"))
-	w.field("Before", "record the current settings: "+code("Get-CsMobilityPolicy; Get-CsPushNotificationConfiguration; Get-CsHostingProvider; Get-CsCertificate")+" into a file")
+	w.field("Do", "run "+markdown.Code(".\\configure-mobility.ps1 -WhatIf")+", read what it would change, then run "+markdown.Code(".\\configure-mobility.ps1"))
+	w.field("Before", "record the current settings: "+markdown.Code("Get-CsMobilityPolicy; Get-CsPushNotificationConfiguration; Get-CsHostingProvider; Get-CsCertificate")+" into a file")
 	if len(w.p.Shell) == 0 {
 		w.line("")
 		w.line("None planned.")
@@ -442,19 +457,35 @@ func (w *writer) shell() {
 				if strings.HasPrefix(c, "#") {
 					continue
 				}
-				w.field("Run", code(c))
+				w.field("Run", markdown.Code(c))
 			}
 			w.field("Expect", "each test reports "+markdown.Code("Result : Success"))
 		default:
-			w.field("Commands", markdown.Inline(strconv.Itoa(len(s.Commands))+" in the script's step"))
+			w.field("Cmdlets", markdown.Inline(orDash(strings.Join(cmdlets(s.Commands), ", "))))
 			w.field("Verify", verifyShell(s.Title))
 		}
 		w.field("Rollback", rollbackShell(s.Title))
 	}
 	if pool, ok := w.adPool(); ok && w.p.Mobility.Enabled {
 		w.blank()
-		w.field("UCWA against the pool", code("Test-CsUcwaConference -TargetFqdn "+psq(pool.FQDN)+" -Authentication Negotiate ...")+" (the full line is in the script's tests) → "+markdown.Code("Result : Success"))
+		w.field("UCWA against the pool", markdown.Code("Test-CsUcwaConference -TargetFqdn "+psq(pool.FQDN)+" -Authentication Negotiate ...")+" (the full line is in the script's tests) → "+markdown.Code("Result : Success"))
 	}
+}
+
+var cmdlet = regexp.MustCompile(`\b[A-Z][a-z]+-Cs[A-Za-z]+\b`)
+
+// cmdlets lists the Skype for Business cmdlets a step runs, in order,
+// each once.
+func cmdlets(commands []string) []string {
+	var out []string
+	for _, c := range commands {
+		for _, m := range cmdlet.FindAllString(c, -1) {
+			if !contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }
 
 // verifyShell and rollbackShell describe a step of the script by its
@@ -463,15 +494,15 @@ func verifyShell(title string) string {
 	t := strings.ToLower(title)
 	switch {
 	case strings.Contains(t, "port"):
-		return code("Get-CsService -WebServer | Select-Object Identity, *Port*") + " shows the ports the plan expects"
+		return markdown.Code("Get-CsService -WebServer | Select-Object Identity, *Port*") + " shows the ports the plan expects"
 	case strings.Contains(t, "certificate"):
-		return code("Get-CsCertificate") + " lists each usage with the new certificate's thumbprint"
+		return markdown.Code("Get-CsCertificate") + " lists each usage with the new certificate's thumbprint"
 	case strings.Contains(t, "push"):
-		return code("Get-CsHostingProvider; Get-CsPushNotificationConfiguration; Get-CsAllowedDomain") + " show the clearing house, push enabled and push.lync.com allowed"
+		return markdown.Code("Get-CsHostingProvider; Get-CsPushNotificationConfiguration; Get-CsAllowedDomain") + " show the clearing house, push enabled and push.lync.com allowed"
 	case strings.Contains(t, "polic"):
-		return code("Get-CsMobilityPolicy") + " shows the planned values"
+		return markdown.Code("Get-CsMobilityPolicy") + " shows the planned values"
 	case strings.Contains(t, "click to join"):
-		return code("Get-CsVoicePolicy; Get-CsPstnUsage; Get-CsVoiceRoute") + " show the planned policy, usage and route"
+		return markdown.Code("Get-CsVoicePolicy; Get-CsPstnUsage; Get-CsVoiceRoute") + " show the planned policy, usage and route"
 	}
 	return "the step's " + markdown.Code("Get-") + " commands show the planned values"
 }
@@ -482,9 +513,9 @@ func rollbackShell(title string) string {
 	case strings.Contains(t, "test"):
 		return "nothing to roll back (read-only)"
 	case strings.Contains(t, "certificate"):
-		return code("Set-CsCertificate") + " with the previous thumbprints (from the recorded " + markdown.Code("Get-CsCertificate") + ")"
+		return markdown.Code("Set-CsCertificate") + " with the previous thumbprints (from the recorded " + markdown.Code("Get-CsCertificate") + ")"
 	case strings.Contains(t, "push"):
-		return code("Set-CsPushNotificationConfiguration -EnableApplePushNotificationService $False -EnableMicrosoftPushNotificationService $False") + "; remove the hosting provider and allowed domain if they were new"
+		return markdown.Code("Set-CsPushNotificationConfiguration -EnableApplePushNotificationService $False -EnableMicrosoftPushNotificationService $False") + "; remove the hosting provider and allowed domain if they were new"
 	}
 	return "set the recorded values back with the matching " + markdown.Code("Set-") + " cmdlets; remove what the step created"
 }
@@ -501,10 +532,10 @@ func (w *writer) goLive() {
 	if user == "" {
 		user = "<user>@" + first(w.p.SIPDomains)
 	}
-	w.field("From the Internet", code("mobplan trace "+user+" --from external --live --dns "+ExternalResolver+":53")+
+	w.field("From the Internet", markdown.Code("mobplan trace "+user+" --from external --live --dns "+ExternalResolver+":53")+
 		" → every step passes: lyncdiscover, Autodiscover, the UCWA applications URL on "+markdown.Inline(orDash(w.webExternal())))
 	if w.p.Mobility.InternalWifi {
-		w.field("From the corporate Wi-Fi", code("mobplan trace "+user+" --from internal --live --dns "+InternalDNS+":53")+
+		w.field("From the corporate Wi-Fi", markdown.Code("mobplan trace "+user+" --from internal --live --dns "+InternalDNS+":53")+
 			" → lyncdiscoverinternal answers, and UCWA is reached on "+markdown.Inline(orDash(w.webExternal()))+" ("+markdown.Inline(diagram.Hairpin(w.p))+")")
 	}
 	w.field("Helpdesk fallback", "if a phone does not find the service, enter the Autodiscover URL by hand:")
