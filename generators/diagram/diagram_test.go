@@ -200,3 +200,30 @@ func renderSVG(t *testing.T, dot string, src []byte) string {
 }
 
 var _ = regexp.MustCompile
+
+func TestDOTString(t *testing.T) {
+	for in, want := range map[string]string{
+		`pool01`: `"pool01"`, `a"b`: `"a\"b"`, `trailing\`: `"trailing\\"`, `\N`: `"\\N"`, "": `""`, "café → x": `"café → x"`,
+	} {
+		if got, err := diagram.DOTString(in); err != nil || got != want {
+			t.Errorf("DOTString(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"a\nb", "a\rb", "a\u2028b", "a\u202eb", "\xff", "\x00"} {
+		if _, err := diagram.DOTString(in); err == nil {
+			t.Errorf("DOTString(%q) accepted", in)
+		}
+	}
+}
+
+func TestMermaidText(t *testing.T) {
+	for in, want := range map[string]string{
+		"pool01.contoso.net": "pool01.contoso.net", `say "hi"`: "say #34;hi#34;", "<b>&": "#60;b#62;#38;",
+		"%% x": "#37;#37; x", "```": "#96;#96;#96;", "a|b]": "a#124;b#93;", "443 → 4443": "443 → 4443",
+		"a\nb": "a#65533;b", "\u202e": "#65533;", "\xff": "#65533;", "Zürich": "Zürich",
+	} {
+		if got := diagram.MermaidText(in); got != want {
+			t.Errorf("MermaidText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

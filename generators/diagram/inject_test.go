@@ -33,7 +33,7 @@ var dotLine = func() *regexp.Regexp {
 // The lines of the Mermaid text, and what a label may hold: letters,
 // digits, a few marks, entity codes and the generator's own line breaks.
 var (
-	mmdText = `"(?:[\p{L}\p{N} .,:/\-_()+=]|#\d+;|<br/>)*"`
+	mmdText = `"(?:[\p{L}\p{N} .,:/\-_()+=→]|#\d+;|<br/>)*"`
 	mmdLine = regexp.MustCompile(`^(?:` + strings.Join([]string{
 		`flowchart LR`,
 		`( {2})+n\d+(?:\(\[` + mmdText + `\]\)|\[\[` + mmdText + `\]\]|\[` + mmdText + `\])`,

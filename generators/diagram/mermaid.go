@@ -10,7 +10,8 @@ import (
 )
 
 // MermaidText writes s as the text of a quoted Mermaid label. Letters,
-// digits, spaces and a few punctuation marks stand as they are; every
+// digits, spaces, a few punctuation marks and the arrow the diagrams use
+// for ports (→) stand as they are; every
 // other character becomes Mermaid's entity code (#34; for '"'), so no
 // value can end the label, open HTML or Markdown, start a comment (%%)
 // or end the Markdown fence around the diagram. Control and
@@ -27,7 +28,7 @@ func MermaidText(s string) string {
 		}
 		switch {
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'),
-			strings.ContainsRune(" .,:/-_()+=", r),
+			strings.ContainsRune(" .,:/-_()+=→", r),
 			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			b.WriteRune(r)
 		default:

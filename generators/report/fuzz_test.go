@@ -20,7 +20,7 @@ func reportFields(t testing.TB) (*plan.Plan, []testtool.StringField, string) {
 // quoted and holding only letters, digits, a few marks, entity codes and
 // the generator's line breaks.
 var (
-	mmdText = `"(?:[\p{L}\p{N} .,:/\-_()+=]|#\d+;|<br/>)*"`
+	mmdText = `"(?:[\p{L}\p{N} .,:/\-_()+=→]|#\d+;|<br/>)*"`
 	mmdLine = regexp.MustCompile(`^(?:` + strings.Join([]string{
 		`flowchart LR`,
 		`( {2})+n\d+(?:\(\[` + mmdText + `\]\)|\[\[` + mmdText + `\]\]|\[` + mmdText + `\])`,
