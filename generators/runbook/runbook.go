@@ -614,8 +614,11 @@ func (w *writer) signIn(u plan.User, network string) string {
 	if network == "external" {
 		return "succeeds: lyncdiscover." + dom + " → " + orDash(strings.Join(diagram.Resolve(w.p, "external", "lyncdiscover."+dom), ", ")) + ", UCWA on " + orDash(w.webExternal())
 	}
-	return "succeeds: lyncdiscoverinternal." + dom + " → " + orDash(strings.Join(diagram.Resolve(w.p, "internal", "lyncdiscoverinternal."+dom), ", ")) +
-		", UCWA on " + orDash(w.webExternal()) + " through the hairpin"
+	ad := "lyncdiscoverinternal." + dom + " → " + orDash(strings.Join(diagram.Resolve(w.p, "internal", "lyncdiscoverinternal."+dom), ", "))
+	if !w.p.HairpinAllowed && (len(w.p.ReverseProxies) == 0 || !w.p.ReverseProxies[0].SeparateFromFirewall) {
+		return "fails after Autodiscover (" + ad + "): UCWA on " + orDash(w.webExternal()) + " is the proxy's public address, which the Wi-Fi cannot reach (RP-007)"
+	}
+	return "succeeds: " + ad + ", UCWA on " + orDash(w.webExternal()) + " (" + diagram.Hairpin(w.p) + ")"
 }
 
 func (w *writer) works(u plan.User, what string) string {

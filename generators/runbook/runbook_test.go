@@ -97,7 +97,7 @@ func TestMatrixCells(t *testing.T) {
 	p := testtool.ExamplePlan(t, "contoso")
 	doc := render(t, p)
 	contains(t, doc, "| Platform | Network | Sign-in | IM | Presence | Push | Call via Work | Click to Join |",
-		"| iOS | internal Wi-Fi | succeeds: lyncdiscoverinternal.contoso.com → 192.168.21.120, UCWA on webext.contoso.com through the hairpin |",
+		"| iOS | internal Wi-Fi | succeeds: lyncdiscoverinternal.contoso.com → 192.168.21.120, UCWA on webext.contoso.com (hairpin allowed on the firewall) |",
 		"| Android | external | succeeds: lyncdiscover.contoso.com → 131.107.155.1, UCWA on webext.contoso.com |")
 	u := &p.Directory.Users[0]
 	u.UsesMobility = true
@@ -109,6 +109,9 @@ func TestMatrixCells(t *testing.T) {
 	contains(t, render(t, p), "refused: EnableMobility is False")
 	p.Mobility.AudioVideo = false
 	contains(t, render(t, p), "- **Also assumed:** mobile audio and video are off")
+	p.HairpinAllowed = false
+	p.ReverseProxies[0].SeparateFromFirewall = false
+	contains(t, render(t, p), "is the proxy's public address, which the Wi-Fi cannot reach (RP-007)")
 }
 
 // Hostile text in any string of the plan adds no structure: every line
