@@ -130,7 +130,7 @@ func PublicOrders(certs []plan.Certificate) ([]byte, error) {
 		rows = append(rows, []string{c.Name, c.Subject, strings.Join(c.SANs, " "), "certs/" + c.Name + ".csr",
 			fmt.Sprintf("%s %d", c.KeyType, c.KeyBits), strings.Join(eku, ", "), strings.Join(c.AssignTo, " "), c.Why})
 	}
-	b, err := csv.Encode(OrderColumns, rows)
+	b, err := csv.Write(OrderColumns, rows)
 	if err != nil {
 		return nil, fmt.Errorf("certs: %s: %w", OrdersPath, err)
 	}

@@ -34,7 +34,9 @@ resource, and check that the UCWA applications URL is reachable from the same lo
 (where a missing hairpin shows); with --ucwa, then create a UCWA application, make the user
 available, open the event channel once and delete the application, naming the Front End that
 served each step (a change of Front End is where load-balancer affinity broke). Each step shows what was expected and what happened; a
-failure names the rule behind it. Exit 1 when a step fails.
+failure names the rule behind it.
+
+Exit status: 0 when every step passes, 1 when a step fails or the lab's state cannot be read.
 
 Against the lab started by 'mobplan serve' it reads runtime.json (--state, default
 .mobplan/runtime beside the topology given with --topology) and the lab passwords apply kept;

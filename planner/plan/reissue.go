@@ -31,31 +31,32 @@ func PublicReissues(old, new *Plan) []Difference {
 		}
 		o, had := prev[n.Name]
 		if !had {
-			out = append(out, Difference{"certificate", "+", "order " + n.Name + " from the public CA",
-				fmt.Sprintf("new certificate for %s with %d SANs", n.Subject, len(n.SANs))})
+			out = append(out, Difference{Area: "certificate", Symbol: "+", Subject: "order " + n.Name + " from the public CA",
+				Text: fmt.Sprintf("new certificate for %s with %d SANs", n.Subject, len(n.SANs)), Unit: UnitPublicOrder, To: n.Subject})
 			continue
 		}
 		subject := "re-issue " + n.Name + " from the public CA"
-		change := func(format string, a ...any) {
-			out = append(out, Difference{"certificate", "~", subject, fmt.Sprintf(format, a...)})
+		change := func(from, to, format string, a ...any) {
+			out = append(out, Difference{Area: "certificate", Symbol: "~", Subject: subject, Text: fmt.Sprintf(format, a...),
+				Unit: UnitPublicOrder, From: from, To: to})
 		}
 		if o.Issuer != "public" {
-			change("it was from the %s CA", orNone(o.Issuer))
+			change(o.Issuer, n.Issuer, "it was from the %s CA", orNone(o.Issuer))
 		}
 		if o.Subject != n.Subject {
-			change("subject %s -> %s", o.Subject, n.Subject)
+			change(o.Subject, n.Subject, "subject %s%s%s", o.Subject, Arrow, n.Subject)
 		}
 		for _, s := range sortedDiff(set(n.SANs), set(o.SANs)) {
-			change("SAN %s added", s)
+			change("", s, "SAN %s added", s)
 		}
 		for _, s := range sortedDiff(set(o.SANs), set(n.SANs)) {
-			change("SAN %s removed", s)
+			change(s, "", "SAN %s removed", s)
 		}
-		if o.KeyType != n.KeyType || o.KeyBits != n.KeyBits {
-			change("key %s %d -> %s %d", o.KeyType, o.KeyBits, n.KeyType, n.KeyBits)
+		if ok, nk := fmt.Sprintf("%s %d", o.KeyType, o.KeyBits), fmt.Sprintf("%s %d", n.KeyType, n.KeyBits); ok != nk {
+			change(ok, nk, "key %s%s%s", ok, Arrow, nk)
 		}
-		if oe, ne := slices.Sorted(slices.Values(o.EKU)), slices.Sorted(slices.Values(n.EKU)); !slices.Equal(oe, ne) {
-			change("EKU %s -> %s", strings.Join(oe, ", "), strings.Join(ne, ", "))
+		if oe, ne := strings.Join(slices.Sorted(slices.Values(o.EKU)), ", "), strings.Join(slices.Sorted(slices.Values(n.EKU)), ", "); oe != ne {
+			change(oe, ne, "EKU %s%s%s", oe, Arrow, ne)
 		}
 	}
 	return out
