@@ -15,6 +15,7 @@ package runbook
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -477,12 +478,24 @@ func (w *writer) shell() {
 
 var cmdlet = regexp.MustCompile(`\b[A-Z][a-z]+-Cs[A-Za-z]+\b`)
 
+// scriptFunctions are the functions configure-mobility.ps1 defines, with
+// the cmdlets each runs (generators/sfb).
+var scriptFunctions = map[string][]string{
+	"Set-PlannedCertificate": {"Get-CsCertificate", "Request-CsCertificate", "Set-CsCertificate"},
+}
+
 // cmdlets lists the Skype for Business cmdlets a step runs, in order,
-// each once.
+// each once, those the script's own functions run included.
 func cmdlets(commands []string) []string {
 	var out []string
 	for _, c := range commands {
-		for _, m := range cmdlet.FindAllString(c, -1) {
+		var found []string
+		for _, f := range sortedKeys(scriptFunctions) {
+			if strings.Contains(c, f) {
+				found = append(found, scriptFunctions[f]...)
+			}
+		}
+		for _, m := range append(found, cmdlet.FindAllString(c, -1)...) {
 			if !contains(out, m) {
 				out = append(out, m)
 			}
@@ -671,4 +684,13 @@ func clickToJoin(u plan.User) string {
 		return "works: call-back through voice policy " + u.VoicePolicy + " (" + strings.Join(u.Voice.RoutedUsages, ", ") + ")"
 	}
 	return "joins with VoIP only: no routed PSTN usage for the call-back"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
