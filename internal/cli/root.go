@@ -92,7 +92,7 @@ Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending.
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.AddCommand(newValidateCmd(env), newPlanCmd(env), newApplyCmd(env), newShowCmd(env), newRulesCmd(env), newSchemaCmd(env), newFmtCmd(env), newServeCmd(env), newTraceCmd(env), newVersionCmd(env))
+	root.AddCommand(newInitCmd(env), newValidateCmd(env), newPlanCmd(env), newApplyCmd(env), newShowCmd(env), newRulesCmd(env), newSchemaCmd(env), newFmtCmd(env), newServeCmd(env), newTraceCmd(env), newVersionCmd(env))
 	return root
 }
 
