@@ -85,7 +85,12 @@ func NewRootCmd(env Env) *cobra.Command {
 shows what would change in the deployment's artifacts, writes them, and serves the
 plan in a lab so mobile-client flows can be traced before go-live.
 
-Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending.`,
+Start with 'mobplan init --sip-domain contoso.com DIR' (a starter topology that
+validates), then 'mobplan validate DIR' and 'mobplan plan DIR'. 'mobplan schema
+--format markdown' prints every attribute of the topology language.
+
+Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending
+(plan --detailed-exitcode).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

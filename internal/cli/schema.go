@@ -11,7 +11,7 @@ func newSchemaCmd(env Env) *cobra.Command {
 	format := newFormatFlag("cue", "cue", "jsonschema", "markdown")
 	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the topology schema, for editors",
+		Short: "Print the topology schema: for editors, or as a reference for people",
 		Long: `Schema prints the schema of a topology: every block, attribute, type, enum and
 documented default.
 
