@@ -7,7 +7,6 @@ package reference
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
@@ -275,13 +274,4 @@ func unquote(s string) string {
 		return s
 	}
 	return u
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
