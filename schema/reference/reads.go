@@ -13,52 +13,129 @@ import (
 )
 
 // Which attributes each rule reads is worked out from the rule files'
-// syntax, not by running them: a walk that follows every expression of a
-// check (violations["ID"]) and of the shared values it uses (_web, _dns,
-// #Covered, ...) from `topology` or `input` down to the attributes it
-// selects, through for, let and if clauses and through the values bound
-// to them. It over-approximates: a rule that uses a shared value is said
-// to read everything that value reads.
+// syntax, not by running them: every value a check (violations["ID"])
+// computes carries the attributes it was computed from, from `topology`
+// or `input` down to the attributes selected, through for, let and if
+// clauses, and through the shared values (_web, _dns, #Covered, ...) field
+// by field. What a check's findings are computed from is what it reads.
+// It over-approximates: the abstract values stand for every element of a
+// map at once, and a condition taints everything the comprehension makes.
 
-// aval is the abstract value of an expression: the schema nodes it may
-// be, the string constants it may be (to follow p[k] for k in ["a",
-// "b"]), and the values a list literal may hold.
+// aval is the abstract value of an expression.
 type aval struct {
-	nodes []*node
+	nodes []*node // the schema nodes it may be
 	strs  []string
-	items *aval
+	items *aval // a list literal: what its elements may be
+	// A struct the rule files compute: its fields by name, and what its
+	// fields with computed labels ((n): ...) may be.
+	fields map[string]*aval
+	any    *aval
+	// prov are the attributes read to compute the value itself (its
+	// parts carry their own).
+	prov map[*field]bool
 }
 
-func (a aval) union(b aval) aval {
-	out := aval{nodes: append(append([]*node(nil), a.nodes...), b.nodes...), strs: append(append([]string(nil), a.strs...), b.strs...)}
+func addProv(dst map[*field]bool, src map[*field]bool) map[*field]bool {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = map[*field]bool{}
+	}
+	for f := range src {
+		dst[f] = true
+	}
+	return dst
+}
+
+func cloneProv(p map[*field]bool) map[*field]bool { return addProv(nil, p) }
+
+// withProv is v, also computed from p.
+func (v aval) withProv(p map[*field]bool) aval {
+	v.prov = addProv(cloneProv(v.prov), p)
+	return v
+}
+
+func unionPtr(a, b *aval) *aval {
 	switch {
-	case a.items != nil && b.items != nil:
-		u := a.items.union(*b.items)
-		out.items = &u
-	case a.items != nil:
-		out.items = a.items
-	case b.items != nil:
-		out.items = b.items
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	u := a.union(*b)
+	return &u
+}
+
+func (v aval) union(w aval) aval {
+	out := aval{
+		nodes: append(append([]*node(nil), v.nodes...), w.nodes...),
+		strs:  append(append([]string(nil), v.strs...), w.strs...),
+		items: unionPtr(v.items, w.items),
+		any:   unionPtr(v.any, w.any),
+		prov:  addProv(cloneProv(v.prov), w.prov),
+	}
+	if v.fields != nil || w.fields != nil {
+		out.fields = map[string]*aval{}
+		for _, m := range []map[string]*aval{v.fields, w.fields} {
+			for k, x := range m {
+				out.fields[k] = unionPtr(out.fields[k], x)
+			}
+		}
 	}
 	return out
 }
 
-// decl is a top-level field of the rule files: a check or a shared value.
+// embed merges the value of an embedded expression into a struct: what
+// the embedding depends on goes to each field it adds, not to the
+// struct's other fields.
+func (v aval) embed(e aval) aval {
+	push := func(x *aval) *aval {
+		if x == nil {
+			return nil
+		}
+		y := x.withProv(e.prov)
+		return &y
+	}
+	inner := aval{nodes: e.nodes, strs: e.strs, items: e.items, any: push(e.any)}
+	if len(e.nodes) > 0 || len(e.strs) > 0 || e.items != nil {
+		inner.prov = e.prov
+	}
+	if e.fields != nil {
+		inner.fields = map[string]*aval{}
+		for k, x := range e.fields {
+			inner.fields[k] = push(x)
+		}
+	}
+	return v.union(inner)
+}
+
+// deep is everything a value was computed from, its parts included.
+func (v aval) deep() map[*field]bool {
+	out := cloneProv(v.prov)
+	if v.items != nil {
+		out = addProv(out, v.items.deep())
+	}
+	if v.any != nil {
+		out = addProv(out, v.any.deep())
+	}
+	for _, x := range v.fields {
+		out = addProv(out, x.deep())
+	}
+	return out
+}
+
+// decl is a top-level field of the rule files other than a check: a
+// shared value or a helper definition.
 type decl struct {
-	name  string
 	exprs []ast.Expr
-	reads map[*field]bool
-	deps  map[string]bool
-	value *aval // once evaluated
+	value *aval
 	busy  bool
 }
 
 type analysis struct {
 	t     *tree
 	decls map[string]*decl
-	// checks maps a rule ID to the declarations of its check.
-	checks map[string][]*decl
-	cur    *decl
 }
 
 // skipDecls are top-level fields that are no check and read no topology.
@@ -66,7 +143,8 @@ var skipDecls = map[string]bool{"catalogue": true, "families": true, "_familyCat
 
 // analyseReads fills field.readBy for every attribute of t.
 func analyseReads(t *tree) error {
-	a := &analysis{t: t, decls: map[string]*decl{}, checks: map[string][]*decl{}}
+	a := &analysis{t: t, decls: map[string]*decl{}}
+	checks := map[string][]ast.Expr{}
 	srcs := schema.Files()
 	names := make([]string, 0, len(srcs))
 	for n := range srcs {
@@ -94,32 +172,26 @@ func analyseReads(t *tree) error {
 				}
 				for _, e := range st.Elts {
 					if inner, ok := e.(*ast.Field); ok {
-						if _, pattern := inner.Label.(*ast.ListLit); pattern {
-							continue
+						if _, pattern := inner.Label.(*ast.ListLit); !pattern {
+							id := labelName(inner.Label)
+							checks[id] = append(checks[id], inner.Value)
 						}
-						id := labelName(inner.Label)
-						d := &decl{name: "violations." + id, exprs: []ast.Expr{inner.Value}, reads: map[*field]bool{}, deps: map[string]bool{}}
-						a.checks[id] = append(a.checks[id], d)
 					}
 				}
-			case skipDecls[name], strings.HasPrefix(name, "#") && t.defs[name] != nil:
+			case skipDecls[name], t.defs[name] != nil:
 			default:
 				d := a.decls[name]
 				if d == nil {
-					d = &decl{name: name, reads: map[*field]bool{}, deps: map[string]bool{}}
+					d = &decl{}
 					a.decls[name] = d
 				}
 				d.exprs = append(d.exprs, fld.Value)
 			}
 		}
 	}
-	for _, d := range a.decls {
-		a.eval(d)
-	}
-	for id, ds := range a.checks {
-		for _, d := range ds {
-			a.evalDecl(d)
-			for f := range a.closure(d) {
+	for id, es := range checks {
+		for _, e := range es {
+			for f := range a.expr(e, nil).deep() {
 				if f.readBy == nil {
 					f.readBy = map[string]bool{}
 				}
@@ -130,47 +202,19 @@ func analyseReads(t *tree) error {
 	return nil
 }
 
-// closure is everything a declaration reads, through the shared values
-// it uses.
-func (a *analysis) closure(d *decl) map[*field]bool {
-	out := map[*field]bool{}
-	seen := map[string]bool{}
-	var walk func(d *decl)
-	walk = func(d *decl) {
-		for f := range d.reads {
-			out[f] = true
-		}
-		for dep := range d.deps {
-			if !seen[dep] {
-				seen[dep] = true
-				walk(a.decls[dep])
-			}
-		}
-	}
-	walk(d)
-	return out
-}
-
-// eval evaluates a shared declaration once and returns its value.
+// eval evaluates a shared declaration once.
 func (a *analysis) eval(d *decl) aval {
 	if d.value != nil {
 		return *d.value
 	}
 	if d.busy {
-		return aval{}
+		return aval{} // a cycle through shared values: CUE would refuse it anyway
 	}
-	return a.evalDecl(d)
-}
-
-func (a *analysis) evalDecl(d *decl) aval {
 	d.busy = true
-	prev := a.cur
-	a.cur = d
 	var v aval
 	for _, e := range d.exprs {
 		v = v.union(a.expr(e, nil))
 	}
-	a.cur = prev
 	d.busy = false
 	d.value = &v
 	return v
@@ -193,12 +237,6 @@ func (s *scope) lookup(name string) (aval, bool) {
 
 func (s *scope) with(vars map[string]aval) *scope { return &scope{vars: vars, parent: s} }
 
-func (a *analysis) read(f *field) {
-	if a.cur != nil {
-		a.cur.reads[f] = true
-	}
-}
-
 func (a *analysis) ident(name string, sc *scope) aval {
 	if v, ok := sc.lookup(name); ok {
 		return v
@@ -208,9 +246,6 @@ func (a *analysis) ident(name string, sc *scope) aval {
 		return aval{nodes: []*node{a.t.root}}
 	}
 	if d, ok := a.decls[name]; ok {
-		if a.cur != nil && d != a.cur {
-			a.cur.deps[name] = true
-		}
 		return a.eval(d)
 	}
 	return aval{}
@@ -220,46 +255,70 @@ func (a *analysis) ident(name string, sc *scope) aval {
 func (a *analysis) selectField(v aval, name string) aval {
 	var out aval
 	for _, n := range v.nodes {
-		if n.kind == structK {
-			for _, f := range n.fields {
-				if f.name == name {
-					a.read(f)
-					out.nodes = append(out.nodes, f.value)
-				}
+		if n.kind != structK {
+			continue
+		}
+		for _, f := range n.fields {
+			if f.name == name {
+				out = out.union(aval{nodes: []*node{f.value}, prov: map[*field]bool{f: true}})
 			}
 		}
 	}
-	return out
+	if x, ok := v.fields[name]; ok {
+		out = out.union(*x)
+	} else if v.any != nil {
+		out = out.union(*v.any)
+	}
+	return out.withProv(v.prov)
 }
 
-// elems are the values an index or a for clause gets from v.
+// elems is what an index with an unknown key or a for clause gets from v.
 func (a *analysis) elems(v aval) aval {
 	var out aval
 	for _, n := range v.nodes {
 		switch n.kind {
 		case mapK, listK:
-			out.nodes = append(out.nodes, n.elem)
+			out = out.union(aval{nodes: []*node{n.elem}})
 		case structK:
 			for _, f := range n.fields {
-				a.read(f)
-				out.nodes = append(out.nodes, f.value)
+				out = out.union(aval{nodes: []*node{f.value}, prov: map[*field]bool{f: true}})
 			}
 		}
 	}
-	if v.items != nil {
-		out = out.union(*v.items)
+	for _, p := range []*aval{v.items, v.any} {
+		if p != nil {
+			out = out.union(*p)
+		}
 	}
-	return out
+	for _, x := range v.fields {
+		out = out.union(*x)
+	}
+	return out.withProv(v.prov)
+}
+
+// keys is what the key of a for clause over v may be.
+func keys(v aval) aval {
+	k := aval{prov: v.prov}
+	for _, n := range v.nodes {
+		if n.kind == structK {
+			for _, f := range n.fields {
+				k.strs = append(k.strs, f.name)
+			}
+		}
+	}
+	for name := range v.fields {
+		k.strs = append(k.strs, name)
+	}
+	sort.Strings(k.strs)
+	return k
 }
 
 func (a *analysis) index(v aval, idx ast.Expr, sc *scope) aval {
 	k := a.expr(idx, sc)
-	if lit, ok := idx.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-		k.strs = []string{unquote(lit.Value)}
-	}
 	var out aval
+	known := len(k.strs) > 0
 	for _, n := range v.nodes {
-		if n.kind == structK && len(k.strs) > 0 {
+		if n.kind == structK && known {
 			for _, s := range k.strs {
 				out = out.union(a.selectField(aval{nodes: []*node{n}}, s))
 			}
@@ -267,13 +326,23 @@ func (a *analysis) index(v aval, idx ast.Expr, sc *scope) aval {
 		}
 		out = out.union(a.elems(aval{nodes: []*node{n}}))
 	}
+	if v.fields != nil || v.any != nil {
+		rest := aval{fields: v.fields, any: v.any}
+		if known {
+			for _, s := range k.strs {
+				out = out.union(a.selectField(rest, s))
+			}
+		} else {
+			out = out.union(a.elems(rest))
+		}
+	}
 	if v.items != nil {
 		out = out.union(*v.items)
 	}
-	return out
+	return out.withProv(v.prov).withProv(k.deep())
 }
 
-// expr evaluates e, recording the attributes it reads.
+// expr evaluates e.
 func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 	switch x := e.(type) {
 	case nil:
@@ -286,45 +355,55 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 		}
 		return aval{}
 	case *ast.SelectorExpr:
-		if id, ok := x.X.(*ast.Ident); ok && isPackage(id.Name, sc, a) {
+		if id, ok := x.X.(*ast.Ident); ok && a.isPackage(id.Name, sc) {
 			return aval{}
 		}
 		return a.selectField(a.expr(x.X, sc), labelName(x.Sel))
 	case *ast.IndexExpr:
 		return a.index(a.expr(x.X, sc), x.Index, sc)
 	case *ast.SliceExpr:
-		a.expr(x.Low, sc)
-		a.expr(x.High, sc)
-		return a.expr(x.X, sc)
+		v := a.expr(x.X, sc)
+		return v.withProv(a.expr(x.Low, sc).deep()).withProv(a.expr(x.High, sc).deep())
 	case *ast.CallExpr:
 		var args aval
+		var prov map[*field]bool
 		for _, arg := range x.Args {
-			args = args.union(a.expr(arg, sc))
+			v := a.expr(arg, sc)
+			args = args.union(v)
+			prov = addProv(prov, v.deep())
 		}
-		a.expr(x.Fun, sc)
 		// list.Sort and friends return the elements they are given.
 		if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
 			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "list" {
 				return args
 			}
 		}
-		return aval{}
+		return aval{prov: prov}
 	case *ast.ParenExpr:
 		return a.expr(x.X, sc)
 	case *ast.UnaryExpr:
-		a.expr(x.X, sc)
-		return aval{}
+		return aval{prov: a.expr(x.X, sc).deep()}
 	case *ast.BinaryExpr:
 		l, r := a.expr(x.X, sc), a.expr(x.Y, sc)
-		if x.Op == token.AND || x.Op == token.OR {
+		switch x.Op {
+		case token.OR:
 			return l.union(r)
+		case token.AND:
+			// #RpTarget & {pool: n, target: t}: what the helper computes
+			// depends on its arguments.
+			u := l.union(r)
+			if isHelperDef(x.X) || isHelperDef(x.Y) {
+				return u.withProv(l.deep()).withProv(r.deep())
+			}
+			return u
 		}
-		return aval{}
+		return aval{prov: addProv(l.deep(), r.deep())}
 	case *ast.Interpolation:
+		var prov map[*field]bool
 		for _, p := range x.Elts {
-			a.expr(p, sc)
+			prov = addProv(prov, a.expr(p, sc).deep())
 		}
-		return aval{}
+		return aval{prov: prov}
 	case *ast.ListLit:
 		var items aval
 		for _, el := range x.Elts {
@@ -332,7 +411,6 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 			case *ast.Comprehension:
 				items = items.union(a.comprehension(el, sc))
 			case *ast.Ellipsis:
-				a.expr(el.Type, sc)
 			default:
 				items = items.union(a.expr(el, sc))
 			}
@@ -346,9 +424,14 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 	return aval{}
 }
 
+func isHelperDef(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && strings.HasPrefix(id.Name, "#")
+}
+
 // isPackage tells whether name is an imported package (strings, list,
 // net) rather than a value in scope.
-func isPackage(name string, sc *scope, a *analysis) bool {
+func (a *analysis) isPackage(name string, sc *scope) bool {
 	if _, ok := sc.lookup(name); ok {
 		return false
 	}
@@ -362,72 +445,75 @@ func isPackage(name string, sc *scope, a *analysis) bool {
 	return false
 }
 
-// structLit evaluates a struct's fields and returns what it embeds (the
-// value of `{if c {x}}` is x). Its fields and lets are in scope inside it.
+// structLit evaluates a struct: its fields, the ones with computed
+// labels, and what it embeds (the value of `{if c {x}}` is x). Its fields
+// and lets are in scope inside it.
 func (a *analysis) structLit(x *ast.StructLit, sc *scope) aval {
 	inner := sc.with(map[string]aval{})
-	// Lets first, in order, so later fields see them.
 	for _, d := range x.Elts {
 		if l, ok := d.(*ast.LetClause); ok {
 			inner.vars[l.Ident.Name] = a.expr(l.Expr, inner)
 		}
 	}
-	var out aval
+	out := aval{fields: map[string]*aval{}}
 	for _, d := range x.Elts {
 		switch d := d.(type) {
 		case *ast.Field:
-			if list, ok := d.Label.(*ast.ListLit); ok {
-				for _, el := range list.Elts {
-					a.expr(el, inner)
-				}
-			} else if p, ok := d.Label.(*ast.ParenExpr); ok {
-				a.expr(p.X, inner)
-			} else if il, ok := d.Label.(*ast.Interpolation); ok {
-				a.expr(il, inner)
-			}
 			v := a.expr(d.Value, inner)
-			if name := labelName(d.Label); name != "" {
-				if _, isLet := inner.vars[name]; !isLet {
-					inner.vars[name] = v
+			var label map[*field]bool
+			switch l := d.Label.(type) {
+			case *ast.ListLit:
+				for _, el := range l.Elts {
+					label = addProv(label, a.expr(el, inner).deep())
 				}
+				v = v.withProv(label)
+				out.any = unionPtr(out.any, &v)
+				continue
+			case *ast.ParenExpr:
+				v = v.withProv(a.expr(l.X, inner).deep())
+				out.any = unionPtr(out.any, &v)
+				continue
+			case *ast.Interpolation:
+				v = v.withProv(a.expr(l, inner).deep())
+				out.any = unionPtr(out.any, &v)
+				continue
+			}
+			name := labelName(d.Label)
+			out.fields[name] = unionPtr(out.fields[name], &v)
+			if _, isLet := inner.vars[name]; !isLet {
+				inner.vars[name] = *out.fields[name]
 			}
 		case *ast.EmbedDecl:
-			out = out.union(a.expr(d.Expr, inner))
+			out = out.embed(a.expr(d.Expr, inner))
 		case *ast.Comprehension:
-			out = out.union(a.comprehension(d, inner))
+			out = out.embed(a.comprehension(d, inner))
 		}
 	}
 	return out
 }
 
-// comprehension evaluates for, let and if clauses, then the body.
+// comprehension evaluates for, let and if clauses, then the body, which
+// is computed from what the clauses read.
 func (a *analysis) comprehension(c *ast.Comprehension, sc *scope) aval {
+	var clauses map[*field]bool
 	for _, cl := range c.Clauses {
 		switch cl := cl.(type) {
 		case *ast.ForClause:
 			src := a.expr(cl.Source, sc)
+			clauses = addProv(clauses, src.prov)
 			vars := map[string]aval{}
 			if cl.Value != nil {
 				vars[cl.Value.Name] = a.elems(src)
 			}
 			if cl.Key != nil {
-				// Keys are names: of pools, of views (a struct's field names).
-				k := aval{}
-				for _, n := range src.nodes {
-					if n.kind == structK {
-						for _, f := range n.fields {
-							k.strs = append(k.strs, f.name)
-						}
-					}
-				}
-				vars[cl.Key.Name] = k
+				vars[cl.Key.Name] = keys(src)
 			}
 			sc = sc.with(vars)
 		case *ast.LetClause:
 			sc = sc.with(map[string]aval{cl.Ident.Name: a.expr(cl.Expr, sc)})
 		case *ast.IfClause:
-			a.expr(cl.Condition, sc)
+			clauses = addProv(clauses, a.expr(cl.Condition, sc).deep())
 		}
 	}
-	return a.expr(c.Value, sc)
+	return a.expr(c.Value, sc).withProv(clauses)
 }

@@ -101,4 +101,12 @@ func TestReadsFound(t *testing.T) {
 	if f := find("#Site", "description"); len(f.readBy) != 0 {
 		t.Errorf("#Site.description is read by %v; no check reads it", f.readBy)
 	}
+	// Shared values are followed field by field: VER-001 reads a pool's
+	// version through _web, not everything else _web holds.
+	if f := find("#Pool", "sip_lb"); f.readBy["VER-001"] || !f.readBy["DNS-007"] {
+		t.Errorf("#Pool.sip_lb: readers %v, want DNS-007 and not VER-001", f.readBy)
+	}
+	if f := find("#Pool", "version"); !f.readBy["VER-001"] {
+		t.Errorf("#Pool.version: readers %v, want VER-001", f.readBy)
+	}
 }
