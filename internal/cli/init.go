@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/loader"
 )
 
@@ -94,8 +95,9 @@ One server makes a Standard Edition server, two or more an Enterprise Edition po
 (web services VIPs .100 and .101 of --server-subnet, servers from .11). The default
 addresses are placeholders from documentation and private ranges: replace them.
 
-Init never overwrites: it refuses when DIR/` + initFile + ` exists or DIR already holds
-a topology.`,
+Init checks the starter as validate does before writing it, and refuses flags that
+together break a rule (naming it). It never overwrites: it refuses when
+DIR/` + initFile + ` exists or DIR already holds a topology.`,
 		Example: `  mobplan init --sip-domain contoso.com lab
   mobplan init --sip-domain contoso.com --sip-domain fabrikam.com --servers 3 --edge --reverse-proxy-ip 131.107.155.1 contoso`,
 		Args: cobra.MaximumNArgs(1),
@@ -111,6 +113,9 @@ a topology.`,
 			}
 			src, err := o.render()
 			if err != nil {
+				return err
+			}
+			if err := checkStarter(src); err != nil {
 				return err
 			}
 			path, err := writeNew(dir, src)
@@ -452,6 +457,34 @@ func (o *initOptions) render() ([]byte, error) {
 	di := su.AppendNewBlock("dialin", nil).Body()
 	di.SetAttributeValue("url", cty.StringVal("https://dialin."+primary))
 	return hclwrite.Format(f.Bytes()), nil
+}
+
+// checkStarter validates the starter before it is written, so that init
+// never leaves a topology with errors: some combinations of flags break
+// a rule (a server OS the version does not support, say).
+func checkStarter(src []byte) error {
+	dir, err := os.MkdirTemp("", "mobplan-init-")
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, initFile), src, 0o600); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	c, err := loader.Load(dir, loader.Options{})
+	if err != nil {
+		return fmt.Errorf("init: checking the starter: %w", err)
+	}
+	var errs []string
+	for _, d := range c.Diagnostics {
+		if d.Severity == diag.Error {
+			errs = append(errs, fmt.Sprintf("  %s [%s]", d.Summary, d.Rule))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("these flags make a topology that does not validate; nothing written:\n%s", strings.Join(errs, "\n"))
+	}
+	return nil
 }
 
 // comment appends '#' line comments. Their text is init's own, never a

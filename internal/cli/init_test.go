@@ -79,6 +79,8 @@ func TestInitRefusesBadValues(t *testing.T) {
 		{"--sip-domain", "contoso.com", "--server-subnet", "10.0.0.0/29"},
 		{"--sip-domain", "contoso.com", "--site", "a b"},
 		{"--sip-domain", "contoso.com", "--sip-domain", "CONTOSO.com"},
+		// Each value is fine, together they break a rule.
+		{"--sip-domain", "contoso.com", "--version", "sfb2019", "--os", "2012r2"},
 	} {
 		dir := t.TempDir()
 		var errb bytes.Buffer
