@@ -220,22 +220,61 @@ func (a *analysis) eval(d *decl) aval {
 	return v
 }
 
-// scope binds names to values, innermost first.
+// scope binds names to values, innermost first. A struct's fields and
+// lets are bound lazily, so that each may refer to the others in any
+// order, as in CUE.
 type scope struct {
-	vars   map[string]aval
+	vars   map[string]*binding
 	parent *scope
+}
+
+type binding struct {
+	a     *analysis
+	exprs []ast.Expr
+	sc    *scope // where exprs are evaluated
+	param *aval  // a helper definition's argument (#HlbPortMap & {ports: v.ports})
+	val   *aval
+	busy  bool
+}
+
+func (b *binding) get() aval {
+	if b.val != nil {
+		return *b.val
+	}
+	if b.busy {
+		return aval{}
+	}
+	b.busy = true
+	var v aval
+	for _, e := range b.exprs {
+		v = v.union(b.a.expr(e, b.sc))
+	}
+	if b.param != nil {
+		v = v.union(*b.param)
+	}
+	b.busy = false
+	b.val = &v
+	return v
 }
 
 func (s *scope) lookup(name string) (aval, bool) {
 	for ; s != nil; s = s.parent {
-		if v, ok := s.vars[name]; ok {
-			return v, true
+		if b, ok := s.vars[name]; ok {
+			return b.get(), true
 		}
 	}
 	return aval{}, false
 }
 
-func (s *scope) with(vars map[string]aval) *scope { return &scope{vars: vars, parent: s} }
+// with binds values already known.
+func (s *scope) with(vars map[string]aval) *scope {
+	out := &scope{vars: map[string]*binding{}, parent: s}
+	for k, v := range vars {
+		v := v
+		out.vars[k] = &binding{val: &v}
+	}
+	return out
+}
 
 func (a *analysis) ident(name string, sc *scope) aval {
 	if v, ok := sc.lookup(name); ok {
@@ -389,13 +428,15 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 		case token.OR:
 			return l.union(r)
 		case token.AND:
-			// #RpTarget & {pool: n, target: t}: what the helper computes
-			// depends on its arguments.
-			u := l.union(r)
-			if isHelperDef(x.X) || isHelperDef(x.Y) {
-				return u.withProv(l.deep()).withProv(r.deep())
+			// #RpTarget & {pool: n, target: t}: the helper is evaluated
+			// with its fields bound to the arguments.
+			if v, ok := a.instantiate(x.X, x.Y, sc); ok {
+				return v
 			}
-			return u
+			if v, ok := a.instantiate(x.Y, x.X, sc); ok {
+				return v
+			}
+			return l.union(r)
 		}
 		return aval{prov: addProv(l.deep(), r.deep())}
 	case *ast.Interpolation:
@@ -424,9 +465,37 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 	return aval{}
 }
 
-func isHelperDef(e ast.Expr) bool {
-	id, ok := e.(*ast.Ident)
-	return ok && strings.HasPrefix(id.Name, "#")
+// instantiate evaluates `#Helper & {f: x, ...}`: the helper definition's
+// struct with f bound to x's value.
+func (a *analysis) instantiate(def, args ast.Expr, sc *scope) (aval, bool) {
+	id, ok := def.(*ast.Ident)
+	if !ok || !strings.HasPrefix(id.Name, "#") {
+		return aval{}, false
+	}
+	d, ok := a.decls[id.Name]
+	if !ok || len(d.exprs) != 1 {
+		return aval{}, false
+	}
+	body, ok := d.exprs[0].(*ast.StructLit)
+	if !ok {
+		return aval{}, false
+	}
+	st, ok := args.(*ast.StructLit)
+	if !ok {
+		return aval{}, false
+	}
+	params := map[string]*aval{}
+	var prov map[*field]bool
+	for _, e := range st.Elts {
+		if f, ok := e.(*ast.Field); ok {
+			v := a.expr(f.Value, sc)
+			params[labelName(f.Label)] = &v
+			prov = addProv(prov, v.deep())
+		}
+	}
+	// What the helper computes depends on every argument, whether or
+	// not the walk sees the argument used.
+	return a.structWith(body, nil, params).withProv(prov), true
 }
 
 // isPackage tells whether name is an imported package (strings, list,
@@ -447,46 +516,66 @@ func (a *analysis) isPackage(name string, sc *scope) bool {
 
 // structLit evaluates a struct: its fields, the ones with computed
 // labels, and what it embeds (the value of `{if c {x}}` is x). Its fields
-// and lets are in scope inside it.
+// and lets are in scope inside it; params are the fields a helper
+// definition is given by the struct it is unified with.
 func (a *analysis) structLit(x *ast.StructLit, sc *scope) aval {
-	inner := sc.with(map[string]aval{})
+	return a.structWith(x, sc, nil)
+}
+
+func (a *analysis) structWith(x *ast.StructLit, sc *scope, params map[string]*aval) aval {
+	inner := &scope{vars: map[string]*binding{}, parent: sc}
+	bind := func(name string, e ast.Expr) *binding {
+		b := inner.vars[name]
+		if b == nil {
+			b = &binding{a: a, sc: inner, param: params[name]}
+			inner.vars[name] = b
+		}
+		b.exprs = append(b.exprs, e)
+		return b
+	}
 	for _, d := range x.Elts {
-		if l, ok := d.(*ast.LetClause); ok {
-			inner.vars[l.Ident.Name] = a.expr(l.Expr, inner)
+		switch d := d.(type) {
+		case *ast.LetClause:
+			bind(d.Ident.Name, d.Expr)
+		case *ast.Field:
+			switch d.Label.(type) {
+			case *ast.ListLit, *ast.ParenExpr, *ast.Interpolation:
+			default:
+				bind(labelName(d.Label), d.Value)
+			}
 		}
 	}
 	out := aval{fields: map[string]*aval{}}
 	for _, d := range x.Elts {
 		switch d := d.(type) {
 		case *ast.Field:
-			v := a.expr(d.Value, inner)
 			var label map[*field]bool
 			switch l := d.Label.(type) {
 			case *ast.ListLit:
 				for _, el := range l.Elts {
 					label = addProv(label, a.expr(el, inner).deep())
 				}
-				v = v.withProv(label)
-				out.any = unionPtr(out.any, &v)
-				continue
 			case *ast.ParenExpr:
-				v = v.withProv(a.expr(l.X, inner).deep())
-				out.any = unionPtr(out.any, &v)
-				continue
+				label = a.expr(l.X, inner).deep()
 			case *ast.Interpolation:
-				v = v.withProv(a.expr(l, inner).deep())
-				out.any = unionPtr(out.any, &v)
+				label = a.expr(l, inner).deep()
+			default:
+				name := labelName(d.Label)
+				v := inner.vars[name].get()
+				out.fields[name] = &v
 				continue
 			}
-			name := labelName(d.Label)
-			out.fields[name] = unionPtr(out.fields[name], &v)
-			if _, isLet := inner.vars[name]; !isLet {
-				inner.vars[name] = *out.fields[name]
-			}
+			v := a.expr(d.Value, inner).withProv(label)
+			out.any = unionPtr(out.any, &v)
 		case *ast.EmbedDecl:
 			out = out.embed(a.expr(d.Expr, inner))
 		case *ast.Comprehension:
 			out = out.embed(a.comprehension(d, inner))
+		}
+	}
+	for name, p := range params {
+		if _, ok := out.fields[name]; !ok {
+			out.fields[name] = p
 		}
 	}
 	return out
