@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 
@@ -16,6 +17,10 @@ var (
 	Version = ""
 	Commit  = ""
 )
+
+// pseudoVersionRev matches the commit at the end of a Go module
+// pseudo-version such as v0.0.0-20261201120000-0123456789ab.
+var pseudoVersionRev = regexp.MustCompile(`[.-]\d{14}-([0-9a-f]{12})(\+incompatible)?$`)
 
 // buildInfo is what `mobplan version` reports.
 type buildInfo struct {
@@ -44,6 +49,9 @@ func readBuildInfo() buildInfo {
 	}
 	if bi.Version == "" {
 		bi.Version = "dev"
+	}
+	if m := pseudoVersionRev.FindStringSubmatch(bi.Version); bi.Commit == "" && m != nil {
+		bi.Commit = m[1] // go install …@<commit> or @main: a pseudo-version names the commit
 	}
 	if bi.Commit == "" {
 		bi.Commit = "unknown"
