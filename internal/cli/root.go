@@ -89,8 +89,8 @@ Start with 'mobplan init --sip-domain contoso.com DIR' (a starter topology that
 validates), then 'mobplan validate DIR' and 'mobplan plan DIR'. 'mobplan schema
 --format markdown' prints every attribute of the topology language.
 
-Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending
-(plan --detailed-exitcode).`,
+Exit status: 0 success, 1 error or invalid input; 'plan --detailed-exitcode' exits 2
+when changes are pending.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
