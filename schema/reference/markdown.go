@@ -363,9 +363,15 @@ func (w *writer) typeName(e ast.Expr) string {
 			return fmt.Sprintf("[%s](#%s)", name, anchor(name))
 		}
 	}
+	if u, ok := e.(*ast.UnaryExpr); ok && (u.Op == token.MAT || u.Op == token.NMAT) {
+		return "string, `" + exprString(e) + "`"
+	}
 	if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.AND {
 		if id, ok := b.X.(*ast.Ident); ok && (id.Name == "int" || id.Name == "number") {
 			return "number, " + strings.ReplaceAll(exprString(b.Y), " & ", ", ")
+		}
+		if id, ok := b.X.(*ast.Ident); ok && id.Name == "string" {
+			return "string, `" + exprString(b.Y) + "`"
 		}
 	}
 	return "`" + exprString(e) + "`"
