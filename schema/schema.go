@@ -129,6 +129,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 		At       []any  `json:"at"`
 		Detail   string `json:"detail"`
 		Severity string `json:"severity"`
+		Hint     string `json:"hint"`
 	}
 	if err := viol.Decode(&found); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
@@ -156,6 +157,9 @@ func (s *Schema) Check(doc *canon.Document) Result {
 				continue
 			}
 			d := diag.Diagnostic{Severity: sev, Rule: id, Summary: info.Summary, Detail: f.Detail, Hint: info.Hint}
+			if f.Hint != "" {
+				d.Hint = f.Hint
+			}
 			if r, ok := doc.RangeOf(toPath(f.At)); ok {
 				d.Range = &r
 			}
