@@ -251,11 +251,15 @@ type dnsSimple struct {
 func (b *dnsBuilder) simpleURLs() []dnsSimple {
 	t := b.t
 	ad, hasAD := t.AutodiscoverTarget()
+	// The same URLs, defaults included, as the certificates and the
+	// reverse proxy: a name on a certificate that DNS does not serve is a
+	// meeting link that resolves nowhere.
+	su := t.EffectiveSimpleURLs()
 	var out []dnsSimple
 	for _, g := range []struct {
 		kind string
 		urls []model.SimpleURL
-	}{{"meet", t.SimpleURLs.Meet}, {"dialin", t.SimpleURLs.Dialin}, {"admin", t.SimpleURLs.Admin}} {
+	}{{"meet", su.Meet}, {"dialin", su.Dialin}, {"admin", su.Admin}} {
 		for _, s := range g.urls {
 			host := dnsURLHost(s.URL)
 			if host == "" {
