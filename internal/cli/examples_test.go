@@ -130,4 +130,4 @@ func TestValidExamples(t *testing.T) {
 	}
 }
 
-var validExamples = []string{"contoso", "standard-edition", "multisite", "custom-generators", "invalid/_base"}
+var validExamples = []string{"contoso", "standard-edition", "multisite", "tailspin", "custom-generators", "invalid/_base"}
