@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,6 +178,45 @@ func TestLowerURLHost(t *testing.T) {
 	} {
 		if got := lowerURLHost(in); got != want {
 			t.Errorf("lowerURLHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNamesCertificateFile: a declared subject and SANs agree with a
+// certificate file that writes them in another letter case.
+func TestNamesCertificateFile(t *testing.T) {
+	dir := t.TempDir()
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rp.pem"), makeCert(t, rk, &rk.PublicKey, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := caseBase + `
+certificate "rp" {
+  usage       = ["RPListener"]
+  assigned_to = ["rp"]
+  file        = "rp.pem"
+  subject     = "WebExt.Contoso.com"
+  sans        = ["WEBEXT.contoso.com", "LyncDiscover.Contoso.com"]
+  issuer      = "public"
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "topology.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc, ds := hcltopo.Load(dir, hcltopo.Options{})
+	if ds.HasErrors() {
+		t.Fatalf("load: %v", ds)
+	}
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range s.Check(doc).Diagnostics {
+		if d.Rule == canon.RuleFile {
+			t.Errorf("%s", d)
 		}
 	}
 }
