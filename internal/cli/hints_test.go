@@ -26,6 +26,7 @@ var hintRules = []struct {
 	{rule: "POL-006", detailHas: "Online only", hintHas: []string{"Drop"}, hintLacks: []string{"raise"}},
 	{rule: "RP-001", detailHas: "bridges HTTPS to port", hintHas: []string{"4443"}},
 	{rule: "RP-008", detailHas: "plain HTTP", hintHas: []string{"back_scheme"}},
+	{rule: "TOPO-007", detailHas: "has a hyphen", hintHas: []string{"letters, digits and dots"}},
 }
 
 // reRaise is a hint telling to move to a later product version.
