@@ -58,6 +58,7 @@ func planDirectory(t *model.Topology, p *plan.Plan) {
 		d.Users = append(d.Users, du)
 	}
 	slices.SortFunc(d.Users, func(a, b plan.User) int { return strings.Compare(a.SIP, b.SIP) })
+	d.OnlineAutodiscoverURL = onlineAutodiscover(t)
 	p.Directory = d
 }
 
@@ -132,4 +133,21 @@ func dirSIP(s string) string {
 		s = s[4:]
 	}
 	return strings.ToLower(s)
+}
+
+// onlineAutodiscover is where on-premises Autodiscover sends the users it
+// does not host in a hybrid deployment: the AutodiscoverUrl the shell
+// script sets on the shared-address-space hosting provider (shHybrid).
+// TOPO-005 requires Office 365's; a plan made despite errors still gets
+// an https URL.
+func onlineAutodiscover(t *model.Topology) string {
+	if !t.Hybrid.Enabled {
+		return ""
+	}
+	for _, id := range model.SortedKeys(t.Federation.HostingProviders) {
+		if hp := t.Federation.HostingProviders[id]; hp.SharedAddressSpace && strings.HasPrefix(strings.ToLower(hp.AutodiscoverURL), "https://") {
+			return hp.AutodiscoverURL
+		}
+	}
+	return onlineADURL
 }

@@ -68,3 +68,14 @@ func dirMobilityOff() model.MobilityPolicy {
 	off := false
 	return model.MobilityPolicy{EnableMobility: &off}
 }
+
+// Hybrid: the directory carries the online Autodiscover URL the
+// hosting provider sets, for the lab to send online users there.
+func TestDirectoryOnlineAutodiscover(t *testing.T) {
+	if got := New(fwModel(t, "multisite")).Directory.OnlineAutodiscoverURL; got != "https://webdir.online.lync.com/autodiscover/autodiscoverservice.svc/root" {
+		t.Errorf("multisite (hybrid): %q", got)
+	}
+	if got := New(fwModel(t, "contoso")).Directory.OnlineAutodiscoverURL; got != "" {
+		t.Errorf("contoso (not hybrid): %q", got)
+	}
+}

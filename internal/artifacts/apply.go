@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mobplan/mobplan/internal/atomicfile"
 )
@@ -194,6 +195,75 @@ type op struct {
 	mode    fs.FileMode
 	old     []byte
 	oldMode fs.FileMode
+	// staged: the temporary and the copy of the replaced file exist.
+	staged bool
+}
+
+// stagers is how many files are staged at once. Each is written and
+// synced on its own; syncing many at once lets the file system commit
+// them together (a journaling file system groups concurrent syncs)
+// instead of paying one disk flush per file, the cost that dominated an
+// apply of a large deployment.
+const stagers = 16
+
+// stage writes every op's temporary and keeps a copy of each file it
+// replaces or removes, several at a time; it returns the first error in
+// op order, after every started op has ended.
+func stage(t *tree, ops []*op) error {
+	errs := make([]error, len(ops))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(stagers, len(ops)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = stageOne(t, ops[i])
+			}
+		}()
+	}
+	for i := range ops {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return firstError(errs)
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stageOne(t *tree, o *op) error {
+	folder := t.abs(path.Dir(o.Path))
+	if o.New != "" {
+		name, err := atomicfile.CreateTemp(folder, o.data, o.mode)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", o.Path, err)
+		}
+		o.Temp = filepath.Base(name)
+	}
+	switch {
+	case o.Old != "" && o.New != "":
+		name, err := keepPrevious(folder, t.abs(o.Path), o.old, o.oldMode)
+		if err != nil {
+			return fmt.Errorf("keeping a copy of %s: %w", o.Path, err)
+		}
+		o.Backup = name
+	case o.New == "":
+		name, err := freeTempName(folder)
+		if err != nil {
+			return err
+		}
+		o.Backup = name
+	}
+	o.staged = true
+	return nil
 }
 
 // transact carries out the changes (and the manifest) as one journaled
@@ -272,29 +342,17 @@ func transact(t *tree, s *Set, changes []Change) error {
 			return abort(err)
 		}
 	}
+	if err := stage(t, ops); err != nil {
+		// Entries name what was staged, for the abort to remove; a
+		// temporary an op made before failing is swept by the next run.
+		for _, o := range ops {
+			if o.staged {
+				j.Entries = append(j.Entries, o.entry)
+			}
+		}
+		return abort(err)
+	}
 	for _, o := range ops {
-		folder := t.abs(path.Dir(o.Path))
-		if o.New != "" {
-			name, err := atomicfile.CreateTemp(folder, o.data, o.mode)
-			if err != nil {
-				return abort(fmt.Errorf("writing %s: %w", o.Path, err))
-			}
-			o.Temp = filepath.Base(name)
-		}
-		switch {
-		case o.Old != "" && o.New != "":
-			name, err := keepPrevious(folder, t.abs(o.Path), o.old, o.oldMode)
-			if err != nil {
-				return abort(fmt.Errorf("keeping a copy of %s: %w", o.Path, err))
-			}
-			o.Backup = name
-		case o.New == "":
-			name, err := freeTempName(folder)
-			if err != nil {
-				return abort(err)
-			}
-			o.Backup = name
-		}
 		j.Entries = append(j.Entries, o.entry)
 	}
 	if err := t.syncFolders(folders); err != nil {

@@ -235,3 +235,36 @@ func TestPlannedFileAndFolderConflict(t *testing.T) {
 		t.Error("a path planned as both a file and a folder was accepted")
 	}
 }
+
+// TestReadFileDoesNotFollowLinks: what the planner reads back from the
+// artifacts (the previous plan, previous files, a saved plan's state) is
+// read as apply reads it: a link, to a file or through a folder, is
+// refused instead of reading a file outside them.
+func TestReadFileDoesNotFollowLinks(t *testing.T) {
+	base := t.TempDir()
+	secret := filepath.Join(base, "secret.key")
+	if err := os.WriteFile(secret, []byte("private\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "artifacts")
+	if err := os.MkdirAll(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "real", "a.txt"), []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, secret, filepath.Join(dir, "plan.json"))
+	symlink(t, base, filepath.Join(dir, "up"))
+	if b, err := ReadFile(dir, "real/a.txt"); err != nil || string(b) != "a\n" {
+		t.Fatalf("a regular artifact: %q, %v", b, err)
+	}
+	if b, err := ReadFile(dir, "missing.txt"); err != nil || b != nil {
+		t.Fatalf("a missing artifact: %q, %v", b, err)
+	}
+	for _, rel := range []string{"plan.json", "up/secret.key", "../secret.key"} {
+		b, err := ReadFile(dir, rel)
+		if err == nil || b != nil {
+			t.Errorf("ReadFile(%q) = %q, %v; want a refusal", rel, b, err)
+		}
+	}
+}

@@ -162,3 +162,21 @@ func (t *tree) removeEmptyFolders(rel string) []string {
 	}
 	return touched
 }
+
+// ReadFile reads the artifact rel (slash-separated) below dir without
+// following a link or reading a special file on the way, as Diff and
+// Apply do; nil data and a nil error when it does not exist. The
+// manifest may be read too.
+func ReadFile(dir, rel string) ([]byte, error) {
+	if rel != ManifestName {
+		if err := checkPath(rel); err != nil {
+			return nil, err
+		}
+	}
+	t, err := openTree(dir)
+	if err != nil {
+		return nil, err
+	}
+	b, _, _, err := t.read(rel)
+	return b, err
+}

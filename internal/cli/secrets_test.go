@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mobplan/mobplan/internal/testtool"
 )
 
 // TestSecretsInNoFile: apply and a saved plan of examples/contoso, whose
@@ -21,7 +23,7 @@ func TestSecretsInNoFile(t *testing.T) {
 	for _, pw := range []string{secret, "another password"} {
 		root := t.TempDir()
 		topo := filepath.Join(root, "contoso")
-		copyTopology(t, filepath.Join(examplesDir, "contoso"), topo)
+		testtool.CopyTopology(t, filepath.Join(examplesDir, "contoso"), topo)
 		run := func(args ...string) string {
 			t.Helper()
 			var stdout, stderr bytes.Buffer
@@ -72,30 +74,5 @@ func TestSecretsInNoFile(t *testing.T) {
 	}
 	if digests[secret] != digests["another password"] {
 		t.Errorf("the input digest depends on the password: %v", digests)
-	}
-}
-
-// copyTopology copies the topology files of from (not its artifacts or
-// key store) into a new folder to.
-func copyTopology(t *testing.T, from, to string) {
-	t.Helper()
-	if err := os.MkdirAll(to, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

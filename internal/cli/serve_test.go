@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -39,11 +38,9 @@ func (s *syncBuffer) String() string {
 // address map; serve stops when its context ends.
 func TestServeAndTrace(t *testing.T) {
 	topo := filepath.Join(t.TempDir(), "topo")
-	keys := filepath.Join(topo, ".mobplan", "keys")
-	os.MkdirAll(keys, 0o700)
-	copyFiles(t, filepath.Join(testtool.ExampleDir("contoso"), "*.hcl"), topo, 0o644)
+	testtool.CopyTopology(t, testtool.ExampleDir("contoso"), topo)
 	// The lab-only test keys: no key to make.
-	copyFiles(t, filepath.Join(testtool.ExampleDir("contoso"), "..", "..", "internal", "render", "testdata", "keys", "contoso", "*.key"), keys, 0o600)
+	testtool.AddTestKeys(t, topo, "contoso")
 	var err error
 	if code, _, stderr := runCLI(t, "apply", topo); code != 0 {
 		t.Fatalf("apply: %s", stderr)
@@ -157,21 +154,4 @@ func splitHostPort(t *testing.T, addr string) (string, string) {
 		t.Fatalf("address %q", addr)
 	}
 	return addr[:i], addr[i+1:]
-}
-
-func copyFiles(t *testing.T, pattern, dir string, mode os.FileMode) {
-	t.Helper()
-	files, err := filepath.Glob(pattern)
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no files match %s", pattern)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, mode); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -121,6 +122,9 @@ func Run(path string, o Options) (res *Result, err error) {
 		return nil, err
 	}
 	c.Release()
+	// Collect it now: left to itself, the collector's next goal would be
+	// twice the evaluation's heap, and planning would grow to that first.
+	runtime.GC()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)

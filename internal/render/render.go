@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/artifacts"
@@ -41,7 +40,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
 		Previous: func(path string) []byte {
-			b, err := os.ReadFile(filepath.Join(o.ArtifactsDir, filepath.FromSlash(path)))
+			b, err := artifacts.ReadFile(o.ArtifactsDir, path)
 			if err != nil {
 				return nil
 			}
@@ -86,8 +85,8 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 
 // PreviousPlan reads the plan kept by the last apply, or nil.
 func PreviousPlan(dir string) *plan.Plan {
-	b, err := os.ReadFile(filepath.Join(dir, PlanFile))
-	if err != nil {
+	b, err := artifacts.ReadFile(dir, PlanFile)
+	if err != nil || b == nil {
 		return nil
 	}
 	var p plan.Plan

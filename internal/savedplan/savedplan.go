@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -283,12 +282,14 @@ func ArtifactsState(dir string, set *artifacts.Set) (map[string]string, error) {
 	}
 	state := map[string]string{}
 	for p := range paths {
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		// Confined like apply: a link planted in the artifacts is refused,
+		// not followed to a file outside them.
+		b, err := artifacts.ReadFile(dir, p)
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			state[p] = ""
 		case err != nil:
 			return nil, err
+		case b == nil:
+			state[p] = ""
 		default:
 			state[p] = artifacts.Digest(b)
 		}

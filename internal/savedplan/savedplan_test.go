@@ -20,30 +20,9 @@ func contoso(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
 	topo := filepath.Join(root, "topo")
-	keys := filepath.Join(topo, ".mobplan", "keys")
-	if err := os.MkdirAll(keys, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	copyGlob(t, filepath.Join(testtool.ExampleDir("contoso"), "*.hcl"), topo, 0o644)
-	copyGlob(t, filepath.Join(testtool.ExampleDir("contoso"), "..", "..", "internal", "render", "testdata", "keys", "contoso", "*.key"), keys, 0o600)
+	testtool.CopyTopology(t, testtool.ExampleDir("contoso"), topo)
+	testtool.AddTestKeys(t, topo, "contoso")
 	return root
-}
-
-func copyGlob(t *testing.T, pattern, dir string, mode os.FileMode) {
-	t.Helper()
-	files, err := filepath.Glob(pattern)
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no files match %s (%v)", pattern, err)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, mode); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func run(t *testing.T, topology string) *pipeline.Result {

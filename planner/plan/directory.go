@@ -8,6 +8,11 @@ type Directory struct {
 	Users []User `json:"users"` // sorted by SIP address
 	Pools []Pool `json:"pools"` // sorted by name
 	SBAs  []SBA  `json:"sbas"`  // sorted by name
+	// OnlineAutodiscoverURL is, in a hybrid deployment, the online
+	// service's Autodiscover root that on-premises Autodiscover sends a
+	// user it does not host to (the hosting provider's AutodiscoverUrl);
+	// "" without hybrid.
+	OnlineAutodiscoverURL string `json:"online_autodiscover_url,omitempty"`
 }
 
 // User is one user of the topology.

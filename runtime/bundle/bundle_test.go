@@ -7,41 +7,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mobplan/mobplan/internal/artifacts"
-	"github.com/mobplan/mobplan/internal/pipeline"
-	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
 )
 
 // applied applies the contoso example into a fresh folder and returns
 // the bundle options for it.
 func applied(t *testing.T) Options {
 	t.Helper()
-	root := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(testtool.ExampleDir("contoso"), "*.hcl"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, filepath.Base(f)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	keys := filepath.Join(root, ".mobplan", "keys")
-	os.MkdirAll(keys, 0o700)
-	testKeys, _ := filepath.Glob(filepath.Join(testtool.ExampleDir("contoso"), "..", "..", "internal", "render", "testdata", "keys", "contoso", "*.key"))
-	for _, f := range testKeys {
-		b, _ := os.ReadFile(f)
-		os.WriteFile(filepath.Join(keys, filepath.Base(f)), b, 0o600)
-	}
-	r, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", MakeKeys: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
-		t.Fatal(err)
-	}
-	return Options{ArtifactsDir: r.ArtifactsDir, StateDir: filepath.Join(root, ".mobplan")}
+	root := applytest.Example(t, "contoso")
+	return Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")}
 }
 
 func TestReadApplied(t *testing.T) {

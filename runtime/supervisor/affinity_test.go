@@ -8,15 +8,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/mobplan/mobplan/internal/artifacts"
-	"github.com/mobplan/mobplan/internal/pipeline"
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
 	"github.com/mobplan/mobplan/runtime/addrmap"
 	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
@@ -26,18 +24,8 @@ import (
 func applyInvalid(t *testing.T, name string) string {
 	t.Helper()
 	root := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(testtool.ExampleDir("invalid"), name, "topology.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(root, "topology.hcl"), b, 0o644)
-	r, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", MakeKeys: true, AllowErrors: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
-		t.Fatal(err)
-	}
+	testtool.CopyTopology(t, filepath.Join(testtool.ExampleDir("invalid"), name), root)
+	applytest.Apply(t, root, true)
 	return root
 }
 

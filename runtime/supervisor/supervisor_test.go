@@ -16,9 +16,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mobplan/mobplan/internal/artifacts"
-	"github.com/mobplan/mobplan/internal/pipeline"
-	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
 	"github.com/mobplan/mobplan/runtime/addrmap"
 	"github.com/mobplan/mobplan/runtime/bundle"
 )
@@ -27,30 +25,7 @@ import (
 // test keys copied in, so no key is made) and returns the topology root.
 func applyExample(t *testing.T, name string) string {
 	t.Helper()
-	root := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(name), "*.hcl"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(root, filepath.Base(f)), b, 0o644)
-	}
-	keys := filepath.Join(root, ".mobplan", "keys")
-	os.MkdirAll(keys, 0o700)
-	testKeys, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(name), "..", "..", "internal", "render", "testdata", "keys", name, "*.key"))
-	for _, f := range testKeys {
-		b, _ := os.ReadFile(f)
-		os.WriteFile(filepath.Join(keys, filepath.Base(f)), b, 0o600)
-	}
-	r, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", MakeKeys: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
-		t.Fatal(err)
-	}
-	return root
+	return applytest.Example(t, name)
 }
 
 func start(t *testing.T, root string) *Runtime {

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/labstate"
-	"github.com/mobplan/mobplan/internal/pipeline"
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
 	"github.com/mobplan/mobplan/runtime/addrmap"
 	"github.com/mobplan/mobplan/runtime/bundle"
 	"github.com/mobplan/mobplan/runtime/supervisor"
@@ -21,22 +20,10 @@ import (
 // when there are some) and serves it; it returns the lab's state folder.
 func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
 	t.Helper()
-	keys := filepath.Join(root, ".mobplan", "keys")
-	os.MkdirAll(keys, 0o700)
 	if keysOf != "" {
-		testKeys, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(keysOf), "..", "..", "internal", "render", "testdata", "keys", keysOf, "*.key"))
-		for _, f := range testKeys {
-			b, _ := os.ReadFile(f)
-			os.WriteFile(filepath.Join(keys, filepath.Base(f)), b, 0o600)
-		}
+		testtool.AddTestKeys(t, root, keysOf)
 	}
-	r, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", MakeKeys: true, AllowErrors: allowErrors})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
-		t.Fatal(err)
-	}
+	r := applytest.Apply(t, root, allowErrors)
 	ctx, cancel := context.WithCancel(context.Background())
 	rt, err := supervisor.Start(ctx, supervisor.Options{
 		Bundle:     bundle.Options{ArtifactsDir: r.ArtifactsDir, StateDir: filepath.Join(root, ".mobplan"), AllowErrors: allowErrors},
@@ -53,16 +40,7 @@ func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
 
 func copyExample(t *testing.T, name string) string {
 	t.Helper()
-	root := t.TempDir()
-	files, _ := filepath.Glob(filepath.Join(testtool.ExampleDir(name), "*.hcl"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(root, filepath.Base(f)), b, 0o644)
-	}
-	return root
+	return testtool.CopyExample(t, name)
 }
 
 func walk(t *testing.T, state, sip, from, trust string) *trace.Result {

@@ -70,6 +70,15 @@ type app struct {
 	location     string
 
 	convs []*conv
+	calls []*call // online meetings joined, Call via Work calls
+
+	// makeMeAvailable's audioPreference and the phone number it gave, the
+	// callback number of Click to Join and Call via Work.
+	audioPref, phoneNumber string
+
+	groups     []*cgroup       // built on first use
+	subs       []*subscription // presence subscriptions
+	subscribed map[string]int  // memberships per subscribed user
 
 	ch channel
 }
@@ -96,8 +105,16 @@ func (s *Server) retire(a *app) {
 	a.ch.queue = nil
 	a.ch.last = nil
 	a.convs = nil
+	a.calls = nil
+	for _, sub := range a.subs {
+		for _, m := range sub.members {
+			s.hub.unwatch(m.sip, endpoint{srv: s, appID: a.id})
+		}
+	}
+	a.subs, a.subscribed, a.groups = nil, nil, nil
 	if a.available {
 		s.hub.unregister(a.sip, endpoint{srv: s, appID: a.id})
+		s.hub.withdraw(a.sip, endpoint{srv: s, appID: a.id})
 	}
 	if w := a.ch.waiter; w != nil {
 		w.gone = true
@@ -138,6 +155,7 @@ func (s *Server) route(q *request) {
 		return
 	}
 	a.touch(q.now)
+	s.checkSubs(a, q.now)
 	s.mu.Unlock()
 	rest := strings.Join(q.segs[1:], "/")
 	switch rest {
@@ -196,9 +214,18 @@ func (s *Server) route(q *request) {
 			s.locked(q, func() { q.reply(http.StatusOK, encode(a.communication())) })
 		}
 	default:
-		if len(q.segs) > 2 && q.segs[1] == "communication" {
-			s.routeCommunication(q, a, q.segs[2:])
-			return
+		if len(q.segs) > 2 {
+			switch q.segs[1] {
+			case "communication":
+				s.routeCommunication(q, a, q.segs[2:])
+				return
+			case "people":
+				s.routePeople(q, a, q.segs[2:])
+				return
+			case "onlinemeetings":
+				s.routeMeetings(q, a, q.segs[2:])
+				return
+			}
 		}
 		q.fail(http.StatusNotFound, protocol.CodeNotFound, "", "No such resource.")
 	}
@@ -383,9 +410,28 @@ func (s *Server) makeMeAvailable(q *request, a *app) {
 	mods, ok1 := strs(m, "supportedModalities")
 	fmts, ok2 := strs(m, "supportedMessageFormats")
 	signIn, ok3 := str(m, "signInAs", maxParam)
+	pref, ok4 := str(m, "audioPreference", maxParam)
+	phone, ok5 := str(m, "phoneNumber", maxParam)
 	if !ok1 || !ok2 || !ok3 {
 		q.invalid("supportedModalities, supportedMessageFormats or signInAs")
 		return
+	}
+	switch {
+	case !ok4 || (pref != "" && !strings.EqualFold(pref, "PhoneAudio") && !strings.EqualFold(pref, "VoipAudio")):
+		q.invalid("audioPreference")
+		return
+	case strings.EqualFold(pref, "PhoneAudio"):
+		pref = "PhoneAudio"
+	case pref != "":
+		pref = "VoipAudio"
+	}
+	if phone != "" || !ok5 {
+		n, ok := normalizePhone(phone)
+		if !ok5 || !ok {
+			q.fail(http.StatusBadRequest, protocol.CodeBadRequest, subNormalizationFailed, "The phone number could not be normalized.")
+			return
+		}
+		phone = n
 	}
 	avail := "Online"
 	if signIn != "" {
@@ -409,8 +455,10 @@ func (s *Server) makeMeAvailable(q *request, a *app) {
 			break
 		}
 	}
+	a.audioPref, a.phoneNumber = pref, phone
 	a.etag = bumpEtag(a.etag)
 	s.hub.register(a.sip, endpoint{srv: s, appID: a.id})
+	s.publishSelf(a)
 	s.push(a, event{sender: "me", rel: "me", href: a.base + "/me", typ: "updated", class: classHigh})
 	s.push(a, event{sender: "me", rel: "presence", href: a.base + "/me/presence", typ: "added", class: classHigh})
 	s.push(a, event{sender: "communication", rel: "communication", href: a.base + "/communication", typ: "updated", class: classHigh})
@@ -483,6 +531,7 @@ func (s *Server) presence(q *request, a *app, which string) {
 		}
 		a.location = v
 	}
+	s.publishSelf(a)
 	s.push(a, event{sender: "me", rel: which, href: a.base + "/me/" + which, typ: "updated", class: classMedium,
 		merge: true, embedded: a.presenceResource(which)})
 	q.empty(http.StatusNoContent)
@@ -590,17 +639,23 @@ func (a *app) communication() obj {
 	if len(formats) == 0 {
 		formats = []string{"Plain"}
 	}
+	links := obj{
+		{"self", href(c)},
+		{"conversations", href(c + "/conversations?filter=active")},
+		{"startMessaging", href(c + "/messagingInvitations")},
+		{"startOnlineMeeting", href(c + "/onlineMeetingInvitations?onlineMeetingUri=adhoc")},
+		{"joinOnlineMeeting", href(c + "/onlineMeetingInvitations")},
+	}
+	// Call via Work is offered once available, where the effective
+	// mobility policy has EnableOutsideVoice.
+	if a.available && a.user.Mobility.EnableOutsideVoice {
+		links = append(links, kv{"startPhoneAudio", href(c + "/phoneAudioInvitations")})
+	}
 	return obj{
 		{a.guid, "please pass this in a PUT request"},
 		{"supportedModalities", mods},
 		{"supportedMessageFormats", formats},
-		{"_links", obj{
-			{"self", href(c)},
-			{"conversations", href(c + "/conversations?filter=active")},
-			{"startMessaging", href(c + "/messagingInvitations")},
-			{"startOnlineMeeting", href(c + "/onlineMeetingInvitations?onlineMeetingUri=adhoc")},
-			{"joinOnlineMeeting", href(c + "/onlineMeetingInvitations")},
-		}},
+		{"_links", links},
 		{"rel", "communication"},
 		{"etag", a.etag},
 	}

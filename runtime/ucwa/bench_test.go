@@ -92,3 +92,35 @@ func BenchmarkMessage(b *testing.B) {
 		alice.events(t) // the sender's message completed
 	}
 }
+
+// BenchmarkPresenceFanout measures one presence change reaching the
+// queues of 200 subscribed applications on another instance.
+func BenchmarkPresenceFanout(b *testing.B) {
+	const n = 200
+	hub := NewHub()
+	clock := newClock()
+	mk := func(fqdn string) *rig {
+		s, err := New(Config{ServerFQDN: fqdn, Pool: "pool1", Directory: testDirectory(), Tokens: testTokens, Hub: hub,
+			MaxPerUser: n, Now: clock.Now, After: clock.After})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return &rig{t: b, s: s, clock: clock}
+	}
+	fe1, fe2 := mk("fe1.contoso.local"), mk("fe2.contoso.local")
+	alice := signIn(b, fe1, "cwt=alice")
+	for i := range n {
+		body := strings.Replace(appBody, "a917c6f4", strconv.Itoa(10000000+i), 1)
+		self := link(b, fe2.expect(fe2.do("cwt=bob", http.MethodPost, apps, "application/json", body), http.StatusCreated), "self")
+		fe2.expect(fe2.do("cwt=bob", http.MethodPost, self+"/me/makeMeAvailable", "", ""), http.StatusNoContent)
+		fe2.expect(fe2.do("cwt=bob", http.MethodPost, self+"/people/presenceSubscriptions", "application/json",
+			`{"duration":30,"uris":["sip:alice@contoso.com"]}`), http.StatusCreated)
+	}
+	avail := []string{`{"availability":"Busy"}`, `{"availability":"Online"}`}
+	i := 0
+	for b.Loop() {
+		fe1.do(alice.token, http.MethodPost, alice.self+"/me/presence", "application/json", avail[i%2])
+		i++
+		settle(b, hub)
+	}
+}

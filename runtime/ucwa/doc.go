@@ -18,15 +18,43 @@
 //	GET    {app}/communication/messagingInvitations/{id}; POST …/accept, …/decline
 //	GET    {app}/communication/conversations, conversations/{id}, …/messaging, …/messaging/typingParticipants
 //	POST   {app}/communication/conversations/{id}/messaging/messages (text/plain), …/typing, …/terminate
+//	DELETE {app}/communication/conversations/{id}                 leave
+//	GET    {app}/people/contacts[?groupId=], people/groups, people/groups/{id}
+//	GET    {app}/people/search?query=&limit=                      over the directory's users
+//	GET    {app}/people/{sip}, …/presence, …/note, …/location, …/supportedMedia, …/privacyRelationship
+//	GET    POST  {app}/people/presenceSubscriptions[?groupId=&duration=]
+//	GET    POST  DELETE  {app}/people/presenceSubscriptions/{id}[?duration=]   extend with POST
+//	GET    POST  {app}/people/presenceSubscriptionMemberships?presenceSubscriptionId=; GET DELETE …/{id}
+//	GET    {app}/people/subscribedContacts
+//	GET    POST  {app}/onlineMeetings/myOnlineMeetings; GET DELETE …/{id}
+//	POST   {app}/communication/onlineMeetingInvitations[?onlineMeetingUri=adhoc] (or …/startOnlineMeeting, …/joinOnlineMeeting)
+//	GET    {app}/communication/onlineMeetingInvitations/{id}, conversations/{id}/onlineMeeting
+//	POST   {app}/communication/phoneAudioInvitations (or …/startPhoneAudio)   Call via Work
+//	GET    {app}/communication/phoneAudioInvitations/{id}, conversations/{id}/phoneAudio; POST …/phoneAudio/terminate
 //
-// Not served yet (404): the people resources (contacts, groups, search,
-// presence subscriptions), online meetings, phones, call forwarding and
-// photos, although the application links them as UCWA does.
+// Contact lists come from Config.Contacts; without them every user's
+// default group holds the other directory users (at most MaxContacts).
+// Presence, note and location changes reach the subscribed applications
+// on any instance through the Hub (contactPresence, contactNote and
+// contactLocation updated, merged while queued); so do online meetings,
+// which the Hub keeps as the conferencing back end does, so that a
+// joinUrl or meeting URI resolves on any instance. Joining with phone
+// audio (audioPreference PhoneAudio) is the conference calling back: it
+// needs a PSTN usage with a voice route (POL-004). Call via Work needs
+// EnableOutsideVoice in the effective mobility policy (else 403
+// NotAllowed), Enterprise Voice and simultaneous ring (POL-003) and a
+// route; the lab has no PSTN, so a call it can place is answered at once.
+//
+// Not served yet (404): the contacts-and-groups subscription, group
+// memberships and privacy relationships collections, photos, phones, call
+// forwarding, the meeting defaults, policies and extensions, the assigned
+// meeting, PUT on meetings, and messaging inside a meeting, although the
+// application links them as UCWA does.
 //
 // State is per instance, as on a real Front End: an application created
 // on one server is unknown to the others of its pool (404
 // ApplicationNotFound there), which is what makes load-balancer affinity
-// observable. Messaging crosses instances through the pool's Hub. State is
+// observable. Messaging, presence and meetings cross instances through the Hub. State is
 // bounded (applications per server and per user, queued events,
 // conversations, body sizes) and safe for concurrent use. Requests
 // authenticate with the pool's OAuth tokens (Authorization: Bearer) or web

@@ -242,6 +242,8 @@ func (s *Server) events(q *request, a *app) {
 			q.fail(http.StatusConflict, codeConflict, subPGetReplaced, "A newer P-GET replaced this one.")
 			return
 		}
+		// Subscriptions warn and expire while the channel is parked.
+		s.checkSubs(a, now)
 		at, any := c.due()
 		if (any && !now.Before(at)) || !now.Before(deadline) {
 			body := s.respond(a, eq.ack, self)
@@ -255,6 +257,9 @@ func (s *Server) events(q *request, a *app) {
 		wait := deadline.Sub(now)
 		if any && at.Sub(now) < wait {
 			wait = at.Sub(now)
+		}
+		if t, ok := a.nextSubCheck(); ok && t.Sub(now) < wait {
+			wait = max(t.Sub(now), 0)
 		}
 		s.mu.Unlock()
 		tc, stop := s.after(wait)

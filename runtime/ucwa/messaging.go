@@ -13,18 +13,35 @@ import (
 	"github.com/mobplan/mobplan/runtime/protocol"
 )
 
-// Hub connects the Front End instances of one pool: it knows which
-// applications of which users are available (made themselves available),
-// so that an invitation from one instance reaches the recipient's
-// applications on any instance of the pool. It is safe for concurrent use;
-// the supervisor makes one per pool.
+// Hub connects Front End instances: it knows which applications of which
+// users are available (made themselves available), so that an invitation
+// from one instance reaches the recipient's applications on any other, and
+// carries presence to subscribers and holds the online meetings. It is
+// safe for concurrent use; the supervisor makes one per generation, as SIP
+// routing joins the deployment's pools.
 type Hub struct {
 	mu   sync.Mutex
 	ends map[string][]endpoint // by lower-case SIP address
+
+	// Presence (presence.go): what each available application published,
+	// who watches whom, and the changes waiting to reach the watchers.
+	pres     map[string][]published
+	watchers map[string]map[endpoint]int
+	changes  []change
+	pending  map[change]bool // the changes queued
+	draining bool
+
+	// Online meetings (meetings.go), kept here as the conferencing
+	// back end does, so that any instance can resolve a join.
+	meetings  map[string]*meeting // by onlineMeetingId
+	organized map[string]int      // meetings per organizer
 }
 
 // NewHub makes an empty hub.
-func NewHub() *Hub { return &Hub{ends: map[string][]endpoint{}} }
+func NewHub() *Hub {
+	return &Hub{ends: map[string][]endpoint{}, pres: map[string][]published{}, watchers: map[string]map[endpoint]int{}, pending: map[change]bool{},
+		meetings: map[string]*meeting{}, organized: map[string]int{}}
+}
 
 // endpoint is one available application.
 type endpoint struct {
@@ -136,6 +153,9 @@ func (a *app) conv(id string) *conv {
 
 // routeCommunication serves the paths under communication/.
 func (s *Server) routeCommunication(q *request, a *app, rest []string) {
+	if s.routeCalls(q, a, rest) {
+		return
+	}
 	switch {
 	case len(rest) == 1 && (rest[0] == "messaginginvitations" || rest[0] == "startmessaging"):
 		if q.allow(http.MethodPost) {
@@ -187,6 +207,9 @@ func (s *Server) routeCommunication(q *request, a *app, rest []string) {
 					if c.state != stateDisconnected {
 						list = append(list, a.conversation(c))
 					}
+				}
+				for _, c := range a.calls {
+					list = append(list, a.callConversation(c))
 				}
 				q.reply(http.StatusOK, encode(obj{{"_links", obj{{"self", href(a.base + "/communication/conversations")}}},
 					{"_embedded", obj{{"conversation", list}}}, {"rel", "conversations"}}))
@@ -353,7 +376,7 @@ func (s *Server) startMessaging(q *request, a *app) {
 		q.fail(http.StatusConflict, codeConflict, subMakeMeAvailableRequired, "Call makeMeAvailable first.")
 		return
 	}
-	if len(a.convs) >= maxConversations {
+	if a.conversations() >= maxConversations {
 		s.mu.Unlock()
 		q.fail(http.StatusConflict, codeConflict, "TooManyConversations", "The application has too many conversations.")
 		return
@@ -400,7 +423,7 @@ func (s *Server) invite(appID, from string, caller endpoint, out *conv) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[appID]
-	if a == nil || !s.alive(a, s.now()) || !a.available || len(a.convs) >= maxConversations {
+	if a == nil || !s.alive(a, s.now()) || !a.available || a.conversations() >= maxConversations {
 		return false
 	}
 	c := &conv{id: cid, invID: iid, peerSIP: strings.ToLower(from), state: stateIncoming, firstMsg: out.firstMsg, html: out.html,

@@ -51,9 +51,17 @@ type Config struct {
 	Directory plan.Directory
 	// Tokens is the pool's token store.
 	Tokens Tokens
-	// Hub is the pool's messaging hub, shared by the pool's instances; nil
-	// makes one for this instance alone.
+	// Hub is shared by the instances that reach each other (messaging,
+	// presence, meetings); nil makes one for this instance alone.
 	Hub *Hub
+	// Contacts are the users' contact lists, by lower-case SIP address;
+	// nil gives every user one default group of the other directory users
+	// (at most MaxContacts).
+	Contacts map[string][]ContactGroup
+	// MeetURL is the meeting simple URL joinUrls start with, e.g.
+	// https://meet.contoso.com; "" means https://meet.<organizer's domain>.
+	MeetURL string
+
 	// Realm and TokenURL make the 401's Bearer and MsRtcOAuth challenges;
 	// WebTicketURL its X-MS-WebTicketURL.
 	Realm, TokenURL, WebTicketURL string
@@ -101,13 +109,14 @@ func FromPlan(p *plan.Plan, serverFQDN string) (Config, error) {
 
 // Server is the UCWA service of one Front End server instance.
 type Server struct {
-	cfg   Config
-	users map[string]*plan.User // by lower-case SIP address
-	pools map[string]bool       // pools whose users this server serves
-	now   func() time.Time
-	after func(time.Duration) (<-chan time.Time, func())
-	log   *slog.Logger
-	hub   *Hub
+	cfg      Config
+	users    map[string]*plan.User // by lower-case SIP address
+	userList []*plan.User          // in directory order, for search
+	pools    map[string]bool       // pools whose users this server serves
+	now      func() time.Time
+	after    func(time.Duration) (<-chan time.Time, func())
+	log      *slog.Logger
+	hub      *Hub
 
 	mu   sync.Mutex
 	apps map[string]*app // by ID
@@ -170,6 +179,14 @@ func New(cfg Config) (*Server, error) {
 	for i := range cfg.Directory.Users {
 		u := &cfg.Directory.Users[i]
 		s.users[strings.ToLower(u.SIP)] = u
+		s.userList = append(s.userList, u)
+	}
+	if cfg.Contacts != nil {
+		s.cfg.Contacts = make(map[string][]ContactGroup, len(cfg.Contacts))
+		for k, v := range cfg.Contacts {
+			k = strings.ToLower(strings.TrimPrefix(k, "sip:"))
+			s.cfg.Contacts[k] = append(s.cfg.Contacts[k], v...)
+		}
 	}
 	return s, nil
 }
@@ -330,6 +347,7 @@ const (
 	subMethodNotAllowed        = "MethodNotAllowed"
 	subUnsupportedMediaType    = "UnsupportedMediaType"
 	subEntityTooLarge          = "EntityTooLarge"
+	subNormalizationFailed     = "NormalizationFailed"
 )
 
 // fail sends a UCWA error body.

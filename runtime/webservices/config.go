@@ -139,6 +139,8 @@ func FromPlan(p *plan.Plan, serverFQDN string) (Config, error) {
 		Directory:  p.Directory,
 		SIPDomains: append([]string(nil), p.SIPDomains...),
 		ADDomain:   p.ADDomain,
+		// Hybrid: a user the directory does not hold is sent online.
+		OnlineAutodiscoverURL: p.Directory.OnlineAutodiscoverURL,
 	}
 	for _, d := range p.SIPDomains {
 		if a := srvTarget(p.Zones, "_sip._tls."+d); a != nil {
