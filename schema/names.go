@@ -2,7 +2,9 @@ package schema
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/canon"
@@ -19,6 +21,9 @@ import (
 // twice (SCHEMA-003). Identifiers (pool, server and certificate names)
 // and user SIP addresses are left as written; assigned_to holds both
 // names and FQDNs, so the rules compare it in lower case themselves.
+//
+// IPv6 addresses at addrPaths are written in their canonical form, for
+// the same reason.
 //
 // A pattern is a path in which "*" is any map key and "[]" any list
 // element.
@@ -38,6 +43,23 @@ var (
 		"name_servers.*.fqdn",
 	}
 	urlPaths = []string{"simple_urls.meet.[].url", "simple_urls.dialin.[].url", "simple_urls.admin.[].url"}
+	// Addresses and prefixes: an IPv6 address has many spellings
+	// (2001:DB8:0::10 is 2001:db8::10), so each is written in its
+	// canonical form (RFC 5952) and compares as one value. A value that is
+	// not an address is left for the schema to report.
+	addrPaths = []string{
+		"name_servers.*.ips.[]",
+		"pools.*.servers.*.ips.[]", "pools.*.web_internal.vip", "pools.*.web_external.vip",
+		"edge_pools.*.servers.*.internal_ip", "edge_pools.*.servers.*.access_ip",
+		"edge_pools.*.servers.*.webconf_ip", "edge_pools.*.servers.*.av_ip",
+		"sbas.*.ip",
+		"reverse_proxies.*.internal_ip", "reverse_proxies.*.listeners.*.ip",
+		"load_balancers.*.vips.*.ip",
+		"office_web_apps.ip",
+		"network.internal_ranges.[]", "network.wifi_ranges.[]",
+		"firewall_rules.*.source.[]", "firewall_rules.*.destination.[]",
+		"dns.*.*.records.*.[].values.[]",
+	}
 	// Maps keyed by a DNS name: zones of each view, record names, name servers.
 	nameKeys = []string{"dns.*", "dns.*.*.records", "name_servers"}
 )
@@ -125,7 +147,29 @@ func normalizeNames(doc *canon.Document) (map[string]any, keyMap, diag.Diagnosti
 			}
 		})
 	}
+	for _, pat := range addrPaths {
+		walkPattern(v, strings.Split(pat, "."), canon.Path{}, func(_ canon.Path, x any, set func(any)) {
+			if s, ok := x.(string); ok {
+				set(canonicalIPv6(s))
+			}
+		})
+	}
 	return v, km, ds
+}
+
+// canonicalIPv6 writes an IPv6 address or prefix in its canonical form;
+// anything else (IPv4, a name, a keyword) is returned as it is.
+func canonicalIPv6(s string) string {
+	if !strings.Contains(s, ":") || strings.Contains(s, "%") {
+		return s
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.String()
+	}
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Addr().String() + "/" + strconv.Itoa(p.Bits())
+	}
+	return s
 }
 
 // lowerURLHost lower-cases the scheme and host of a URL, not its path.

@@ -220,3 +220,51 @@ certificate "rp" {
 		}
 	}
 }
+
+func TestCanonicalIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"2001:DB8:0:0::10": "2001:db8::10",
+		"FD00:10::20":      "fd00:10::20",
+		"FD00:50:0::/48":   "fd00:50::/48",
+		"10.0.0.1":         "10.0.0.1",
+		"internet":         "internet",
+		"fe80::1%eth0":     "fe80::1%eth0",
+		"::ffff:10.0.0.1":  "::ffff:10.0.0.1",
+		"web.contoso.com":  "web.contoso.com",
+	} {
+		if got := canonicalIPv6(in); got != want {
+			t.Errorf("canonicalIPv6(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestIPv6Spellings: a declared AAAA record for the reverse proxy's IPv6
+// listener, spelt otherwise, is the listener's address (DNS-001 is met).
+func TestIPv6Spellings(t *testing.T) {
+	src := strings.Replace(caseBase, `    port = 443
+  }
+}`, `    port = 443
+  }
+  listener "https6" {
+    ip   = "2001:DB8:113:0::10"
+    port = 443
+  }
+}`, 1) + `
+dns_zone "external" "contoso.com" {
+  record "lyncdiscover" {
+    type   = "AAAA"
+    values = ["2001:db8:113::10"]
+  }
+  record "web" {
+    type   = "AAAA"
+    values = ["2001:0db8:0113::0010"]
+  }
+}
+`
+	_, res := checkHCL(t, src)
+	for _, d := range res.Diagnostics {
+		if d.Severity == diag.Error {
+			t.Errorf("unexpected error: %s", d)
+		}
+	}
+}
