@@ -34,9 +34,9 @@ reverse_proxy "rp" {
   }
 
   rule "web" {
-    public_names    = ["web.contoso.com", "lyncdiscover.contoso.com"]
-    listeners       = ["https"]
-    target          = "10.0.0.10"
+    public_names = ["web.contoso.com", "lyncdiscover.contoso.com"]
+    listeners    = ["https"]
+    target       = "10.0.0.10"
     back_scheme  = "http"
   }
 }
