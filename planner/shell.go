@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -9,38 +10,66 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-// planShell derives the Management Shell steps of mobility-rules.md 2.6,
-// in the documented order. Titles keep the document's step numbers, so a
-// step that does not apply leaves a gap (e.g. no "2." without push).
+// planShell derives the Management Shell steps, in the order of the
+// mobility deployment: ports, certificates, push, hybrid, policies,
+// Click to Join, MCX, tests. Steps that do not apply are left out and
+// the others numbered 1, 2, 3... without gaps; a per-server step (the
+// certificates) is one section per server, all with the step's number
+// and the server in plan.ShellSection.Server.
 //
-// Commands are single PowerShell lines. A line starting with "#" is a
-// comment, one starting with "$" sets a placeholder variable, one
-// starting with "Get-" only reads; every other line changes the
-// deployment (the generator puts those under ShouldProcess). Creating
-// commands are guarded by the matching Get- so the script can run twice.
-// Strings are single-quoted (psQuote); no password is ever written:
-// credentials are prompted for.
+// Commands are PowerShell lines. A line starting with "#" is a comment,
+// one starting with "$" sets a variable, one starting with "Get-" only
+// reads; a line calling a function the script defines (sfb.Helpers)
+// guards itself; every other line changes the deployment and the sfb
+// generator puts it under ShouldProcess — for "if (guard) { change }"
+// the change only, so -WhatIf lists what would change and nothing else.
+// Creating commands are guarded by the matching read so the script can
+// run again. Strings are single-quoted (psQuote); no password is ever
+// written: credentials are prompted for. Every cmdlet and parameter is
+// one of generators/sfb's table (cmdlets.go), checked against the
+// Skype for Business Server cmdlet reference.
 func planShell(t *model.Topology, p *plan.Plan) {
-	steps := []func(*model.Topology) *plan.ShellSection{
+	steps := []func(*model.Topology, *plan.Plan) []plan.ShellSection{
 		shWebPorts, shCertificates, shPush, shHybrid, shMobilityPolicies, shClickToJoin, shMCX, shTests,
 	}
+	n := 0
 	for _, step := range steps {
-		if s := step(t); s != nil && len(s.Commands) > 0 {
-			p.Shell = append(p.Shell, *s)
+		var keep []plan.ShellSection
+		for _, s := range step(t, p) {
+			if len(s.Commands) > 0 {
+				keep = append(keep, s)
+			}
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		n++
+		for _, s := range keep {
+			s.Title = strconv.Itoa(n) + ". " + s.Title
+			p.Shell = append(p.Shell, s)
 		}
 	}
 }
 
+// one is a step of a single section (nil when it does not apply).
+func one(s *plan.ShellSection) []plan.ShellSection {
+	if s == nil {
+		return nil
+	}
+	return []plan.ShellSection{*s}
+}
+
 // webServerPorts are the Set-CsWebServer parameters of a pool's ports,
 // with their defaults; mcx marks the MCX ones (none on SfB 2019, VER-006).
+// The internal ports are the "Primary" ones in the cmdlet reference.
 var webServerPorts = []struct {
 	param string
 	get   func(model.WebPorts) int
 	def   int
 	mcx   bool
 }{
-	{"InternalHttpPort", func(w model.WebPorts) int { return w.InternalHTTP }, 80, false},
-	{"InternalHttpsPort", func(w model.WebPorts) int { return w.InternalHTTPS }, 443, false},
+	{"PrimaryHttpPort", func(w model.WebPorts) int { return w.InternalHTTP }, 80, false},
+	{"PrimaryHttpsPort", func(w model.WebPorts) int { return w.InternalHTTPS }, 443, false},
 	{"ExternalHttpPort", func(w model.WebPorts) int { return w.ExternalHTTP }, 8080, false},
 	{"ExternalHttpsPort", func(w model.WebPorts) int { return w.ExternalHTTPS }, 4443, false},
 	{"UcwaSipExternalListeningPort", func(w model.WebPorts) int { return w.UCWASIPExternal }, 5088, false},
@@ -49,15 +78,15 @@ var webServerPorts = []struct {
 	{"McxSipPrimaryListeningPort", func(w model.WebPorts) int { return w.MCXSIPPrimary }, 5087, true},
 }
 
-// shWebPorts (step 0): show the web server ports; set them only on pools
-// whose planned ports differ from the defaults.
-func shWebPorts(t *model.Topology) *plan.ShellSection {
+// shWebPorts: show the web server ports; set them only on pools whose
+// planned ports differ from the defaults. Set-CsWebServer is idempotent.
+func shWebPorts(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
 	cols := []string{"Identity", "ExternalHttpsPort", "ExternalHttpPort", "UcwaSipExternalListeningPort", "UcwaSipPrimaryListeningPort"}
 	if shAnyMCX(t) {
 		cols = append(cols, "McxSipExternalListeningPort", "McxSipPrimaryListeningPort")
 	}
 	s := &plan.ShellSection{
-		Title: "0. Verify web ports (defaults: internal 80/443, external 8080/4443, UCWA SIP 5088/5089)",
+		Title: "Verify web ports (defaults: internal 80/443, external 8080/4443, UCWA SIP 5088/5089)",
 		Commands: []string{
 			"Get-CsService -WebServer | Select-Object " + strings.Join(cols, ","),
 		},
@@ -80,53 +109,55 @@ func shWebPorts(t *model.Topology) *plan.ShellSection {
 				"Set-CsWebServer -Identity "+psQuote("WebServer:"+pool.FQDN)+" "+strings.Join(params, " "))
 		}
 	}
-	return s
+	return one(s)
 }
 
-// shCertificates (step 1): request and assign the web services and
-// Default certificates with the Autodiscover names (CERT-004; CERT-001
-// for sip.<domain> with strict DNS auto-logon). The certificate wizard
-// adds pool, server, web services and simple URL names itself.
-func shCertificates(t *model.Topology) *plan.ShellSection {
-	var servers []string
+// shCertUsages are the certificate usages the Front End and Director
+// servers get through Request-CsCertificate and Set-CsCertificate.
+var shCertUsages = []string{"Default", "WebServicesInternal", "WebServicesExternal"}
+
+// shCertificates: one section per Front End and Director server. Each
+// planned certificate of the server (planner/certs.go: its subject and
+// SANs) is looked for in the server's machine store, requested from the
+// CA only when none matches, and assigned only when not assigned yet —
+// all done by the script's Set-PlannedCertificate (generators/sfb), so
+// running the step again changes nothing. A declared certificate that
+// names an issued file is never requested: it is imported by hand.
+func shCertificates(t *model.Topology, p *plan.Plan) []plan.ShellSection {
+	var out []plan.ShellSection
 	for _, n := range model.SortedKeys(t.Pools) {
 		pool := t.Pools[n]
 		for _, sn := range model.SortedKeys(pool.Servers) {
-			servers = append(servers, pool.Servers[sn].FQDN)
+			fqdn := pool.Servers[sn].FQDN
+			s := plan.ShellSection{Title: "Certificates (CERT-001 .. CERT-004) on " + fqdn, Server: fqdn}
+			for _, c := range p.Certificates {
+				types := shCertTypes(c.Usage)
+				if len(types) == 0 || !slices.ContainsFunc(c.AssignTo, func(a string) bool { return strings.EqualFold(a, fqdn) }) {
+					continue
+				}
+				cmd := "Set-PlannedCertificate -Type " + psList(types) + " -Subject " + psQuote(c.Subject) +
+					" -Names " + psList(c.SANs) + " -FriendlyName " + psQuote("SfB "+strings.Join(types, ", ")+" ("+c.Name+")")
+				if c.File != "" {
+					cmd += " -Imported"
+				}
+				s.Commands = append(s.Commands, cmd)
+			}
+			out = append(out, s)
 		}
 	}
-	names := func(prefix string) string {
-		out := make([]string, len(t.SIPDomains))
-		for i, d := range t.SIPDomains {
-			out[i] = prefix + d
+	return out
+}
+
+// shCertTypes are the certificate's usages Set-CsCertificate assigns, in
+// shCertUsages order.
+func shCertTypes(usage []string) []string {
+	var out []string
+	for _, u := range shCertUsages {
+		if slices.Contains(usage, u) {
+			out = append(out, u)
 		}
-		return psQuote(strings.Join(out, ","))
 	}
-	def := "Request-CsCertificate -New -Type Default -CA $CertificateAuthority -FriendlyName 'SfB Default'"
-	if t.Mobility.StrictDNSAutologon {
-		def += " -DomainName " + names("sip.")
-	}
-	wsi := "Request-CsCertificate -New -Type WebServicesInternal -CA $CertificateAuthority -FriendlyName 'SfB Web Services Internal'"
-	wse := "Request-CsCertificate -New -Type WebServicesExternal -CA $CertificateAuthority -FriendlyName 'SfB Web Services External'"
-	if t.Mobility.Enabled {
-		wsi += " -DomainName " + names("lyncdiscoverinternal.")
-		wse += " -DomainName " + names("lyncdiscover.")
-	}
-	return &plan.ShellSection{
-		Title: "1. Certificates (CERT-001 .. CERT-004)",
-		Commands: []string{
-			"# Run on every Front End and Director server: " + strings.Join(servers, ", ") + ".",
-			"# Replace the placeholders: the issuing CA, then the thumbprints of the issued certificates.",
-			"$CertificateAuthority = '<CA server FQDN>\\<CA name>'",
-			def, wsi, wse,
-			"$DefaultThumbprint = '<thumbprint of the Default certificate>'",
-			"$WebServicesInternalThumbprint = '<thumbprint of the WebServicesInternal certificate>'",
-			"$WebServicesExternalThumbprint = '<thumbprint of the WebServicesExternal certificate>'",
-			"Set-CsCertificate -Type Default -Thumbprint $DefaultThumbprint",
-			"Set-CsCertificate -Type WebServicesInternal -Thumbprint $WebServicesInternalThumbprint",
-			"Set-CsCertificate -Type WebServicesExternal -Thumbprint $WebServicesExternalThumbprint",
-		},
-	}
+	return out
 }
 
 const (
@@ -137,14 +168,19 @@ const (
 	pushHPVerifies = "UseSourceVerification"
 )
 
-// shPush (step 2): the hosting provider, allowed domain, push settings
-// and Access Edge federation (PUSH-002, -004, -005, -006).
-func shPush(t *model.Topology) *plan.ShellSection {
+// shOnlineProvider reads the hosting providers that federate with
+// sipfed.online.lync.com, whatever their Identity: the deployment guide
+// warns against creating a second one.
+const shOnlineProvider = "(Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq '" + pushProxyFQDN + "' })"
+
+// shPush: the hosting provider, allowed domain, push settings and Access
+// Edge federation (PUSH-002, -004, -005, -006).
+func shPush(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
 	m := t.Mobility
 	if !m.Enabled || !m.Push.Enabled {
 		return nil
 	}
-	s := &plan.ShellSection{Title: "2. Push notifications (Edge + Office 365 clearing house)"}
+	s := &plan.ShellSection{Title: "Push notifications (Edge + Office 365 clearing house)"}
 	hp, ok := shPushProvider(t)
 	if !ok {
 		hp = model.HostingProvider{Identity: defaultPushHP, ProxyFQDN: pushProxyFQDN, Enabled: true, VerificationLevel: pushHPVerifies}
@@ -158,16 +194,18 @@ func shPush(t *model.Topology) *plan.ShellSection {
 		args += " -HostsOCSUsers $True"
 	}
 	s.Commands = append(s.Commands,
-		"if (-not (Get-CsHostingProvider -Identity "+psQuote(hp.Identity)+" -ErrorAction SilentlyContinue)) { New-CsHostingProvider "+args+" }",
+		"# A hosting provider for "+pushProxyFQDN+" under any Identity is kept: a second one would conflict.",
+		"if (-not "+shOnlineProvider+") { New-CsHostingProvider "+args+" }",
 		"if (-not (Get-CsAllowedDomain -Identity "+psQuote(pushDomain)+" -ErrorAction SilentlyContinue)) { New-CsAllowedDomain -Identity "+psQuote(pushDomain)+" }",
 		"Set-CsPushNotificationConfiguration -EnableApplePushNotificationService "+psBool(m.Push.APNS)+
 			" -EnableMicrosoftPushNotificationService "+psBool(m.Push.MPNS))
 	edge := "Set-CsAccessEdgeConfiguration -AllowFederatedUsers $True"
 	if t.Federation.AccessEdge.Routing != "default-route" {
-		edge += " -UseDnsSrvRouting"
+		// The reference requires EnablePartnerDiscovery with DNS SRV routing.
+		edge += " -UseDnsSrvRouting -EnablePartnerDiscovery $True"
 	}
 	s.Commands = append(s.Commands, edge)
-	return s
+	return one(s)
 }
 
 // shPushProvider is the declared hosting provider that federates with
@@ -181,13 +219,17 @@ func shPushProvider(t *model.Topology) (model.HostingProvider, bool) {
 	return model.HostingProvider{}, false
 }
 
-// shHybrid (step 3): let on-premises Autodiscover redirect online users
-// (TOPO-005), on the Skype for Business Online provider.
-func shHybrid(t *model.Topology) *plan.ShellSection {
+// shHybrid: let on-premises Autodiscover redirect online users
+// (TOPO-005), on the Skype for Business Online provider. That provider
+// is found by its proxy FQDN, not by a declared Identity, since the one
+// the deployment has may be named otherwise; when there is none the
+// step stops with what to do.
+func shHybrid(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
 	if !t.Hybrid.Enabled {
 		return nil
 	}
-	s := &plan.ShellSection{Title: "3. Hybrid: let on-premises Autodiscover redirect online users"}
+	s := &plan.ShellSection{Title: "Hybrid: let on-premises Autodiscover redirect online users"}
+	online := false
 	for _, id := range model.SortedKeys(t.Federation.HostingProviders) {
 		hp := t.Federation.HostingProviders[id]
 		if !hp.SharedAddressSpace {
@@ -197,53 +239,76 @@ func shHybrid(t *model.Topology) *plan.ShellSection {
 		if url == "" {
 			url = onlineADURL
 		}
+		if strings.EqualFold(hp.ProxyFQDN, pushProxyFQDN) {
+			if !online {
+				s.Commands = append(s.Commands, shRequireOnlineProvider())
+				online = true
+			}
+			s.Commands = append(s.Commands, "Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq '"+pushProxyFQDN+"' } | Set-CsHostingProvider -AutodiscoverUrl "+psQuote(url))
+			continue
+		}
 		s.Commands = append(s.Commands, "Set-CsHostingProvider -Identity "+psQuote(hp.Identity)+" -AutodiscoverUrl "+psQuote(url))
 	}
 	if len(s.Commands) == 0 {
 		s.Commands = append(s.Commands,
-			"# No hosting provider with a shared SIP address space is declared: name the existing Skype for Business Online provider.",
-			"Set-CsHostingProvider -Identity '<existing Skype for Business Online provider>' -AutodiscoverUrl "+psQuote(onlineADURL))
+			"# No hosting provider with a shared SIP address space is declared: the existing Skype for Business Online provider is used.",
+			shRequireOnlineProvider(),
+			"Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq '"+pushProxyFQDN+"' } | Set-CsHostingProvider -AutodiscoverUrl "+psQuote(onlineADURL))
 	}
-	return s
+	return one(s)
+}
+
+func shRequireOnlineProvider() string {
+	return "if (-not " + shOnlineProvider + ") { throw 'No hosting provider has ProxyFqdn " + pushProxyFQDN + ": configure the Skype for Business Online hybrid provider first.' }"
 }
 
 // mobilityParams are New-/Set-CsMobilityPolicy parameters in the cmdlet
-// reference's order. onlineOnly: Online-only or reserved for Microsoft
-// (POL-006), never set on premises; sfb2015: not on Lync Server 2013.
+// reference's order and spelling. onlineOnly: Online-only or reserved
+// for Microsoft (POL-006), never set on premises; sfb2015: not on Lync
+// Server 2013; lync2013: RequireWIFIForIPAudio is in the Lync Server
+// 2013 reference of both cmdlets but in neither syntax of the Skype for
+// Business Server reference (generators/sfb/CMDLETS.md), so it is set on
+// Lync Server 2013 only.
 var mobilityParams = []struct {
 	param      string
 	get        func(model.MobilityPolicy) *bool
 	onlineOnly bool
 	sfb2015    bool
+	lync2013   bool
 }{
-	{"EnableMobility", func(m model.MobilityPolicy) *bool { return m.EnableMobility }, false, false},
-	{"EnableOutsideVoice", func(m model.MobilityPolicy) *bool { return m.EnableOutsideVoice }, false, false},
-	{"EnableIPAudioVideo", func(m model.MobilityPolicy) *bool { return m.EnableIPAudioVideo }, false, false},
-	{"RequireWiFiForIPAudio", func(m model.MobilityPolicy) *bool { return m.RequireWifiForIPAudio }, false, false},
-	{"RequireWiFiForIPVideo", func(m model.MobilityPolicy) *bool { return m.RequireWifiForIPVideo }, false, false},
-	{"RequireWiFiForSharing", func(m model.MobilityPolicy) *bool { return m.RequireWifiForSharing }, false, true},
-	{"AllowCustomerExperienceImprovementProgram", func(m model.MobilityPolicy) *bool { return m.AllowCustomerExperienceImprovementProgram }, false, true},
-	{"AllowSaveCallLogs", func(m model.MobilityPolicy) *bool { return m.AllowSaveCallLogs }, false, true},
-	{"AllowExchangeConnectivity", func(m model.MobilityPolicy) *bool { return m.AllowExchangeConnectivity }, false, true},
-	{"AllowSaveIMHistory", func(m model.MobilityPolicy) *bool { return m.AllowSaveIMHistory }, false, true},
-	{"AllowSaveCredentials", func(m model.MobilityPolicy) *bool { return m.AllowSaveCredentials }, false, true},
-	{"EnablePushNotifications", func(m model.MobilityPolicy) *bool { return m.EnablePushNotifications }, true, false},
-	{"EncryptAppData", func(m model.MobilityPolicy) *bool { return m.EncryptAppData }, true, false},
-	{"AllowDeviceContactsSync", func(m model.MobilityPolicy) *bool { return m.AllowDeviceContactsSync }, true, false},
-	{"RequireIntune", func(m model.MobilityPolicy) *bool { return m.RequireIntune }, true, false},
-	{"AllowAutomaticPstnFallback", func(m model.MobilityPolicy) *bool { return m.AllowAutomaticPSTNFallback }, true, false},
+	{"EnableMobility", func(m model.MobilityPolicy) *bool { return m.EnableMobility }, false, false, false},
+	{"EnableOutsideVoice", func(m model.MobilityPolicy) *bool { return m.EnableOutsideVoice }, false, false, false},
+	{"EnableIPAudioVideo", func(m model.MobilityPolicy) *bool { return m.EnableIPAudioVideo }, false, false, false},
+	{"RequireWIFIForIPAudio", func(m model.MobilityPolicy) *bool { return m.RequireWifiForIPAudio }, false, false, true},
+	{"RequireWIFIForIPVideo", func(m model.MobilityPolicy) *bool { return m.RequireWifiForIPVideo }, false, false, false},
+	{"RequireWiFiForSharing", func(m model.MobilityPolicy) *bool { return m.RequireWifiForSharing }, false, true, false},
+	{"AllowCustomerExperienceImprovementProgram", func(m model.MobilityPolicy) *bool { return m.AllowCustomerExperienceImprovementProgram }, false, true, false},
+	{"AllowSaveCallLogs", func(m model.MobilityPolicy) *bool { return m.AllowSaveCallLogs }, false, true, false},
+	{"AllowExchangeConnectivity", func(m model.MobilityPolicy) *bool { return m.AllowExchangeConnectivity }, false, true, false},
+	{"AllowSaveIMHistory", func(m model.MobilityPolicy) *bool { return m.AllowSaveIMHistory }, false, true, false},
+	{"AllowSaveCredentials", func(m model.MobilityPolicy) *bool { return m.AllowSaveCredentials }, false, true, false},
+	{"EnablePushNotifications", func(m model.MobilityPolicy) *bool { return m.EnablePushNotifications }, true, false, false},
+	{"EncryptAppData", func(m model.MobilityPolicy) *bool { return m.EncryptAppData }, true, false, false},
+	{"AllowDeviceContactsSync", func(m model.MobilityPolicy) *bool { return m.AllowDeviceContactsSync }, true, false, false},
+	{"RequireIntune", func(m model.MobilityPolicy) *bool { return m.RequireIntune }, true, false, false},
+	{"AllowAutomaticPstnFallback", func(m model.MobilityPolicy) *bool { return m.AllowAutomaticPSTNFallback }, true, false, false},
 }
 
-// shMobilityPolicies (step 4): Set- for global and existing policies,
-// New- (or Set- when it already exists) for the others (POL-005), with
-// only the parameters the policy sets; then per-user grants.
-func shMobilityPolicies(t *model.Topology) *plan.ShellSection {
-	s := &plan.ShellSection{Title: "4. Mobility policies"}
+// shMobilityPolicies: Set- for the global policy (which every
+// deployment has from installation, whatever the topology says of it)
+// and for existing ones, New- (or Set- when it already exists) for the
+// others (POL-005), with only the parameters the policy sets; then
+// per-user grants.
+func shMobilityPolicies(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
+	s := &plan.ShellSection{Title: "Mobility policies"}
 	for _, id := range shPolicyOrder(model.SortedKeys(t.MobilityPolicies)) {
 		mp := t.MobilityPolicies[id]
-		args, skipped := shMobilityArgs(t, mp)
+		args, skipped, absent := shMobilityArgs(t, mp)
 		if len(skipped) > 0 {
 			s.Commands = append(s.Commands, "# "+id+": "+strings.Join(skipped, ", ")+" not set: Online-only, reserved or not in "+t.Version+" (POL-006).")
+		}
+		if len(absent) > 0 {
+			s.Commands = append(s.Commands, "# "+id+": "+strings.Join(absent, ", ")+" not set: not a parameter of the "+t.Version+" mobility policy cmdlets.")
 		}
 		set := "Set-CsMobilityPolicy -Identity " + psQuote(id) + args
 		switch {
@@ -262,14 +327,16 @@ func shMobilityPolicies(t *model.Topology) *plan.ShellSection {
 			s.Commands = append(s.Commands, "Grant-CsMobilityPolicy -Identity "+psQuote(shSIP(u))+" -PolicyName "+psQuote(pol))
 		}
 	}
-	return s
+	return one(s)
 }
 
-// shMobilityArgs: " -Param value" for every parameter the policy sets,
-// and the names of those left out.
-func shMobilityArgs(t *model.Topology, mp model.MobilityPolicy) (string, []string) {
+// shMobilityArgs: " -Param value" for every parameter the policy sets;
+// the names left out because they are Online-only, reserved or newer
+// than the version (POL-006); and those left out because the version's
+// cmdlets do not have them.
+func shMobilityArgs(t *model.Topology, mp model.MobilityPolicy) (string, []string, []string) {
 	var b strings.Builder
-	var skipped []string
+	var skipped, absent []string
 	if mp.Description != "" {
 		b.WriteString(" -Description " + psQuote(mp.Description))
 	}
@@ -282,18 +349,22 @@ func shMobilityArgs(t *model.Topology, mp model.MobilityPolicy) (string, []strin
 			skipped = append(skipped, mpp.param)
 			continue
 		}
+		if mpp.lync2013 && t.Version != "lync2013" {
+			absent = append(absent, mpp.param)
+			continue
+		}
 		b.WriteString(" -" + mpp.param + " " + psBool(*v))
 	}
 	if mp.VoiceSettings != nil {
 		skipped = append(skipped, "VoiceSettings")
 	}
-	return b.String(), skipped
+	return b.String(), skipped, absent
 }
 
-// shClickToJoin (step 5): PSTN usages, voice routes and voice policies
+// shClickToJoin: PSTN usages, voice routes and voice policies
 // Click to Join dials out with (POL-004), then per-user grants.
-func shClickToJoin(t *model.Topology) *plan.ShellSection {
-	s := &plan.ShellSection{Title: "5. Click to Join for non-Enterprise Voice users (voice policy, PSTN usage, route)"}
+func shClickToJoin(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
+	s := &plan.ShellSection{Title: "Click to Join for non-Enterprise Voice users (voice policy, PSTN usage, route)"}
 	for _, u := range t.PSTNUsages {
 		s.Commands = append(s.Commands, "if ((Get-CsPstnUsage -Identity global).Usage -notcontains "+psQuote(u)+") { Set-CsPstnUsage -Identity global -Usage @{add="+psQuote(u)+"} }")
 	}
@@ -329,12 +400,12 @@ func shClickToJoin(t *model.Topology) *plan.ShellSection {
 			s.Commands = append(s.Commands, "Grant-CsVoicePolicy -Identity "+psQuote(shSIP(u))+" -PolicyName "+psQuote(pol))
 		}
 	}
-	return s
+	return one(s)
 }
 
-// shMCX (step 6): MCX settings, only where a pool still has MCX (not SfB
+// shMCX: MCX settings, only where a pool still has MCX (not SfB
 // 2019, VER-006) and Lync 2010 Mobile clients are planned (POL-008).
-func shMCX(t *model.Topology) *plan.ShellSection {
+func shMCX(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
 	if !t.Mobility.Clients.Lync2010Mobile || !shAnyMCX(t) {
 		return nil
 	}
@@ -345,27 +416,31 @@ func shMCX(t *model.Topology) *plan.ShellSection {
 	if c.PushNotificationProxyURI != "" {
 		cmd += " -PushNotificationProxyUri " + psQuote(c.PushNotificationProxyURI)
 	}
-	return &plan.ShellSection{
-		Title:    "6. MCX settings (Lync 2010 Mobile clients; not on Skype for Business Server 2019)",
+	return one(&plan.ShellSection{
+		Title:    "MCX settings (Lync 2010 Mobile clients; not on Skype for Business Server 2019)",
 		Commands: []string{cmd},
-	}
+	})
 }
 
-// shTests (step 7): UCWA conference against the Autodiscover target;
-// push federation and MCX push through the internal Edge FQDN (the
-// cmdlet references ask for the internal name); MCX P2P IM where MCX
-// serves Lync 2010 Mobile. Credentials are prompted for, never written.
-func shTests(t *model.Topology) *plan.ShellSection {
-	s := &plan.ShellSection{Title: "7. Tests"}
-	a, b, placeholders := shTestUsers(t)
-	if placeholders && t.Mobility.Enabled {
-		s.Commands = append(s.Commands, "# The topology has fewer than two mobile users: replace the placeholder user "+b+" (and "+a+" if needed).")
+// shTests: a UCWA conference on the organizer's Front End pool (the
+// deployment guide tests the users' pool, not the Director); push
+// federation and MCX push through the internal Edge FQDN (the cmdlet
+// references ask for the internal name); MCX P2P IM where MCX serves
+// Lync 2010 Mobile. The users are the topology's first two mobile users:
+// with fewer, the tests that need two are left out, said so in a
+// comment, rather than run against made-up accounts. Credentials are
+// prompted for, never written.
+func shTests(t *model.Topology, _ *plan.Plan) []plan.ShellSection {
+	s := &plan.ShellSection{Title: "Tests"}
+	a, b, ok := shTestUsers(t)
+	if !ok && t.Mobility.Enabled {
+		s.Commands = append(s.Commands, "# The topology names fewer than two mobile users (uses_mobility): declare two to test a UCWA conference and MCX P2P IM here.")
 	}
 	cred := func(u string) string {
 		return "(Get-Credential -UserName " + psQuote(shLogon(t, u)) + " -Message " + psQuote("Password of "+u) + ")"
 	}
-	if ad, ok := t.AutodiscoverTarget(); ok && t.Mobility.Enabled {
-		s.Commands = append(s.Commands, "Test-CsUcwaConference -TargetFqdn "+psQuote(ad.FQDN)+" -Authentication Negotiate"+
+	if pool, found := shUserPool(t, a); ok && found && t.Mobility.Enabled {
+		s.Commands = append(s.Commands, "Test-CsUcwaConference -TargetFqdn "+psQuote(pool.FQDN)+" -Authentication Negotiate"+
 			" -OrganizerSipAddress "+psQuote(shSIP(a))+" -OrganizerCredential "+cred(a)+
 			" -ParticipantSipAddress "+psQuote(shSIP(b))+" -ParticipantCredential "+cred(b)+" -Verbose")
 	}
@@ -374,21 +449,23 @@ func shTests(t *model.Topology) *plan.ShellSection {
 			e := t.EdgePools[en]
 			s.Commands = append(s.Commands, "Test-CsFederatedPartner -TargetFqdn "+psQuote(e.InternalFQDN)+
 				" -Domain "+psQuote(pushDomain)+" -ProxyFqdn "+psQuote(pushProxyFQDN))
-			if shAnyMCX(t) {
+			if shAnyMCX(t) && shHasMCX(t.Version) {
 				s.Commands = append(s.Commands, "Test-CsMcxPushNotification -AccessEdgeFqdn "+psQuote(e.InternalFQDN))
 			}
 		}
 	}
-	if pool, ok := shMCXPool(t); ok && t.Mobility.Enabled && t.Mobility.Clients.Lync2010Mobile {
-		s.Commands = append(s.Commands, "Test-CsMcxP2PIM -TargetFqdn "+psQuote(pool.FQDN)+
+	// The MCX test cmdlets are not in the Skype for Business Server 2019
+	// Management Shell, even when an older pool still serves MCX.
+	if pool, found := shMCXPool(t, a); ok && found && t.Mobility.Enabled && t.Mobility.Clients.Lync2010Mobile && shHasMCX(t.Version) {
+		s.Commands = append(s.Commands, "Test-CsMcxP2PIM -TargetFqdn "+psQuote(pool.FQDN)+" -Authentication Negotiate"+
 			" -SenderSipAddress "+psQuote(shSIP(a))+" -SenderCredential "+cred(a)+
 			" -ReceiverSipAddress "+psQuote(shSIP(b))+" -ReceiverCredential "+cred(b))
 	}
-	return s
+	return one(s)
 }
 
-// shTestUsers picks the first two mobile users by SIP address
-// (placeholders when the topology has fewer).
+// shTestUsers picks the first two mobile users by SIP address; ok is
+// false when the topology has fewer.
 func shTestUsers(t *model.Topology) (string, string, bool) {
 	var us []string
 	for _, u := range model.SortedKeys(t.Users) {
@@ -396,15 +473,26 @@ func shTestUsers(t *model.Topology) (string, string, bool) {
 			us = append(us, u)
 		}
 	}
-	placeholders := len(us) < 2
-	domain := "example.com"
-	if len(t.SIPDomains) > 0 {
-		domain = t.SIPDomains[0]
+	if len(us) < 2 {
+		return "", "", false
 	}
-	for i := len(us); i < 2; i++ {
-		us = append(us, "user"+strconv.Itoa(i+1)+"@"+domain)
+	return us[0], us[1], true
+}
+
+// shUserPool is the user's home Front End pool, else the first Front
+// End pool by name.
+func shUserPool(t *model.Topology, u string) (model.Pool, bool) {
+	if usr, ok := t.Users[u]; ok {
+		if pool, ok := t.Pools[usr.Pool]; ok && pool.Kind != "director" {
+			return pool, true
+		}
 	}
-	return us[0], us[1], placeholders
+	for _, n := range model.SortedKeys(t.Pools) {
+		if pool := t.Pools[n]; pool.Kind != "director" {
+			return pool, true
+		}
+	}
+	return model.Pool{}, false
 }
 
 // shLogon is the user name a credential prompt proposes: the UPN, else
@@ -416,8 +504,14 @@ func shLogon(t *model.Topology, u string) string {
 	return strings.TrimPrefix(u, "sip:")
 }
 
-// shMCXPool is the first Front End pool by name whose version has MCX.
-func shMCXPool(t *model.Topology) (model.Pool, bool) {
+// shMCXPool is the user's home Front End pool when its version has MCX,
+// else the first such pool by name.
+func shMCXPool(t *model.Topology, u string) (model.Pool, bool) {
+	if pool, ok := shUserPool(t, u); ok && shHasMCX(t.PoolVersion(pool)) {
+		if usr, home := t.Users[u]; home && usr.Pool != "" && t.Pools[usr.Pool].FQDN == pool.FQDN {
+			return pool, true
+		}
+	}
 	for _, n := range model.SortedKeys(t.Pools) {
 		if pool := t.Pools[n]; pool.Kind != "director" && shHasMCX(t.PoolVersion(pool)) {
 			return pool, true

@@ -146,7 +146,8 @@ func TestContoso(t *testing.T) {
 		"| external | https://webext.contoso.com/Autodiscover/autodiscoverservice.svc/Root |",
 		"| internal | https://webint.contoso.net/Autodiscover/autodiscoverservice.svc/Root |",
 		"| F2 | 172.25.34.10 | 192.168.21.121 | TCP | 4443 | in (DMZ to LAN) |",
-		"- 2. Push notifications (Edge + Office 365 clearing house)\n",
+		"- 3. Push notifications (Edge + Office 365 clearing house)\n",
+		"- 2. Certificates (CERT-001 .. CERT-004) on fe01.contoso.net\n",
 	)
 	for _, c := range p.Certificates {
 		contains(t, doc, "| "+c.Name+" | ")

@@ -1,24 +1,33 @@
-// Package sfb writes the plan's Management Shell steps (mobility-rules.md
-// 2.6) as one script, sfb/configure-mobility.ps1.
+// Package sfb writes the plan's Management Shell steps as one script,
+// sfb/configure-mobility.ps1, that runs as generated (docs: SCRIPT.md).
+//
+// What is known only on the day it runs is a parameter, validated in
+// the param() block: -Step (which steps, by number), -Server (the server
+// a per-server step configures: this computer) and -CAConfig (the
+// issuing CA, for a certificate that must be requested). Certificates
+// are found in the machine store by their planned subject and names, not
+// named by a thumbprint someone must paste in.
 //
 // -WhatIf and -Confirm: the script is an advanced script
 // ([CmdletBinding(SupportsShouldProcess = $true)]), which gives it both
-// switches; every line that changes the deployment is wrapped in
-// `if ($PSCmdlet.ShouldProcess('<the command>')) { ... }`, so -WhatIf
-// prints each command it would run and runs none, and -Confirm asks
-// before each. This is used rather than passing -WhatIf:$WhatIfPreference
-// to every cmdlet because it also covers the guarded New- lines, the
-// Test- cmdlets (which have no -WhatIf) and credential prompts. (The
-// switches come with SupportsShouldProcess: declaring a [switch]$WhatIf
-// parameter as well would be a duplicate parameter error.)
+// switches; every call that changes the deployment is wrapped in
+// `if ($PSCmdlet.ShouldProcess('<the command>')) { ... }` — for a line
+// guarded by a read ("if (-not (Get-X ...)) { New-X ... }") the change
+// alone, so -WhatIf lists exactly what a run would change. This is used
+// rather than passing -WhatIf:$WhatIfPreference to every cmdlet because
+// it also covers the Test- cmdlets (which have no -WhatIf) and their
+// credential prompts. The script's own functions (Set-PlannedCertificate)
+// are advanced functions that guard their changes the same way.
 //
-// Comments ("#"), placeholder variables ("$x = ...") and reads ("Get-")
-// run as they are. No password is ever written: the tests prompt for
-// credentials.
+// Every command and parameter the script may call is in the table of
+// cmdlets.go, each checked against the page of the cmdlet reference it
+// names; the tests hold every example's script to it.
 package sfb
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
@@ -49,14 +58,60 @@ var products = map[string]string{
 	"sfb2019":  "Skype for Business Server 2019",
 }
 
+// step is one numbered step of the script: its sections (one, or one per
+// server for a per-server step).
+type step struct {
+	num      int
+	title    string // without the number
+	sections []plan.ShellSection
+	servers  []string // per-server step: the servers, in plan order
+}
+
+// steps groups the plan's sections by their number ("2. ...").
+func steps(p *plan.Plan) ([]step, error) {
+	var out []step
+	for _, s := range p.Shell {
+		num, title, ok := splitTitle(s.Title)
+		if !ok {
+			return nil, fmt.Errorf("sfb: section %q has no step number", s.Title)
+		}
+		if len(out) == 0 || out[len(out)-1].num != num {
+			if want := len(out) + 1; num != want {
+				return nil, fmt.Errorf("sfb: section %q is step %d, want %d: steps are numbered 1, 2, 3... without gaps", s.Title, num, want)
+			}
+			out = append(out, step{num: num, title: strings.TrimSuffix(title, " on "+s.Server)})
+		} else if s.Server == "" || len(out[len(out)-1].servers) == 0 {
+			return nil, fmt.Errorf("sfb: step %d has more than one section: only a per-server step has one per server", num)
+		}
+		st := &out[len(out)-1]
+		if s.Server != "" {
+			if slices.ContainsFunc(st.servers, func(x string) bool { return strings.EqualFold(x, s.Server) }) {
+				return nil, fmt.Errorf("sfb: step %d has two sections for %s", num, s.Server)
+			}
+			st.servers = append(st.servers, s.Server)
+		}
+		st.sections = append(st.sections, s)
+	}
+	return out, nil
+}
+
+// splitTitle splits "2. Push" into 2 and "Push".
+func splitTitle(t string) (int, string, bool) {
+	t = strings.TrimSpace(t)
+	n, rest, ok := strings.Cut(t, ". ")
+	num, err := strconv.Atoi(n)
+	if !ok || err != nil || num < 1 {
+		return 0, "", false
+	}
+	return num, rest, true
+}
+
 // Script renders the plan's shell sections. Every title and command must
 // fit on its line (pwsh.Check): one holding a line break or another
 // control character is refused, not joined into one line. The file is
 // UTF-8 with a byte order mark (pwsh.Script), which Windows PowerShell
 // 5.1 needs to read it as such.
 func Script(p *plan.Plan) ([]byte, error) {
-	var b strings.Builder
-	b.WriteString(Header)
 	product := products[p.Product]
 	if product == "" {
 		product = p.Product
@@ -65,59 +120,256 @@ func Script(p *plan.Plan) ([]byte, error) {
 	if err := pwsh.Check(intro); err != nil {
 		return nil, fmt.Errorf("sfb: product or SIP domains: %w", err)
 	}
-	b.WriteString("#\n# " + intro + "\n")
-	b.WriteString(`# Run in the Skype for Business Server Management Shell as a member of
-# RTCUniversalServerAdmins, in the order below (mobility-rules.md 2.6).
-#
-#   .\configure-mobility.ps1 -WhatIf     shows every change and makes none
-#   .\configure-mobility.ps1 -Confirm    asks before each change
-#
-# Changes are guarded where the cmdlets allow it, so the script can run
-# again. No password is stored here: the tests prompt for credentials.
-
-[CmdletBinding(SupportsShouldProcess = $true)]
-param()
-
-Set-StrictMode -Version 2.0
-$ErrorActionPreference = 'Stop'
-`)
 	for _, s := range p.Shell {
 		if err := pwsh.Check(s.Title); err != nil {
 			return nil, fmt.Errorf("sfb: section title: %w", err)
 		}
-		b.WriteString("\n# " + strings.Repeat("-", 74) + "\n")
-		b.WriteString("# " + strings.TrimSpace(s.Title) + "\n")
-		b.WriteString("# " + strings.Repeat("-", 74) + "\n")
-		for _, c := range s.Commands {
-			if err := writeCommand(&b, strings.TrimSpace(c)); err != nil {
-				return nil, fmt.Errorf("sfb: section %q: %w", s.Title, err)
+		if err := pwsh.Check(s.Server); err != nil {
+			return nil, fmt.Errorf("sfb: section %q: server: %w", s.Title, err)
+		}
+	}
+	sts, err := steps(p)
+	if err != nil {
+		return nil, err
+	}
+	var servers, perServer []string
+	for _, st := range sts {
+		if len(st.servers) > 0 {
+			perServer = append(perServer, strconv.Itoa(st.num))
+			for _, s := range st.servers {
+				if !slices.Contains(servers, s) {
+					servers = append(servers, s)
+				}
 			}
+		}
+	}
+
+	var b strings.Builder
+	b.WriteString(Header)
+	b.WriteString("#\n# " + intro + "\n")
+	b.WriteString(`# Run in the Skype for Business Server Management Shell as a member of
+# RTCUniversalServerAdmins. Rule IDs in comments are explained by
+# 'mobplan rules ID'. The steps, in order:
+#
+`)
+	for _, st := range sts {
+		where := "once per deployment"
+		if len(st.servers) > 0 {
+			where = "on each of " + strings.Join(st.servers, ", ")
+		}
+		fmt.Fprintf(&b, "#   %d. %s (%s)\n", st.num, st.title, where)
+	}
+	b.WriteString(`#
+#   .\configure-mobility.ps1 -WhatIf     shows every change and makes none
+#   .\configure-mobility.ps1 -Confirm    asks before each change
+#   .\configure-mobility.ps1 -Step 1,3   runs steps 1 and 3 only
+`)
+	if len(perServer) > 0 {
+		b.WriteString(`#
+# Per-server steps run on the server they configure (Set-CsCertificate
+# acts on the local computer): run the script there; -Server, when given,
+# must name that computer. -CAConfig names the issuing CA as certutil
+# shows its Config ("CA server FQDN\CA name"); it is needed only when a
+# planned certificate is not in the machine store yet.
+`)
+	}
+	b.WriteString(`#
+# Every step checks before it changes, so the script can run again. No
+# password is stored here: the tests prompt for credentials.
+
+[CmdletBinding(SupportsShouldProcess = $true)]
+param(
+    # The steps to run, by number (default: all).
+`)
+	all := make([]string, len(sts))
+	for i := range sts {
+		all[i] = strconv.Itoa(i + 1)
+	}
+	if len(sts) == 0 {
+		b.WriteString("    [int[]]$Step = @()")
+	} else {
+		fmt.Fprintf(&b, "    [ValidateRange(1, %d)]\n    [int[]]$Step = @(%s)", len(sts), strings.Join(all, ", "))
+	}
+	if len(servers) > 0 {
+		quoted := make([]string, len(servers))
+		for i, s := range servers {
+			quoted[i] = pwsh.Literal(s)
+		}
+		fmt.Fprintf(&b, `,
+
+    # The server the per-server steps (%s) configure: this computer
+    # (default: this computer, when it is one of these).
+    [ValidateSet(%s)]
+    [string]$Server = '',
+
+    # The issuing CA, "CA server FQDN\CA name", for certificates that
+    # must be requested.
+    [ValidatePattern('^[^\\]+\\[^\\]+$')]
+    [string]$CAConfig = ''`, strings.Join(perServer, ", "), strings.Join(quoted, ", "))
+	}
+	b.WriteString(`
+)
+
+Set-StrictMode -Version 2.0
+$ErrorActionPreference = 'Stop'
+`)
+	if len(servers) > 0 {
+		quoted := make([]string, len(servers))
+		for i, s := range servers {
+			quoted[i] = pwsh.Literal(s)
+		}
+		steps := make([]string, len(perServer))
+		for i, n := range perServer {
+			steps[i] = "$Step -contains " + n
+		}
+		fmt.Fprintf(&b, `
+# Per-server steps act on this computer only.
+$ThisComputer = [System.Net.Dns]::GetHostEntry([string]$env:COMPUTERNAME).HostName
+$PlannedServers = @(%s)
+if ($Server) {
+    if ($Server -ne $ThisComputer) { throw "-Server $Server is not this computer ($ThisComputer): run the script on $Server." }
+} elseif ($PlannedServers -contains $ThisComputer) {
+    $Server = $ThisComputer
+} elseif (%s) {
+    Write-Warning "Step %s runs on each of $($PlannedServers -join ', '); this computer ($ThisComputer) is none of them, so it is skipped here."
+}
+`, strings.Join(quoted, ", "), strings.Join(steps, " -or "), strings.Join(perServer, ", "))
+		b.WriteString(certHelpers)
+	}
+	for _, st := range sts {
+		for _, s := range st.sections {
+			b.WriteString("\n# " + strings.Repeat("-", 74) + "\n")
+			b.WriteString("# " + strings.TrimSpace(s.Title) + "\n")
+			b.WriteString("# " + strings.Repeat("-", 74) + "\n")
+			cond := "$Step -contains " + strconv.Itoa(st.num)
+			if s.Server != "" {
+				cond += " -and $Server -eq " + pwsh.Literal(s.Server)
+			}
+			b.WriteString("if (" + cond + ") {\n")
+			for _, c := range s.Commands {
+				if err := writeCommand(&b, "    ", strings.TrimSpace(c)); err != nil {
+					return nil, fmt.Errorf("sfb: section %q: %w", s.Title, err)
+				}
+			}
+			b.WriteString("}\n")
 		}
 	}
 	return pwsh.Script(b.String()), nil
 }
 
-// writeCommand writes one plan line, under ShouldProcess when it changes
-// something.
-func writeCommand(b *strings.Builder, c string) error {
+// writeCommand writes one plan line at the indent, its change under
+// ShouldProcess: the whole line, or for a guarded line ("if (read) {
+// change }", with an optional else) each branch's change, so the guard
+// runs (it only reads) and -WhatIf shows only what would change.
+func writeCommand(b *strings.Builder, indent, c string) error {
 	if c == "" {
 		return nil
 	}
-	target, err := pwsh.Quote(c)
-	if err != nil {
+	if err := pwsh.Check(c); err != nil {
 		return err
 	}
 	if !Changes(c) {
-		b.WriteString(c + "\n")
+		b.WriteString(indent + c + "\n")
 		return nil
 	}
-	b.WriteString("if ($PSCmdlet.ShouldProcess(" + target + ")) {\n    " + c + "\n}\n")
+	if cond, bodies, ok := guarded(c); ok {
+		b.WriteString(indent + "if (" + cond + ") {\n")
+		for i, body := range bodies {
+			if i > 0 {
+				b.WriteString(indent + "} else {\n")
+			}
+			if err := writeCommand(b, indent+"    ", body); err != nil {
+				return err
+			}
+		}
+		b.WriteString(indent + "}\n")
+		return nil
+	}
+	b.WriteString(indent + "if ($PSCmdlet.ShouldProcess(" + pwsh.Literal(c) + ")) {\n" + indent + "    " + c + "\n" + indent + "}\n")
 	return nil
 }
 
+// readOnly are the verbs of commands that change nothing.
+var readOnly = []string{"Get", "Select", "Where", "Sort", "ForEach", "Out", "Write", "Find"}
+
 // Changes tells whether a plan line changes the deployment (so it runs
-// under ShouldProcess): everything but comments, variable assignments
-// and Get- reads.
+// under ShouldProcess): it calls a command other than a read (Get-,
+// Select-Object...) or one of the script's self-guarding functions
+// (Helpers). Comments and a line that only throws change nothing. A
+// line that does not scan is taken as a change.
 func Changes(c string) bool {
-	return !(strings.HasPrefix(c, "#") || strings.HasPrefix(c, "$") || strings.HasPrefix(c, "Get-"))
+	if strings.HasPrefix(c, "#") {
+		return false
+	}
+	cs, _, err := calls(c)
+	if err != nil {
+		return true
+	}
+	for _, call := range cs {
+		verb, _, _ := strings.Cut(call.Name, "-")
+		if !slices.Contains(readOnly, verb) && !slices.Contains(Helpers, call.Name) {
+			return true
+		}
+	}
+	return false
 }
+
+// Helpers are the functions the script defines that guard their own
+// changes with ShouldProcess; the planner's lines may call them.
+var Helpers = []string{"Set-PlannedCertificate"}
+
+// certHelpers finds a planned certificate in the machine store, requests
+// it when it is not there, and assigns it when it is not assigned yet.
+// The certificate matches by its subject's common name and by holding
+// every planned name among its DNS names (the certificate provider's
+// DnsNameList), valid now and with its private key; the newest wins.
+const certHelpers = `
+# The newest valid certificate with its private key in the machine store
+# whose subject names the planned subject and whose DNS names hold every
+# planned name.
+function Find-PlannedCertificate {
+    param(
+        [Parameter(Mandatory = $true)][string]$Subject,
+        [Parameter(Mandatory = $true)][string[]]$Names
+    )
+    $now = Get-Date
+    Get-ChildItem -Path 'Cert:\LocalMachine\My' |
+        Where-Object { $_.HasPrivateKey -and $_.NotBefore -le $now -and $_.NotAfter -gt $now -and $_.GetNameInfo('SimpleName', $false) -eq $Subject } |
+        Where-Object { $dns = @($_.DnsNameList | ForEach-Object { $_.Unicode }); -not ($Names | Where-Object { $dns -notcontains $_ }) } |
+        Sort-Object -Property NotAfter -Descending |
+        Select-Object -First 1
+}
+
+# Requests the planned certificate from -CAConfig unless the machine store
+# has it, then assigns it to its usages unless they already use it.
+function Set-PlannedCertificate {
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true)][string[]]$Type,
+        [Parameter(Mandatory = $true)][string]$Subject,
+        [Parameter(Mandatory = $true)][string[]]$Names,
+        [Parameter(Mandatory = $true)][string]$FriendlyName,
+        [switch]$Imported
+    )
+    $what = "$($Type -join ', ') certificate CN=$Subject for $Server"
+    $cert = Find-PlannedCertificate -Subject $Subject -Names $Names
+    if (-not $cert) {
+        if ($Imported) { throw "No $what with the names $($Names -join ', ') in Cert:\LocalMachine\My: import the issued certificate, then run this step again." }
+        $ca = if ($CAConfig) { $CAConfig } else { 'the CA given with -CAConfig' }
+        if ($PSCmdlet.ShouldProcess($what, "Request-CsCertificate -New from $ca")) {
+            if (-not $CAConfig) { throw "No $what with the names $($Names -join ', ') in Cert:\LocalMachine\My: run this step again with -CAConfig 'CA server FQDN\CA name' to request it." }
+            Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') | Out-Null
+            $cert = Find-PlannedCertificate -Subject $Subject -Names $Names
+            if (-not $cert) { throw "The CA has not issued the $what yet: once it is issued and in Cert:\LocalMachine\My, run this step again." }
+        } else {
+            return
+        }
+    }
+    $assigned = @(Get-CsCertificate -Type $Type -ErrorAction SilentlyContinue | Where-Object { $_.Thumbprint -eq $cert.Thumbprint })
+    if ($assigned.Count -lt $Type.Count) {
+        if ($PSCmdlet.ShouldProcess($what, "Set-CsCertificate -Thumbprint $($cert.Thumbprint)")) {
+            Set-CsCertificate -Type $Type -Thumbprint $cert.Thumbprint
+        }
+    }
+}
+`

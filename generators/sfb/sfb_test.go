@@ -1,12 +1,14 @@
 package sfb
 
 import (
-	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/pwsh"
 	"github.com/mobplan/mobplan/internal/testtool"
@@ -14,7 +16,23 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
+// examples are every valid example topology: the folders of examples/
+// that hold one (not examples/invalid/<RULE>), and the invalid
+// examples' valid base.
+var examples = func() []string {
+	dirs, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
+	var out []string
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() || filepath.Base(d) == "invalid" {
+			continue
+		}
+		if _, err := loader.Detect(d); err != nil {
+			continue // not a topology (the scale generator)
+		}
+		out = append(out, filepath.Base(d))
+	}
+	return append(out, "invalid/_base")
+}()
 
 func load(t *testing.T, example string) (*model.Topology, *plan.Plan) {
 	t.Helper()
@@ -40,77 +58,14 @@ func script(t *testing.T, p *plan.Plan) string {
 	return s
 }
 
-// checkSyntax is a small PowerShell lexer: single-quoted strings (quote
-// doubled inside, typographic single quotes included), double-quoted
-// strings (backtick escapes, doubled quote), line and block comments,
-// backtick escapes; it reports an unterminated string or comment and
-// unbalanced (), {} and [].
+// checkSyntax scans the script (strings, comments, brackets) and checks
+// that every bracket closes in order.
 func checkSyntax(src string) error {
-	rs := []rune(src)
-	isSingle := func(r rune) bool { return strings.ContainsRune("'\u2018\u2019\u201A\u201B", r) }
-	isDouble := func(r rune) bool { return strings.ContainsRune("\"\u201C\u201D\u201E", r) }
-	pairs := map[rune]rune{')': '(', '}': '{', ']': '['}
-	var stack []rune
-	line := 1
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == '\n':
-			line++
-		case r == '`':
-			i++
-			if i < len(rs) && rs[i] == '\n' {
-				line++
-			}
-		case r == '<' && i+1 < len(rs) && rs[i+1] == '#':
-			end := strings.Index(string(rs[i+2:]), "#>")
-			if end < 0 {
-				return fmt.Errorf("line %d: unterminated block comment", line)
-			}
-			body := string(rs[i+2:])[:end]
-			line += strings.Count(body, "\n")
-			i += 2 + len([]rune(body)) + 1
-		case r == '#':
-			for i+1 < len(rs) && rs[i+1] != '\n' {
-				i++
-			}
-		case isSingle(r) || isDouble(r):
-			same := isSingle
-			if isDouble(r) {
-				same = isDouble
-			}
-			start, closed := line, false
-			for !closed {
-				i++
-				if i >= len(rs) {
-					return fmt.Errorf("line %d: unterminated string", start)
-				}
-				switch c := rs[i]; {
-				case c == '\n':
-					line++
-				case c == '`' && same(r) && isDouble(r):
-					i++ // escapes exist in double-quoted strings only
-				case same(c):
-					if i+1 < len(rs) && same(rs[i+1]) {
-						i++ // a doubled quote stands for itself
-					} else {
-						closed = true
-					}
-				}
-			}
-		case r == '(' || r == '{' || r == '[':
-			stack = append(stack, r)
-		case r == ')' || r == '}' || r == ']':
-			if len(stack) == 0 || stack[len(stack)-1] != pairs[r] {
-				return fmt.Errorf("line %d: unbalanced %q", line, r)
-			}
-			stack = stack[:len(stack)-1]
-		}
+	ts, err := scan(src)
+	if err != nil {
+		return err
 	}
-	if len(stack) > 0 {
-		return fmt.Errorf("unclosed %q at end of script", stack[len(stack)-1])
-	}
-	return nil
+	return balanced(ts)
 }
 
 func TestCheckSyntaxCatchesErrors(t *testing.T) {
@@ -138,126 +93,6 @@ func TestCheckSyntaxCatchesErrors(t *testing.T) {
 	}
 }
 
-// Every example: the script parses (the lexer above, and pwsh when it is
-// installed), opens with the header and the advanced-script binding,
-// puts every change under ShouldProcess, holds no lab password, ends
-// with a newline and is the same bytes twice.
-func TestExamples(t *testing.T) {
-	for _, ex := range examples {
-		m, p := load(t, ex)
-		s := script(t, p)
-		if err := checkSyntax(s); err != nil {
-			t.Errorf("%s: %v", ex, err)
-		}
-		pwshParse(t, ex, s)
-		if !strings.HasPrefix(s, Header) {
-			t.Errorf("%s: header missing", ex)
-		}
-		if !strings.Contains(s, "\n[CmdletBinding(SupportsShouldProcess = $true)]\nparam()\n") {
-			t.Errorf("%s: no ShouldProcess binding", ex)
-		}
-		if !strings.HasSuffix(s, "\n") {
-			t.Errorf("%s: no final newline", ex)
-		}
-		for _, sec := range p.Shell {
-			if !strings.Contains(s, "\n# "+sec.Title+"\n") {
-				t.Errorf("%s: section %q missing", ex, sec.Title)
-			}
-			for _, c := range sec.Commands {
-				want := c + "\n"
-				if Changes(c) {
-					want = "if ($PSCmdlet.ShouldProcess(" + pwsh.Literal(c) + ")) {\n    " + c + "\n}\n"
-				}
-				if !strings.Contains(s, want) {
-					t.Errorf("%s: command not written as\n%s", ex, want)
-				}
-			}
-		}
-		for _, u := range m.Users {
-			if u.LabPassword != "" && strings.Contains(s, u.LabPassword) {
-				t.Errorf("%s: a lab password is in the script", ex)
-			}
-		}
-		if _, again := load(t, ex); script(t, again) != s {
-			t.Errorf("%s: not deterministic", ex)
-		}
-	}
-}
-
-// Contoso (SfB 2019 with push): the push step federates with
-// sipfed.online.lync.com and the test goes through the internal Edge
-// FQDN; no MCX at all (VER-006).
-func TestContoso(t *testing.T) {
-	_, p := load(t, "contoso")
-	s := script(t, p)
-	for _, want := range []string{
-		"# 2. Push notifications (Edge + Office 365 clearing house)\n",
-		"    if (-not (Get-CsHostingProvider -Identity 'SkypeOnline' -ErrorAction SilentlyContinue)) { New-CsHostingProvider -Identity 'SkypeOnline' -Enabled $True -ProxyFqdn 'sipfed.online.lync.com' -VerificationLevel UseSourceVerification }\n",
-		"    Test-CsFederatedPartner -TargetFqdn 'edgepool.contoso.net' -Domain 'push.lync.com' -ProxyFqdn 'sipfed.online.lync.com'\n",
-		"if ($PSCmdlet.ShouldProcess('Set-CsMobilityPolicy -Identity ''global'' -EnableMobility $True -EnableOutsideVoice $True')) {\n",
-		"Get-CsService -WebServer | Select-Object Identity,",
-		"$DefaultThumbprint = '<thumbprint of the Default certificate>'\n",
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("script lacks %q", want)
-		}
-	}
-	for _, no := range []string{"Mcx", "MCX", "5086", "5087", "Test-CsMcxP2PIM"} {
-		if strings.Contains(s, no) {
-			t.Errorf("SfB 2019 script mentions %s", no)
-		}
-	}
-	if strings.IndexFunc(s, func(r rune) bool { return r > 0x7f }) >= 0 {
-		t.Error("contoso's script should be ASCII")
-	}
-}
-
-// Multisite (SfB 2015 with Lync 2010 Mobile): the MCX step is there.
-func TestMultisiteMCX(t *testing.T) {
-	_, p := load(t, "multisite")
-	s := script(t, p)
-	for _, want := range []string{
-		"# 6. MCX settings",
-		"    Set-CsMcxConfiguration -Identity global -ExposedWebURL External -SessionExpirationInterval 259200 -SessionShortExpirationInterval 3600\n",
-		"    Test-CsMcxP2PIM -TargetFqdn 'lyon.fabrikam.local'",
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("script lacks %q", want)
-		}
-	}
-}
-
-// A hand-built plan with awkward text: quotes in a command (typographic
-// ones included) are doubled in the ShouldProcess target, non-ASCII text
-// is written as it is (the file is UTF-8 with a byte order mark, as
-// every script), and an empty plan is a valid script.
-func TestHandBuilt(t *testing.T) {
-	p := &plan.Plan{Product: "sfb2015", SIPDomains: []string{"example.com"}, Shell: []plan.ShellSection{{
-		Title:    "4. Policies for Zoë",
-		Commands: []string{"# note", "Set-CsMobilityPolicy -Identity 'Tag' -Description 'O''Brien’’s'", "$x = 'y'"},
-	}}}
-	s := script(t, p)
-	if !strings.HasPrefix(s, Header) {
-		t.Errorf("no header: %q", s[:10])
-	}
-	if err := checkSyntax(s); err != nil {
-		t.Error(err)
-	}
-	for _, want := range []string{
-		"# 4. Policies for Zoë\n",
-		"if ($PSCmdlet.ShouldProcess('Set-CsMobilityPolicy -Identity ''Tag'' -Description ''O''''Brien’’’’s''')) {\n",
-		"\n# note\nif ($PSCmdlet",
-		"\n}\n$x = 'y'\n",
-	} {
-		if !strings.Contains(s, want) {
-			t.Errorf("script lacks %q:\n%s", want, s)
-		}
-	}
-	if s2 := script(t, &plan.Plan{Product: "sfb2019"}); checkSyntax(s2) != nil {
-		t.Errorf("empty plan script:\n%s", s2)
-	}
-}
-
 // TestLineBreaksRefused: a title, command, product or SIP domain holding
 // a line break (or another control character) is refused, naming it,
 // rather than joined into one line: on a line of its own, what follows
@@ -267,10 +102,10 @@ func TestLineBreaksRefused(t *testing.T) {
 	for name, p := range map[string]*plan.Plan{
 		"title":   {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "1. Ports\nStart-Process calc", Commands: ok.Commands}}},
 		"command": {Product: "sfb2019", Shell: []plan.ShellSection{ok, {Title: "2. X", Commands: []string{"Set-CsX -Identity 'a\r\nStart-Process calc'"}}}},
-		"comment": {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "3. X", Commands: []string{"# a\nStart-Process calc"}}}},
+		"comment": {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "1. X", Commands: []string{"# a\nStart-Process calc"}}}},
 		"domain":  {Product: "sfb2019", SIPDomains: []string{"contoso.com\nStart-Process calc"}},
 		"product": {Product: "sfb2019\x00"},
-		"tab":     {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "4. X", Commands: []string{"Set-CsX\t-A 1"}}}},
+		"tab":     {Product: "sfb2019", Shell: []plan.ShellSection{{Title: "1. X", Commands: []string{"Set-CsX\t-A 1"}}}},
 	} {
 		_, err := Generator.Generate(&artifact.Context{Plan: p})
 		if err == nil || !strings.Contains(err.Error(), "control character") {
@@ -295,5 +130,95 @@ func pwshParse(t *testing.T, name, src string) {
 	cmd.Stdin = strings.NewReader(src)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("%s: pwsh parse: %v\n%s", name, err, out)
+	}
+}
+
+// A hand-built plan with awkward text: quotes in a command (typographic
+// ones included) are doubled in the ShouldProcess target, non-ASCII text
+// is written as it is (the file is UTF-8 with a byte order mark, as
+// every script), and an empty plan is a valid script.
+func TestHandBuilt(t *testing.T) {
+	p := &plan.Plan{Product: "sfb2015", SIPDomains: []string{"example.com"}, Shell: []plan.ShellSection{{
+		Title:    "1. Policies for Zoë",
+		Commands: []string{"# note", "Set-CsMobilityPolicy -Identity 'Tag' -Description 'O''Brien’’s'", "$x = 'y'"},
+	}}}
+	s := script(t, p)
+	if err := checkSyntax(s); err != nil {
+		t.Error(err)
+	}
+	for _, want := range []string{
+		"# 1. Policies for Zoë\n",
+		"    if ($PSCmdlet.ShouldProcess('Set-CsMobilityPolicy -Identity ''Tag'' -Description ''O''''Brien’’’’s''')) {\n",
+		"\nif ($Step -contains 1) {\n    # note\n    if ($PSCmdlet",
+		"\n    }\n    $x = 'y'\n}\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q:\n%s", want, s)
+		}
+	}
+	s2 := script(t, &plan.Plan{Product: "sfb2019"})
+	if err := checkSyntax(s2); err != nil {
+		t.Errorf("empty plan script: %v\n%s", err, s2)
+	}
+	if !strings.Contains(s2, "param(\n    # The steps to run, by number (default: all).\n    [int[]]$Step = @()\n)\n") {
+		t.Errorf("empty plan: param block:\n%s", s2)
+	}
+}
+
+// Contoso (SfB 2019 with push): certificates per Front End from the
+// planned subject and names, the push provider guarded by its proxy FQDN
+// under any Identity, DNS SRV routing with partner discovery, the UCWA
+// test on the users' Front End pool; no MCX at all (VER-006).
+func TestContoso(t *testing.T) {
+	_, p := load(t, "contoso")
+	s := script(t, p)
+	for _, want := range []string{
+		"if ($Step -contains 2 -and $Server -eq 'fe01.contoso.net') {\n    Set-PlannedCertificate -Type 'Default' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','fe01.contoso.net' -FriendlyName 'SfB Default (fe01-default)'\n",
+		"    if (-not (Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq 'sipfed.online.lync.com' })) {\n        if ($PSCmdlet.ShouldProcess('New-CsHostingProvider -Identity ''SkypeOnline''",
+		"        Set-CsAccessEdgeConfiguration -AllowFederatedUsers $True -UseDnsSrvRouting -EnablePartnerDiscovery $True\n",
+		"        Test-CsFederatedPartner -TargetFqdn 'edgepool.contoso.net' -Domain 'push.lync.com' -ProxyFqdn 'sipfed.online.lync.com'\n",
+		"        Test-CsUcwaConference -TargetFqdn 'pool01.contoso.net' -Authentication Negotiate",
+		"    if ($PSCmdlet.ShouldProcess('Set-CsMobilityPolicy -Identity ''global'' -EnableMobility $True -EnableOutsideVoice $True')) {\n",
+		"    Get-CsService -WebServer | Select-Object Identity,",
+		"            Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') | Out-Null\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q", want)
+		}
+	}
+	// The request runs only when the store has no matching certificate,
+	// the assignment only when the usages do not use it yet.
+	find := strings.Index(s, "    $cert = Find-PlannedCertificate -Subject $Subject -Names $Names\n    if (-not $cert) {\n")
+	req := strings.Index(s, "Request-CsCertificate -New")
+	assigned := strings.Index(s, "    if ($assigned.Count -lt $Type.Count) {\n")
+	set := strings.Index(s, "            Set-CsCertificate -Type $Type -Thumbprint $cert.Thumbprint\n")
+	if find < 0 || req < find || assigned < req || set < assigned {
+		t.Errorf("the certificate request or assignment is not guarded by what the store and Get-CsCertificate hold (%d %d %d %d)", find, req, assigned, set)
+	}
+	for _, no := range []string{"Mcx", "MCX", "5086", "5087", "Test-CsMcxP2PIM", "Thumbprint = '"} {
+		if strings.Contains(s, no) {
+			t.Errorf("SfB 2019 script mentions %s", no)
+		}
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return r > 0x7f }) >= 0 {
+		t.Error("contoso's script should be ASCII")
+	}
+}
+
+// Multisite (SfB 2015 with Lync 2010 Mobile and hybrid): the MCX step,
+// Test-CsMcxP2PIM with its mandatory -Authentication, and the hybrid
+// provider found by its proxy FQDN.
+func TestMultisiteMCX(t *testing.T) {
+	_, p := load(t, "multisite")
+	s := script(t, p)
+	for _, want := range []string{
+		"MCX settings (Lync 2010 Mobile clients",
+		"        Set-CsMcxConfiguration -Identity global -ExposedWebURL External -SessionExpirationInterval 259200 -SessionShortExpirationInterval 3600\n",
+		"        Test-CsMcxP2PIM -TargetFqdn 'lyon.fabrikam.local' -Authentication Negotiate -SenderSipAddress",
+		"        Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq 'sipfed.online.lync.com' } | Set-CsHostingProvider -AutodiscoverUrl",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q", want)
+		}
 	}
 }

@@ -28,7 +28,10 @@ Validation errors stop apply unless --allow-errors (recorded in the manifest).
 
 A saved plan records what apply will write, not the files: apply renders the plan's
 topology again and refuses unless every file is exactly what the plan recorded, the
-artifacts are as they were, and the artifacts folder is the one this apply would use.`,
+artifacts are as they were, and the artifacts folder is the one this apply would use.
+
+Exit status: 0 when the artifacts are written or already match, 1 on an error (then
+nothing is written).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
@@ -46,13 +49,20 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			o := f.options(env)
 			o.MakeKeys = true
 			o.Lock = true
+			prog := startProgress(env)
+			defer prog.Done()
+			o.Progress = prog.Stage
 			r, err := pipeline.Run(topology, o)
+			if err != nil {
+				prog.Done() // before any message
+			}
 			if r != nil {
 				defer r.Lock.Unlock()
 			}
 			var problems *pipeline.Problems
 			if sp != nil {
 				if why := sp.Stale(path, version(), r, err); len(why) > 0 {
+					prog.Done()
 					for _, w := range why {
 						fmt.Fprintf(env.Stderr, "  - %s\n", w)
 					}
@@ -65,7 +75,9 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 			if err != nil {
 				return err
 			}
+			prog.Stage("writing the artifacts")
 			res, err := r.Lock.Apply(r.Set, force)
+			prog.Done()
 			var ue *artifacts.UnmanagedError
 			if errors.As(err, &ue) {
 				for _, p := range ue.Paths {
@@ -93,8 +105,12 @@ artifacts are as they were, and the artifacts folder is the one this apply would
 				}
 				e.printf("Apply complete: %d written, %d deleted in %s.\n", len(res.Written), len(res.Deleted), r.ArtifactsDir)
 			}
-			if e.err != nil || !andServe {
+			if e.err != nil {
 				return e.err
+			}
+			v := planView{Warnings: r.Warnings(), Acknowledged: r.Acknowledged(), Sources: r.Checked.Doc.Sources, Color: useColor(env, env.Stdout)}
+			if err := v.findingsText(env.Stdout); err != nil || !andServe {
+				return err
 			}
 			r.Lock.Unlock()
 			return serve(cmd.Context(), env, topology, false, &f, &sf)
@@ -114,7 +130,12 @@ func newShowCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show PLANFILE",
 		Short: "Render a saved plan, and say whether it is stale",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show renders a plan saved with 'plan --out PLANFILE' as plan did (--format text, json
+or markdown), then says whether it is still current: apply refuses a stale plan.
+
+Exit status: 0 when the plan is shown, current or stale; 1 when PLANFILE is not a saved
+plan or cannot be read.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
 			sp, err := savedplan.Read(file)
@@ -124,9 +145,14 @@ func newShowCmd(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, runErr := pipeline.Run(sp.TopologyPath(file), f.options(env))
+			prog := startProgress(env)
+			o := f.options(env)
+			o.Progress = prog.Stage
+			r, runErr := pipeline.Run(sp.TopologyPath(file), o)
+			prog.Done()
 			why := sp.Stale(file, version(), r, runErr)
-			v := planView{ArtifactsDir: sp.ArtifactsPath(file), Summary: sp.Summary, Changes: sp.Changes, Differences: sp.Differences}
+			v := planView{ArtifactsDir: sp.ArtifactsPath(file), Summary: sp.Summary, Changes: sp.Changes, Differences: sp.Differences,
+				Warnings: sp.Warnings, Acknowledged: sp.Acknowledged, Color: useColor(env, env.Stdout)}
 			switch format.value {
 			case "json":
 				out := struct {

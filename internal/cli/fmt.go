@@ -89,7 +89,7 @@ does not parse or cannot be written, or with --check when a file would change.`,
 			}
 			if len(ds) > 0 {
 				ds.Sort()
-				writeDiagnostics(Env{Stdout: env.Stderr, Environ: env.Environ}, "text", ds, sources)
+				writeDiagnostics(Env{Stdout: env.Stderr, Environ: env.Environ}, "text", ds, nil, sources)
 				failed = true
 			}
 			if failed {

@@ -99,7 +99,8 @@ func NewRootCmd(env Env) *cobra.Command {
 shows what would change in the deployment's artifacts, writes them, and serves the
 plan in a lab so mobile-client flows can be traced before go-live.
 
-Exit codes: 0 success, 1 error or invalid input, 2 success with changes pending.`,
+Exit status: 0 success, 1 error or invalid input; 'plan --detailed-exitcode' exits 2
+when changes are pending.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

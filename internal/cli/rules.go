@@ -21,7 +21,9 @@ func newRulesCmd(env Env) *cobra.Command {
 		Short: "List the rules, or explain one",
 		Long: `Without an ID, rules lists every rule validate checks: ID, severity and a one-line
 summary (--all adds catalogue rules validate does not check, and why). With an ID it
-explains that rule: what must hold, the fix, and the documentation it comes from.`,
+explains that rule: what must hold, the fix, and the documentation it comes from.
+
+Exit status: 0, or 1 when no rule has the ID.`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			s, err := schema.Load()

@@ -49,7 +49,9 @@ folder says what is served where, per network location, for 'mobplan trace' and 
 It reads only the applied artifacts (every file checked against the manifest), refuses
 artifacts the topology no longer plans (run apply) and artifacts applied with
 --allow-errors unless --allow-errors. SIGHUP (or POST /reload on the admin endpoint)
-reloads a new apply, all or nothing; SIGINT or SIGTERM stops it.`,
+reloads a new apply, all or nothing; SIGINT or SIGTERM stops it.
+
+Exit status: 0 once stopped by SIGINT or SIGTERM, 1 when the plan cannot be served.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return serve(cmd.Context(), env, topologyPath(args), cmd.Flags().Changed("artifacts") && len(args) == 0, &f, &sf)

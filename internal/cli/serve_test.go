@@ -82,6 +82,18 @@ func TestServeAndTrace(t *testing.T) {
 		t.Errorf("trace of an unknown user: exit %d\n%s", code, stdout)
 	}
 
+	// --live against the lab's external DNS server and public CA: the
+	// names resolve to the planned public addresses, which this machine
+	// cannot reach (the lab serves them on loopback only).
+	code, stdout, _ = runCLI(t, "trace", "--live", "--dns", info.DNS["external"], "--ca-file", info.CAs.Public, "--timeout", "2s",
+		"--format", "json", "alice@contoso.com", "--from", "external", "--password", "x")
+	if code != ExitError || !strings.Contains(stdout, "131.107.") || !strings.Contains(stdout, `"ok": false`) {
+		t.Errorf("trace --live: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr := runCLI(t, "trace", "--topology", topo, "--ca-file", info.CAs.Public, "alice@contoso.com", "--from", "external"); code == 0 || !strings.Contains(stderr, "--ca-file is for --live") {
+		t.Errorf("trace --ca-file without --live: exit %d\n%s", code, stderr)
+	}
+
 	dig := testtool.Require(t, "dig")
 	run := func(name string, args ...string) string {
 		t.Helper()

@@ -19,6 +19,7 @@ import (
 func newTraceCmd(env Env) *cobra.Command {
 	var from, trust, password, topology, state, dnsServer string
 	var live, ucwa bool
+	var caFiles []string
 	var timeout time.Duration
 	format := newFormatFlag("text", "text", "json")
 	cmd := &cobra.Command{
@@ -33,22 +34,28 @@ resource, and check that the UCWA applications URL is reachable from the same lo
 (where a missing hairpin shows); with --ucwa, then create a UCWA application, make the user
 available, open the event channel once and delete the application, naming the Front End that
 served each step (a change of Front End is where load-balancer affinity broke). Each step shows what was expected and what happened; a
-failure names the rule behind it. Exit 1 when a step fails.
+failure names the rule behind it.
+
+Exit status: 0 when every step passes, 1 when a step fails or the lab's state cannot be read.
 
 Against the lab started by 'mobplan serve' it reads runtime.json (--state, default
 .mobplan/runtime beside the topology given with --topology) and the lab passwords apply kept;
 with --live it traces the real deployment with --dns SERVER (host:port) or the system
-resolver and the system trust store: the go-live check.`,
+resolver and the system trust store (plus --ca-file, e.g. the enterprise CA that issued
+the internal certificates): the go-live check.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if from != "internal" && from != "external" {
 				return fmt.Errorf("--from must be internal or external, not %q", from)
 			}
+			if len(caFiles) > 0 && !live {
+				return fmt.Errorf("--ca-file is for --live: the lab's device trusts the lab CAs (--trust)")
+			}
 			if trust != "public" && trust != "all" {
 				return fmt.Errorf("--trust must be public or all, not %q", trust)
 			}
 			sip := strings.TrimPrefix(strings.ToLower(args[0]), "sip:")
-			o := trace.Options{SIP: sip, Password: password, From: from, Trust: trust, Live: live, DNSServer: dnsServer, Timeout: timeout, UCWA: ucwa}
+			o := trace.Options{SIP: sip, Password: password, From: from, Trust: trust, Live: live, DNSServer: dnsServer, CAFiles: caFiles, Timeout: timeout, UCWA: ucwa}
 			stateDir := pipeline.StateDir(topology)
 			if !live {
 				dir := state
@@ -96,6 +103,7 @@ resolver and the system trust store: the go-live check.`,
 	cmd.Flags().StringVar(&state, "state", "", "the lab's state folder holding runtime.json (default .mobplan/runtime beside the topology)")
 	cmd.Flags().BoolVar(&live, "live", false, "trace the real deployment instead of the lab")
 	cmd.Flags().BoolVar(&ucwa, "ucwa", false, "after sign-in, also create a UCWA application, make the user available and open the event channel once")
+	cmd.Flags().StringArrayVar(&caFiles, "ca-file", nil, "with --live, also trust the CA certificates in this PEM file (repeatable)")
 	cmd.Flags().StringVar(&dnsServer, "dns", "", "with --live, the DNS server to ask (host:port; default the system resolver)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on each network step")
 	addFormatFlag(cmd, format)

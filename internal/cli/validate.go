@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,7 +56,19 @@ func (t *topologyFlags) setMemoryLimit(env Env) error {
 }
 
 func (t *topologyFlags) options(env Env) loader.Options {
-	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ, ExtStr: t.extStr, TLAStr: t.tlaStr, Timeout: t.timeout}
+	return loader.Options{Vars: t.vars, VarFiles: t.varFiles, Env: env.Environ, ExtStr: t.extStr, TLAStr: t.tlaStr, Timeout: t.timeout, Now: clock(env)}
+}
+
+// clock is the time acknowledgements expire by: SOURCE_DATE_EPOCH (Unix
+// seconds) when set, so a run can be reproduced on another day (and
+// tested), else the system's clock.
+func clock(env Env) func() time.Time {
+	if s, ok := lookupEnv(env, "SOURCE_DATE_EPOCH"); ok {
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			return func() time.Time { return time.Unix(n, 0).UTC() }
+		}
+	}
+	return time.Now
 }
 
 func topologyPath(args []string) string {
@@ -79,11 +94,14 @@ Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 oth
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := topologyPath(args)
+			prog := startProgress(env)
+			prog.Stage("reading and checking the topology")
 			c, err := loader.Load(path, tf.options(env))
+			prog.Done()
 			if err != nil {
 				return err
 			}
-			if err := writeDiagnostics(env, format.value, c.Diagnostics, c.Doc.Sources); err != nil {
+			if err := writeDiagnostics(env, format.value, c.Diagnostics, c.Acknowledged, c.Doc.Sources); err != nil {
 				return err
 			}
 			failed := c.Diagnostics.HasErrors() || strict && c.Diagnostics.Count(diag.Warning) > 0
@@ -108,16 +126,24 @@ Exit status: 0 when there is no error (warnings allowed, unless --strict), 1 oth
 	return cmd
 }
 
-func writeDiagnostics(env Env, format string, ds diag.Diagnostics, sources map[string][]byte) error {
+func writeDiagnostics(env Env, format string, ds diag.Diagnostics, acks []diag.Acknowledged, sources map[string][]byte) error {
 	switch format {
 	case "json":
-		return diag.WriteJSON(env.Stdout, ds, sources)
+		return writeJSON(env, diag.NewJSONReport(ds, sources).WithAcknowledged(acks, sources))
 	case "sarif":
 		s, err := schema.Load()
 		if err != nil {
 			return err
 		}
-		return diag.WriteSARIF(env.Stdout, ds, s.Rules(), "mobplan", version(), "https://github.com/mobplan/mobplan")
+		return diag.WriteSARIFAcknowledged(env.Stdout, ds, acks, s.Rules(), "mobplan", version(), "https://github.com/mobplan/mobplan")
 	}
-	return diag.WriteText(env.Stdout, ds, sources, useColor(env, env.Stdout))
+	if err := diag.WriteText(env.Stdout, ds, sources, useColor(env, env.Stdout)); err != nil {
+		return err
+	}
+	if len(acks) > 0 && len(ds) > 0 {
+		if _, err := io.WriteString(env.Stdout, "\n"); err != nil {
+			return err
+		}
+	}
+	return diag.WriteAcknowledgedText(env.Stdout, acks)
 }

@@ -215,6 +215,10 @@ type JSONReport struct {
 	WarningCount  int              `json:"warning_count"`
 	InfoCount     int              `json:"info_count"`
 	Diagnostics   []JSONDiagnostic `json:"diagnostics"`
+	// AcknowledgedCount and Acknowledged are the warnings and notes the
+	// topology acknowledges (WithAcknowledged), in no other count.
+	AcknowledgedCount int                `json:"acknowledged_count,omitempty"`
+	Acknowledged      []JSONAcknowledged `json:"acknowledged,omitempty"`
 }
 
 // JSONDiagnostic is one diagnostic in JSON form.
@@ -335,6 +339,15 @@ type sarifResult struct {
 	Level     string          `json:"level"`
 	Message   sarifText       `json:"message"`
 	Locations []sarifLocation `json:"locations,omitempty"`
+	// Suppressions mark an acknowledged finding: kept in the log, not
+	// shown as an alert.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type sarifLocation struct {
@@ -382,6 +395,13 @@ func sarifURI(name string) string {
 // whose driver lists every rule in rules, in order. Columns are counted in
 // Unicode code points, as Pos columns are.
 func WriteSARIF(w io.Writer, ds Diagnostics, rules []RuleInfo, toolName, toolVersion, infoURI string) error {
+	return WriteSARIFAcknowledged(w, ds, nil, rules, toolName, toolVersion, infoURI)
+}
+
+// WriteSARIFAcknowledged is WriteSARIF with the acknowledged findings
+// after the others, each suppressed in source ("inSource", accepted)
+// with its reason as the justification, as code scanning expects.
+func WriteSARIFAcknowledged(w io.Writer, ds Diagnostics, acks []Acknowledged, rules []RuleInfo, toolName, toolVersion, infoURI string) error {
 	driver := sarifDriver{
 		Name:           toolName,
 		Version:        toolVersion,
@@ -415,8 +435,12 @@ func WriteSARIF(w io.Writer, ds Diagnostics, rules []RuleInfo, toolName, toolVer
 		driver.Rules = append(driver.Rules, sr)
 	}
 
-	results := make([]sarifResult, 0, len(ds))
-	for _, d := range ds {
+	all := append(Diagnostics{}, ds...)
+	for _, a := range acks {
+		all = append(all, a.Diagnostic)
+	}
+	results := make([]sarifResult, 0, len(all))
+	for n, d := range all {
 		res := sarifResult{
 			RuleID:  d.Rule,
 			Level:   sarifLevel(d.Severity),
@@ -444,6 +468,9 @@ func WriteSARIF(w io.Writer, ds Diagnostics, rules []RuleInfo, toolName, toolVer
 				loc.Region = reg
 			}
 			res.Locations = []sarifLocation{{PhysicalLocation: loc}}
+		}
+		if n >= len(ds) {
+			res.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted", Justification: acks[n-len(ds)].Reason}}
 		}
 		results = append(results, res)
 	}

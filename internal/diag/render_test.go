@@ -543,3 +543,30 @@ func TestWriteSARIF(t *testing.T) {
 		}
 	})
 }
+
+// An acknowledged finding is in the log, suppressed with its reason.
+func TestWriteSARIFAcknowledged(t *testing.T) {
+	ds := Diagnostics{{Severity: Warning, Rule: "RP-003", Summary: "open"}}
+	acks := []Acknowledged{{Diagnostic: Diagnostic{Severity: Info, Rule: "VER-009", Summary: "accepted"}, Reason: "we use mobplan"}}
+	var b bytes.Buffer
+	if err := WriteSARIFAcknowledged(&b, ds, acks, []RuleInfo{{ID: "RP-003"}, {ID: "VER-009"}}, "mobplan", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID       string
+				Suppressions []struct{ Kind, Status, Justification string }
+			}
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	rs := log.Runs[0].Results
+	if len(rs) != 2 || rs[0].RuleID != "RP-003" || len(rs[0].Suppressions) != 0 ||
+		rs[1].RuleID != "VER-009" || len(rs[1].Suppressions) != 1 || rs[1].Suppressions[0].Kind != "inSource" ||
+		rs[1].Suppressions[0].Status != "accepted" || rs[1].Suppressions[0].Justification != "we use mobplan" {
+		t.Errorf("results: %s", b.String())
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 
@@ -34,8 +35,12 @@ type Options = frontend.Options
 type Checked struct {
 	Doc    *canon.Document
 	Result schema.Result
-	// Diagnostics from reading and checking, sorted.
+	// Diagnostics from reading and checking, sorted, without the
+	// acknowledged ones.
 	Diagnostics diag.Diagnostics
+	// Acknowledged are the warnings and notes the topology acknowledges
+	// (acknowledge blocks that have not expired), in Diagnostics order.
+	Acknowledged []diag.Acknowledged
 
 	digest string // InputDigest, once computed
 }
@@ -159,6 +164,11 @@ func Load(path string, opts Options) (*Checked, error) {
 	canon.RedactDiagnostics(ds, secrets)
 	c.Doc.Sources = canon.RedactSources(c.Doc.Sources, secrets)
 	ds.Sort()
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	ds, c.Acknowledged = s.Acknowledge(c.Doc, ds, now())
 	c.Diagnostics = ds
 	return c, nil
 }

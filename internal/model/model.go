@@ -37,6 +37,9 @@ type Topology struct {
 	Generators       map[string]Generator      `json:"generators"`
 	NameServers      map[string]NameServer     `json:"name_servers"`
 	PKI              PKI                       `json:"pki"`
+	// Acknowledgements are applied by the loader (the findings they
+	// acknowledge are not warnings); the planner does not read them.
+	Acknowledgements map[string]Acknowledgement `json:"acknowledgements"`
 }
 
 type Site struct {
@@ -391,6 +394,12 @@ type User struct {
 	ClickToJoin     bool   `json:"click_to_join"`
 	// LabPassword is a secret: never in plans, artifacts or output.
 	LabPassword string `json:"lab_password,omitempty"`
+}
+
+// Acknowledgement accepts the findings of one rule (a warning or a note).
+type Acknowledgement struct {
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
 }
 
 type Generator struct {

@@ -51,6 +51,15 @@ type Options struct {
 	// (the caller applies through it and unlocks): apply's whole run
 	// (keys, serials, writes) is one no other apply interleaves with.
 	Lock bool
+	// Progress, when set, is told each stage as the run enters it
+	// ("checking the topology"), for a progress report on a terminal.
+	Progress func(stage string)
+}
+
+func (o Options) stage(s string) {
+	if o.Progress != nil {
+		o.Progress(s)
+	}
 }
 
 // Result is a topology carried through the whole pipeline.
@@ -87,6 +96,10 @@ func (r *Result) Warnings() diag.Diagnostics {
 	return out
 }
 
+// Acknowledged are the warnings and notes the topology acknowledges
+// (acknowledge blocks not expired): not among Warnings, shown apart.
+func (r *Result) Acknowledged() []diag.Acknowledged { return r.Checked.Acknowledged }
+
 // Problems is the error Run returns when the user's input is at fault:
 // validation errors, or a custom generator program that fails. The
 // caller renders the diagnostics in the format the user asked for.
@@ -94,6 +107,8 @@ type Problems struct {
 	Diagnostics diag.Diagnostics
 	// Sources holds the bytes of the files the diagnostics quote.
 	Sources map[string][]byte
+	// Acknowledged are the findings the topology acknowledges.
+	Acknowledged []diag.Acknowledged
 }
 
 func (p *Problems) Error() string {
@@ -110,13 +125,15 @@ func Load(path string, o Options) (*loader.Checked, error) {
 // errors stop it (as *Problems) unless AllowErrors, and a structural
 // error always does.
 func Run(path string, o Options) (res *Result, err error) {
+	o.stage("reading and checking the topology")
 	c, err := loader.Load(path, o.Load)
 	if err != nil {
 		return nil, err
 	}
 	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || structural(c.Diagnostics)) {
-		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources}
+		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources, Acknowledged: c.Acknowledged}
 	}
+	o.stage("deriving the plan")
 	m, err := c.Result.Model()
 	if err != nil {
 		return nil, err
@@ -145,6 +162,7 @@ func Run(path string, o Options) (res *Result, err error) {
 	}
 	p := planner.New(m)
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
+	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
@@ -176,6 +194,7 @@ func Run(path string, o Options) (res *Result, err error) {
 		return labstate.WritePasswords(state, passwords)
 	}
 	res.Set = set
+	o.stage("comparing with " + dir)
 	if lock != nil {
 		res.Changes, _, err = lock.Diff(set)
 	} else {

@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/pipeline"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -57,6 +58,11 @@ type Plan struct {
 	Summary     artifacts.Summary  `json:"summary"`
 	Changes     []artifacts.Change `json:"changes"`
 	Differences []plan.Difference  `json:"differences"`
+	// Warnings and Acknowledged are the validation warnings and notes,
+	// and the acknowledged findings, when the plan was made: show
+	// renders them as plan did.
+	Warnings     diag.Diagnostics    `json:"warnings,omitempty"`
+	Acknowledged []diag.Acknowledged `json:"acknowledged,omitempty"`
 }
 
 // New records the result of a pipeline run, to be saved at file.
@@ -72,6 +78,7 @@ func New(file, topology, toolVersion string, r *pipeline.Result) (*Plan, error) 
 		Topology: relative(base, topology), ArtifactsDir: relative(base, r.ArtifactsDir),
 		ArtifactsState: state, Files: renderedFiles(r.Set),
 		Summary: artifacts.Summarize(r.Changes), Changes: artifacts.Pending(r.Changes), Differences: r.Differences,
+		Warnings: r.Warnings(), Acknowledged: r.Acknowledged(),
 	}
 	if sp.Differences == nil {
 		sp.Differences = []plan.Difference{}

@@ -178,9 +178,14 @@ type FirewallRule struct {
 	Why         string `json:"why"`
 }
 
-// ShellSection is one numbered step of the Management Shell script.
+// ShellSection is one numbered step of the Management Shell script
+// ("3. Mobility policies"), or the part of a per-server step for one
+// server: those sections share the step's number.
 type ShellSection struct {
 	Title string `json:"title"`
+	// Server: the server (FQDN) the section runs on, for a per-server
+	// step; empty for a step that runs once per deployment.
+	Server string `json:"server,omitempty"`
 	// Commands are PowerShell lines, already idempotent (Get- before
 	// New-/Set-) where the cmdlet allows it.
 	Commands []string `json:"commands"`

@@ -47,9 +47,15 @@ type Options struct {
 	// Runtime is the lab's runtime.json; nil with Live.
 	Runtime *addrmap.Runtime
 	// Live traces a real deployment: DNS through DNSServer (host:port),
-	// or the system resolver when empty; the system trust store.
+	// or the system resolver when empty; the system trust store, plus
+	// the CA certificates in CAFiles (PEM: the enterprise CA a managed
+	// device trusts, which issued the internal certificates).
 	Live      bool
 	DNSServer string
+	CAFiles   []string
+	// Dial, with Live, connects instead of a direct TCP dial (a test
+	// reaches a stand-in deployment through it); nil dials directly.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Timeout bounds each network step.
 	Timeout time.Duration
 	// UCWA goes on after sign-in: create an application, make the user
@@ -249,21 +255,24 @@ func (w *walker) run(ctx context.Context, sip string) {
 
 // trust loads what the device trusts.
 func (w *walker) trust() error {
+	var files []string
 	if w.o.Live {
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			return err
 		}
+		// A copy: what is added stays in this walk.
 		w.roots = pool
-		return nil
-	}
-	if w.o.Runtime == nil {
-		return errors.New("no runtime.json: start the lab with 'mobplan serve', or trace a real deployment with --live")
-	}
-	w.roots = x509.NewCertPool()
-	files := []string{w.o.Runtime.CAs.Public}
-	if w.o.Trust != "public" {
-		files = append(files, w.o.Runtime.CAs.Internal)
+		files = w.o.CAFiles
+	} else {
+		if w.o.Runtime == nil {
+			return errors.New("no runtime.json: start the lab with 'mobplan serve', or trace a real deployment with --live")
+		}
+		w.roots = x509.NewCertPool()
+		files = []string{w.o.Runtime.CAs.Public}
+		if w.o.Trust != "public" {
+			files = append(files, w.o.Runtime.CAs.Internal)
+		}
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -438,8 +447,11 @@ func (w *walker) connect(ctx context.Context, addrs []string, port int) (net.Con
 			}
 			target = served
 		}
-		d := net.Dialer{Timeout: w.o.Timeout}
-		c, err := d.DialContext(ctx, "tcp", target)
+		dial := (&net.Dialer{Timeout: w.o.Timeout}).DialContext
+		if w.o.Live && w.o.Dial != nil {
+			dial = w.o.Dial
+		}
+		c, err := dial(ctx, "tcp", target)
 		if err == nil {
 			return c, target, nil
 		}

@@ -2,9 +2,12 @@ package trace_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/labstate"
@@ -243,5 +246,70 @@ func TestTraceMobilityDisabled(t *testing.T) {
 	failsAt(t, r, "POL-001")
 	if !strings.Contains(describe(r), "NoMobile") {
 		t.Errorf("the refusal does not name the policy:\n%s", describe(r))
+	}
+}
+
+// --live traces a real deployment; the served lab stands in for one: DNS
+// from the lab's external server (--dns), trust from the system store
+// plus the lab's public CA (--ca-file), the planned public addresses
+// reached through the lab's address map (the only part a real network
+// would do instead). The walk is the external one's, step for step.
+func TestTraceLive(t *testing.T) {
+	state := serve(t, copyExample(t, "contoso"), false, "contoso")
+	info, err := addrmap.Read(filepath.Join(state, "runtime"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := labstate.ReadPasswords(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sip = "alice@contoso.com"
+	var mu sync.Mutex
+	var dialed []string
+	live := trace.Options{SIP: sip, Password: pw.Users[sip], From: "external", Live: true,
+		DNSServer: info.DNS["external"], CAFiles: []string{info.CAs.Public},
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			mu.Lock()
+			dialed = append(dialed, addr)
+			mu.Unlock()
+			served, ok := info.Served("external", addr)
+			if !ok {
+				return nil, fmt.Errorf("%s is not a planned public address", addr)
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		}}
+	r := trace.Run(context.Background(), live)
+	lab := walk(t, state, sip, "external", "public")
+	if !r.OK || !lab.OK {
+		t.Fatalf("live:\n%s\nlab:\n%s", describe(r), describe(lab))
+	}
+	mu.Lock()
+	if len(dialed) == 0 || !strings.HasPrefix(dialed[0], "131.107.") {
+		t.Errorf("live dialed %v; want the planned public addresses", dialed)
+	}
+	mu.Unlock()
+	var names, labNames []string
+	for _, s := range r.Steps {
+		names = append(names, s.Name)
+	}
+	for _, s := range lab.Steps {
+		labNames = append(labNames, s.Name)
+	}
+	if strings.Join(names, "\n") != strings.Join(labNames, "\n") {
+		t.Errorf("live steps differ from the lab's:\n%s\nlab:\n%s", describe(r), describe(lab))
+	}
+	// Without the lab CA the system store does not trust the lab's
+	// certificates: the TLS step fails, and says so.
+	live.CAFiles = nil
+	if r := trace.Run(context.Background(), live); r.OK || !strings.Contains(strings.ToLower(describe(r)), "tls") {
+		t.Errorf("live without the lab CA:\n%s", describe(r))
+	}
+	// A CA file that holds no certificate is refused before any step.
+	bad := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(bad, []byte("not a certificate\n"), 0o644)
+	live.CAFiles = []string{bad}
+	if r := trace.Run(context.Background(), live); r.OK || len(r.Steps) != 1 || !strings.Contains(describe(r), "holds no certificate") {
+		t.Errorf("live with a bad CA file:\n%s", describe(r))
 	}
 }

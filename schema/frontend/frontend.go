@@ -40,6 +40,8 @@ type Options struct {
 	// Timeout bounds the evaluation of an HCL, CUE or Jsonnet topology
 	// (0: none for HCL and CUE, jsonnetvm.DefaultTimeout for Jsonnet).
 	Timeout time.Duration
+	// Now is the clock acknowledgements expire by (nil: the system's).
+	Now func() time.Time
 }
 
 // Flags lists the command-line options that are set, by flag name.

@@ -74,6 +74,7 @@ var blocks = map[string]*blockSpec{
 	"voice_route":     {path: []string{"voice_routes"}, labels: []string{"name"}},
 	"user":            {path: []string{"users"}, labels: []string{"sip"}},
 	"generator":       {path: []string{"generators"}, labels: []string{"name"}},
+	"acknowledge":     {path: []string{"acknowledgements"}, labels: []string{"rule"}},
 }
 
 // BlockTypes lists the top-level block types, for documentation and completion.
