@@ -80,6 +80,14 @@ dns_zone "external" "CONTOSO.com" {
     type   = "A"
     values = ["203.0.113.10"]
   }
+  record "MEET" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
+  record "DialIn" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
 }
 `
 	_, res := checkHCL(t, src)
@@ -258,6 +266,14 @@ dns_zone "external" "contoso.com" {
   record "web" {
     type   = "AAAA"
     values = ["2001:0db8:0113::0010"]
+  }
+  record "meet" {
+    type   = "AAAA"
+    values = ["2001:db8:113::10"]
+  }
+  record "dialin" {
+    type   = "AAAA"
+    values = ["2001:db8:113::10"]
   }
 }
 `
