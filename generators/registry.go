@@ -6,11 +6,14 @@ package generators
 import (
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/generators/certs"
+	"github.com/mobplan/mobplan/generators/diagram"
 	"github.com/mobplan/mobplan/generators/dns"
+	"github.com/mobplan/mobplan/generators/export"
 	"github.com/mobplan/mobplan/generators/firewall"
 	"github.com/mobplan/mobplan/generators/hlb"
 	"github.com/mobplan/mobplan/generators/proxy"
 	"github.com/mobplan/mobplan/generators/report"
+	"github.com/mobplan/mobplan/generators/runbook"
 	"github.com/mobplan/mobplan/generators/sfb"
 )
 
@@ -23,6 +26,9 @@ func All() []artifact.Generator {
 		hlb.Generator,
 		firewall.Generator,
 		sfb.Generator,
+		diagram.Generator,
+		export.Generator,
 		report.Generator,
+		runbook.Generator,
 	}
 }

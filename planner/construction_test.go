@@ -151,7 +151,9 @@ func declarePlan(doc *canon.Document, p *plan.Plan) {
 
 	fw := sub(v, "firewall_rules")
 	for _, f := range p.Firewall {
-		if f.Why == "declared" {
+		// Media rows use port ranges, which declared rules cannot state,
+		// and no rule checks them.
+		if f.Why == "declared" || f.Why == MediaWhy {
 			continue
 		}
 		for proto, ports := range firewallPorts(f) {

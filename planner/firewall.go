@@ -28,6 +28,9 @@ func planFirewall(t *model.Topology, p *plan.Plan) {
 	}
 	rules = append(rules, fwEdge(t)...) // F8 .. F11
 	rules = append(rules, fwSBA(t)...)  // F12
+	if t.Mobility.Enabled && t.Mobility.AudioVideo {
+		rules = append(rules, fwEdgeMedia(t)...)
+	}
 	rules = append(rules, fwDeclared(t)...)
 	rules = fwSplitFamilies(rules)
 	for i := range rules {
@@ -246,6 +249,42 @@ func fwSBA(t *model.Topology) []plan.FirewallRule {
 			Purpose:   "UCWA SIP listening ports between SBA " + sn + " and pool " + sba.Pool,
 			Why:       "PORT-007",
 		})
+	}
+	return out
+}
+
+// MediaWhy marks the A/V Edge media rows: the documented Edge ports
+// (Edge environmental requirements, "A/V Edge external"), which no rule
+// of the catalogue checks.
+const MediaWhy = "Edge media ports"
+
+// fwEdgeMedia: the Internet and each Edge pool's A/V Edge external
+// addresses, as external mobile clients' audio and video need them. Only
+// when mobile A/V is on; otherwise media is not the mobility plan's to
+// open and the report says it is assumed.
+func fwEdgeMedia(t *model.Topology) []plan.FirewallRule {
+	var out []plan.FirewallRule
+	for _, en := range model.SortedKeys(t.EdgePools) {
+		e := t.EdgePools[en]
+		var av []string
+		for _, sn := range model.SortedKeys(e.Servers) {
+			av = append(av, e.Servers[sn].AVIP)
+		}
+		if len(uniqueStrings(av)) == 0 {
+			continue
+		}
+		dst := fwList(av)
+		of := ", A/V Edge of Edge pool " + en
+		out = append(out,
+			plan.FirewallRule{Source: "Internet", Destination: dst, Protocol: "UDP", Ports: "3478", Direction: "both",
+				Purpose: "STUN/TURN media relay for external clients" + of, Why: MediaWhy},
+			plan.FirewallRule{Source: "Internet", Destination: dst, Protocol: "TCP", Ports: "443", Direction: "in",
+				Purpose: "TURN over TCP media relay for external clients" + of, Why: MediaWhy},
+			plan.FirewallRule{Source: "Internet", Destination: dst, Protocol: "UDP", Ports: "50000-59999", Direction: "both",
+				Purpose: "RTP media" + of, Why: MediaWhy},
+			plan.FirewallRule{Source: dst, Destination: "Internet", Protocol: "TCP", Ports: "50000-59999", Direction: "out",
+				Purpose: "RTP media over TCP" + of, Why: MediaWhy},
+		)
 	}
 	return out
 }

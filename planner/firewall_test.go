@@ -69,7 +69,8 @@ func fwCheck(t *testing.T, got []plan.FirewallRule, want []fwRow) {
 
 // Contoso: mobility-rules.md 2.5 with the example's values. HTTPS
 // Autodiscover (no port 80 rule), no Lync 2010 Mobile (no 5223), no SBA
-// (no 5088/5089): the rules present are numbered F1 .. F9.
+// (no 5088/5089): the rules present are numbered F1 .. F9; mobile A/V
+// adds the A/V Edge's media rows from the Internet (F10 .. F13).
 func TestFirewallContoso(t *testing.T) {
 	rs := fwPlan(fwModel(t, "contoso"))
 	fes := "192.168.21.122, 192.168.21.123, 192.168.21.124"
@@ -83,6 +84,10 @@ func TestFirewallContoso(t *testing.T) {
 		{"F7", "131.107.155.10, 131.107.155.11", "Any", "TCP/UDP", "TCP/UDP 53, TCP 80", "out", "PORT-006"},
 		{"F8", fes, "172.25.33.10, 172.25.33.11", "TCP", "5061", "both", "PORT-006"},
 		{"F9", fes, "172.25.33.10, 172.25.33.11", "TCP", "4443", "LAN to DMZ", "PORT-006"},
+		{"F10", "Internet", "131.107.155.30, 131.107.155.31", "UDP", "3478", "both", MediaWhy},
+		{"F11", "Internet", "131.107.155.30, 131.107.155.31", "TCP", "443", "in", MediaWhy},
+		{"F12", "Internet", "131.107.155.30, 131.107.155.31", "UDP", "50000-59999", "both", MediaWhy},
+		{"F13", "131.107.155.30, 131.107.155.31", "Internet", "TCP", "50000-59999", "out", MediaWhy},
 	})
 	for _, r := range rs {
 		if r.Purpose == "" {
@@ -118,6 +123,10 @@ func TestFirewallMultisite(t *testing.T) {
 		{"F8", "10.1.0.52, 10.1.0.53, 10.2.0.12, 10.2.0.13, 10.1.0.12, 10.1.0.13", "172.30.0.10", "TCP", "5061", "both", "PORT-006"},
 		{"F9", "10.2.0.12, 10.2.0.13", "172.30.0.10", "TCP", "4443", "LAN to DMZ", "PORT-006"},
 		{"F10", "10.2.5.10", "10.2.0.12, 10.2.0.13", "TCP", "5088, 5089", "both", "PORT-007"},
+		{"F11", "Internet", "203.0.113.62", "UDP", "3478", "both", MediaWhy},
+		{"F12", "Internet", "203.0.113.62", "TCP", "443", "in", MediaWhy},
+		{"F13", "Internet", "203.0.113.62", "UDP", "50000-59999", "both", MediaWhy},
+		{"F14", "203.0.113.62", "Internet", "TCP", "50000-59999", "out", MediaWhy},
 	})
 }
 
@@ -161,6 +170,18 @@ func TestFirewallMobilityOffAndNoFederation(t *testing.T) {
 	}
 }
 
+// Without mobile A/V there are no media rows: the report says such
+// rules are assumed.
+func TestFirewallNoMobileMedia(t *testing.T) {
+	m := fwModel(t, "contoso")
+	m.Mobility.AudioVideo = false
+	for _, r := range fwPlan(m) {
+		if r.Why == MediaWhy || r.Why == "PORT-004" {
+			t.Errorf("media row without mobile A/V: %+v", r)
+		}
+	}
+}
+
 // Declared rules come after the derived ones, marked "declared".
 func TestFirewallDeclared(t *testing.T) {
 	m := fwModel(t, "contoso")
@@ -171,8 +192,8 @@ func TestFirewallDeclared(t *testing.T) {
 	rs := fwPlan(m)
 	n := len(rs)
 	fwCheck(t, rs[n-2:], []fwRow{
-		{"F10", "Corporate Wi-Fi, 10.0.0.0/8", "131.107.155.1", "TCP", "80, 443", "", "declared"},
-		{"F11", "Any", "Internet", "TCP/UDP", "53", "out", "declared"},
+		{"F14", "Corporate Wi-Fi, 10.0.0.0/8", "131.107.155.1", "TCP", "80, 443", "", "declared"},
+		{"F15", "Any", "Internet", "TCP/UDP", "53", "out", "declared"},
 	})
 	if rs[n-2].Purpose != "a-web: web" || rs[n-1].Purpose != "z-dns" {
 		t.Errorf("purposes: %q, %q", rs[n-2].Purpose, rs[n-1].Purpose)

@@ -23,6 +23,7 @@ func New(t *model.Topology) *plan.Plan {
 	planShell(t, p)        // shell.go
 	planReport(t, p)       // report.go: roles, fallback URLs, runtime listeners
 	planDirectory(t, p)    // directory.go: users, pools and SBAs for the runtime
+	planMobility(t, p)     // mobility.go: settings and Edge pools for the runbook and diagrams
 	return p
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/generators/artifact"
+	"github.com/mobplan/mobplan/generators/diagram"
 	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -59,6 +60,8 @@ func Render(p *plan.Plan) []byte {
 	w.line(fmt.Sprintf("- Product: %s (%s)", markdown.Inline(product), markdown.Code(p.Product)))
 	w.line("- SIP domains: " + markdown.Inline(orDash(strings.Join(domains, ", "))))
 	w.line("- AD domain: " + markdown.Inline(orDash(p.ADDomain)))
+	w.line("- Go-live steps: `RUNBOOK.md`; change-ticket exports: `exports/`")
+	findings(w, p)
 	roles(w, p)
 	certificates(w, p)
 	dns(w, p)
@@ -67,8 +70,51 @@ func Render(p *plan.Plan) []byte {
 	firewall(w, p)
 	shell(w, p)
 	fallback(w, p)
+	diagrams(w, p)
 	listeners(w, p)
 	return []byte(w.String())
+}
+
+// findings lists what validation found and did not stop on: every
+// warning and note, acknowledged or not, and the errors of a run with
+// --allow-errors.
+func findings(w *writer, p *plan.Plan) {
+	w.section("Findings")
+	if len(p.Findings) == 0 {
+		w.line("Validation found nothing to report.")
+		return
+	}
+	var rows [][]string
+	for _, f := range p.Findings {
+		ack := "no"
+		if f.Acknowledged {
+			ack = "yes"
+			if f.Reason != "" {
+				ack += ": " + f.Reason
+			}
+		}
+		rows = append(rows, []string{f.Rule, f.Severity, f.Message, ack})
+	}
+	w.table([]string{"Rule", "Severity", "Finding", "Acknowledged"}, rows)
+}
+
+// diagrams draws the topology and the mobile flows as Mermaid, which
+// renders where the artifacts are committed; the same diagrams are in
+// diagrams/*.dot for Graphviz.
+func diagrams(w *writer, p *plan.Plan) {
+	w.section("Diagrams")
+	w.line("The same diagrams are in `" + diagram.TopologyPath + "` and `" + diagram.FlowsPath + "` (render with `dot -Tsvg FILE -o FILE.svg`).")
+	for _, d := range []struct {
+		title string
+		g     *diagram.Graph
+	}{{"Topology", diagram.Topology(p)}, {"Mobile flows", diagram.Flows(p)}} {
+		w.blank()
+		w.line("### " + d.title)
+		w.blank()
+		w.line("```mermaid")
+		w.WriteString(diagram.Mermaid(d.g))
+		w.line("```")
+	}
 }
 
 func roles(w *writer, p *plan.Plan) {

@@ -183,3 +183,31 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+// The findings section lists every finding the plan carries, with its
+// acknowledgement, and says so when there is none.
+func TestFindings(t *testing.T) {
+	_, p := load(t, "contoso")
+	contains(t, report(t, p), "## Findings\n\nValidation found nothing to report.\n")
+	p.Findings = []plan.Finding{
+		{Rule: "VER-009", Severity: "info", Message: "The SfB Server 2015 Planning Tool does not support SfB Server 2019 designs", Acknowledged: true, Reason: "we plan with mobplan | not the tool"},
+		{Rule: "RP-003", Severity: "warning", Message: "With HTTP Autodiscover, lyncdiscover is published on port 80 only"},
+		{Rule: "DNS-001", Severity: "error", Message: "Every SIP domain has a public lyncdiscover record <b>"},
+	}
+	doc := report(t, p)
+	contains(t, doc,
+		"| VER-009 | info | The SfB Server 2015 Planning Tool does not support SfB Server 2019 designs | yes: we plan with mobplan \\| not the tool |\n",
+		"| RP-003 | warning | With HTTP Autodiscover, lyncdiscover is published on port 80 only | no |\n",
+		"| DNS-001 | error | Every SIP domain has a public lyncdiscover record \\<b\\> | no |\n")
+	checkTables(t, "findings", doc)
+}
+
+// REPORT.md draws both diagrams as Mermaid blocks.
+func TestMermaidDiagrams(t *testing.T) {
+	_, p := load(t, "contoso")
+	doc := report(t, p)
+	if n := strings.Count(doc, "\n```mermaid\nflowchart LR\n"); n != 2 {
+		t.Errorf("%d Mermaid diagrams, want 2", n)
+	}
+	contains(t, doc, "H2. UCWA https://webext.contoso.com/ucwa through the public address (hairpin allowed on the firewall)")
+}

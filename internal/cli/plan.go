@@ -11,7 +11,7 @@ import (
 
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/diag"
-	"github.com/mobplan/mobplan/internal/encode"
+	"github.com/mobplan/mobplan/internal/encode/csv"
 	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/internal/pipeline"
 	"github.com/mobplan/mobplan/internal/savedplan"
@@ -396,7 +396,7 @@ func (v planView) csv(w io.Writer) error {
 	for _, d := range v.Differences {
 		rows = append(rows, []string{csvActions[d.Symbol], d.Area, d.Unit, d.Subject, d.Text, d.From, d.To})
 	}
-	b, err := encode.CSV(csvColumns, rows)
+	b, err := csv.Write(csvColumns, rows)
 	if err != nil {
 		return err
 	}

@@ -161,6 +161,7 @@ func Run(path string, o Options) (res *Result, err error) {
 		}()
 	}
 	p := planner.New(m)
+	p.Findings = Findings(c.Diagnostics, c.Acknowledged)
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
@@ -205,6 +206,31 @@ func Run(path string, o Options) (res *Result, err error) {
 	}
 	res.Differences = plan.Compare(render.PreviousPlan(dir), p)
 	return res, nil
+}
+
+// Findings are the diagnostics as the plan carries them for the report:
+// every warning and note, and the errors a run with --allow-errors
+// renders anyway, in the diagnostics' order, then the findings the
+// topology acknowledges, with their reasons. Ranges are left out: they
+// name files on this machine, and the report must not change with them.
+func Findings(ds diag.Diagnostics, acks []diag.Acknowledged) []plan.Finding {
+	var out []plan.Finding
+	finding := func(d diag.Diagnostic) plan.Finding {
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		return plan.Finding{Rule: d.Rule, Severity: d.Severity.String(), Message: msg}
+	}
+	for _, d := range ds {
+		out = append(out, finding(d))
+	}
+	for _, a := range acks {
+		f := finding(a.Diagnostic)
+		f.Acknowledged, f.Reason = true, a.Reason
+		out = append(out, f)
+	}
+	return out
 }
 
 // checkArtifactsDir refuses an artifacts folder that is the topology

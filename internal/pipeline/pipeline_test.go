@@ -43,3 +43,28 @@ func TestArtifactsDirNotTopology(t *testing.T) {
 		}
 	}
 }
+
+// The plan carries the findings for REPORT.md: the warnings and notes,
+// and with AllowErrors the errors too.
+func TestRunCarriesFindings(t *testing.T) {
+	r, err := pipeline.Run(testtool.ExampleDir("standard-edition"), pipeline.Options{ToolVersion: "test", ArtifactsDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Plan.Findings) != 1 || r.Plan.Findings[0].Rule != "RP-003" || r.Plan.Findings[0].Severity != "warning" || r.Plan.Findings[0].Message == "" {
+		t.Errorf("findings = %+v", r.Plan.Findings)
+	}
+	r, err = pipeline.Run(testtool.ExampleDir("invalid/DNS-001"), pipeline.Options{ToolVersion: "test", AllowErrors: true, ArtifactsDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report string
+	for _, f := range r.Set.Files {
+		if f.Path == "REPORT.md" {
+			report = string(f.Data)
+		}
+	}
+	if !strings.Contains(report, "| DNS-001 | error | Every SIP domain has a public lyncdiscover record pointing at the reverse proxy: ") {
+		t.Errorf("REPORT.md does not list the error:\n%s", report)
+	}
+}

@@ -34,6 +34,70 @@ type Plan struct {
 	HairpinAllowed bool `json:"hairpin_allowed"`
 	// Directory is what the lab runtime serves about users and pools.
 	Directory Directory `json:"directory"`
+	// Mobility and Edges are the settings the go-live runbook and the
+	// diagrams describe (clients, push, media, the Edge's interfaces).
+	Mobility Mobility   `json:"mobility"`
+	Edges    []EdgePool `json:"edges"`
+	// Findings are the validation's non-blocking findings (and, with
+	// --allow-errors, its errors), for the report: the pipeline fills
+	// them, the planner does not see them.
+	Findings []Finding `json:"findings,omitempty"`
+}
+
+// Mobility is the topology's mobility block as the runbook needs it.
+type Mobility struct {
+	Enabled bool `json:"enabled"`
+	// AutodiscoverScheme: https | http.
+	AutodiscoverScheme string `json:"autodiscover_scheme"`
+	InternalWifi       bool   `json:"internal_wifi"`
+	AudioVideo         bool   `json:"audio_video"`
+	Push               bool   `json:"push"`
+	APNS               bool   `json:"apns"`
+	MPNS               bool   `json:"mpns"`
+	// PushProxyFQDN is the push clearing house the Edge federates with.
+	PushProxyFQDN  string `json:"push_proxy_fqdn,omitempty"`
+	IOS            bool   `json:"ios"`
+	Android        bool   `json:"android"`
+	WindowsPhone   bool   `json:"windows_phone"`
+	Lync2010Mobile bool   `json:"lync2010_mobile"`
+	// DevicesTrustInternalCA: MDM installs the internal root CA.
+	DevicesTrustInternalCA bool `json:"devices_trust_internal_ca"`
+	// AutodiscoverPool is the pool (or Director) Autodiscover answers
+	// from (Pool.Name), "" when there is none.
+	AutodiscoverPool string `json:"autodiscover_pool,omitempty"`
+}
+
+// EdgePool is one Edge pool with its interfaces' names and addresses.
+type EdgePool struct {
+	Name              string       `json:"name"`
+	InternalFQDN      string       `json:"internal_fqdn"`
+	AccessFQDN        string       `json:"access_fqdn"`
+	WebconfFQDN       string       `json:"webconf_fqdn"`
+	AVFQDN            string       `json:"av_fqdn"`
+	Site              string       `json:"site,omitempty"`
+	FederationEnabled bool         `json:"federation_enabled"`
+	Servers           []EdgeServer `json:"servers"` // sorted by name
+}
+
+// EdgeServer is one Edge server's interfaces.
+type EdgeServer struct {
+	Name       string `json:"name"`
+	FQDN       string `json:"fqdn"`
+	InternalIP string `json:"internal_ip"`
+	AccessIP   string `json:"access_ip"`
+	WebconfIP  string `json:"webconf_ip"`
+	AVIP       string `json:"av_ip"`
+}
+
+// Finding is one validation finding as the report lists it.
+type Finding struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"` // error | warning | info
+	Message  string `json:"message"`
+	// Acknowledged: the organisation accepted the finding in the
+	// topology, with Reason.
+	Acknowledged bool   `json:"acknowledged,omitempty"`
+	Reason       string `json:"reason,omitempty"`
 }
 
 // Zone is one DNS zone in one view. Records are sorted by name, type,

@@ -1,25 +1,25 @@
-package encode
+package csv
 
 import (
 	"bytes"
-	"encoding/csv"
+	stdcsv "encoding/csv"
 	"reflect"
 	"testing"
 )
 
 // Cells with commas, quotes and line breaks keep their row and column;
 // one a spreadsheet would compute is quoted out of being a formula.
-func TestCSV(t *testing.T) {
+func TestWriteReadsBack(t *testing.T) {
 	rows := [][]string{
 		{"a,b", `say "hi"`, "two\nlines"},
 		{"=1+1", "+x", "-y"},
 		{"@SUM(A1)", "\t=x", "plain"},
 	}
-	b, err := CSV([]string{"one", "two", "three"}, rows)
+	b, err := Write([]string{"one", "two", "three"}, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	got, err := stdcsv.NewReader(bytes.NewReader(b)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
