@@ -27,7 +27,9 @@ func TestDerivedPlanSatisfiesRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ex := range []string{"contoso", "standard-edition", "multisite", "pki-options", "standard-edition-nonsip-web"} {
+	// tailspin: names in capitals, no simple_urls block, SIP on the HLB,
+	// IPv6 listener and VIP.
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "tailspin", "pki-options", "standard-edition-nonsip-web"} {
 		t.Run(ex, func(t *testing.T) {
 			dir := "../examples/" + ex
 			if ex == "standard-edition-nonsip-web" {

@@ -17,7 +17,7 @@
 // Everything derived (DNS records, certificate SAN lists, publishing rules,
 // load balancer VIP settings, firewall rules) is left out: mobplan derives
 // it from this intent so it satisfies every rule by construction.
-function(lab_password='Passw0rd!')
+function(lab_password='Passw0rd!')  // lab only: never a real password
   local servers = import 'servers.libsonnet';
   local policies = import 'policies.libsonnet';
 

@@ -1,7 +1,7 @@
 variable "lab_password" {
   type        = string
   default     = "Passw0rd!"
-  description = "Password of every lab user (the runtime's token endpoint)."
+  description = "Lab only: the password every lab user signs in to the lab runtime with; never a real password."
   sensitive   = true
 }
 

@@ -230,17 +230,17 @@ dns_zone "external" "fabrikam.com" {
 
 user "marc@fabrikam.com" {
   pool         = pool.paris.name
-  lab_password = "Passw0rd!"
+  lab_password = "Passw0rd!" # lab only: signs in to the lab runtime, never a real password
 }
 
 user "lea@fabrikam.com" {
   pool         = pool.lyon.name
-  lab_password = "Passw0rd!"
+  lab_password = "Passw0rd!" # lab only: signs in to the lab runtime, never a real password
 }
 
 user "hugo@fabrikam.com" {
   sba          = sba.sba-lyon.name
-  lab_password = "Passw0rd!"
+  lab_password = "Passw0rd!" # lab only: signs in to the lab runtime, never a real password
 }
 
 # The DNS servers of each view: the zones mobplan derives name them in

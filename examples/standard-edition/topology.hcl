@@ -58,5 +58,5 @@ simple_urls {
 
 user "dana@litware.com" {
   pool         = pool.se01.name
-  lab_password = "Passw0rd!"
+  lab_password = "Passw0rd!" # lab only: signs in to the lab runtime, never a real password
 }

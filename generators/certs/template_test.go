@@ -41,7 +41,7 @@ func TestRequestedEKUIsTheTemplates(t *testing.T) {
 	infTemplate := regexp.MustCompile(`(?m)^CertificateTemplate = (\S+)$`)
 	infOID := regexp.MustCompile(`(?m)^OID = (\S+) ;`)
 	cnfEKU := regexp.MustCompile(`(?m)^extendedKeyUsage = (.+)$`)
-	for _, ex := range []string{"contoso", "standard-edition", "multisite", "pki-options"} {
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "tailspin", "pki-options"} {
 		p := testtool.ExamplePlan(t, ex)
 		// pki-options names a template of its own for Default (and
 		// single_certificate puts Default and both web services on it).

@@ -17,7 +17,7 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-var examples = []string{"contoso", "standard-edition", "multisite", "pki-options"}
+var examples = []string{"contoso", "standard-edition", "multisite", "tailspin", "pki-options"}
 
 func dnsPlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()

@@ -78,6 +78,10 @@ var exitClaims = map[string][]exitRun{
 		{"", []string{"version"}, 0},
 		{"", []string{"version", "extra"}, 1},
 	},
+	"init": {
+		{"", []string{"init", "--sip-domain", "contoso.com", "$TOPO/started"}, 0},
+		{"", []string{"init", "--sip-domain", "contoso.com", "$TOPO"}, 1},
+	},
 }
 
 // Every command's help tells its exit status, and every claim of it

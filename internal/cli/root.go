@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -42,19 +41,6 @@ const (
 type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
-// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3".
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // Main runs the CLI and returns the process exit code.
 func Main(args []string, env Env) int {
@@ -99,6 +85,10 @@ func NewRootCmd(env Env) *cobra.Command {
 shows what would change in the deployment's artifacts, writes them, and serves the
 plan in a lab so mobile-client flows can be traced before go-live.
 
+Start with 'mobplan init --sip-domain contoso.com DIR' (a starter topology that
+validates), then 'mobplan validate DIR' and 'mobplan plan DIR'. 'mobplan schema
+--format markdown' prints every attribute of the topology language.
+
 Exit status: 0 success, 1 error or invalid input; 'plan --detailed-exitcode' exits 2
 when changes are pending.`,
 		SilenceUsage:  true,
@@ -107,7 +97,7 @@ when changes are pending.`,
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.AddCommand(newValidateCmd(env), newPlanCmd(env), newApplyCmd(env), newShowCmd(env), newRulesCmd(env), newSchemaCmd(env), newFmtCmd(env), newServeCmd(env), newTraceCmd(env), newVersionCmd(env))
+	root.AddCommand(newInitCmd(env), newValidateCmd(env), newPlanCmd(env), newApplyCmd(env), newShowCmd(env), newRulesCmd(env), newSchemaCmd(env), newFmtCmd(env), newServeCmd(env), newTraceCmd(env), newVersionCmd(env))
 	return root
 }
 

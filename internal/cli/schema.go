@@ -4,13 +4,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mobplan/mobplan/schema"
+	"github.com/mobplan/mobplan/schema/reference"
 )
 
 func newSchemaCmd(env Env) *cobra.Command {
-	format := newFormatFlag("cue", "cue", "jsonschema")
+	format := newFormatFlag("cue", "cue", "jsonschema", "markdown")
 	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the topology schema, for editors",
+		Short: "Print the topology schema: for editors, or as a reference for people",
 		Long: `Schema prints the schema of a topology: every block, attribute, type, enum and
 documented default.
 
@@ -18,21 +19,29 @@ documented default.
                        imports it as "github.com/mobplan/mobplan/schema"
   --format jsonschema  JSON Schema (draft 2020-12) generated from it, for editors of
                        JSON and YAML topologies (yaml-language-server, VS Code, ...)
+  --format markdown    the attribute reference for people: every block and attribute
+                       with its type, default, allowed values and the rules that read
+                       it (the repository keeps it as docs/topology-reference.md)
 
 The JSON Schema checks structure: names, types, enums, required attributes. Rules
 that tie parts of the topology together are checked by 'mobplan validate'.`,
 		Example: `  mobplan schema > topology.schema.cue
-  mobplan schema --format jsonschema > topology.schema.json`,
+  mobplan schema --format jsonschema > topology.schema.json
+  mobplan schema --format markdown > topology-reference.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := schema.CUESource()
-			if format.value == "jsonschema" {
-				var err error
-				if out, err = schema.JSONSchema(); err != nil {
-					return err
-				}
+			var err error
+			switch format.value {
+			case "jsonschema":
+				out, err = schema.JSONSchema()
+			case "markdown":
+				out, err = reference.Markdown()
 			}
-			_, err := env.Stdout.Write(out)
+			if err != nil {
+				return err
+			}
+			_, err = env.Stdout.Write(out)
 			return err
 		},
 	}

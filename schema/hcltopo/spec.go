@@ -1,5 +1,7 @@
 package hcltopo
 
+import "sort"
+
 // blockSpec says how one HCL block type maps into the canonical value.
 type blockSpec struct {
 	// path is where the block's body goes, before its labels.
@@ -83,5 +85,32 @@ func BlockTypes() []string {
 	for k := range blocks {
 		out = append(out, k)
 	}
+	return out
+}
+
+// Block describes one HCL block type of the topology language, for
+// documentation: where its body goes in the canonical value.
+type Block struct {
+	Type string
+	// Path is where the body goes, relative to the parent block's, before
+	// one map key per label.
+	Path   []string
+	Labels []string
+	// List: unlabelled blocks that may repeat, as list elements; Multi:
+	// blocks with the same labels, as list elements under them.
+	List, Multi bool
+	Children    []Block
+}
+
+// Blocks returns the topology language's block types, sorted by type.
+func Blocks() []Block { return exportBlocks(blocks) }
+
+func exportBlocks(m map[string]*blockSpec) []Block {
+	out := make([]Block, 0, len(m))
+	for t, s := range m {
+		out = append(out, Block{Type: t, Path: append([]string(nil), s.path...), Labels: append([]string(nil), s.labels...),
+			List: s.list, Multi: s.multi, Children: exportBlocks(s.children)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
 	return out
 }
