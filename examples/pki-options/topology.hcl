@@ -64,7 +64,7 @@ user "dana@litware.com" {
 
 pki {
   single_certificate = true
-  template = {
+  template {
     Default = "LitwareSfBServer"
   }
   template_eku = {

@@ -61,8 +61,10 @@ var blocks = map[string]*blockSpec{
 		"hosting_provider": {path: []string{"hosting_providers"}, labels: []string{"identity"}},
 		"access_edge":      single("access_edge"),
 	}},
-	"hybrid":      single("hybrid"),
-	"pki":         single("pki"),
+	"hybrid": single("hybrid"),
+	"pki": {path: []string{"pki"}, children: map[string]*blockSpec{
+		"template": single("template"),
+	}},
 	"name_server": {path: []string{"name_servers"}, labels: []string{"fqdn"}},
 	"mcx":         single("mcx"),
 	"dns_zone": {path: []string{"dns"}, labels: []string{"view", "zone"}, children: map[string]*blockSpec{
