@@ -55,40 +55,28 @@ type certHosts struct {
 	sip []string
 }
 
-// certHostsOf takes the simple URL hosts from simple_urls; a kind the
-// topology gives none of gets its default: meet.<d> per SIP domain,
-// dialin.<primary>, admin.<primary>.
+// certHostsOf takes the simple URL hosts from the effective simple URLs
+// (the defaults DNS and the reverse proxy use too); the admin host only
+// when an admin URL is declared.
 func certHostsOf(t *model.Topology) certHosts {
 	var h certHosts
-	primary := ""
-	if len(t.SIPDomains) > 0 {
-		primary = strings.ToLower(t.SIPDomains[0])
-	}
-	for _, u := range t.SimpleURLs.Meet {
+	su := t.EffectiveSimpleURLs()
+	for _, u := range su.Meet {
 		h.meet = append(h.meet, certURLHost(u.URL))
 	}
-	for _, u := range t.SimpleURLs.Dialin {
+	for _, u := range su.Dialin {
 		h.dialin = append(h.dialin, certURLHost(u.URL))
 	}
-	for _, u := range t.SimpleURLs.Admin {
+	for _, u := range su.Admin {
 		h.admin = append(h.admin, certURLHost(u.URL))
 	}
 	for _, d := range t.SIPDomains {
 		d = strings.ToLower(d)
-		if len(t.SimpleURLs.Meet) == 0 {
-			h.meet = append(h.meet, "meet."+d)
-		}
 		if t.Mobility.Enabled {
 			h.lyncdiscover = append(h.lyncdiscover, "lyncdiscover."+d)
 			h.lyncdiscoverInternal = append(h.lyncdiscoverInternal, "lyncdiscoverinternal."+d)
 		}
 		h.sip = append(h.sip, "sip."+d)
-	}
-	if len(t.SimpleURLs.Dialin) == 0 && primary != "" {
-		h.dialin = []string{"dialin." + primary}
-	}
-	if len(t.SimpleURLs.Admin) == 0 && primary != "" {
-		h.admin = []string{"admin." + primary}
 	}
 	h.meet, h.dialin, h.admin = certSorted(h.meet), certSorted(h.dialin), certSorted(h.admin)
 	return h

@@ -153,7 +153,7 @@ func TestCertificatesStandardEdition(t *testing.T) {
 		{"se01-default", "Default", "se01.litware.local", "internal", []string{"se01.litware.local"},
 			[]string{"se01.litware.local"}, srvCliAuth, "CERT-001, CERT-009"},
 		{"se01-webservicesinternal", "WebServicesInternal", "se01.litware.local", "internal", []string{"se01.litware.local"},
-			[]string{"se01.litware.local", "admin.litware.com", "dialin.litware.com", "lyncdiscoverinternal.litware.com", "meet.litware.com"},
+			[]string{"se01.litware.local", "dialin.litware.com", "lyncdiscoverinternal.litware.com", "meet.litware.com"},
 			srvAuth, "CERT-002, CERT-004, CERT-009"},
 		{"se01-webservicesexternal", "WebServicesExternal", "se01.litware.local", "internal", []string{"se01.litware.local"},
 			[]string{"se01.litware.local", "dialin.litware.com", "lyncdiscover.litware.com", "meet.litware.com", "webext.litware.com"},
@@ -189,7 +189,9 @@ func TestCertificatesMultisite(t *testing.T) {
 	}
 }
 
-// No simple URLs: meet.<d> per SIP domain, dialin and admin on the primary.
+// No simple URLs: meet.<d> per SIP domain and dialin on the primary (the
+// defaults DNS and the reverse proxy use too); no admin URL, as none is
+// declared.
 // Mobility disabled: no lyncdiscover names, no CERT-004/CERT-006.
 func TestCertificatesDefaultsWithoutSimpleURLsOrMobility(t *testing.T) {
 	m := certModel(t, "../examples/contoso")
@@ -200,7 +202,7 @@ func TestCertificatesDefaultsWithoutSimpleURLsOrMobility(t *testing.T) {
 		[]string{"webext.contoso.com", "dialin.contoso.com", "meet.contoso.com", "meet.fabrikam.com", "oos.contoso.com"},
 		srvAuth, "CERT-005, CERT-009"})
 	certCheck(t, p, certWant{"fe01-webservicesinternal", "WebServicesInternal", "pool01.contoso.net", "internal", []string{"fe01.contoso.net"},
-		[]string{"pool01.contoso.net", "admin.contoso.com", "dialin.contoso.com", "fe01.contoso.net",
+		[]string{"pool01.contoso.net", "dialin.contoso.com", "fe01.contoso.net",
 			"meet.contoso.com", "meet.fabrikam.com", "webint.contoso.net"}, srvAuth, "CERT-002, CERT-009"})
 }
 

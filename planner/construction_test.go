@@ -24,7 +24,9 @@ func TestDerivedPlanSatisfiesRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
+	// tailspin: names in capitals, no simple_urls block, SIP on the HLB,
+	// IPv6 listener and VIP.
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "tailspin"} {
 		t.Run(ex, func(t *testing.T) {
 			dir := "../examples/" + ex
 			before, err := loader.Load(dir, loader.Options{})

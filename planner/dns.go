@@ -103,9 +103,16 @@ type dnsBuilder struct {
 }
 
 // add records one value per record: A/AAAA addresses, CNAME/SRV targets.
+// An address record is AAAA for an IPv6 address, whatever the caller
+// asked: every address a name resolves to (a listener, a VIP, a server)
+// gets the record of its family.
 func (b *dnsBuilder) add(view, fqdn, typ, why string, values ...string) {
 	for _, v := range values {
-		b.wants = append(b.wants, dnsWant{view, dnsNorm(fqdn), plan.Record{Type: typ, Value: dnsValue(typ, v), TTL: plan.DNSDefaultTTL, Why: why}})
+		t := typ
+		if t == "A" && dnsIsIPv6(v) {
+			t = "AAAA"
+		}
+		b.wants = append(b.wants, dnsWant{view, dnsNorm(fqdn), plan.Record{Type: t, Value: dnsValue(t, v), TTL: plan.DNSDefaultTTL, Why: why}})
 	}
 }
 
@@ -123,21 +130,21 @@ func (b *dnsBuilder) external() {
 		if t.Mobility.Enabled && hasAD {
 			for _, d := range t.SIPDomains {
 				// An A record to the proxy, never a CNAME into another domain (DNS-004).
-				b.add(v, "lyncdiscover."+d, "A", "DNS-001", rp)
+				b.add(v, "lyncdiscover."+d, "A", "DNS-001", rp...)
 			}
 		}
 		for _, n := range model.SortedKeys(t.Pools) {
 			if f := t.Pools[n].WebExternal.FQDN; f != "" {
-				b.add(v, f, "A", "DNS-005", rp)
+				b.add(v, f, "A", "DNS-005", rp...)
 			}
 		}
 		for _, s := range b.simpleURLs() {
 			if s.kind != "admin" { // the admin URL is internal only
-				b.add(v, s.host, "A", "DNS-009", rp)
+				b.add(v, s.host, "A", "DNS-009", rp...)
 			}
 		}
 		if o := t.OfficeWebApps; o != nil && o.Published && o.FQDN != "" {
-			b.add(v, o.FQDN, "A", "Office Online Server, published (CERT-005)", rp)
+			b.add(v, o.FQDN, "A", "Office Online Server, published (CERT-005)", rp...)
 		}
 	}
 	for _, n := range model.SortedKeys(t.EdgePools) {
@@ -188,6 +195,9 @@ func (b *dnsBuilder) internal() {
 		if p.SIPLB == "dns" && (p.Kind == "fe-ee" || p.Kind == "director" && len(p.Servers) > 1) {
 			why = "DNS-008" // DNS load balancing: the pool FQDN is every server
 		}
+		if p.SIPLB == "hlb" && vipBalanced(p) && p.WebInternal.VIP != "" {
+			why = "pool FQDN: SIP VIP (hlb/haproxy.cfg)" // vipSIP, or the declared SIP VIP
+		}
 		b.add(v, p.FQDN, "A", why, b.poolAddrs(p)...)
 		for _, sn := range model.SortedKeys(p.Servers) {
 			s := p.Servers[sn]
@@ -215,7 +225,7 @@ func (b *dnsBuilder) internal() {
 		// through the reverse proxy, as Autodiscover hands out that name.
 		for _, n := range model.SortedKeys(t.Pools) {
 			if f := t.Pools[n].WebExternal.FQDN; f != "" && f != t.Pools[n].WebInternalFQDN() {
-				b.add(v, f, "A", "DNS-006", rp)
+				b.add(v, f, "A", "DNS-006", rp...)
 			}
 		}
 	}
@@ -251,11 +261,15 @@ type dnsSimple struct {
 func (b *dnsBuilder) simpleURLs() []dnsSimple {
 	t := b.t
 	ad, hasAD := t.AutodiscoverTarget()
+	// The same URLs, defaults included, as the certificates and the
+	// reverse proxy: a name on a certificate that DNS does not serve is a
+	// meeting link that resolves nowhere.
+	su := t.EffectiveSimpleURLs()
 	var out []dnsSimple
 	for _, g := range []struct {
 		kind string
 		urls []model.SimpleURL
-	}{{"meet", t.SimpleURLs.Meet}, {"dialin", t.SimpleURLs.Dialin}, {"admin", t.SimpleURLs.Admin}} {
+	}{{"meet", su.Meet}, {"dialin", su.Dialin}, {"admin", su.Admin}} {
 		for _, s := range g.urls {
 			host := dnsURLHost(s.URL)
 			if host == "" {
@@ -365,27 +379,39 @@ func dnsServerIPs(p model.Pool) []string {
 	return out
 }
 
-// dnsProxyIP is the public address names published by the reverse proxy
-// resolve to: the first reverse proxy by name, its first listener on port
-// 443 by name (else its first listener).
-func dnsProxyIP(t *model.Topology) (string, bool) {
+// dnsProxyIP is where names published by the reverse proxy resolve: the
+// first reverse proxy by name, its first listener on port 443 by name
+// (else its first listener) of each address family, so a dual-stack
+// proxy gets an A and an AAAA record.
+func dnsProxyIP(t *model.Topology) ([]string, bool) {
 	rps := model.SortedKeys(t.ReverseProxies)
 	if len(rps) == 0 {
-		return "", false
+		return nil, false
 	}
 	ls := t.ReverseProxies[rps[0]].Listeners
 	names := model.SortedKeys(ls)
-	for _, ln := range names {
-		if ls[ln].Port == 443 && ls[ln].IP != "" {
-			return ls[ln].IP, true
+	var out []string
+	for _, v6 := range []bool{false, true} {
+		pick := ""
+		for _, want443 := range []bool{true, false} {
+			for _, ln := range names {
+				l := ls[ln]
+				if pick == "" && l.IP != "" && dnsIsIPv6(l.IP) == v6 && (!want443 || l.Port == 443) {
+					pick = l.IP
+				}
+			}
+		}
+		if pick != "" {
+			out = append(out, pick)
 		}
 	}
-	for _, ln := range names {
-		if ls[ln].IP != "" {
-			return ls[ln].IP, true
-		}
-	}
-	return "", false
+	return out, len(out) > 0
+}
+
+// dnsIsIPv6 tells an IPv6 address from an IPv4 one (or a name).
+func dnsIsIPv6(s string) bool {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	return err == nil && a.Is6() && !a.Is4In6()
 }
 
 // splitDomains are the domains holding the deployment's public service

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +32,7 @@ func planFirewall(t *model.Topology, p *plan.Plan) {
 		rules = append(rules, fwEdgeMedia(t)...)
 	}
 	rules = append(rules, fwDeclared(t)...)
+	rules = fwSplitFamilies(rules)
 	for i := range rules {
 		rules[i].ID = "F" + strconv.Itoa(i+1)
 	}
@@ -405,4 +407,71 @@ func fwPorts(ps []int) string {
 		}
 	}
 	return strings.Join(out, ", ")
+}
+
+// fwFamily is the address family of an endpoint: 4, 6, or 0 for one that
+// has none of its own ("Internet", "Any", the Wi-Fi, a host name).
+func fwFamily(e string) int {
+	if a, err := netip.ParseAddr(e); err == nil {
+		if a.Is4() || a.Is4In6() {
+			return 4
+		}
+		return 6
+	}
+	if p, err := netip.ParsePrefix(e); err == nil {
+		if p.Addr().Is4() {
+			return 4
+		}
+		return 6
+	}
+	return 0
+}
+
+// fwSplitFamilies splits a row whose sources or destinations mix IPv4 and
+// IPv6 addresses into one row per family, so that no row pairs an IPv6
+// source with an IPv4-only destination (or the reverse): a firewall
+// cannot pass such traffic, and a row that says so misleads the team that
+// applies it. Endpoints of no family go on both rows; a family with
+// nothing to pair with on the other side gives no row.
+func fwSplitFamilies(rules []plan.FirewallRule) []plan.FirewallRule {
+	var out []plan.FirewallRule
+	for _, r := range rules {
+		src, dst := strings.Split(r.Source, ", "), strings.Split(r.Destination, ", ")
+		sf, df := map[int]bool{}, map[int]bool{}
+		for _, e := range src {
+			sf[fwFamily(e)] = true
+		}
+		for _, e := range dst {
+			df[fwFamily(e)] = true
+		}
+		// Only an address of one family facing one of the other needs
+		// splitting ("Internet" pairs with both).
+		if !(sf[4] && df[6] || sf[6] && df[4]) {
+			out = append(out, r)
+			continue
+		}
+		for _, fam := range []int{4, 6} {
+			pick := func(es []string) (keep []string, own bool) {
+				for _, e := range es {
+					switch fwFamily(e) {
+					case fam:
+						keep, own = append(keep, e), true
+					case 0:
+						keep = append(keep, e)
+					}
+				}
+				return keep, own
+			}
+			s, sOwn := pick(src)
+			d, dOwn := pick(dst)
+			if len(s) == 0 || len(d) == 0 || !sOwn && !dOwn {
+				continue
+			}
+			row := r
+			row.Source, row.Destination = strings.Join(s, ", "), strings.Join(d, ", ")
+			row.Purpose = fmt.Sprintf("%s (IPv%d)", r.Purpose, fam)
+			out = append(out, row)
+		}
+	}
+	return out
 }

@@ -11,7 +11,9 @@ import (
 //
 // Every Enterprise pool and every Director pool of more than one server
 // gets an internal and an external web services VIP (HLB-001) at the
-// addresses the pool declares. A VIP the topology declares in a
+// addresses the pool declares, and, when its SIP traffic is balanced by
+// the HLB (sip_lb = "hlb"), a SIP VIP at its internal web VIP address,
+// which DNS gives the pool FQDN. A VIP the topology declares in a
 // load_balancer block replaces the derived one of its pool and role.
 
 const (
@@ -37,6 +39,9 @@ func planVIPs(t *model.Topology, p *plan.Plan) {
 		}
 		if pool.WebExternal.VIP != "" && !have[[2]string{n, "web-external"}] {
 			vips = append(vips, vipWebExternal(n, pool, cookie))
+		}
+		if pool.SIPLB == "hlb" && pool.WebInternal.VIP != "" && !have[[2]string{n, "sip"}] {
+			vips = append(vips, vipSIP(n, pool))
 		}
 	}
 	sort.SliceStable(vips, func(i, j int) bool { return vips[i].Name < vips[j].Name })
@@ -102,6 +107,41 @@ func vipWebExternal(name string, p model.Pool, cookie bool) plan.VIP {
 		v.Persistence, v.CookieName = "cookie", vipCookieName
 	}
 	return v
+}
+
+// vipSIPPorts are the ports a hardware load balancer balances for a pool
+// whose SIP traffic it carries (the load balancing and ports pages): SIP
+// TLS 5061, web conferencing 444, DCOM/RPC 135, the call admission
+// control service 448, and 5070–5080 (Mediation, Response Group,
+// Conferencing Attendant and Announcement, Call Park, Audio Test,
+// Bandwidth Policy services).
+func vipSIPPorts(p model.Pool) []plan.PortPair {
+	pairs := []plan.PortPair{
+		{Front: p.Ports.SIPTLS, Back: p.Ports.SIPTLS},
+		{Front: p.Ports.Conferencing, Back: p.Ports.Conferencing},
+		{Front: 135, Back: 135},
+		{Front: 448, Back: 448},
+	}
+	for port := 5070; port <= 5080; port++ {
+		pairs = append(pairs, plan.PortPair{Front: port, Back: port})
+	}
+	return vipPorts(pairs...)
+}
+
+// vipSIP: the SIP VIP of a pool whose SIP traffic an HLB balances
+// (sip_lb = "hlb"). The pool FQDN resolves to it (dnsSIPVIPAddrs): at the
+// pool's internal web VIP address, where the web ports are the
+// web-internal VIP's and these are the SIP ones. Source persistence and
+// the TCP idle timeout keep a client's SIP connection on one server.
+func vipSIP(name string, p model.Pool) plan.VIP {
+	return plan.VIP{
+		Name: name + "-sip", Pool: name, Role: "sip", IP: p.WebInternal.VIP,
+		Ports:       vipSIPPorts(p),
+		Backends:    vipPoolBackends(p),
+		Persistence: "source",
+		IdleTimeout: vipIdleTimeout,
+		MonitorPort: p.Ports.SIPTLS,
+	}
 }
 
 // vipPorts drops pairs whose front port an earlier pair already uses

@@ -219,23 +219,15 @@ func rpLyncdiscover(t *model.Topology) []string {
 }
 
 // rpSimpleURLHosts are the hosts of the meet and dial-in simple URLs
-// (the admin URL is internal only), or their defaults meet.<d> for every
-// SIP domain and dialin.<primary domain>.
+// (the admin URL is internal only), from the effective simple URLs.
 func rpSimpleURLHosts(t *model.Topology) []string {
 	var out []string
-	for _, u := range t.SimpleURLs.Meet {
+	su := t.EffectiveSimpleURLs()
+	for _, u := range su.Meet {
 		out = append(out, rpURLHost(u.URL))
 	}
-	if len(t.SimpleURLs.Meet) == 0 {
-		for _, d := range t.SIPDomains {
-			out = append(out, "meet."+d)
-		}
-	}
-	for _, u := range t.SimpleURLs.Dialin {
+	for _, u := range su.Dialin {
 		out = append(out, rpURLHost(u.URL))
-	}
-	if len(t.SimpleURLs.Dialin) == 0 && len(t.SIPDomains) > 0 {
-		out = append(out, "dialin."+t.SIPDomains[0])
 	}
 	return out
 }

@@ -140,7 +140,12 @@ func inspectFiles(doc *canon.Document) diag.Diagnostics {
 		}
 		for _, k := range fileFields {
 			if declared, ok := c[k]; ok {
-				if fmt.Sprint(declared) != fmt.Sprint(found[k]) {
+				same := fmt.Sprint(declared) == fmt.Sprint(found[k])
+				if k == "subject" || k == "sans" {
+					// DNS names: letter case does not matter (names.go).
+					same = strings.EqualFold(fmt.Sprint(declared), fmt.Sprint(found[k]))
+				}
+				if !same {
 					d := diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleFile, Summary: "Declared value differs from the certificate file",
 						Detail: fmt.Sprintf("%s is declared as %v, but %s says %v.", k, declared, file, found[k]),
 						Hint:   "Remove the declared value (the file is inspected) or point at the right file."}

@@ -104,14 +104,16 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	ds = append(ds, inspectFiles(doc)...)
 	text, reported := checkText(doc)
 	ds = append(ds, text...)
-	data := s.ctx.Encode(doc.Value)
+	value, keys, dup := normalizeNames(doc)
+	ds = append(ds, dup...)
+	data := s.ctx.Encode(value)
 	if err := data.Err(); err != nil {
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
 	v := s.root.FillPath(cue.ParsePath("input"), data)
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	if err := topo.Validate(cue.Concrete(true)); err != nil {
-		ds = append(ds, s.structural(doc, err, reported)...)
+		ds = append(ds, s.structural(doc, value, keys, err, reported)...)
 		return Result{Topology: topo, Diagnostics: ds}
 	}
 	if len(doc.Failed) > 0 || ds.HasErrors() {
@@ -129,6 +131,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 		At       []any  `json:"at"`
 		Detail   string `json:"detail"`
 		Severity string `json:"severity"`
+		Hint     string `json:"hint"`
 	}
 	if err := viol.Decode(&found); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
@@ -156,7 +159,10 @@ func (s *Schema) Check(doc *canon.Document) Result {
 				continue
 			}
 			d := diag.Diagnostic{Severity: sev, Rule: id, Summary: info.Summary, Detail: f.Detail, Hint: info.Hint}
-			if r, ok := doc.RangeOf(toPath(f.At)); ok {
+			if f.Hint != "" {
+				d.Hint = f.Hint
+			}
+			if r, ok := doc.RangeOf(keys.original(toPath(f.At))); ok {
 				d.Range = &r
 			}
 			ds = append(ds, d)
@@ -184,7 +190,9 @@ func toPath(at []any) canon.Path {
 
 // structural turns CUE unification errors into diagnostics at the user's
 // lines, one per path, in the words of the topology language.
-func (s *Schema) structural(doc *canon.Document, err error, reported map[string]bool) diag.Diagnostics {
+// value is the normalized value CUE checked, keys its way back to the
+// document's paths.
+func (s *Schema) structural(doc *canon.Document, value map[string]any, keys keyMap, err error, reported map[string]bool) diag.Diagnostics {
 	type found struct {
 		rank int
 		d    diag.Diagnostic
@@ -220,7 +228,7 @@ func (s *Schema) structural(doc *canon.Document, err error, reported map[string]
 		for i, el := range p {
 			path[i] = el
 		}
-		path = fixIndices(doc.Value, path)
+		path = keys.original(fixIndices(value, path))
 		if doc.HasFailed(path) {
 			continue
 		}

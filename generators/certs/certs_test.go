@@ -23,7 +23,7 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-var validExamples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
+var validExamples = []string{"contoso", "standard-edition", "multisite", "tailspin", "invalid/_base"}
 
 func loadPlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()

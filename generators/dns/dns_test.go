@@ -17,7 +17,7 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-var examples = []string{"contoso", "standard-edition", "multisite"}
+var examples = []string{"contoso", "standard-edition", "multisite", "tailspin"}
 
 func dnsPlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()

@@ -13,7 +13,7 @@ import (
 	"github.com/mobplan/mobplan/generators/artifact"
 )
 
-var examples = []string{"contoso", "standard-edition", "multisite", "invalid/_base"}
+var examples = []string{"contoso", "standard-edition", "multisite", "tailspin", "invalid/_base"}
 
 func examplePlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()

@@ -187,7 +187,7 @@ func TestDeterministic(t *testing.T) {
 func TestHAProxyAccepts(t *testing.T) {
 	haproxy := testtool.Require(t, "haproxy")
 	plans := map[string]*plan.Plan{"lync2010": withLync2010(t), "declared": withDeclared(t)}
-	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "tailspin"} {
 		plans[ex] = planner.New(exampleModel(t, ex))
 	}
 	for name, p := range plans {

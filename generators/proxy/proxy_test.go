@@ -22,7 +22,7 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-var validExamples = []string{"contoso", "standard-edition", "multisite"}
+var validExamples = []string{"contoso", "standard-edition", "multisite", "tailspin"}
 
 func examplePlan(t *testing.T, example string) *plan.Plan {
 	t.Helper()

@@ -80,6 +80,13 @@ func TestInvalidExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Every diagnostic points at the user's source: file, line and
+			// a snippet of that line.
+			for _, jd := range diag.NewJSONReport(c.Diagnostics, c.Doc.Sources).Diagnostics {
+				if jd.Range == nil || jd.Range.Filename == "" || jd.Range.Start.Line == 0 || jd.Snippet == nil {
+					t.Errorf("%s: diagnostic without a position or snippet: %s: %s", jd.Rule, jd.Summary, jd.Detail)
+				}
+			}
 			var got []expectation
 			for _, d := range c.Diagnostics {
 				e := expectation{rule: d.Rule}
@@ -123,4 +130,4 @@ func TestValidExamples(t *testing.T) {
 	}
 }
 
-var validExamples = []string{"contoso", "standard-edition", "multisite", "custom-generators", "invalid/_base"}
+var validExamples = []string{"contoso", "standard-edition", "multisite", "tailspin", "custom-generators", "invalid/_base"}

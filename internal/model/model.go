@@ -434,6 +434,25 @@ func (p Pool) WebInternalFQDN() string {
 	return p.FQDN
 }
 
+// EffectiveSimpleURLs is the one source of the simple URLs every part of
+// the plan uses (certificates, reverse proxy, DNS): the declared ones, and
+// for a kind the topology gives none of, Topology Builder's defaults —
+// https://meet.<d> for every SIP domain and https://dialin.<primary>, the
+// two URLs a deployment must have. The admin URL is optional and has no
+// default: it appears only when declared.
+func (t *Topology) EffectiveSimpleURLs() SimpleURLs {
+	out := t.SimpleURLs
+	if len(out.Meet) == 0 {
+		for _, d := range t.SIPDomains {
+			out.Meet = append(out.Meet, SimpleURL{Domain: d, URL: "https://meet." + d})
+		}
+	}
+	if len(out.Dialin) == 0 && len(t.SIPDomains) > 0 {
+		out.Dialin = []SimpleURL{{URL: "https://dialin." + t.SIPDomains[0]}}
+	}
+	return out
+}
+
 // AutodiscoverTarget is the pool Autodiscover records point at: the first
 // Director by name if one is deployed, else the first Front End pool.
 func (t *Topology) AutodiscoverTarget() (Pool, bool) {

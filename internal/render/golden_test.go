@@ -27,7 +27,7 @@ var updateArtifacts = golden.Command("./internal/render", "TestArtifactTrees")
 // stable too. Applying twice writes nothing the second time, and a fresh
 // directory gets the same bytes.
 func TestArtifactTrees(t *testing.T) {
-	for _, ex := range []string{"contoso", "standard-edition", "multisite"} {
+	for _, ex := range []string{"contoso", "standard-edition", "multisite", "tailspin"} {
 		t.Run(ex, func(t *testing.T) {
 			keys := filepath.Join("testdata", "keys", ex)
 			if _, err := os.Stat(keys); err != nil && !golden.Update() {

@@ -174,6 +174,11 @@ func (l *loader) block(b *hclsyntax.Block, spec *blockSpec, base canon.Path, par
 			if !ok {
 				next = map[string]any{}
 				container[lab] = next
+				// A leading label (a zone's view) is a key of its own: a
+				// diagnostic about it (an unknown view) points at the label.
+				if i < len(b.LabelRanges) {
+					l.doc.SetRange(p, rng(b.LabelRanges[i]))
+				}
 			}
 			container = next
 		}

@@ -38,4 +38,12 @@ dns_zone "external" "contoso.com" {
     type   = "A"
     values = ["203.0.113.10"]
   }
+  record "meet" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
+  record "dialin" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
 }

@@ -39,4 +39,8 @@ dns_zone "external" "fabrikam.com" {
     type   = "CNAME"
     values = ["web.contoso.com"]
   }
+  record "meet" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
 }

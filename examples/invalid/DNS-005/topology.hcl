@@ -43,4 +43,12 @@ dns_zone "external" "contoso.com" {
     type   = "A"
     values = ["10.0.0.10"]
   }
+  record "meet" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
+  record "dialin" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
 }

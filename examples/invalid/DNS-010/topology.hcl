@@ -61,4 +61,12 @@ dns_zone "external" "contoso.com" {
     type   = "CNAME"
     values = ["sipdir.online.lync.com"]
   }
+  record "meet" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
+  record "dialin" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
 }

@@ -88,4 +88,12 @@ dns_zone "external" "contoso.com" {
     values = ["sip.contoso.com"]
     port   = 443
   }
+  record "meet" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
+  record "dialin" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
 }

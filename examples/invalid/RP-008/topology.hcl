@@ -1,6 +1,6 @@
-# RP-008: the web services rule bridges HTTPS to port 443 of the pool; the
-# external web services listen on 4443 (443 is the internal web site, with
-# different authentication), so the reverse proxy must bridge 443 -> 4443.
+# RP-008: the web services rule is published over HTTPS but reaches the
+# pool over plain HTTP (TLS offloaded at the proxy); the reverse proxy must
+# talk TLS to the pool's external HTTPS port 4443.
 # expect: RP-008 at topology.hcl:40:5
 version     = "sfb2015"
 sip_domains = ["contoso.com"]
@@ -34,9 +34,9 @@ reverse_proxy "rp" {
   }
 
   rule "web" {
-    public_names    = ["web.contoso.com", "lyncdiscover.contoso.com"]
-    listeners       = ["https"]
-    target          = "10.0.0.10"
-    back_https_port = 443
+    public_names = ["web.contoso.com", "lyncdiscover.contoso.com"]
+    listeners    = ["https"]
+    target       = "10.0.0.10"
+    back_scheme  = "http"
   }
 }

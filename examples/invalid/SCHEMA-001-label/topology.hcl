@@ -1,0 +1,41 @@
+# SCHEMA-001: a public zone written with the view label "public"; the views
+# are "internal" and "external". The diagnostic points at the label.
+# expect: SCHEMA-001 at topology.hcl:36:10
+version     = "sfb2015"
+sip_domains = ["contoso.com"]
+ad_domain   = "contoso.net"
+
+site "HQ" {}
+
+pool "se01" {
+  kind = "fe-se"
+  fqdn = "se01.contoso.net"
+  site = "HQ"
+
+  web_external {
+    fqdn = "web.contoso.com"
+    vip  = "10.0.0.10"
+  }
+
+  server "se01" {
+    fqdn = "se01.contoso.net"
+    ips  = ["10.0.0.10"]
+    os   = "2012r2"
+  }
+}
+
+reverse_proxy "rp" {
+  internal_ip = "172.16.0.10"
+
+  listener "https" {
+    ip   = "203.0.113.10"
+    port = 443
+  }
+}
+
+dns_zone "public" "contoso.com" {
+  record "web" {
+    type   = "A"
+    values = ["203.0.113.10"]
+  }
+}
