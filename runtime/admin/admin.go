@@ -7,6 +7,7 @@
 //	GET  /instances                 the instances
 //	POST /instances/<fqdn>/stop     stop a server's instance
 //	POST /instances/<fqdn>/start    start it again
+//	GET  /push                      the push notifications the running plan sent
 package admin
 
 import (
@@ -72,6 +73,15 @@ type Server struct {
 	status    Status
 	reload    func(ctx context.Context) error
 	instances Instances
+	pushes    func() any
+}
+
+// SetPush gives the server what GET /push answers: the running
+// generation's push notification records, as JSON.
+func (s *Server) SetPush(f func() any) {
+	s.mu.Lock()
+	s.pushes = f
+	s.mu.Unlock()
 }
 
 // SetInstances gives the server the instances it controls.
@@ -109,6 +119,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			st.Instances = inst.List()
 		}
 		writeJSON(w, http.StatusOK, st)
+	case r.URL.Path == "/push" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		s.mu.Lock()
+		f := s.pushes
+		s.mu.Unlock()
+		var recs any = []any{}
+		if f != nil {
+			recs = f()
+		}
+		writeJSON(w, http.StatusOK, recs)
 	case r.URL.Path == "/instances" || strings.HasPrefix(r.URL.Path, "/instances/"):
 		s.serveInstances(w, r)
 	case r.URL.Path == "/reload" && r.Method == http.MethodPost:
@@ -121,8 +140,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"reloaded": true, "plan_digest": st.PlanDigest})
-	case r.URL.Path == "/status" || r.URL.Path == "/reload":
-		w.Header().Set("Allow", map[string]string{"/status": "GET, HEAD", "/reload": "POST"}[r.URL.Path])
+	case r.URL.Path == "/status" || r.URL.Path == "/reload" || r.URL.Path == "/push":
+		w.Header().Set("Allow", map[string]string{"/status": "GET, HEAD", "/reload": "POST", "/push": "GET, HEAD"}[r.URL.Path])
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	default:
 		http.NotFound(w, r)

@@ -68,3 +68,26 @@ func TestInstances(t *testing.T) {
 		}
 	}
 }
+
+// GET /push answers the records of the running plan, an empty array
+// before any are given; other methods are refused.
+func TestPush(t *testing.T) {
+	s := New(func(context.Context) error { return nil })
+	do := func(method string) (int, string) {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(method, "/push", nil))
+		return w.Code, strings.TrimSpace(w.Body.String())
+	}
+	if code, body := do("GET"); code != 200 || body != "[]" {
+		t.Errorf("without records: %d %s", code, body)
+	}
+	s.SetPush(func() any { return []map[string]string{{"to": "sip:bob@contoso.com"}} })
+	code, body := do("GET")
+	var got []map[string]string
+	if err := json.Unmarshal([]byte(body), &got); err != nil || code != 200 || len(got) != 1 || got[0]["to"] != "sip:bob@contoso.com" {
+		t.Errorf("records: %d %s", code, body)
+	}
+	if code, _ := do("POST"); code != 405 {
+		t.Errorf("POST /push: %d", code)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/mobplan/mobplan/runtime/hlb"
 	"github.com/mobplan/mobplan/runtime/labca"
 	"github.com/mobplan/mobplan/runtime/proxy"
+	"github.com/mobplan/mobplan/runtime/ucwa"
 	"github.com/mobplan/mobplan/runtime/webservices"
 )
 
@@ -35,6 +36,9 @@ type generation struct {
 	tlsOn  map[string]bool                    // slots that accept TLS only (SIP, Edge)
 	roots  *x509.CertPool                     // both lab CAs, for back-end TLS
 	tokens map[string]*webservices.TokenStore // by pool
+	// hub joins the generation's UCWA servers and keeps its push
+	// notification records; nil when the plan has no web services.
+	hub *ucwa.Hub
 }
 
 // key names a slot: its planned endpoint, or the DNS view.
@@ -156,7 +160,16 @@ func build(b *bundle.Bundle, cas *labca.Authorities, net *network, log *slog.Log
 			return nil, fmt.Errorf("listener %s serves %q, which this runtime does not know", s.Name, s.Serves)
 		}
 	}
+	g.hub = ucwas.hub
 	return g, nil
+}
+
+// pushRecords are what the admin endpoint's GET /push answers.
+func (g *generation) pushRecords() []ucwa.PushRecord {
+	if g.hub == nil {
+		return []ucwa.PushRecord{}
+	}
+	return g.hub.PushRecords()
 }
 
 func proxyHandler(p *plan.Plan, s addrmap.Slot, n *network, roots *x509.CertPool, log *slog.Logger) (http.Handler, error) {

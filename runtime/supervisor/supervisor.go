@@ -117,6 +117,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	r.admin = admin.New(r.Reload)
 	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.Settle)
 	r.admin.SetInstances(r.inst)
+	r.admin.SetPush(func() any { return r.gen.Load().pushRecords() })
 	r.info = r.describe(g, adminLn.Addr().String())
 	if err := r.info.Write(o.RuntimeDir); err != nil {
 		adminLn.Close()

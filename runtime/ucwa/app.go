@@ -80,6 +80,9 @@ type app struct {
 	subs       []*subscription // presence subscriptions
 	subscribed map[string]int  // memberships per subscribed user
 
+	// Conversations missed in the background without push (missedItems).
+	missed, unreadMissed int
+
 	ch channel
 }
 
@@ -645,6 +648,7 @@ func (a *app) communication() obj {
 		{"startMessaging", href(c + "/messagingInvitations")},
 		{"startOnlineMeeting", href(c + "/onlineMeetingInvitations?onlineMeetingUri=adhoc")},
 		{"joinOnlineMeeting", href(c + "/onlineMeetingInvitations")},
+		{"missedItems", href(c + "/missedItems")},
 	}
 	// Call via Work is offered once available, where the effective
 	// mobility policy has EnableOutsideVoice.

@@ -29,6 +29,7 @@
 //	GET    POST  {app}/onlineMeetings/myOnlineMeetings; GET DELETE …/{id}
 //	POST   {app}/communication/onlineMeetingInvitations[?onlineMeetingUri=adhoc] (or …/startOnlineMeeting, …/joinOnlineMeeting)
 //	GET    {app}/communication/onlineMeetingInvitations/{id}, conversations/{id}/onlineMeeting
+//	GET    {app}/communication/missedItems                       missed conversations (reading marks them read)
 //	POST   {app}/communication/phoneAudioInvitations (or …/startPhoneAudio)   Call via Work
 //	GET    {app}/communication/phoneAudioInvitations/{id}, conversations/{id}/phoneAudio; POST …/phoneAudio/terminate
 //
@@ -59,6 +60,16 @@
 // conversations, body sizes) and safe for concurrent use. Requests
 // authenticate with the pool's OAuth tokens (Authorization: Bearer) or web
 // tickets (X-MS-WebTicket); every response carries X-MS-UcwaVersion.
+//
+// Push (push.go): an application with no P-GET parked for BackgroundAfter
+// is in the background. An invitation to it is recorded as the push
+// notification the Mobility service sends through the Access Edge to the
+// clearing house (Hub.PushRecords) when the plan has a push path
+// (PushFromPlan: push enabled, APNS or MPNS, an Edge pool with
+// federation, no PUSH error) and the user's policy has
+// EnablePushNotifications; otherwise it is missed: it times out for the
+// sender and the recipient gets missedItems updated when it returns.
+// Incoming calls are not modelled (Call via Work only calls out).
 //
 // Audio and video are never carried: the modalities are signalled only,
 // and only where the effective mobility policy has EnableIPAudioVideo.

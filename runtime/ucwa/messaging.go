@@ -35,6 +35,10 @@ type Hub struct {
 	// back end does, so that any instance can resolve a join.
 	meetings  map[string]*meeting // by onlineMeetingId
 	organized map[string]int      // meetings per organizer
+
+	// Push notifications sent (push.go), the last MaxPushRecords.
+	pushes  []PushRecord
+	pushSeq int
 }
 
 // NewHub makes an empty hub.
@@ -157,6 +161,10 @@ func (s *Server) routeCommunication(q *request, a *app, rest []string) {
 		return
 	}
 	switch {
+	case len(rest) == 1 && rest[0] == "misseditems":
+		if q.allow(http.MethodGet) {
+			s.getMissedItems(q, a)
+		}
 	case len(rest) == 1 && (rest[0] == "messaginginvitations" || rest[0] == "startmessaging"):
 		if q.allow(http.MethodPost) {
 			s.startMessaging(q, a)
@@ -394,18 +402,26 @@ func (s *Server) startMessaging(q *request, a *app) {
 	s.mu.Unlock()
 
 	// Deliver to the recipient's available applications in the pool.
-	delivered := false
+	delivered, missed := false, ""
 	for _, e := range s.hub.endpoints(c.peerSIP) {
-		if e.srv.invite(e.appID, fromUser.SIP, self, c) {
-			delivered = true
+		ok, why := e.srv.invite(e.appID, fromUser.SIP, self, c)
+		delivered = delivered || ok
+		if why != "" {
+			missed = why
 		}
 	}
 	if !delivered {
+		reason := obj{{"code", "Gone"}, {"subcode", "TemporarilyUnavailable"}, {"message", "sip:" + peer.SIP + " is not signed in."}}
+		if missed != "" {
+			// The Mobility service could not wake the device: the
+			// invitation times out unanswered, as in production.
+			reason = obj{{"code", "Timeout"}, {"subcode", "NoAnswer"},
+				{"message", "sip:" + peer.SIP + " is in the background and no push notification could be sent: " + missed}}
+		}
 		s.mu.Lock()
 		c.state = stateDisconnected
 		s.push(a, event{sender: "communication", rel: "messagingInvitation", href: loc, typ: "completed", class: classRealTime,
-			extra: []kv{{"status", "Failure"}, {"reason", obj{{"code", "Gone"}, {"subcode", "TemporarilyUnavailable"},
-				{"message", "sip:" + peer.SIP + " is not signed in."}}}}})
+			extra: []kv{{"status", "Failure"}, {"reason", reason}}})
 		s.mu.Unlock()
 	}
 	q.w.Header().Set("Location", loc)
@@ -413,25 +429,35 @@ func (s *Server) startMessaging(q *request, a *app) {
 }
 
 // invite delivers an invitation to one of this server's applications;
-// false when it is gone or not available.
-func (s *Server) invite(appID, from string, caller endpoint, out *conv) bool {
+// false when it is gone or not available. An application in the
+// background gets it only with a push notification; without one it is
+// missed, and missed says why.
+func (s *Server) invite(appID, from string, caller endpoint, out *conv) (ok bool, missed string) {
 	cid, err1 := newID(20)
 	iid, err2 := newID(20)
 	if err1 != nil || err2 != nil {
-		return false
+		return false, ""
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.apps[appID]
-	if a == nil || !s.alive(a, s.now()) || !a.available || a.conversations() >= maxConversations {
-		return false
+	now := s.now()
+	if a == nil || !s.alive(a, now) || !a.available || a.conversations() >= maxConversations {
+		return false, ""
+	}
+	if s.background(a, now) {
+		if why := s.pushMissing(a); why != "" {
+			s.missItem(a)
+			return false, why
+		}
+		s.notify(a, "messagingInvitation", from, out.firstMsg, now)
 	}
 	c := &conv{id: cid, invID: iid, peerSIP: strings.ToLower(from), state: stateIncoming, firstMsg: out.firstMsg, html: out.html,
 		threadID: out.threadID, subject: out.subject, importance: out.importance, peer: caller, peerConv: out.id}
 	a.convs = append(a.convs, c)
 	s.push(a, event{sender: "communication", rel: "messagingInvitation", href: a.invHref(c), typ: "started", class: classRealTime, embedded: a.invitation(c)})
 	s.push(a, event{sender: "communication", rel: "conversation", href: a.convHref(c), typ: "added", class: classRealTime, embedded: a.conversation(c)})
-	return true
+	return true, ""
 }
 
 // answer accepts (204, ReceiveAnIM.md) or declines an incoming invitation.

@@ -211,7 +211,7 @@ func TestPresenceSubscription(t *testing.T) {
 	}
 	fe1.expect(fe1.do(alice.token, http.MethodPost, alice.self+"/me/note", "application/json", `{"message":"Out at noon"}`), http.StatusNoContent)
 	settle(t, hub)
-	m, got = bob.parked(t, "", 5*time.Second)
+	_, got = bob.parked(t, "", 5*time.Second)
 	if want := []string{"people contactPresence updated", "people contactNote updated"}; !slices.Equal(got, want) {
 		t.Fatalf("after alice's changes %v, want %v", got, want)
 	}

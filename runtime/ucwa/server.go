@@ -33,6 +33,10 @@ const (
 	// DefaultResumeAfter: an event channel left without a P-GET for this
 	// long answers its next P-GET with a resume link.
 	DefaultResumeAfter = 5 * time.Minute
+	// DefaultBackgroundAfter: an application with no P-GET parked for
+	// this long is in the background (a client in the foreground parks
+	// its next P-GET at once): invitations to it go by push.
+	DefaultBackgroundAfter = 20 * time.Second
 )
 
 // Tokens resolves a credential to a user; *webservices.TokenStore is one.
@@ -61,6 +65,9 @@ type Config struct {
 	// MeetURL is the meeting simple URL joinUrls start with, e.g.
 	// https://meet.contoso.com; "" means https://meet.<organizer's domain>.
 	MeetURL string
+	// Push is the plan's push path (PushFromPlan); the zero value has
+	// none, so invitations to applications in the background are missed.
+	Push Push
 
 	// Realm and TokenURL make the 401's Bearer and MsRtcOAuth challenges;
 	// WebTicketURL its X-MS-WebTicketURL.
@@ -73,6 +80,7 @@ type Config struct {
 	MaxBodyBytes    int64
 	ExpireAfter     time.Duration
 	ResumeAfter     time.Duration
+	BackgroundAfter time.Duration
 
 	// Logger receives one line per request; nil discards.
 	Logger *slog.Logger
@@ -98,6 +106,7 @@ func FromPlan(p *plan.Plan, serverFQDN string) (Config, error) {
 			}
 			cfg := Config{ServerFQDN: s.FQDN, Pool: pool.Name, Directory: p.Directory,
 				TokenURL: "https://" + web + "/WebTicket/oauthtoken", WebTicketURL: "https://" + web + "/WebTicket/WebTicketService.svc"}
+			cfg.Push = PushFromPlan(p, pool.Name)
 			if len(p.SIPDomains) > 0 {
 				cfg.Realm = p.SIPDomains[0]
 			}
@@ -154,6 +163,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.ResumeAfter <= 0 {
 		s.cfg.ResumeAfter = DefaultResumeAfter
+	}
+	if s.cfg.BackgroundAfter <= 0 {
+		s.cfg.BackgroundAfter = DefaultBackgroundAfter
 	}
 	if s.now == nil {
 		s.now = time.Now
