@@ -137,6 +137,9 @@ func shCertificates(t *model.Topology, p *plan.Plan) []plan.ShellSection {
 				}
 				cmd := "Set-PlannedCertificate -Type " + psList(types) + " -Subject " + psQuote(c.Subject) +
 					" -Names " + psList(c.SANs) + " -FriendlyName " + psQuote("SfB "+strings.Join(types, ", ")+" ("+c.Name+")")
+				if c.Template != "" {
+					cmd += " -Template " + psQuote(c.Template)
+				}
 				if c.File != "" {
 					cmd += " -Imported"
 				}

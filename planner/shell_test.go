@@ -91,8 +91,8 @@ func TestShellContoso(t *testing.T) {
 		t.Errorf("default ports need no Set-CsWebServer: %v", shSection(t, ss, "Verify web ports"))
 	}
 	shHas(t, shSection(t, ss, "Certificates"),
-		"Set-PlannedCertificate -Type 'Default' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','fe01.contoso.net' -FriendlyName 'SfB Default (fe01-default)'",
-		"Set-PlannedCertificate -Type 'WebServicesExternal' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','dialin.contoso.com','lyncdiscover.contoso.com','lyncdiscover.fabrikam.com','meet.contoso.com','meet.fabrikam.com','webext.contoso.com' -FriendlyName 'SfB WebServicesExternal (fe01-webservicesexternal)'",
+		"Set-PlannedCertificate -Type 'Default' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','fe01.contoso.net' -FriendlyName 'SfB Default (fe01-default)' -Template 'WebServerClientAuth'",
+		"Set-PlannedCertificate -Type 'WebServicesExternal' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','dialin.contoso.com','lyncdiscover.contoso.com','lyncdiscover.fabrikam.com','meet.contoso.com','meet.fabrikam.com','webext.contoso.com' -FriendlyName 'SfB WebServicesExternal (fe01-webservicesexternal)' -Template 'WebServer'",
 	)
 	shHas(t, shSection(t, ss, "Push"),
 		"if (-not (Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq 'sipfed.online.lync.com' })) { New-CsHostingProvider -Identity 'SkypeOnline' -Enabled $True -ProxyFqdn 'sipfed.online.lync.com' -VerificationLevel UseSourceVerification }",

@@ -349,6 +349,9 @@ function Set-PlannedCertificate {
         [Parameter(Mandatory = $true)][string]$Subject,
         [Parameter(Mandatory = $true)][string[]]$Names,
         [Parameter(Mandatory = $true)][string]$FriendlyName,
+        # The enterprise CA template the plan's request files name, so the
+        # certificate carries the EKU they ask for (pki template).
+        [string]$Template,
         [switch]$Imported
     )
     $what = "$($Type -join ', ') certificate CN=$Subject for $Server"
@@ -358,7 +361,11 @@ function Set-PlannedCertificate {
         $ca = if ($CAConfig) { $CAConfig } else { 'the CA given with -CAConfig' }
         if ($PSCmdlet.ShouldProcess($what, "Request-CsCertificate -New from $ca")) {
             if (-not $CAConfig) { throw "No $what with the names $($Names -join ', ') in Cert:\LocalMachine\My: run this step again with -CAConfig 'CA server FQDN\CA name' to request it." }
-            Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') | Out-Null
+            if ($Template) {
+                Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') -Template $Template | Out-Null
+            } else {
+                Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') | Out-Null
+            }
             $cert = Find-PlannedCertificate -Subject $Subject -Names $Names
             if (-not $cert) { throw "The CA has not issued the $what yet: once it is issued and in Cert:\LocalMachine\My, run this step again." }
         } else {

@@ -173,14 +173,16 @@ func TestContoso(t *testing.T) {
 	_, p := load(t, "contoso")
 	s := script(t, p)
 	for _, want := range []string{
-		"if ($Step -contains 2 -and $Server -eq 'fe01.contoso.net') {\n    Set-PlannedCertificate -Type 'Default' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','fe01.contoso.net' -FriendlyName 'SfB Default (fe01-default)'\n",
+		"if ($Step -contains 2 -and $Server -eq 'fe01.contoso.net') {\n    Set-PlannedCertificate -Type 'Default' -Subject 'pool01.contoso.net' -Names 'pool01.contoso.net','fe01.contoso.net' -FriendlyName 'SfB Default (fe01-default)' -Template 'WebServerClientAuth'\n",
 		"    if (-not (Get-CsHostingProvider | Where-Object { $_.ProxyFqdn -eq 'sipfed.online.lync.com' })) {\n        if ($PSCmdlet.ShouldProcess('New-CsHostingProvider -Identity ''SkypeOnline''",
 		"        Set-CsAccessEdgeConfiguration -AllowFederatedUsers $True -UseDnsSrvRouting -EnablePartnerDiscovery $True\n",
 		"        Test-CsFederatedPartner -TargetFqdn 'edgepool.contoso.net' -Domain 'push.lync.com' -ProxyFqdn 'sipfed.online.lync.com'\n",
 		"        Test-CsUcwaConference -TargetFqdn 'pool01.contoso.net' -Authentication Negotiate",
 		"    if ($PSCmdlet.ShouldProcess('Set-CsMobilityPolicy -Identity ''global'' -EnableMobility $True -EnableOutsideVoice $True')) {\n",
 		"    Get-CsService -WebServer | Select-Object Identity,",
-		"            Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') | Out-Null\n",
+		// The request asks for the template the plan's request files name,
+		// so the certificate carries the EKU they ask for.
+		"                Request-CsCertificate -New -Type $Type -CA $CAConfig -ComputerFqdn $Server -FriendlyName $FriendlyName -DomainName ($Names -join ',') -Template $Template | Out-Null\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %q", want)
