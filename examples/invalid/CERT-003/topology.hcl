@@ -38,6 +38,6 @@ certificate "se01-web-external" {
   usage       = ["WebServicesExternal"]
   assigned_to = ["se01"]
   subject     = "se01.contoso.net"
-  sans        = ["se01.contoso.net", "lyncdiscover.contoso.com"]
+  sans        = ["se01.contoso.net", "lyncdiscover.contoso.com", "meet.contoso.com", "dialin.contoso.com"]
   issuer      = "internal"
 }

@@ -39,6 +39,6 @@ certificate "se01-all" {
   usage       = ["Default", "WebServicesInternal", "WebServicesExternal"]
   assigned_to = ["se01"]
   subject     = "se01.contoso.net"
-  sans        = ["se01.contoso.net", "web.contoso.com", "lyncdiscoverinternal.contoso.com"]
+  sans        = ["se01.contoso.net", "web.contoso.com", "lyncdiscoverinternal.contoso.com", "meet.contoso.com", "dialin.contoso.com"]
   issuer      = "public"
 }

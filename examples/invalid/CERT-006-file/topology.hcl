@@ -1,8 +1,8 @@
 # CERT-006 from an inspected certificate file: the reverse proxy listener
 # certificate is given as rp.pem (a self-signed test certificate, no key),
-# whose only SAN is web.contoso.com. mobplan reads subject, SANs, EKU, key
-# length, signature and CRL distribution point from the file; the missing
-# SAN lyncdiscover.contoso.com breaks HTTPS Autodiscover.
+# with web.contoso.com and the default meet and dial-in hosts as SANs. mobplan
+# reads subject, SANs, EKU, key length, signature and CRL distribution point
+# from the file; the missing SAN lyncdiscover.contoso.com breaks Autodiscover.
 # expect: CERT-006 at topology.hcl:43:3
 version     = "sfb2015"
 sip_domains = ["contoso.com"]

@@ -38,6 +38,6 @@ reverse_proxy "rp" {
 certificate "rp" {
   usage   = ["RPListener"]
   subject = "web.contoso.com"
-  sans    = ["web.contoso.com"]
+  sans    = ["web.contoso.com", "meet.contoso.com", "dialin.contoso.com"]
   issuer  = "public"
 }

@@ -38,6 +38,6 @@ reverse_proxy "rp" {
 certificate "rp" {
   usage   = ["RPListener"]
   subject = "*.contoso.com"
-  sans    = ["web.contoso.com", "lyncdiscover.contoso.com"]
+  sans    = ["web.contoso.com", "lyncdiscover.contoso.com", "meet.contoso.com", "dialin.contoso.com"]
   issuer  = "public"
 }

@@ -39,6 +39,6 @@ certificate "se01-web-internal" {
   usage       = ["WebServicesInternal"]
   assigned_to = ["se01.contoso.net"]
   subject     = "se01.contoso.net"
-  sans        = ["se01.contoso.net", "lyncdiscoverinternal.contoso.com"]
+  sans        = ["se01.contoso.net", "lyncdiscoverinternal.contoso.com", "meet.contoso.com", "dialin.contoso.com"]
   issuer      = "internal"
 }

@@ -37,7 +37,7 @@ reverse_proxy "rp" {
 certificate "rp" {
   usage   = ["RPListener"]
   subject = "web.contoso.com"
-  sans    = ["web.contoso.com", "lyncdiscover.contoso.com"]
+  sans    = ["web.contoso.com", "lyncdiscover.contoso.com", "meet.contoso.com", "dialin.contoso.com"]
   issuer  = "public"
   eku     = ["server-auth"]
   sig_alg = "rsassa-pss"
