@@ -167,7 +167,7 @@ func TestReadRefusesWhatIsNotAPlan(t *testing.T) {
 func TestPendingKeyPlanStaysCurrentForApply(t *testing.T) {
 	root := contoso(t)
 	t.Chdir(root)
-	if err := os.WriteFile(filepath.Join("topo", "pki.hcl"), []byte("pki {\n  key_bits = 3072\n}\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join("topo", "pki.hcl"), []byte("pki {\n  key_bits = 4096\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	save(t, "saved.plan", "topo")
