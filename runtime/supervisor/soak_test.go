@@ -56,6 +56,13 @@ func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak test: skipped with -short")
 	}
+	if raceDetector {
+		// The soak holds a message rate and a heap bound; the race
+		// detector slows every request several times and grows the heap,
+		// so conversations pile up past their limit (409) and the figures
+		// say nothing. The ordinary test run holds them.
+		t.Skip("soak test: not under the race detector")
+	}
 	root := applyExample(t, "contoso")
 	rt := start(t, root)
 	info := rt.Info()
