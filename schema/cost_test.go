@@ -41,7 +41,7 @@ func BenchmarkRuleCost(b *testing.B) {
 		b.Fatal(ds)
 	}
 	srcs := Files()
-	shared := []string{"topology.cue", "catalogue.cue", "rules.cue", "structure.cue"}
+	shared := []string{"topology.cue", "catalogue.cue", "rules.cue", "structure.cue", "rules_dns.cue"}
 	var all []string
 	for n := range srcs {
 		all = append(all, n)
@@ -61,7 +61,7 @@ func BenchmarkRuleCost(b *testing.B) {
 				}
 			}
 			if alone {
-				f, err := parser.ParseFile("alone.cue", "package schema\ninput: {...}\ntopology: #Topology & input\n")
+				f, err := parser.ParseFile("alone.cue", "package schema\ninput: {...}\ntopology: #Topology & input\ninput_users: [string]: {...}\nuser_buckets: [string]: [SIP=string]: #User & {sip: SIP}\nuser_buckets: input_users\n")
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -76,9 +76,13 @@ func BenchmarkRuleCost(b *testing.B) {
 			start := cpuTime()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				v := root.FillPath(cue.ParsePath("input"), ctx.Encode(doc.Value))
-				if err := v.LookupPath(cue.ParsePath("topology")).Validate(cue.Concrete(true)); err != nil {
-					b.Fatal(err)
+				rest, buckets := bucketUsers(doc.Value)
+				v := root.FillPath(cue.ParsePath("input"), ctx.Encode(rest))
+				v = v.FillPath(cue.ParsePath("input_users"), ctx.Encode(buckets))
+				for _, p := range []string{"topology", "user_buckets"} {
+					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
+						b.Fatal(err)
+					}
 				}
 				if !alone {
 					if err := v.LookupPath(cue.ParsePath("violations")).Validate(cue.Concrete(true)); err != nil {

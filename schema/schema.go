@@ -92,9 +92,12 @@ func compile() (*Schema, error) {
 
 // Result is a checked topology.
 type Result struct {
-	// Topology is the schema-unified value (defaults applied); it is
-	// valid only when Diagnostics has no SCHEMA error.
+	// Topology is the schema-unified value (defaults applied) without
+	// its users, and Users the users in buckets (user_buckets in
+	// rules.cue); both are valid only when Diagnostics has no SCHEMA
+	// error. Value puts them together.
 	Topology    cue.Value
+	Users       cue.Value
 	Diagnostics diag.Diagnostics
 }
 
@@ -106,26 +109,41 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	ds = append(ds, text...)
 	value, keys, dup := normalizeNames(doc)
 	ds = append(ds, dup...)
-	data := s.ctx.Encode(value)
+	rest, buckets := bucketUsers(value)
+	data := s.ctx.Encode(rest)
 	if err := data.Err(); err != nil {
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
 	v := s.root.FillPath(cue.ParsePath("input"), data)
+	v = v.FillPath(cue.ParsePath("input_users"), s.ctx.Encode(buckets))
 	topo := v.LookupPath(cue.ParsePath("topology"))
-	if err := topo.Validate(cue.Concrete(true)); err != nil {
+	users := v.LookupPath(cue.ParsePath("user_buckets"))
+	res := Result{Topology: topo, Users: users}
+	err := topo.Validate(cue.Concrete(true))
+	if uerr := users.Validate(cue.Concrete(true)); uerr != nil {
+		if err == nil {
+			err = uerr
+		} else {
+			err = cueerrors.Append(cueerrors.Promote(err, ""), cueerrors.Promote(uerr, ""))
+		}
+	}
+	if err != nil {
 		ds = append(ds, s.structural(doc, value, keys, err, reported)...)
-		return Result{Topology: topo, Diagnostics: ds}
+		res.Diagnostics = ds
+		return res
 	}
 	if len(doc.Failed) > 0 || ds.HasErrors() {
 		// Rules need a sound structure; what is wrong has been reported.
-		return Result{Topology: topo, Diagnostics: ds}
+		res.Diagnostics = ds
+		return res
 	}
 	viol := v.LookupPath(cue.ParsePath("violations"))
 	if err := viol.Validate(cue.Concrete(true)); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
 		// user's topology; never let it pass silently as "no findings".
-		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})}
+		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})
+		return res
 	}
 	var found map[string][]struct {
 		At       []any  `json:"at"`
@@ -136,8 +154,9 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	if err := viol.Decode(&found); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
 		// user's topology; say so plainly.
-		return Result{Topology: topo, Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})}
+		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})
+		return res
 	}
 	for id, list := range found {
 		info, ok := s.cat.byID[id]
@@ -168,7 +187,8 @@ func (s *Schema) Check(doc *canon.Document) Result {
 			ds = append(ds, d)
 		}
 	}
-	return Result{Topology: topo, Diagnostics: ds}
+	res.Diagnostics = ds
+	return res
 }
 
 func toPath(at []any) canon.Path {
@@ -223,6 +243,9 @@ func (s *Schema) structural(doc *canon.Document, value map[string]any, keys keyM
 		p := e.Path()
 		if len(p) > 0 && p[0] == "topology" {
 			p = p[1:]
+		}
+		if len(p) >= 2 && p[0] == "user_buckets" {
+			p = append([]string{"users"}, p[2:]...)
 		}
 		path := make(canon.Path, len(p))
 		for i, el := range p {
@@ -350,3 +373,40 @@ func unquote(s string) string {
 //
 //	schema.#Topology
 const ImportPath = "github.com/mobplan/mobplan/schema"
+
+// userBucketSize bounds the width of a bucket in user_buckets (see
+// rules.cue): wide enough that the buckets themselves stay few.
+const userBucketSize = 256
+
+// bucketUsers takes the users out of the normalized value and returns the
+// rest and the users in buckets of userBucketSize, sorted by SIP address,
+// the buckets named so their names sort the same way. The value itself
+// is not changed: paths are fixed against it.
+func bucketUsers(value map[string]any) (rest map[string]any, buckets map[string]any) {
+	buckets = map[string]any{}
+	users, ok := value["users"].(map[string]any)
+	if !ok {
+		return value, buckets // absent, or of a wrong type the schema reports
+	}
+	rest = make(map[string]any, len(value))
+	for k, v := range value {
+		if k != "users" {
+			rest[k] = v
+		}
+	}
+	sips := make([]string, 0, len(users))
+	for s := range users {
+		sips = append(sips, s)
+	}
+	sort.Strings(sips)
+	for i, s := range sips {
+		name := fmt.Sprintf("u%06d", i/userBucketSize)
+		b, _ := buckets[name].(map[string]any)
+		if b == nil {
+			b = make(map[string]any, userBucketSize)
+			buckets[name] = b
+		}
+		b[s] = users[s]
+	}
+	return rest, buckets
+}

@@ -218,8 +218,7 @@ func (c *Checked) InputDigest() string {
 	}
 	var v any = c.Doc.Value
 	if t := c.Result.Topology; t.Exists() && t.Err() == nil {
-		var unified any
-		if err := t.Decode(&unified); err == nil {
+		if unified, err := c.Result.Value(); err == nil {
 			v = unified
 		}
 	}
@@ -236,4 +235,5 @@ func (c *Checked) InputDigest() string {
 func (c *Checked) Release() {
 	c.InputDigest()
 	c.Result.Topology = cue.Value{}
+	c.Result.Users = cue.Value{}
 }

@@ -130,7 +130,7 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || structural(c.Diagnostics)) {
+	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || c.Result.Users.Err() != nil || structural(c.Diagnostics)) {
 		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources, Acknowledged: c.Acknowledged}
 	}
 	o.stage("deriving the plan")

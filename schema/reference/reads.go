@@ -139,7 +139,7 @@ type analysis struct {
 }
 
 // skipDecls are top-level fields that are no check and read no topology.
-var skipDecls = map[string]bool{"catalogue": true, "families": true, "_familyCategory": true, "input": true, "topology": true}
+var skipDecls = map[string]bool{"catalogue": true, "families": true, "_familyCategory": true, "input": true, "topology": true, "input_users": true, "user_buckets": true}
 
 // analyseReads fills field.readBy for every attribute of t.
 func analyseReads(t *tree) error {
@@ -283,6 +283,10 @@ func (a *analysis) ident(name string, sc *scope) aval {
 	switch name {
 	case "topology", "input":
 		return aval{nodes: []*node{a.t.root}}
+	case "user_buckets":
+		// Buckets of topology.users (rules.cue): each bucket is the users.
+		users := a.selectField(aval{nodes: []*node{a.t.root}}, "users")
+		return aval{any: &users}
 	}
 	if d, ok := a.decls[name]; ok {
 		return a.eval(d)
