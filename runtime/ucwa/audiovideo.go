@@ -34,6 +34,9 @@ type avConv struct {
 	legs     []avLeg
 	legsSet  bool
 	declined []endpoint
+	// ended is closed when an outgoing call stops ringing: its ring
+	// timer's goroutine ends then.
+	ended chan struct{}
 }
 
 // avLeg is an incoming invitation of a call on one of the callee's
@@ -261,7 +264,7 @@ func (s *Server) startAudioVideo(q *request, a *app, media []string) {
 		return
 	}
 	c := &avConv{id: base.id, invID: base.invID, peerSIP: strings.ToLower(peer.SIP), outgoing: true, state: stateConnecting, avState: stateConnecting,
-		media: media, operationID: base.operationID, threadID: base.threadID, subject: base.subject, importance: base.importance, sessionContext: sc}
+		ended: make(chan struct{}), media: media, operationID: base.operationID, threadID: base.threadID, subject: base.subject, importance: base.importance, sessionContext: sc}
 	s.mu.Lock()
 	if !a.available {
 		s.mu.Unlock()
@@ -314,6 +317,7 @@ func (s *Server) startAudioVideo(q *request, a *app, media []string) {
 		c.legsSet = true
 		switch {
 		case len(c.legs) > 0:
+			s.ringTimer(a.id, c)
 		case len(legs) > 0:
 			s.endAV(a, c, obj{{"code", "Forbidden"}, {"subcode", "Declined"}, {"message", "sip:" + peer.SIP + " declined the call."}})
 		default:
@@ -451,6 +455,7 @@ func (s *Server) avAccepted(appID, convID string, by endpoint, byConv, bySIP str
 		}
 	}
 	c.legs = nil
+	c.stopRinging()
 	c.state, c.avState, c.invDone, c.peer, c.peerConv = stateConnected, stateConnected, true, by, byConv
 	part := a.avHref(c) + "/participants/" + c.peerSIP
 	s.pushAV(a, c, event{rel: "conversation", href: a.avHref(c), typ: "updated", class: classHigh, embedded: a.avConversation(c)})
@@ -569,6 +574,7 @@ func (s *Server) avPeerLeft(appID, convID string) {
 // endAV disconnects and forgets a call; a call whose invitation is still
 // open completes it with the failure reason. Called with s.mu held.
 func (s *Server) endAV(a *app, c *avConv, failure obj) {
+	c.stopRinging()
 	c.state, c.avState = stateDisconnected, stateDisconnected
 	s.pushAV(a, c, event{rel: "audioVideo", href: a.avHref(c) + "/audioVideo", typ: "updated", class: classHigh, embedded: a.audioVideo(c)})
 	if failure != nil {
@@ -578,4 +584,48 @@ func (s *Server) endAV(a *app, c *avConv, failure obj) {
 	}
 	s.push(a, event{sender: "communication", rel: "conversation", href: a.avHref(c), typ: "deleted", class: classHigh})
 	a.avs = slices.DeleteFunc(a.avs, func(x *avConv) bool { return x == c })
+}
+
+// stopRinging ends the ring timer of an outgoing call. Called with
+// s.mu held.
+func (c *avConv) stopRinging() {
+	if c.ended != nil && c.state == stateConnecting {
+		close(c.ended)
+		c.ended = nil
+	}
+}
+
+// ringTimer misses the call if nobody answers it within RingTimeout.
+// Called with s.mu held.
+func (s *Server) ringTimer(appID string, c *avConv) {
+	fire, stop := s.after(s.cfg.RingTimeout)
+	ended := c.ended
+	go func() {
+		defer stop()
+		select {
+		case <-fire:
+			s.ringTimedOut(appID, c)
+		case <-ended:
+		}
+	}()
+}
+
+// ringTimedOut ends an outgoing call still ringing: the caller's call
+// fails (Timeout, Missed) and every application it rang shows a missed
+// call.
+func (s *Server) ringTimedOut(appID string, c *avConv) {
+	s.mu.Lock()
+	a := s.apps[appID]
+	if a == nil || a.av(c.id) != c || c.state != stateConnecting {
+		s.mu.Unlock()
+		return
+	}
+	legs := c.legs
+	c.legs = nil
+	s.endAV(a, c, obj{{"code", "Timeout"}, {"subcode", "Missed"},
+		{"message", "sip:" + c.peerSIP + " did not answer within " + s.cfg.RingTimeout.String() + "."}})
+	s.mu.Unlock()
+	for _, l := range legs {
+		l.at.srv.avStopRinging(l.at.appID, l.conv, true)
+	}
 }

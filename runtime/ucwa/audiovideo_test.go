@@ -259,3 +259,34 @@ func TestAudioVideoBackground(t *testing.T) {
 		t.Errorf("missedItems %v", ev)
 	}
 }
+
+// TestAudioVideoRingTimeout: a call nobody answers within RingTimeout
+// fails for the caller (Timeout, Missed) and is a missed call for the
+// callee.
+func TestAudioVideoRingTimeout(t *testing.T) {
+	g := newRig(t, nil)
+	alice, bob := signInWith(t, g, "cwt=alice", avModalities), signInWith(t, g, "cwt=bob", avModalities)
+	g.expect(g.do(alice.token, http.MethodPost, alice.self+"/communication/startAudio", "application/json", callBob), http.StatusCreated)
+	alice.events(t)
+	bob.events(t)
+	g.clock.waitTimers(t, 1) // the ring timer
+	parked, cancel := g.pget(alice.token, alice.next)
+	defer cancel()
+	g.clock.waitTimers(t, 2)
+	g.clock.Advance(DefaultRingTimeout)
+	w := recv(t, parked)
+	m := g.expect(w, http.StatusOK)
+	alice.next = link(t, m, "next")
+	if got, want := senders(t, m), []string{"conversation audioVideo updated", "communication audioVideoInvitation completed",
+		"communication conversation deleted"}; !slices.Equal(got, want) {
+		t.Fatalf("alice: %v, want %v", got, want)
+	}
+	if r := failureReason(t, m); r["code"] != "Timeout" || r["subcode"] != "Missed" {
+		t.Errorf("alice's call %v", r)
+	}
+	m = expectEvents(t, "bob", bob, "communication missedItems updated", "conversation audioVideo updated",
+		"communication audioVideoInvitation completed", "communication conversation deleted")
+	if r := failureReason(t, m); r["subcode"] != "Missed" {
+		t.Errorf("bob's side %v", r)
+	}
+}

@@ -86,6 +86,6 @@
 // links, a start is refused with 403 NotAllowed and a call to such a user
 // fails with NotAllowed. RequireWiFiForIPAudio/Video are reflected in the
 // policies resource (audioOnlyOnWifi, videoOnlyOnWifi); the client
-// enforces them, as it alone knows its network. A call rings until it is
-// answered, declined or cancelled: there is no ring timeout.
+// enforces them, as it alone knows its network. A call nobody answers
+// within RingTimeout is missed the same way.
 package ucwa
