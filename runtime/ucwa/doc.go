@@ -36,8 +36,9 @@
 //	GET    {app}/communication/audioVideoInvitations/{id}; POST …/accept, …/acceptWithAnswer, …/decline, …/cancel
 //	GET    {app}/communication/conversations/{id}/audioVideo; POST …/audioVideo/terminate
 //
-// Contact lists come from Config.Contacts; without them every user's
-// default group holds the other directory users (at most MaxContacts).
+// Contact lists come from Config.Contacts, else from the directory (the
+// topology's contact_group blocks); a user with none declared has a
+// default group holding the other directory users (at most MaxContacts).
 // Presence, note and location changes reach the subscribed applications
 // on any instance through the Hub (contactPresence, contactNote and
 // contactLocation updated, merged while queued); so do online meetings,

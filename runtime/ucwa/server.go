@@ -63,8 +63,9 @@ type Config struct {
 	// presence, meetings); nil makes one for this instance alone.
 	Hub *Hub
 	// Contacts are the users' contact lists, by lower-case SIP address;
-	// nil gives every user one default group of the other directory users
-	// (at most MaxContacts).
+	// nil takes each user's from the directory (the topology's
+	// contact_group blocks), and gives a user who declares none one
+	// default group of the other directory users (at most MaxContacts).
 	Contacts map[string][]ContactGroup
 	// MeetURL is the meeting simple URL joinUrls start with, e.g.
 	// https://meet.contoso.com; "" means https://meet.<organizer's domain>.
