@@ -96,10 +96,10 @@ type Result struct {
 	// its users, and Users the users in buckets (user_buckets in
 	// rules.cue); both are valid only when Diagnostics has no SCHEMA
 	// error. Value puts them together.
-	Topology    cue.Value
-	Users       cue.Value
+	Topology cue.Value
+	Users    cue.Value
 	// export holds the two as JSON once made (Model, Value).
-	export *exportCache
+	export      *exportCache
 	Diagnostics diag.Diagnostics
 }
 
