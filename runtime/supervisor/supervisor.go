@@ -422,8 +422,10 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		// reverse proxy.
 		loc = l.slot.Serves[len("web-"):]
 	}
-	l.r.o.Log.Info("request", "location", loc, "listener", l.slot.Name, "host", req.Host, "method", req.Method,
-		"path", req.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+	// LogAttrs: no boxing of the values into a slice per request.
+	l.r.o.Log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("location", loc), slog.String("listener", l.slot.Name),
+		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
+		slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()))
 }
 
 type statusRecorder struct {
