@@ -79,13 +79,16 @@ const (
 	readBuffer = dns.DefaultMsgSize
 )
 
-// Server answers for the zones of one view. It holds no mutable state
-// after New: ServeDNS may run on any number of goroutines.
+// Server answers for the zones of one view. Its zones do not change
+// after New (its only mutable state is a cache of answers, which never
+// changes one): ServeDNS and ServeWire may run on any number of
+// goroutines.
 type Server struct {
 	view  string
 	zones map[string]*zone // by name, lower case, fully qualified
 	log   *slog.Logger
 	bufs  sync.Pool // *[]byte pack buffers
+	cache answerCache
 }
 
 // zone is a zone indexed for lookups.

@@ -35,6 +35,7 @@ type udpServer struct {
 	pc      *net.UDPConn
 	conn    batchConn
 	h       dns.Handler
+	wire    WireHandler // h, when it answers from bytes
 	invalid func([]byte, error)
 	loops   int
 	closing atomic.Bool
@@ -55,6 +56,7 @@ func newUDPServer(pc net.PacketConn, h dns.Handler, invalid func([]byte, error),
 		return nil
 	}
 	s := &udpServer{pc: uc, h: h, invalid: invalid, loops: max(loops, 1)}
+	s.wire, _ = h.(WireHandler)
 	if la.IP.To4() != nil {
 		s.conn = ipv4.NewPacketConn(uc)
 	} else {
@@ -173,6 +175,9 @@ func (s *udpServer) answer(w *udpWriter, m []byte) {
 		Arcount: uint16(m[10])<<8 | uint16(m[11]),
 	}
 	if accept(dh) != dns.MsgAccept {
+		return
+	}
+	if s.wire != nil && s.wire.ServeWire(w, m) {
 		return
 	}
 	req := new(dns.Msg)
