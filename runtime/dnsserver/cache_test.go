@@ -12,8 +12,12 @@ import (
 // wireRecorder keeps what is written, as from a UDP socket.
 type wireRecorder struct{ got [][]byte }
 
-func (r *wireRecorder) LocalAddr() net.Addr  { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
-func (r *wireRecorder) RemoteAddr() net.Addr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5300} }
+func (r *wireRecorder) LocalAddr() net.Addr {
+	return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53}
+}
+func (r *wireRecorder) RemoteAddr() net.Addr {
+	return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5300}
+}
 func (r *wireRecorder) WriteMsg(m *dns.Msg) error {
 	b, err := m.Pack()
 	if err == nil {

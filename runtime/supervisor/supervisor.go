@@ -328,7 +328,9 @@ type dnsView struct {
 	view string
 }
 
-func (d *dnsView) ServeDNS(w dns.ResponseWriter, m *dns.Msg) { d.r.gen.Load().dns[d.view].ServeDNS(w, m) }
+func (d *dnsView) ServeDNS(w dns.ResponseWriter, m *dns.Msg) {
+	d.r.gen.Load().dns[d.view].ServeDNS(w, m)
+}
 
 func (d *dnsView) ServeWire(w dns.ResponseWriter, q []byte) bool {
 	return d.r.gen.Load().dns[d.view].ServeWire(w, q)
