@@ -107,6 +107,8 @@ func TestContactsAndGroups(t *testing.T) {
 	}
 	g.expectError(g.do(alice.token, http.MethodGet, p+"/zed@contoso.com", "", ""), http.StatusNotFound, "NotFound", "")
 	g.expectError(g.do(alice.token, http.MethodGet, p+"/contacts?groupId=nope", "", ""), http.StatusNotFound, "NotFound", "")
+	// A malformed pair beside it does not hide the parameter.
+	g.expectError(g.do(alice.token, http.MethodGet, p+"/contacts?groupId=nope&%zz", "", ""), http.StatusNotFound, "NotFound", "")
 	g.expectError(g.do(alice.token, http.MethodGet, p+"/groups/nope", "", ""), http.StatusNotFound, "NotFound", "")
 	g.expect(g.do(alice.token, http.MethodGet, link(t, def, "self"), "", ""), http.StatusOK)
 
