@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -587,5 +588,30 @@ func TestRejectsUnsafeInput(t *testing.T) {
 	}
 	if _, err := Generator.Generate(&artifact.Context{Plan: &plan.Plan{Certificates: []plan.Certificate{base}}}); err == nil {
 		t.Errorf("no key store: accepted")
+	}
+}
+
+// A state folder committed as a link would send the private keys where
+// it points: the store refuses to read or write through it.
+func TestKeyStoreRefusesLinkedStateFolder(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	root, elsewhere := t.TempDir(), t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(root, ".mobplan")); err != nil {
+		t.Fatal(err)
+	}
+	s := NewKeyStore(filepath.Join(root, ".mobplan", "keys"), true)
+	if _, err := s.Make("web", "RSA", 2048); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Commit through a linked .mobplan: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("written where the link points: %v", entries)
+	}
+	if _, err := s.Stored("other", "RSA", 2048); err == nil {
+		t.Error("read through a linked .mobplan")
 	}
 }

@@ -61,6 +61,9 @@ func (s *KeyStore) Stored(name, keyType string, bits int) (crypto.Signer, error)
 	pemData, ok := s.made[name]
 	s.mu.Unlock()
 	if !ok {
+		if err := atomicfile.NotLinked(filepath.Dir(s.Dir), s.Dir); err != nil {
+			return nil, fmt.Errorf("certs: key store: %w", err)
+		}
 		data, err := readKeyFile(filepath.Join(s.Dir, name+".key"))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
@@ -157,6 +160,11 @@ func (s *KeyStore) Commit() error {
 func (s *KeyStore) prepare() error {
 	if s.Dir == "" {
 		return fmt.Errorf("certs: no key store folder given")
+	}
+	// Neither the store nor the state folder above it may be a link: a
+	// link committed as .mobplan would send private keys elsewhere.
+	if err := atomicfile.NotLinked(filepath.Dir(s.Dir), s.Dir); err != nil {
+		return fmt.Errorf("certs: key store: %w", err)
 	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("certs: key store: %w", err)

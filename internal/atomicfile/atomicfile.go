@@ -178,3 +178,24 @@ func (l *Locked) Unlock() error {
 	}
 	return nil
 }
+
+// NotLinked refuses a symbolic link (or anything but a folder) at any of
+// the given folder paths that exist, so that writes meant for the
+// topology's state folder (.mobplan: private keys, lab passwords, the lab
+// CAs) cannot be redirected elsewhere by a link committed in its place.
+func NotLinked(dirs ...string) error {
+	for _, d := range dirs {
+		fi, err := os.Lstat(d)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return err
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link; mobplan keeps private keys and passwords there and follows no link: replace it with a folder", d)
+		case !fi.IsDir():
+			return fmt.Errorf("%s is not a folder", d)
+		}
+	}
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/atomicfile"
 	"github.com/mobplan/mobplan/internal/pipeline"
 	"github.com/mobplan/mobplan/internal/savedplan"
 	"github.com/mobplan/mobplan/runtime/bundle"
@@ -110,6 +111,11 @@ func serve(ctx context.Context, env Env, path string, artifactsOnly bool, f *pip
 	runtimeDir := sf.state
 	if runtimeDir == "" {
 		runtimeDir = filepath.Join(state, "runtime")
+		// Beside the topology the folders come with the repository: a
+		// link there must not send the lab CAs' keys elsewhere.
+		if err := atomicfile.NotLinked(state, runtimeDir); err != nil {
+			return err
+		}
 	}
 	if abs, err := filepath.Abs(runtimeDir); err == nil {
 		if ad, err := filepath.Abs(dir); err == nil && (abs == ad || strings.HasPrefix(abs, ad+string(filepath.Separator))) {

@@ -40,7 +40,10 @@ func WritePasswords(dir string, lp *Passwords) error {
 		return err
 	}
 	b = append(b, '\n')
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
+	if err := atomicfile.NotLinked(dir); err != nil {
+		return fmt.Errorf("state folder: %w", err)
+	}
+	if old, err := readRegular(path); err == nil && bytes.Equal(old, b) {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -52,7 +55,10 @@ func WritePasswords(dir string, lp *Passwords) error {
 // ReadPasswords reads the lab passwords apply kept in the state
 // folder; an empty set when there are none.
 func ReadPasswords(dir string) (*Passwords, error) {
-	b, err := os.ReadFile(filepath.Join(dir, PasswordsFile))
+	if err := atomicfile.NotLinked(dir); err != nil {
+		return nil, fmt.Errorf("state folder: %w", err)
+	}
+	b, err := readRegular(filepath.Join(dir, PasswordsFile))
 	if os.IsNotExist(err) {
 		return &Passwords{FormatVersion: "1", Users: map[string]string{}}, nil
 	}
@@ -64,4 +70,16 @@ func ReadPasswords(dir string) (*Passwords, error) {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, PasswordsFile), err)
 	}
 	return &lp, nil
+}
+
+// readRegular reads a file that must be a regular file, not a link.
+func readRegular(path string) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return os.ReadFile(path)
 }

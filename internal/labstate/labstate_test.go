@@ -3,6 +3,8 @@ package labstate
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +30,38 @@ func TestPasswordsRoundTrip(t *testing.T) {
 	}
 	if got, err := ReadPasswords(dir); err != nil || len(got.Users) != 0 {
 		t.Errorf("after removal: %+v, %v", got, err)
+	}
+}
+
+// TestLinkedStateRefused: a .mobplan committed as a link, or a passwords
+// file that is one, is neither written through nor read.
+func TestLinkedStateRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	root, elsewhere := t.TempDir(), t.TempDir()
+	dir := filepath.Join(root, ".mobplan")
+	if err := os.Symlink(elsewhere, dir); err != nil {
+		t.Fatal(err)
+	}
+	lp := &Passwords{FormatVersion: "1", Users: map[string]string{"alice@contoso.com": "s3cret"}}
+	if err := WritePasswords(dir, lp); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("write through a linked state folder: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("written where the link points: %v", entries)
+	}
+	if _, err := ReadPasswords(dir); err == nil {
+		t.Error("read through a linked state folder")
+	}
+	real := filepath.Join(t.TempDir(), ".mobplan")
+	if err := os.Mkdir(real, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "x.json"), filepath.Join(real, PasswordsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadPasswords(real); err == nil {
+		t.Error("a linked passwords file was read")
 	}
 }
