@@ -1,0 +1,11 @@
+//go:build !unix
+
+package generated
+
+import "syscall"
+
+// Handing listening sockets to a child needs a Unix system; exec then
+// refuses Files, and serve says so.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func killGroup(pid int) {}

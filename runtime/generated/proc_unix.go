@@ -1,0 +1,10 @@
+//go:build unix
+
+package generated
+
+import "syscall"
+
+// killGroup kills a child and what it started (its process group).
+func killGroup(pid int) {
+	syscall.Kill(-pid, syscall.SIGKILL)
+}

@@ -1,0 +1,491 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/miekg/dns"
+
+	"github.com/mobplan/mobplan/runtime/addrmap"
+	"github.com/mobplan/mobplan/runtime/generated"
+	"github.com/mobplan/mobplan/runtime/labca"
+)
+
+// What serves the reverse proxies and the load balancer VIPs: the lab's
+// own (runtime/proxy, runtime/hlb), or the generated configuration run
+// by its product (runtime/generated).
+const (
+	Builtin = "builtin"
+	Nginx   = "nginx"
+	HAProxy = "haproxy"
+)
+
+// product is one generated configuration run by its product for a set
+// of the supervisor's endpoints: a reverse proxy's listeners, or every
+// load balancer VIP.
+type product struct {
+	kind string // Nginx or HAProxy
+	// serves is the slot kind handed over: reverse-proxy or vip.
+	serves string
+	// file is the configuration as applied (artifacts-relative); what
+	// its listeners are named by: the proxy name, or "" for the VIPs.
+	file, proxy string
+	dir         string // its state folder
+	listeners   []*bound
+	files       []*os.File // the listeners' sockets, the child's fd 3...
+	cmd         *generated.Command
+	mu          sync.Mutex
+	child       *generated.Child
+	version     int // of the rendered TLS folder
+}
+
+// checkProducts refuses an unknown choice before anything is read.
+func checkProducts(o Options) error {
+	switch o.Proxy {
+	case "", Builtin, Nginx:
+	case HAProxy:
+		return fmt.Errorf("--proxy haproxy is not available yet: use builtin or nginx")
+	default:
+		return fmt.Errorf("--proxy %q: want builtin, nginx or haproxy", o.Proxy)
+	}
+	switch o.HLB {
+	case "", Builtin:
+	case HAProxy:
+		return fmt.Errorf("--hlb haproxy is not available yet: use builtin")
+	default:
+		return fmt.Errorf("--hlb %q: want builtin or haproxy", o.HLB)
+	}
+	return nil
+}
+
+// handedOver tells whether a slot is served by a product rather than
+// the supervisor.
+func (r *Runtime) handedOver(serves string) bool {
+	switch serves {
+	case "reverse-proxy":
+		return r.o.Proxy == Nginx || r.o.Proxy == HAProxy
+	case "vip":
+		return r.o.HLB == HAProxy
+	}
+	return false
+}
+
+// planProducts finds, for the bound endpoints, the products that serve
+// them and the applied files they run.
+func (r *Runtime) planProducts(g *generation) ([]*product, error) {
+	var out []*product
+	if r.o.Proxy == Nginx {
+		rps := g.bundle.Plan.ReverseProxies
+		for _, rp := range rps {
+			file := "proxy/nginx.conf"
+			if len(rps) > 1 {
+				// As generators/proxy: one folder per proxy.
+				file = path.Join("proxy", rp.Name, "nginx.conf")
+			}
+			p := &product{kind: Nginx, serves: "reverse-proxy", file: file, proxy: rp.Name}
+			planned := map[string]bool{}
+			for _, l := range rp.Listeners {
+				planned[net.JoinHostPort(l.IP, strconv.Itoa(l.Port))] = true
+			}
+			for _, b := range r.bound {
+				if b.slot.Serves == "reverse-proxy" && planned[b.slot.Planned] {
+					p.listeners = append(p.listeners, b)
+				}
+			}
+			if len(p.listeners) > 0 {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	base, err := filepath.Abs(filepath.Join(r.o.RuntimeDir, "generated"))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range out {
+		p.dir = filepath.Join(base, filepath.FromSlash(strings.TrimSuffix(p.file, path.Ext(p.file))))
+		// What an earlier serve left is stale.
+		if err := os.RemoveAll(p.dir); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.dir, err)
+		}
+		// nginx makes its temp folders, not their parent.
+		if err := os.MkdirAll(filepath.Join(p.dir, "temp"), 0o700); err != nil {
+			return nil, err
+		}
+		for _, b := range p.listeners {
+			tl, ok := b.ln.(*net.TCPListener)
+			if !ok {
+				return nil, fmt.Errorf("%s: not a TCP listener", b.slot.Name)
+			}
+			// A duplicate of the socket: the supervisor keeps its own, so
+			// the port outlives the child's restarts.
+			f, err := tl.File()
+			if err != nil {
+				return nil, fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
+			}
+			p.files = append(p.files, f)
+		}
+	}
+	return out, nil
+}
+
+// render writes p's configuration for generation g into a fresh TLS
+// folder and the given file, and checks it with the product. It is the
+// whole of what a start or a reload needs before the child runs it.
+func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Command, error) {
+	data, ok := g.bundle.Files[p.file]
+	if !ok {
+		return nil, fmt.Errorf("%s: the artifacts have no %s (run 'mobplan apply')", p.kind, p.file)
+	}
+	bin, err := exec.LookPath(p.kind)
+	if err != nil {
+		for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+			if b, e := exec.LookPath(filepath.Join(dir, p.kind)); e == nil {
+				bin, err = b, nil
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--proxy %s: %s is not installed: %w", p.kind, p.kind, err)
+	}
+	p.version++
+	tlsDir := filepath.Join(p.dir, fmt.Sprintf("tls-%d", p.version))
+	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
+		return nil, err
+	}
+	served := map[string]string{}
+	for _, b := range p.listeners {
+		served[b.slot.Planned] = b.addr()
+	}
+	cas, err := r.writeCAs(tlsDir)
+	if err != nil {
+		return nil, err
+	}
+	certErr := error(nil)
+	m := generated.NginxMap{
+		Listen: func(planned string) (string, bool) { s, ok := served[planned]; return s, ok },
+		Upstream: func(host string, port int) (string, bool) {
+			return r.upstream(g, host, port)
+		},
+		Unreachable: r.sink.Addr().String(),
+		Certificate: func(name string) (string, string, bool) {
+			crt, key, err := writeCert(g, tlsDir, name)
+			if err != nil {
+				certErr = err
+				return "", "", false
+			}
+			return crt, key, true
+		},
+		TrustedCA: cas,
+		Dir:       p.dir,
+	}
+	out, listens, err := generated.RenderNginx(data, m)
+	if certErr != nil {
+		return nil, fmt.Errorf("%s: %w", p.file, certErr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.file, err)
+	}
+	// Every planned listener of the proxy must be served by the file, or
+	// the lab would hold a socket nobody answers.
+	got := map[string]bool{}
+	for _, a := range listens {
+		got[a] = true
+	}
+	for _, b := range p.listeners {
+		if !got[b.addr()] {
+			return nil, fmt.Errorf("%s does not listen on the planned listener %s (%s)", p.file, b.slot.Name, b.slot.Planned)
+		}
+	}
+	if err := os.WriteFile(conf, out, 0o600); err != nil {
+		return nil, err
+	}
+	cmd := nginxCommand(bin, p, conf)
+	if err := cmd.CheckConfig(context.Background()); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// nginxCommand runs nginx on conf in the foreground with the listeners
+// inherited (NGINX="3;4;...": nginx's own way of taking over sockets, as
+// its binary upgrade does), its prefix and startup error log in its
+// state folder.
+func nginxCommand(bin string, p *product, conf string) *generated.Command {
+	var fds strings.Builder
+	for i := range p.files {
+		fmt.Fprintf(&fds, "%d;", 3+i)
+	}
+	errLog := filepath.Join(p.dir, "error.log")
+	common := []string{"-p", p.dir + string(filepath.Separator), "-e", errLog, "-c", conf, "-g", "daemon off;"}
+	return &generated.Command{
+		Name:     fmt.Sprintf("nginx for reverse proxy %s (%s)", p.proxy, p.file),
+		Path:     bin,
+		Check:    append([]string{"-t", "-q"}, common...),
+		Run:      common,
+		Env:      []string{"NGINX=" + fds.String()},
+		Files:    p.files,
+		ErrorLog: errLog,
+	}
+}
+
+// prepareProducts renders and checks every product's file.
+func (r *Runtime) prepareProducts(g *generation) error {
+	for _, p := range r.products {
+		cmd, err := r.render(p, g, r.confPath(p))
+		if err != nil {
+			return err
+		}
+		p.cmd = cmd
+	}
+	return nil
+}
+
+// launchProducts starts every prepared product as a child.
+func (r *Runtime) launchProducts() error {
+	for _, p := range r.products {
+		ch, err := generated.Start(p.cmd, r.o.Log, r.productFailed)
+		if err != nil {
+			r.stopProducts()
+			return err
+		}
+		p.mu.Lock()
+		p.child = ch
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+func (r *Runtime) confPath(p *product) string {
+	return filepath.Join(p.dir, path.Base(p.file))
+}
+
+// productFailed: a product that exits on its own is a component that
+// failed; the lab stops rather than serve without it.
+func (r *Runtime) productFailed(err error) {
+	r.fail(err)
+	if r.cancel != nil {
+		r.cancel()
+	}
+}
+
+func (r *Runtime) stopProducts() {
+	for _, p := range r.products {
+		p.mu.Lock()
+		ch := p.child
+		p.child = nil
+		p.mu.Unlock()
+		if ch != nil {
+			if err := ch.Stop(); err != nil {
+				r.o.Log.Warn("stopping a product", "err", err)
+			}
+		}
+	}
+}
+
+// checkReload renders and checks every product's file for the new
+// generation beside the running one: a failure changes nothing.
+func (r *Runtime) checkReload(g *generation) error {
+	for _, p := range r.products {
+		if _, err := r.render(p, g, r.confPath(p)+".next"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyReload, once the new generation is in, has each child read its
+// new file: nginx re-reads it on SIGHUP, keeps its (inherited) sockets
+// and lets the old workers finish the requests in flight.
+func (r *Runtime) applyReload() error {
+	var errs []error
+	for _, p := range r.products {
+		conf := r.confPath(p)
+		if err := os.Rename(conf+".next", conf); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.cmd = nginxCommand(p.cmd.Path, p, conf)
+		p.mu.Lock()
+		ch := p.child
+		p.mu.Unlock()
+		if ch != nil {
+			if err := ch.Signal(syscall.SIGHUP); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		// The folders of earlier renderings are no longer read.
+		for v := p.version - 2; v > 0; v-- {
+			os.RemoveAll(filepath.Join(p.dir, fmt.Sprintf("tls-%d", v)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// upstream is the served address of a back end on the internal network:
+// an address through the map, a name through the internal DNS view's
+// zones as applied (the first of its addresses the network reaches, as
+// a proxy tries them in turn).
+func (r *Runtime) upstream(g *generation, host string, port int) (string, bool) {
+	r.net.mu.RLock()
+	internal := r.net.internal
+	r.net.mu.RUnlock()
+	if a, err := netip.ParseAddr(host); err == nil {
+		s, ok := internal[net.JoinHostPort(a.String(), strconv.Itoa(port))]
+		return s, ok
+	}
+	for _, ip := range lookupZones(g, "internal", host) {
+		if s, ok := internal[net.JoinHostPort(ip, strconv.Itoa(port))]; ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// lookupZones asks a view's DNS server, in process, for name's addresses
+// (the servers are not answering yet when a product is rendered).
+func lookupZones(g *generation, view, name string) []string {
+	srv := g.dns[view]
+	if srv == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		q := new(dns.Msg)
+		q.SetQuestion(dns.Fqdn(name), t)
+		w := &capture{}
+		srv.ServeDNS(w, q)
+		if w.msg == nil {
+			continue
+		}
+		for _, rr := range w.msg.Answer {
+			switch a := rr.(type) {
+			case *dns.A:
+				out = append(out, a.A.String())
+			case *dns.AAAA:
+				out = append(out, a.AAAA.String())
+			}
+		}
+	}
+	return out
+}
+
+// capture is a dns.ResponseWriter that keeps the answer.
+type capture struct{ msg *dns.Msg }
+
+var loopback = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}
+
+func (c *capture) LocalAddr() net.Addr  { return loopback }
+func (c *capture) RemoteAddr() net.Addr { return loopback }
+func (c *capture) WriteMsg(m *dns.Msg) error {
+	c.msg = m
+	return nil
+}
+func (c *capture) Write(b []byte) (int, error) {
+	m := new(dns.Msg)
+	if err := m.Unpack(b); err != nil {
+		return 0, err
+	}
+	c.msg = m
+	return len(b), nil
+}
+func (c *capture) Close() error        { return nil }
+func (c *capture) TsigStatus() error   { return nil }
+func (c *capture) TsigTimersOnly(bool) {}
+func (c *capture) Hijack()             {}
+
+// writeCert writes the planned certificate name as the lab issued it:
+// the certificate with its chain, and its key (the planned key, or the
+// key of an imitated declared certificate).
+func writeCert(g *generation, dir, name string) (string, string, error) {
+	c := g.certs[name]
+	if c == nil {
+		return "", "", fmt.Errorf("the plan has no certificate %s", name)
+	}
+	var chain []byte
+	for _, der := range c.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		return "", "", fmt.Errorf("certificate %s: the key: %w", name, err)
+	}
+	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	crtFile, keyFile := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+	if err := os.WriteFile(crtFile, chain, 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		return "", "", err
+	}
+	return crtFile, keyFile, nil
+}
+
+// writeCAs writes both lab CAs' certificates into one file: the back
+// ends' certificates are verified against them, as the built-in proxy
+// does.
+func (r *Runtime) writeCAs(dir string) (string, error) {
+	var all []byte
+	for _, issuer := range []string{labca.Public, labca.Internal} {
+		c := r.cas.Certificate(issuer)
+		if c == nil {
+			return "", fmt.Errorf("no lab %s CA", issuer)
+		}
+		all = append(all, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	f := filepath.Join(dir, "lab-cas.pem")
+	return f, os.WriteFile(f, all, 0o644)
+}
+
+// prepare finds the products, binds the sink and renders and checks
+// every product's file.
+func (r *Runtime) prepare(g *generation) error {
+	ps, err := r.planProducts(g)
+	r.products = ps
+	if err != nil || len(ps) == 0 {
+		return err
+	}
+	if r.sink, err = net.Listen("tcp", net.JoinHostPort(addrmap.AdminAddress, "0")); err != nil {
+		return fmt.Errorf("the lab's unreachable back end: %w", err)
+	}
+	go func(ln net.Listener) {
+		// Nothing is planned there: every connection is closed at once.
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}(r.sink)
+	return r.prepareProducts(g)
+}
+
+// closeProducts closes the sockets' duplicates and the sink.
+func (r *Runtime) closeProducts() {
+	for _, p := range r.products {
+		for _, f := range p.files {
+			f.Close()
+		}
+		p.files = nil
+	}
+	if r.sink != nil {
+		r.sink.Close()
+	}
+}

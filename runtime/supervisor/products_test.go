@@ -1,0 +1,165 @@
+//go:build unix
+
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/runtime/bundle"
+)
+
+// startWith serves root with the given options added.
+func startWith(t *testing.T, root string, set func(*Options)) *Runtime {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	o := Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
+		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
+		AnyPort:    true,
+	}
+	set(&o)
+	rt, err := Start(ctx, o)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := rt.Wait(); err != nil {
+			t.Errorf("serving: %v", err)
+		}
+	})
+	return rt
+}
+
+// rootDocument asks for https://name/ from outside and returns the
+// response's Server header and the Front End that answered.
+func rootDocument(t *testing.T, rt *Runtime, name string) (server, fe string) {
+	t.Helper()
+	info := rt.Info()
+	ip := resolve(t, info, "external", name)
+	served, ok := info.Served("external", net.JoinHostPort(ip, "443"))
+	if !ok {
+		t.Fatalf("the outside does not reach %s:443", ip)
+	}
+	hc := client(info, "external", pool(t, info.CAs.Public))
+	hc.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, served)
+	}
+	req, _ := http.NewRequest("GET", "https://"+name+"/", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s from outside: %v", name, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"_links"`) || resp.Header.Get("X-Mobplan-Plan") == "" {
+		t.Errorf("%s from outside: %d %v %s", name, resp.StatusCode, resp.Header, body)
+	}
+	return resp.Header.Get("Server"), resp.Header.Get("X-MS-Server-Fqdn")
+}
+
+// exchange signs alice (contoso.com) and bob (fabrikam.com) in from
+// outside, each with an application and an event channel, and has
+// alice invite bob with a first message: bob's event channel gets it.
+func exchange(t *testing.T, rt *Runtime) {
+	t.Helper()
+	info := rt.Info()
+	b := rt.gen.Load().bundle
+	roots := pool(t, info.CAs.Public, info.CAs.Internal)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	alice := &soakClient{sip: "alice@contoso.com", other: "bob@fabrikam.com", hc: soakHTTP(info, roots)}
+	bob := &soakClient{sip: "bob@fabrikam.com", other: "alice@contoso.com", hc: soakHTTP(info, roots)}
+	for i, c := range []*soakClient{alice, bob} {
+		if err := c.signIn(ctx, b.Passwords[c.sip], i); err != nil {
+			t.Fatalf("%s signs in from outside: %v", c.sip, err)
+		}
+	}
+	got := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			n, err := bob.poll(ctx)
+			if err != nil {
+				got <- err
+				return
+			}
+			if n > 0 {
+				got <- nil
+				return
+			}
+		}
+		got <- ctx.Err()
+	}()
+	body := fmt.Sprintf(`{"to":"sip:%s","_links":{"message":{"href":"data:text/plain;charset=utf-8,hello%%20through%%20the%%20generated%%20proxy"}}}`, bob.sip)
+	if code, resp, err := alice.do(ctx, http.MethodPost, alice.start, body); err != nil || code != http.StatusCreated {
+		t.Fatalf("alice startMessaging: %d %v %s", code, err, resp)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("bob's event channel: %v", err)
+	}
+	for _, c := range []*soakClient{alice, bob} {
+		if code, _, err := c.do(ctx, http.MethodDelete, c.self, ""); err != nil || code != http.StatusNoContent {
+			t.Errorf("%s DELETE application: %d %v", c.sip, code, err)
+		}
+	}
+}
+
+// --proxy nginx: the generated proxy/nginx.conf, rendered onto the lab,
+// run by nginx in front of the load balancer and the Front Ends. The
+// Root document, sign-in and a message between two users from outside
+// pass through it; a reload re-reads it; serve's end stops it.
+func TestNginxRunsGeneratedProxy(t *testing.T) {
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	if len(rt.products) != 1 {
+		t.Fatalf("%d products, want nginx for the one reverse proxy", len(rt.products))
+	}
+	for _, name := range []string{"lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com"} {
+		server, fe := rootDocument(t, rt, name)
+		if server != "nginx" || fe == "" {
+			t.Errorf("%s: Server %q, Front End %q: want nginx in front of a Front End", name, server, fe)
+		}
+	}
+	exchange(t, rt)
+	// The rendered file is under the runtime state folder, and its
+	// nginx -t passes (the lab ran it).
+	conf := filepath.Join(root, ".mobplan", "runtime", "generated", "proxy", "nginx", "nginx.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "listen 131.107.155.1") || !strings.Contains(string(b), "server_name webext.contoso.com") {
+		t.Errorf("the rendered configuration still listens on the planned address or lost a rule:\n%s", b)
+	}
+	pid := rt.products[0].child.Pid()
+	if err := rt.Reload(context.Background()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if rt.products[0].child.Pid() != pid {
+		t.Errorf("the reload restarted nginx (pid %d, was %d); it should re-read its file", rt.products[0].child.Pid(), pid)
+	}
+	if server, _ := rootDocument(t, rt, "lyncdiscover.contoso.com"); server != "nginx" {
+		t.Errorf("after reload: Server %q", server)
+	}
+	rt.Stop()
+	if err := rt.Wait(); err != nil {
+		t.Errorf("serving: %v", err)
+	}
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Errorf("nginx (pid %d) still runs after serve stopped", pid)
+	}
+}
