@@ -327,7 +327,11 @@ func RenderNginx(conf []byte, m NginxMap) ([]byte, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	own := []*Directive{{Args: []string{"Rendered by mobplan serve onto the lab: the process's own files."}}, {Name: "pid", Args: []string{pid}}}
+	own := []*Directive{
+		{Args: []string{"Rendered by mobplan serve onto the lab's address map: listen addresses, back ends and TLS files are"}},
+		{Args: []string{"the lab's; the comments are the generated file's and name the planned ones. The process's own files:"}},
+		{Name: "pid", Args: []string{pid}},
+	}
 	ds = append(own, ds...)
 	var httpOwn []*Directive
 	for _, d := range [][2]string{{"access_log", "access.log"}, {"client_body_temp_path", "temp/body"}, {"proxy_temp_path", "temp/proxy"},

@@ -183,6 +183,9 @@ func (ch *Child) Stop() error {
 	ch.mu.Unlock()
 	select {
 	case <-ch.done:
+		// It exited on its own: what it started may be left (nginx's
+		// workers outlive a master that crashed).
+		killGroup(ch.x.Process.Pid)
 		return nil
 	default:
 	}

@@ -163,3 +163,25 @@ func TestNginxRunsGeneratedProxy(t *testing.T) {
 		t.Errorf("nginx (pid %d) still runs after serve stopped", pid)
 	}
 }
+
+// nginx exiting on its own is a component failure: serve stops and
+// says so.
+func TestNginxExitStopsServe(t *testing.T) {
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	pid := rt.products[0].child.Pid()
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "nginx for reverse proxy rp") || !strings.Contains(err.Error(), "stopped unexpectedly") {
+			t.Errorf("serve ended with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop when nginx exited")
+	}
+}

@@ -23,6 +23,13 @@ import (
 // when there are some) and serves it; it returns the lab's state folder.
 func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
 	t.Helper()
+	return serveWith(t, root, allowErrors, keysOf, supervisor.Builtin, supervisor.Builtin)
+}
+
+// serveWith serves with the reverse proxies and VIPs served as given
+// (supervisor.Builtin, or the generated configurations in their products).
+func serveWith(t *testing.T, root string, allowErrors bool, keysOf, proxy, hlb string) string {
+	t.Helper()
 	if keysOf != "" {
 		testtool.AddTestKeys(t, root, keysOf)
 	}
@@ -32,6 +39,8 @@ func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
 		Bundle:     bundle.Options{ArtifactsDir: r.ArtifactsDir, StateDir: filepath.Join(root, ".mobplan"), AllowErrors: allowErrors},
 		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
 		AnyPort:    true,
+		Proxy:      proxy,
+		HLB:        hlb,
 	})
 	if err != nil {
 		cancel()
@@ -128,6 +137,37 @@ func TestTraceUCWA(t *testing.T) {
 			for _, s := range r.Steps[:len(r.Steps)-1] {
 				if !s.OK {
 					t.Errorf("%s from %s: step %s failed:\n%s", sip, from, s.Name, d)
+				}
+			}
+		}
+	}
+}
+
+// The same walks through the generated proxy/nginx.conf run by nginx:
+// every user signs in from outside, and goes on with UCWA, through the
+// committed artifact rather than the lab's own proxy.
+func TestTraceThroughGeneratedNginx(t *testing.T) {
+	testtool.Require(t, "nginx")
+	state := serveWith(t, copyExample(t, "contoso"), false, "contoso", supervisor.Nginx, supervisor.Builtin)
+	info, err := addrmap.Read(filepath.Join(state, "runtime"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := labstate.ReadPasswords(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sip := range []string{"alice@contoso.com", "bob@fabrikam.com"} {
+		for _, from := range []string{"internal", "external"} {
+			r := trace.Run(context.Background(), trace.Options{SIP: sip, Password: pw.Users[sip], From: from, Trust: "all", Runtime: info, UCWA: true})
+			d := describe(r)
+			if !r.OK {
+				t.Errorf("%s from %s through nginx:\n%s", sip, from, d)
+				continue
+			}
+			for _, step := range []string{"UCWA application: 201", "makeMeAvailable: 204", "event channel: 200", "delete the application: 204"} {
+				if !strings.Contains(d, step) {
+					t.Errorf("%s from %s through nginx: no step %q:\n%s", sip, from, step, d)
 				}
 			}
 		}
