@@ -88,7 +88,8 @@ type Child struct {
 func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 	// The child outlives no context of ours: Stop ends it.
 	x := c.cmd(context.Background(), c.Run)
-	x.Stderr = &lineWriter{log: log, name: c.Name}
+	lw := &lineWriter{log: log, name: c.Name}
+	x.Stderr = lw
 	// nginx's workers share its standard error: once the master has
 	// exited, Wait does not wait for them to close it.
 	x.WaitDelay = time.Second
@@ -108,7 +109,11 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 			if err != nil {
 				why = err.Error()
 			}
-			onExit(fmt.Errorf("%s stopped unexpectedly (%s)%s", c.Name, why, tail(c.ErrorLog)))
+			end := tail(c.ErrorLog)
+			if end == "" {
+				end = lw.last()
+			}
+			onExit(fmt.Errorf("%s stopped unexpectedly (%s)%s", c.Name, why, end))
 		}
 	}()
 	log.Info("started", "process", c.Name, "pid", x.Process.Pid)
@@ -117,10 +122,21 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 
 // lineWriter copies a child's output to the log, one entry per line.
 type lineWriter struct {
-	log  *slog.Logger
-	name string
-	mu   sync.Mutex
-	buf  []byte
+	log   *slog.Logger
+	name  string
+	mu    sync.Mutex
+	buf   []byte
+	lines []string // the last ones
+}
+
+// last is the child's last lines of output, for an error message.
+func (w *lineWriter) last() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.lines) == 0 {
+		return ""
+	}
+	return "; its last output:\n" + strings.Join(w.lines, "\n")
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
@@ -134,6 +150,10 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		}
 		if line := strings.TrimSpace(string(w.buf[:i])); line != "" {
 			w.log.Warn("process output", "process", w.name, "line", line)
+			w.lines = append(w.lines, line)
+			if len(w.lines) > 10 {
+				w.lines = w.lines[1:]
+			}
 		}
 		w.buf = w.buf[i+1:]
 	}
@@ -202,9 +222,10 @@ func (ch *Child) Stop() error {
 	return fmt.Errorf("%s did not stop within %s of SIGTERM and was killed", ch.c.Name, StopTimeout)
 }
 
-// Expect marks the coming exit as wanted (a reload replaced the child).
-func (ch *Child) Expect() {
+// Expect marks the coming exit as wanted (a reload replaces the child),
+// or, with false, as a failure again (the replacement did not start).
+func (ch *Child) Expect(wanted bool) {
 	ch.mu.Lock()
-	ch.stopping = true
+	ch.stopping = wanted
 	ch.mu.Unlock()
 }

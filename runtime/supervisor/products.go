@@ -49,7 +49,18 @@ type product struct {
 	cmd         *generated.Command
 	mu          sync.Mutex
 	child       *generated.Child
-	version     int // of the rendered TLS folder
+	// old are children a reload replaced that still finish their
+	// connections (HAProxy's soft stop).
+	old     []*generated.Child
+	version int // of the rendered TLS folder
+}
+
+// flag is the serve flag that chose the product, for errors.
+func (p *product) flag() string {
+	if p.serves == "vip" {
+		return "--hlb " + p.kind
+	}
+	return "--proxy " + p.kind
 }
 
 // checkProducts refuses an unknown choice before anything is read.
@@ -62,9 +73,7 @@ func checkProducts(o Options) error {
 		return fmt.Errorf("--proxy %q: want builtin, nginx or haproxy", o.Proxy)
 	}
 	switch o.HLB {
-	case "", Builtin:
-	case HAProxy:
-		return fmt.Errorf("--hlb haproxy is not available yet: use builtin")
+	case "", Builtin, HAProxy:
 	default:
 		return fmt.Errorf("--hlb %q: want builtin or haproxy", o.HLB)
 	}
@@ -110,6 +119,17 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 			}
 		}
 	}
+	if r.o.HLB == HAProxy {
+		p := &product{kind: HAProxy, serves: "vip", file: "hlb/haproxy.cfg"}
+		for _, b := range r.bound {
+			if b.slot.Serves == "vip" {
+				p.listeners = append(p.listeners, b)
+			}
+		}
+		if len(p.listeners) > 0 {
+			out = append(out, p)
+		}
+	}
 	if len(out) == 0 {
 		return nil, nil
 	}
@@ -144,26 +164,64 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 	return out, nil
 }
 
-// render writes p's configuration for generation g into a fresh TLS
-// folder and the given file, and checks it with the product. It is the
+// render writes p's configuration for generation g into conf (its TLS
+// files into a fresh folder) and checks it with the product. It is the
 // whole of what a start or a reload needs before the child runs it.
 func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Command, error) {
 	data, ok := g.bundle.Files[p.file]
 	if !ok {
-		return nil, fmt.Errorf("%s: the artifacts have no %s (run 'mobplan apply')", p.kind, p.file)
+		return nil, fmt.Errorf("%s: the artifacts have no %s (run 'mobplan apply')", p.flag(), p.file)
 	}
-	bin, err := exec.LookPath(p.kind)
+	bin, err := lookPath(p.kind)
 	if err != nil {
-		for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
-			if b, e := exec.LookPath(filepath.Join(dir, p.kind)); e == nil {
-				bin, err = b, nil
-				break
-			}
+		return nil, fmt.Errorf("%s: %s is not installed: %w", p.flag(), p.kind, err)
+	}
+	var out []byte
+	switch p.serves {
+	case "reverse-proxy":
+		out, err = r.renderNginx(p, g, data)
+	case "vip":
+		out, err = r.renderHLB(p, data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", p.flag(), p.file, err)
+	}
+	if err := os.WriteFile(conf, out, 0o600); err != nil {
+		return nil, err
+	}
+	cmd := r.command(bin, p, conf, 0)
+	if err := cmd.CheckConfig(context.Background()); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// lookPath finds a product, in the sbin folders too (Debian installs
+// nginx and haproxy there, outside an ordinary user's PATH).
+func lookPath(name string) (string, error) {
+	bin, err := exec.LookPath(name)
+	if err == nil {
+		return bin, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		if b, e := exec.LookPath(filepath.Join(dir, name)); e == nil {
+			return b, nil
 		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("--proxy %s: %s is not installed: %w", p.kind, p.kind, err)
+	return "", err
+}
+
+func (r *Runtime) command(bin string, p *product, conf string, replaces int) *generated.Command {
+	if p.kind == HAProxy {
+		return haproxyCommand(bin, p, conf, replaces)
 	}
+	return nginxCommand(bin, p, conf)
+}
+
+// renderNginx renders a reverse proxy's nginx.conf: its listeners on
+// their sockets, the back ends on the internal network, the listener
+// certificate as the lab issued it, the lab CAs to verify back ends.
+func (r *Runtime) renderNginx(p *product, g *generation, data []byte) ([]byte, error) {
 	p.version++
 	tlsDir := filepath.Join(p.dir, fmt.Sprintf("tls-%d", p.version))
 	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
@@ -197,10 +255,10 @@ func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Com
 	}
 	out, listens, err := generated.RenderNginx(data, m)
 	if certErr != nil {
-		return nil, fmt.Errorf("%s: %w", p.file, certErr)
+		return nil, certErr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.file, err)
+		return nil, err
 	}
 	// Every planned listener of the proxy must be served by the file, or
 	// the lab would hold a socket nobody answers.
@@ -210,17 +268,59 @@ func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Com
 	}
 	for _, b := range p.listeners {
 		if !got[b.addr()] {
-			return nil, fmt.Errorf("%s does not listen on the planned listener %s (%s)", p.file, b.slot.Name, b.slot.Planned)
+			return nil, fmt.Errorf("it does not listen on the planned listener %s (%s)", b.slot.Name, b.slot.Planned)
 		}
 	}
-	if err := os.WriteFile(conf, out, 0o600); err != nil {
+	return out, nil
+}
+
+// renderHLB renders hlb/haproxy.cfg: each VIP port bound to its socket
+// (fd@N), each node and monitor port at its served address.
+func (r *Runtime) renderHLB(p *product, data []byte) ([]byte, error) {
+	fds := map[string]int{}
+	for i, b := range p.listeners {
+		fds[b.slot.Planned] = 3 + i
+	}
+	r.net.mu.RLock()
+	internal := r.net.internal
+	r.net.mu.RUnlock()
+	m := generated.HLBMap{
+		Bind:        func(planned string) (int, bool) { fd, ok := fds[planned]; return fd, ok },
+		Backend:     func(planned string) (string, bool) { s, ok := internal[planned]; return s, ok },
+		Unreachable: r.sink.Addr().String(),
+	}
+	out, bound, err := generated.RenderHLB(data, m)
+	if err != nil {
 		return nil, err
 	}
-	cmd := nginxCommand(bin, p, conf)
-	if err := cmd.CheckConfig(context.Background()); err != nil {
-		return nil, err
+	got := map[int]bool{}
+	for _, fd := range bound {
+		got[fd] = true
 	}
-	return cmd, nil
+	for i, b := range p.listeners {
+		if !got[3+i] {
+			return nil, fmt.Errorf("it does not bind the planned VIP port %s (%s)", b.slot.Planned, b.slot.Name)
+		}
+	}
+	return out, nil
+}
+
+// haproxyCommand runs HAProxy on conf in the foreground (-db) with the
+// VIP sockets inherited (bind fd@N). A reload starts a new one with -sf:
+// once it is up, it tells the one it replaces to stop accepting and
+// finish its connections, both on the same sockets, so nothing is lost.
+func haproxyCommand(bin string, p *product, conf string, replaces int) *generated.Command {
+	run := []string{"-db", "-f", conf}
+	if replaces > 0 {
+		run = append(run, "-sf", strconv.Itoa(replaces))
+	}
+	return &generated.Command{
+		Name:  fmt.Sprintf("haproxy for the load balancer VIPs (%s)", p.file),
+		Path:  bin,
+		Check: []string{"-c", "-q", "-f", conf},
+		Run:   run,
+		Files: p.files,
+	}
 }
 
 // nginxCommand runs nginx on conf in the foreground with the listeners
@@ -288,10 +388,13 @@ func (r *Runtime) productFailed(err error) {
 func (r *Runtime) stopProducts() {
 	for _, p := range r.products {
 		p.mu.Lock()
-		ch := p.child
-		p.child = nil
+		all := append(p.old, p.child)
+		p.child, p.old = nil, nil
 		p.mu.Unlock()
-		if ch != nil {
+		for _, ch := range all {
+			if ch == nil {
+				continue
+			}
 			if err := ch.Stop(); err != nil {
 				r.o.Log.Warn("stopping a product", "err", err)
 			}
@@ -321,14 +424,44 @@ func (r *Runtime) applyReload() error {
 			errs = append(errs, err)
 			continue
 		}
-		p.cmd = nginxCommand(p.cmd.Path, p, conf)
 		p.mu.Lock()
 		ch := p.child
 		p.mu.Unlock()
-		if ch != nil {
-			if err := ch.Signal(syscall.SIGHUP); err != nil {
-				errs = append(errs, err)
+		switch p.kind {
+		case Nginx:
+			p.cmd = nginxCommand(p.cmd.Path, p, conf)
+			if ch != nil {
+				if err := ch.Signal(syscall.SIGHUP); err != nil {
+					errs = append(errs, err)
+				}
 			}
+		case HAProxy:
+			// A new process on the same sockets replaces the running one
+			// (-sf), which finishes what it carries and exits.
+			if ch == nil {
+				continue
+			}
+			cmd := haproxyCommand(p.cmd.Path, p, conf, ch.Pid())
+			// Before the start: the new one may stop the old one at once.
+			ch.Expect(true)
+			next, err := generated.Start(cmd, r.o.Log, r.productFailed)
+			if err != nil {
+				ch.Expect(false)
+				errs = append(errs, err)
+				continue
+			}
+			p.mu.Lock()
+			p.cmd, p.child = cmd, next
+			live := []*generated.Child{ch}
+			for _, o := range p.old {
+				select {
+				case <-o.Done():
+				default:
+					live = append(live, o)
+				}
+			}
+			p.old = live
+			p.mu.Unlock()
 		}
 		// The folders of earlier renderings are no longer read.
 		for v := p.version - 2; v > 0; v-- {

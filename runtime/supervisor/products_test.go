@@ -185,3 +185,62 @@ func TestNginxExitStopsServe(t *testing.T) {
 		t.Fatal("serve did not stop when nginx exited")
 	}
 }
+
+// --hlb haproxy (with --proxy nginx): the generated hlb/haproxy.cfg runs
+// in HAProxy on the VIPs' sockets. Sign-in and a message from outside
+// pass through nginx and HAProxy; inside, the internal web VIP keeps
+// each client address on one Front End (stick on src) and spreads the
+// clients over the pool; a reload starts a new HAProxy on the same
+// sockets, which takes over without a failed request.
+func TestHAProxyRunsGeneratedHLB(t *testing.T) {
+	testtool.Require(t, "nginx")
+	testtool.Require(t, "haproxy")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy, o.HLB = Nginx, HAProxy })
+	if len(rt.products) != 2 || rt.products[1].kind != HAProxy {
+		t.Fatalf("products %v, want nginx and haproxy", rt.products)
+	}
+	if server, fe := rootDocument(t, rt, "lyncdiscover.contoso.com"); server != "nginx" || fe == "" {
+		t.Errorf("from outside: Server %q, Front End %q", server, fe)
+	}
+	exchange(t, rt)
+	info := rt.Info()
+	const name = "lyncdiscoverinternal.contoso.com"
+	affinity := func() map[string]bool {
+		t.Helper()
+		fes := map[string]bool{}
+		for _, src := range clientAddrs(6) {
+			first := frontEnd(t, info, src, name)
+			if first == "" {
+				t.Fatalf("%s: no answer through the VIP", src)
+			}
+			for i := 0; i < 4; i++ {
+				if got := frontEnd(t, info, src, name); got != first {
+					t.Errorf("%s went to %s, then to %s: source persistence broke", src, first, got)
+				}
+			}
+			fes[first] = true
+		}
+		return fes
+	}
+	if fes := affinity(); len(fes) < 2 {
+		t.Errorf("6 client addresses all on %v: HAProxy did not balance", fes)
+	}
+	hlb := rt.products[1]
+	old := hlb.child
+	if err := rt.Reload(context.Background()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if hlb.child == old {
+		t.Fatal("the reload did not start a new HAProxy")
+	}
+	select {
+	case <-old.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the HAProxy a reload replaced did not exit")
+	}
+	affinity()
+	if server, _ := rootDocument(t, rt, "lyncdiscover.fabrikam.com"); server != "nginx" {
+		t.Errorf("after reload: Server %q", server)
+	}
+}
