@@ -161,3 +161,87 @@ func FuzzParseHAProxy(f *testing.F) {
 		}
 	})
 }
+
+func proxyMap() ProxyMap {
+	return ProxyMap{
+		Bind: func(planned string) (int, bool) { return 3, planned == "131.107.155.1:443" },
+		Upstream: func(host string, port int) (string, bool) {
+			return "127.100.0.5:4443", host == "192.168.21.121" && port == 4443
+		},
+		Unreachable: "127.53.0.10:9",
+	}
+}
+
+// proxy/haproxy.cfg: the bind becomes the inherited socket with its TLS
+// options and file name kept (read beside the rendered file), the back
+// ends their served addresses; every other line is kept, and a line the
+// generator does not write is refused.
+func TestRenderProxy(t *testing.T) {
+	src, err := os.ReadFile("testdata/contoso-proxy-haproxy.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, fds, certs, err := RenderProxy(src, proxyMap())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fds) != 1 || fds[0] != 3 || len(certs) != 1 || certs[0] != "rp-listener" {
+		t.Errorf("fds %v, certificates %v", fds, certs)
+	}
+	a, _ := ParseHAProxy(src)
+	b, err := ParseHAProxy(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changed []string
+	words := func(ls []Line) []Line {
+		var o []Line
+		for _, l := range ls {
+			if l.Words != nil {
+				o = append(o, l)
+			}
+		}
+		return o
+	}
+	a, b = words(a), words(b)
+	if len(a) != len(b) {
+		t.Fatalf("%d lines, rendered %d", len(a), len(b))
+	}
+	for i := range a {
+		if x, y := strings.Join(a[i].Words, " "), strings.Join(b[i].Words, " "); x != y {
+			changed = append(changed, x+" => "+y)
+		}
+	}
+	want := []string{
+		"bind 131.107.155.1:443 ssl crt tls/rp-listener.pem => bind fd@3 ssl crt tls/rp-listener.pem",
+		"server target 192.168.1.5:443 ssl verify required ca-file tls/internal-ca.pem sni req.hdr(host),field(1,:),lower => server target 127.53.0.10:9 ssl verify required ca-file tls/internal-ca.pem sni req.hdr(host),field(1,:),lower",
+		"server target 192.168.21.121:4443 ssl verify required ca-file tls/internal-ca.pem sni req.hdr(host),field(1,:),lower => server target 127.100.0.5:4443 ssl verify required ca-file tls/internal-ca.pem sni req.hdr(host),field(1,:),lower",
+	}
+	if strings.Join(changed, "\n") != strings.Join(want, "\n") {
+		t.Errorf("changed lines:\n%s\nwant:\n%s", strings.Join(changed, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(string(out), "    # TLS 1.2 is what current mobile clients require (HLB-008).\n") {
+		t.Errorf("a comment inside a section lost its place:\n%s", out)
+	}
+	for name, c := range map[string]struct{ old, new, refuse string }{
+		"no default-path": {"    default-path config\n", "", "default-path config"},
+		"other cert":      {"ssl crt tls/rp-listener.pem", "ssl crt /etc/ssl/private/x.pem", "certificate file"},
+		"bind option":     {"ssl crt tls/rp-listener.pem", "ssl crt tls/rp-listener.pem accept-proxy", "not a bind line"},
+		"verify none":     {"ssl verify required ca-file tls/internal-ca.pem sni", "ssl verify none sni", "server options"},
+		"lua":             {"    default-path config\n", "    default-path config\n    lua-load /tmp/x.lua\n", `"lua-load /tmp/x.lua"`},
+		"other ACL":       {"-m str oos.contoso.com", "-m reg .*", `"acl host-OOS-HTTPS`},
+	} {
+		bad := strings.Replace(string(src), c.old, c.new, 1)
+		if bad == string(src) {
+			t.Fatalf("%s: the sample has no %q", name, c.old)
+		}
+		if out, _, _, err := RenderProxy([]byte(bad), proxyMap()); err == nil || !strings.Contains(err.Error(), c.refuse) {
+			t.Errorf("%s: err %v, want one naming %q; rendered:\n%s", name, err, c.refuse, out)
+		}
+	}
+	m := proxyMap()
+	m.Upstream = func(string, int) (string, bool) { return "127.0.0.1:80 check", true }
+	if out, _, _, err := RenderProxy(src, m); err == nil {
+		t.Errorf("a served address with a word added:\n%s", out)
+	}
+}

@@ -75,6 +75,7 @@ func (c *Command) CheckConfig(ctx context.Context) error {
 // Child is a running product.
 type Child struct {
 	c        *Command
+	log      *slog.Logger
 	x        *exec.Cmd
 	done     chan struct{}
 	err      error // the exit, once done
@@ -96,7 +97,7 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 	if err := x.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
-	ch := &Child{c: c, x: x, done: make(chan struct{})}
+	ch := &Child{c: c, log: log, x: x, done: make(chan struct{})}
 	go func() {
 		err := x.Wait()
 		ch.mu.Lock()
@@ -214,6 +215,7 @@ func (ch *Child) Stop() error {
 	}
 	select {
 	case <-ch.done:
+		ch.log.Info("stopped", "process", ch.c.Name, "pid", ch.x.Process.Pid)
 		return nil
 	case <-time.After(StopTimeout):
 	}

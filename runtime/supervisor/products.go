@@ -52,7 +52,9 @@ type product struct {
 	// old are children a reload replaced that still finish their
 	// connections (HAProxy's soft stop).
 	old     []*generated.Child
-	version int // of the rendered TLS folder
+	version int // of the rendered folder
+	// next is the command a reload checked, started once it is in.
+	next *generated.Command
 }
 
 // flag is the serve flag that chose the product, for errors.
@@ -66,9 +68,7 @@ func (p *product) flag() string {
 // checkProducts refuses an unknown choice before anything is read.
 func checkProducts(o Options) error {
 	switch o.Proxy {
-	case "", Builtin, Nginx:
-	case HAProxy:
-		return fmt.Errorf("--proxy haproxy is not available yet: use builtin or nginx")
+	case "", Builtin, Nginx, HAProxy:
 	default:
 		return fmt.Errorf("--proxy %q: want builtin, nginx or haproxy", o.Proxy)
 	}
@@ -96,15 +96,16 @@ func (r *Runtime) handedOver(serves string) bool {
 // them and the applied files they run.
 func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 	var out []*product
-	if r.o.Proxy == Nginx {
+	if r.o.Proxy == Nginx || r.o.Proxy == HAProxy {
+		base := map[string]string{Nginx: "nginx.conf", HAProxy: "haproxy.cfg"}[r.o.Proxy]
 		rps := g.bundle.Plan.ReverseProxies
 		for _, rp := range rps {
-			file := "proxy/nginx.conf"
+			file := path.Join("proxy", base)
 			if len(rps) > 1 {
 				// As generators/proxy: one folder per proxy.
-				file = path.Join("proxy", rp.Name, "nginx.conf")
+				file = path.Join("proxy", rp.Name, base)
 			}
-			p := &product{kind: Nginx, serves: "reverse-proxy", file: file, proxy: rp.Name}
+			p := &product{kind: r.o.Proxy, serves: "reverse-proxy", file: file, proxy: rp.Name}
 			planned := map[string]bool{}
 			for _, l := range rp.Listeners {
 				planned[net.JoinHostPort(l.IP, strconv.Itoa(l.Port))] = true
@@ -164,10 +165,14 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 	return out, nil
 }
 
-// render writes p's configuration for generation g into conf (its TLS
-// files into a fresh folder) and checks it with the product. It is the
-// whole of what a start or a reload needs before the child runs it.
-func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Command, error) {
+// render writes p's configuration for generation g and checks it with
+// the product; it is the whole of what a start or a reload needs before
+// the child runs it. nginx re-reads one path on SIGHUP, so its file is
+// written beside the running one (next) and renamed over it once the
+// generation is in; HAProxy reads TLS files beside its configuration,
+// and a reload starts a new process, so each rendering of it has its own
+// folder.
+func (r *Runtime) render(p *product, g *generation, next bool) (*generated.Command, error) {
 	data, ok := g.bundle.Files[p.file]
 	if !ok {
 		return nil, fmt.Errorf("%s: the artifacts have no %s (run 'mobplan apply')", p.flag(), p.file)
@@ -176,12 +181,24 @@ func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Com
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s is not installed: %w", p.flag(), p.kind, err)
 	}
+	p.version++
+	vdir := filepath.Join(p.dir, fmt.Sprintf("v%d", p.version))
+	if err := os.MkdirAll(vdir, 0o700); err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(vdir, path.Base(p.file))
 	var out []byte
-	switch p.serves {
-	case "reverse-proxy":
-		out, err = r.renderNginx(p, g, data)
-	case "vip":
+	switch {
+	case p.kind == Nginx:
+		conf = r.confPath(p)
+		if next {
+			conf += ".next"
+		}
+		out, err = r.renderNginx(p, g, data, vdir)
+	case p.serves == "vip":
 		out, err = r.renderHLB(p, data)
+	default:
+		out, err = r.renderHAProxyProxy(p, g, data, vdir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", p.flag(), p.file, err)
@@ -189,7 +206,13 @@ func (r *Runtime) render(p *product, g *generation, conf string) (*generated.Com
 	if err := os.WriteFile(conf, out, 0o600); err != nil {
 		return nil, err
 	}
-	cmd := r.command(bin, p, conf, 0)
+	replaces := 0
+	p.mu.Lock()
+	if p.child != nil {
+		replaces = p.child.Pid()
+	}
+	p.mu.Unlock()
+	cmd := r.command(bin, p, conf, replaces)
 	if err := cmd.CheckConfig(context.Background()); err != nil {
 		return nil, err
 	}
@@ -221,12 +244,7 @@ func (r *Runtime) command(bin string, p *product, conf string, replaces int) *ge
 // renderNginx renders a reverse proxy's nginx.conf: its listeners on
 // their sockets, the back ends on the internal network, the listener
 // certificate as the lab issued it, the lab CAs to verify back ends.
-func (r *Runtime) renderNginx(p *product, g *generation, data []byte) ([]byte, error) {
-	p.version++
-	tlsDir := filepath.Join(p.dir, fmt.Sprintf("tls-%d", p.version))
-	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
-		return nil, err
-	}
+func (r *Runtime) renderNginx(p *product, g *generation, data []byte, tlsDir string) ([]byte, error) {
 	served := map[string]string{}
 	for _, b := range p.listeners {
 		served[b.slot.Planned] = b.addr()
@@ -305,6 +323,68 @@ func (r *Runtime) renderHLB(p *product, data []byte) ([]byte, error) {
 	return out, nil
 }
 
+// renderHAProxyProxy renders a reverse proxy's haproxy.cfg: its
+// listeners on their sockets (fd@N), the back ends on the internal
+// network; the TLS files it names (tls/<certificate>.pem, tls/internal-
+// ca.pem) are written beside it, as the lab issued them.
+func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir string) ([]byte, error) {
+	fds := map[string]int{}
+	for i, b := range p.listeners {
+		fds[b.slot.Planned] = 3 + i
+	}
+	m := generated.ProxyMap{
+		Bind:        func(planned string) (int, bool) { fd, ok := fds[planned]; return fd, ok },
+		Upstream:    func(host string, port int) (string, bool) { return r.upstream(g, host, port) },
+		Unreachable: r.sink.Addr().String(),
+	}
+	out, bound, certs, err := generated.RenderProxy(data, m)
+	if err != nil {
+		return nil, err
+	}
+	got := map[int]bool{}
+	for _, fd := range bound {
+		got[fd] = true
+	}
+	for i, b := range p.listeners {
+		if !got[3+i] {
+			return nil, fmt.Errorf("it does not bind the planned listener %s (%s)", b.slot.Name, b.slot.Planned)
+		}
+	}
+	tlsDir := filepath.Join(dir, "tls")
+	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
+		return nil, err
+	}
+	cas, err := r.writeCAs(tlsDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(cas, filepath.Join(tlsDir, "internal-ca.pem")); err != nil {
+		return nil, err
+	}
+	for _, name := range certs {
+		crt, key, err := writeCert(g, tlsDir, name)
+		if err != nil {
+			return nil, err
+		}
+		// HAProxy reads the certificate, its chain and its key from one
+		// file.
+		var pem []byte
+		for _, f := range []string{crt, key} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			pem = append(pem, b...)
+		}
+		if err := os.WriteFile(filepath.Join(tlsDir, name+".pem"), pem, 0o600); err != nil {
+			return nil, err
+		}
+		os.Remove(crt)
+		os.Remove(key)
+	}
+	return out, nil
+}
+
 // haproxyCommand runs HAProxy on conf in the foreground (-db) with the
 // VIP sockets inherited (bind fd@N). A reload starts a new one with -sf:
 // once it is up, it tells the one it replaces to stop accepting and
@@ -315,12 +395,19 @@ func haproxyCommand(bin string, p *product, conf string, replaces int) *generate
 		run = append(run, "-sf", strconv.Itoa(replaces))
 	}
 	return &generated.Command{
-		Name:  fmt.Sprintf("haproxy for the load balancer VIPs (%s)", p.file),
+		Name:  haproxyName(p),
 		Path:  bin,
 		Check: []string{"-c", "-q", "-f", conf},
 		Run:   run,
 		Files: p.files,
 	}
+}
+
+func haproxyName(p *product) string {
+	if p.serves == "vip" {
+		return fmt.Sprintf("haproxy for the load balancer VIPs (%s)", p.file)
+	}
+	return fmt.Sprintf("haproxy for reverse proxy %s (%s)", p.proxy, p.file)
 }
 
 // nginxCommand runs nginx on conf in the foreground with the listeners
@@ -348,7 +435,7 @@ func nginxCommand(bin string, p *product, conf string) *generated.Command {
 // prepareProducts renders and checks every product's file.
 func (r *Runtime) prepareProducts(g *generation) error {
 	for _, p := range r.products {
-		cmd, err := r.render(p, g, r.confPath(p))
+		cmd, err := r.render(p, g, false)
 		if err != nil {
 			return err
 		}
@@ -406,9 +493,11 @@ func (r *Runtime) stopProducts() {
 // generation beside the running one: a failure changes nothing.
 func (r *Runtime) checkReload(g *generation) error {
 	for _, p := range r.products {
-		if _, err := r.render(p, g, r.confPath(p)+".next"); err != nil {
+		cmd, err := r.render(p, g, true)
+		if err != nil {
 			return err
 		}
+		p.next = cmd
 	}
 	return nil
 }
@@ -419,17 +508,19 @@ func (r *Runtime) checkReload(g *generation) error {
 func (r *Runtime) applyReload() error {
 	var errs []error
 	for _, p := range r.products {
-		conf := r.confPath(p)
-		if err := os.Rename(conf+".next", conf); err != nil {
-			errs = append(errs, err)
-			continue
-		}
+		cmd := p.next
+		p.next = nil
 		p.mu.Lock()
 		ch := p.child
 		p.mu.Unlock()
 		switch p.kind {
 		case Nginx:
-			p.cmd = nginxCommand(p.cmd.Path, p, conf)
+			conf := r.confPath(p)
+			if err := os.Rename(conf+".next", conf); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			p.cmd = nginxCommand(cmd.Path, p, conf)
 			if ch != nil {
 				if err := ch.Signal(syscall.SIGHUP); err != nil {
 					errs = append(errs, err)
@@ -441,7 +532,6 @@ func (r *Runtime) applyReload() error {
 			if ch == nil {
 				continue
 			}
-			cmd := haproxyCommand(p.cmd.Path, p, conf, ch.Pid())
 			// Before the start: the new one may stop the old one at once.
 			ch.Expect(true)
 			next, err := generated.Start(cmd, r.o.Log, r.productFailed)
@@ -463,9 +553,10 @@ func (r *Runtime) applyReload() error {
 			p.old = live
 			p.mu.Unlock()
 		}
-		// The folders of earlier renderings are no longer read.
+		// The folders of earlier renderings are no longer read (an
+		// HAProxy finishing its connections read its files at start).
 		for v := p.version - 2; v > 0; v-- {
-			os.RemoveAll(filepath.Join(p.dir, fmt.Sprintf("tls-%d", v)))
+			os.RemoveAll(filepath.Join(p.dir, fmt.Sprintf("v%d", v)))
 		}
 	}
 	return errors.Join(errs...)

@@ -244,3 +244,54 @@ func TestHAProxyRunsGeneratedHLB(t *testing.T) {
 		t.Errorf("after reload: Server %q", server)
 	}
 }
+
+// --proxy haproxy: the generated proxy/haproxy.cfg runs in HAProxy, its
+// TLS files (tls/rp-listener.pem, tls/internal-ca.pem) the lab's, laid
+// out beside the rendered file as the generated comment says. Sign-in
+// and a message from outside pass through it, in front of the load
+// balancer (built-in) and the Front Ends; a reload replaces it.
+func TestHAProxyRunsGeneratedProxy(t *testing.T) {
+	testtool.Require(t, "haproxy")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = HAProxy })
+	if len(rt.products) != 1 || rt.products[0].kind != HAProxy || rt.products[0].serves != "reverse-proxy" {
+		t.Fatalf("products %v, want haproxy for the reverse proxy", rt.products)
+	}
+	for _, name := range []string{"lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com"} {
+		if server, fe := rootDocument(t, rt, name); server == "nginx" || fe == "" {
+			t.Errorf("%s: Server %q, Front End %q", name, server, fe)
+		}
+	}
+	exchange(t, rt)
+	p := rt.products[0]
+	old := p.child
+	if err := rt.Reload(context.Background()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if p.child == old {
+		t.Fatal("the reload did not start a new HAProxy")
+	}
+	if _, fe := rootDocument(t, rt, "lyncdiscover.contoso.com"); fe == "" {
+		t.Error("after reload: no Front End answered")
+	}
+	select {
+	case <-old.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("the HAProxy a reload replaced did not exit")
+	}
+	// A host no rule publishes: HAProxy's own 404, as the file says.
+	info := rt.Info()
+	served, _ := info.Served("external", "131.107.155.1:443")
+	hc := client(info, "external", pool(t, info.CAs.Public))
+	hc.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, served)
+	}
+	hc.Transport.(*http.Transport).TLSClientConfig.ServerName = "lyncdiscover.contoso.com"
+	req, _ := http.NewRequest("GET", "https://lyncdiscover.contoso.com/", nil)
+	req.Host = "unpublished.contoso.com"
+	if resp, err := hc.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unpublished host: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}

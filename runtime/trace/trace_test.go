@@ -143,34 +143,48 @@ func TestTraceUCWA(t *testing.T) {
 	}
 }
 
-// The same walks through the generated proxy/nginx.conf run by nginx:
-// every user signs in from outside, and goes on with UCWA, through the
-// committed artifact rather than the lab's own proxy.
-func TestTraceThroughGeneratedNginx(t *testing.T) {
-	testtool.Require(t, "nginx")
-	state := serveWith(t, copyExample(t, "contoso"), false, "contoso", supervisor.Nginx, supervisor.Builtin)
-	info, err := addrmap.Read(filepath.Join(state, "runtime"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw, err := labstate.ReadPasswords(state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sip := range []string{"alice@contoso.com", "bob@fabrikam.com"} {
-		for _, from := range []string{"internal", "external"} {
-			r := trace.Run(context.Background(), trace.Options{SIP: sip, Password: pw.Users[sip], From: from, Trust: "all", Runtime: info, UCWA: true})
-			d := describe(r)
-			if !r.OK {
-				t.Errorf("%s from %s through nginx:\n%s", sip, from, d)
-				continue
-			}
-			for _, step := range []string{"UCWA application: 201", "makeMeAvailable: 204", "event channel: 200", "delete the application: 204"} {
-				if !strings.Contains(d, step) {
-					t.Errorf("%s from %s through nginx: no step %q:\n%s", sip, from, step, d)
+// The same walks through the generated configurations run by their
+// products (proxy/nginx.conf in nginx, proxy/haproxy.cfg and
+// hlb/haproxy.cfg in HAProxy): every user signs in from both locations
+// and goes on with UCWA, through the committed artifacts rather than
+// the lab's own proxy and load balancer.
+func TestTraceThroughGeneratedConfigs(t *testing.T) {
+	for _, c := range []struct{ proxy, hlb string }{
+		{supervisor.Nginx, supervisor.Builtin},
+		{supervisor.Nginx, supervisor.HAProxy},
+		{supervisor.HAProxy, supervisor.HAProxy},
+	} {
+		t.Run(c.proxy+"+"+c.hlb, func(t *testing.T) {
+			for _, tool := range []string{c.proxy, c.hlb} {
+				if tool != supervisor.Builtin {
+					testtool.Require(t, tool)
 				}
 			}
-		}
+			state := serveWith(t, copyExample(t, "contoso"), false, "contoso", c.proxy, c.hlb)
+			info, err := addrmap.Read(filepath.Join(state, "runtime"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pw, err := labstate.ReadPasswords(state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sip := range []string{"alice@contoso.com", "bob@fabrikam.com"} {
+				for _, from := range []string{"internal", "external"} {
+					r := trace.Run(context.Background(), trace.Options{SIP: sip, Password: pw.Users[sip], From: from, Trust: "all", Runtime: info, UCWA: true})
+					d := describe(r)
+					if !r.OK {
+						t.Errorf("%s from %s:\n%s", sip, from, d)
+						continue
+					}
+					for _, step := range []string{"UCWA application: 201", "makeMeAvailable: 204", "event channel: 200", "delete the application: 204"} {
+						if !strings.Contains(d, step) {
+							t.Errorf("%s from %s: no step %q:\n%s", sip, from, step, d)
+						}
+					}
+				}
+			}
+		})
 	}
 }
 
