@@ -131,6 +131,9 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 			out = append(out, p)
 		}
 	}
+	if r.o.HLB == HAProxy && (len(out) == 0 || out[len(out)-1].serves != "vip") {
+		r.o.Log.Info("the plan has no load balancer VIP: --hlb haproxy has nothing to run")
+	}
 	if len(out) == 0 {
 		return nil, nil
 	}

@@ -146,11 +146,22 @@ func TestNginxRunsGeneratedProxy(t *testing.T) {
 		t.Errorf("the rendered configuration still listens on the planned address or lost a rule:\n%s", b)
 	}
 	pid := rt.products[0].child.Pid()
+	workers := childrenOf(pid)
 	if err := rt.Reload(context.Background()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
 	if rt.products[0].child.Pid() != pid {
 		t.Errorf("the reload restarted nginx (pid %d, was %d); it should re-read its file", rt.products[0].child.Pid(), pid)
+	}
+	// nginx starts new workers once it has read the new file.
+	if workers != "" {
+		deadline := time.Now().Add(10 * time.Second)
+		for childrenOf(pid) == workers && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if childrenOf(pid) == workers {
+			t.Errorf("nginx kept its workers %s after the reload: it did not read the new file", workers)
+		}
 	}
 	if server, _ := rootDocument(t, rt, "lyncdiscover.contoso.com"); server != "nginx" {
 		t.Errorf("after reload: Server %q", server)
@@ -294,4 +305,14 @@ func TestHAProxyRunsGeneratedProxy(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+}
+
+// childrenOf lists a process's children (Linux's /proc); "" where that
+// is not known.
+func childrenOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

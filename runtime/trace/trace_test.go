@@ -188,6 +188,34 @@ func TestTraceThroughGeneratedConfigs(t *testing.T) {
 	}
 }
 
+// The other examples' shapes through the generated configurations:
+// Autodiscover published over HTTP (a plain listener bridged 80 → 8080),
+// and a Director redirecting each user to the home pool or SBA.
+func TestTraceExamplesThroughGeneratedConfigs(t *testing.T) {
+	testtool.Require(t, "nginx")
+	testtool.Require(t, "haproxy")
+	for _, ex := range []struct {
+		name  string
+		users []string
+	}{
+		{"standard-edition", []string{"dana@litware.com"}},
+		{"multisite", []string{"marc@fabrikam.com", "lea@fabrikam.com", "hugo@fabrikam.com"}},
+	} {
+		for _, proxy := range []string{supervisor.Nginx, supervisor.HAProxy} {
+			t.Run(ex.name+"/"+proxy+"+haproxy", func(t *testing.T) {
+				state := serveWith(t, copyExample(t, ex.name), false, ex.name, proxy, supervisor.HAProxy)
+				for _, u := range ex.users {
+					for _, from := range []string{"internal", "external"} {
+						if r := walk(t, state, u, from, "all"); !r.OK {
+							t.Errorf("%s from %s:\n%s", u, from, describe(r))
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
 // failsAt asserts the trace fails, and that its first failure names rule.
 func failsAt(t *testing.T, r *trace.Result, rule string) {
 	t.Helper()
