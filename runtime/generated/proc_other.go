@@ -9,3 +9,6 @@ import "syscall"
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func killGroup(pid int) {}
+
+// Supported: listening sockets can be handed to a child.
+const Supported = false

@@ -8,3 +8,6 @@ import "syscall"
 func killGroup(pid int) {
 	syscall.Kill(-pid, syscall.SIGKILL)
 }
+
+// Supported: listening sockets can be handed to a child.
+const Supported = true

@@ -57,6 +57,13 @@ type product struct {
 	next *generated.Command
 }
 
+// current is the running child, nil before the start and after the end.
+func (p *product) current() *generated.Child {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.child
+}
+
 // flag is the serve flag that chose the product, for errors.
 func (p *product) flag() string {
 	if p.serves == "vip" {
@@ -67,6 +74,9 @@ func (p *product) flag() string {
 
 // checkProducts refuses an unknown choice before anything is read.
 func checkProducts(o Options) error {
+	if !generated.Supported && (o.Proxy == Nginx || o.Proxy == HAProxy || o.HLB == HAProxy) {
+		return fmt.Errorf("--proxy %s / --hlb %s: running a generated configuration hands listening sockets to the product, which needs a Unix system", o.Proxy, o.HLB)
+	}
 	switch o.Proxy {
 	case "", Builtin, Nginx, HAProxy:
 	default:
@@ -476,6 +486,10 @@ func (r *Runtime) productFailed(err error) {
 }
 
 func (r *Runtime) stopProducts() {
+	// Not while a reload starts a child, and none after.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.productsStopped = true
 	for _, p := range r.products {
 		p.mu.Lock()
 		all := append(p.old, p.child)
@@ -509,6 +523,9 @@ func (r *Runtime) checkReload(g *generation) error {
 // new file: nginx re-reads it on SIGHUP, keeps its (inherited) sockets
 // and lets the old workers finish the requests in flight.
 func (r *Runtime) applyReload() error {
+	if r.productsStopped {
+		return nil
+	}
 	var errs []error
 	for _, p := range r.products {
 		cmd := p.next

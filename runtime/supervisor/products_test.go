@@ -145,13 +145,13 @@ func TestNginxRunsGeneratedProxy(t *testing.T) {
 	if strings.Contains(string(b), "listen 131.107.155.1") || !strings.Contains(string(b), "server_name webext.contoso.com") {
 		t.Errorf("the rendered configuration still listens on the planned address or lost a rule:\n%s", b)
 	}
-	pid := rt.products[0].child.Pid()
+	pid := rt.products[0].current().Pid()
 	workers := childrenOf(pid)
 	if err := rt.Reload(context.Background()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
-	if rt.products[0].child.Pid() != pid {
-		t.Errorf("the reload restarted nginx (pid %d, was %d); it should re-read its file", rt.products[0].child.Pid(), pid)
+	if rt.products[0].current().Pid() != pid {
+		t.Errorf("the reload restarted nginx (pid %d, was %d); it should re-read its file", rt.products[0].current().Pid(), pid)
 	}
 	// nginx starts new workers once it has read the new file.
 	if workers != "" {
@@ -181,7 +181,7 @@ func TestNginxExitStopsServe(t *testing.T) {
 	testtool.Require(t, "nginx")
 	root := applyExample(t, "contoso")
 	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
-	pid := rt.products[0].child.Pid()
+	pid := rt.products[0].current().Pid()
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -238,11 +238,11 @@ func TestHAProxyRunsGeneratedHLB(t *testing.T) {
 		t.Errorf("6 client addresses all on %v: HAProxy did not balance", fes)
 	}
 	hlb := rt.products[1]
-	old := hlb.child
+	old := hlb.current()
 	if err := rt.Reload(context.Background()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
-	if hlb.child == old {
+	if hlb.current() == old {
 		t.Fatal("the reload did not start a new HAProxy")
 	}
 	select {
@@ -275,11 +275,11 @@ func TestHAProxyRunsGeneratedProxy(t *testing.T) {
 	}
 	exchange(t, rt)
 	p := rt.products[0]
-	old := p.child
+	old := p.current()
 	if err := rt.Reload(context.Background()); err != nil {
 		t.Fatalf("reload: %v", err)
 	}
-	if p.child == old {
+	if p.current() == old {
 		t.Fatal("the reload did not start a new HAProxy")
 	}
 	if _, fe := rootDocument(t, rt, "lyncdiscover.contoso.com"); fe == "" {

@@ -82,6 +82,8 @@ type Runtime struct {
 	// a back end the internal network does not reach.
 	products []*product
 	sink     net.Listener
+	// productsStopped: serve is ending; a reload starts no product.
+	productsStopped bool
 }
 
 // bound is one endpoint's sockets.
