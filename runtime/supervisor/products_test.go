@@ -316,3 +316,27 @@ func childrenOf(pid int) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// A generated configuration that cannot be rendered or checked stops
+// serve before anything is served: Start fails naming why, every socket
+// is closed and no runtime.json says otherwise.
+func TestProductFailureStopsStart(t *testing.T) {
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	// nginx reads '$' in a path as a variable: the state folder cannot be
+	// written into nginx.conf.
+	dir := filepath.Join(root, ".mobplan", "run$time")
+	_, err := Start(context.Background(), Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
+		RuntimeDir: dir, AnyPort: true, Proxy: Nginx,
+	})
+	if err == nil || !strings.Contains(err.Error(), "--proxy nginx: proxy/nginx.conf") || !strings.Contains(err.Error(), "'$'") {
+		t.Fatalf("start: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "runtime.json")); err == nil {
+		t.Error("runtime.json was written for a lab that did not start")
+	}
+	// The same plan serves once the state folder can be written.
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	rootDocument(t, rt, "lyncdiscover.contoso.com")
+}
