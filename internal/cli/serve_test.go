@@ -168,12 +168,14 @@ func splitHostPort(t *testing.T, addr string) (string, string) {
 	return addr[:i], addr[i+1:]
 }
 
-// serve --proxy nginx: the generated proxy/nginx.conf runs in nginx,
-// and a trace from outside signs in through it; curl sees nginx answer
-// on the planned public listener. An unknown product is refused before
-// anything is served.
-func TestServeProxyNginx(t *testing.T) {
+// serve --proxy nginx --hlb haproxy: the generated proxy/nginx.conf
+// runs in nginx and hlb/haproxy.cfg in HAProxy, and a trace from
+// outside signs in through them; curl sees nginx answer on the planned
+// public listener. An unknown product is refused before anything is
+// served.
+func TestServeGeneratedConfigs(t *testing.T) {
 	testtool.Require(t, "nginx")
+	testtool.Require(t, "haproxy")
 	topo := filepath.Join(t.TempDir(), "topo")
 	testtool.CopyTopology(t, testtool.ExampleDir("contoso"), topo)
 	testtool.AddTestKeys(t, topo, "contoso")
@@ -188,7 +190,7 @@ func TestServeProxyNginx(t *testing.T) {
 	out, errb := newSyncBuffer(), newSyncBuffer()
 	done := make(chan int)
 	go func() {
-		done <- MainContext(ctx, []string{"serve", "--any-port", "--proxy", "nginx", topo}, Env{Stdout: out, Stderr: errb, Environ: []string{"NO_COLOR=1"}})
+		done <- MainContext(ctx, []string{"serve", "--any-port", "--proxy", "nginx", "--hlb", "haproxy", topo}, Env{Stdout: out, Stderr: errb, Environ: []string{"NO_COLOR=1"}})
 	}()
 	state := filepath.Join(topo, ".mobplan", "runtime")
 	var info *addrmap.Runtime
@@ -211,7 +213,7 @@ func TestServeProxyNginx(t *testing.T) {
 	}
 	code, stdout, stderr := runCLI(t, "trace", "--topology", topo, "alice@contoso.com", "--from", "external")
 	if code != 0 || !strings.Contains(stdout, "Signed in") {
-		t.Errorf("trace from outside through nginx: exit %d\n%s%s", code, stdout, stderr)
+		t.Errorf("trace from outside through nginx and HAProxy: exit %d\n%s%s", code, stdout, stderr)
 	}
 	rpHTTPS, ok := info.Served("external", "131.107.155.1:443")
 	if !ok {
@@ -231,5 +233,10 @@ func TestServeProxyNginx(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+	for _, p := range []string{"nginx for reverse proxy rp", "haproxy for the load balancer VIPs"} {
+		if !strings.Contains(errb.String(), `msg=stopped process="`+p) {
+			t.Errorf("no log of %s stopping: %s", p, errb.String())
+		}
 	}
 }

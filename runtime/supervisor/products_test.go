@@ -340,3 +340,68 @@ func TestProductFailureStopsStart(t *testing.T) {
 	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
 	rootDocument(t, rt, "lyncdiscover.contoso.com")
 }
+
+// The planned persistence, as HAProxy runs the generated file: without
+// persistence (examples/invalid/HLB-002) one client's connections go to
+// both Front Ends; with cookie persistence (HLB-005's cookie name) a
+// response to a request without the cookie inserts it, and requests
+// carrying it stay on the Front End it names.
+func TestHAProxyPersistence(t *testing.T) {
+	testtool.Require(t, "haproxy")
+	t.Run("none", func(t *testing.T) {
+		root := applyInvalid(t, "HLB-002")
+		rt := startWith(t, root, func(o *Options) { o.Bundle.AllowErrors, o.HLB = true, HAProxy })
+		seen := map[string]int{}
+		for i := 0; i < 6; i++ {
+			seen[frontEnd(t, rt.Info(), "127.200.0.1", "webint.contoso.net")]++
+		}
+		if len(seen) != 2 || seen[""] != 0 {
+			t.Errorf("one client's connections went to %v, want both Front Ends", seen)
+		}
+	})
+	t.Run("cookie", func(t *testing.T) {
+		root := applyInvalid(t, "HLB-005")
+		rt := startWith(t, root, func(o *Options) { o.Bundle.AllowErrors, o.HLB = true, HAProxy })
+		served, ok := rt.Info().Served("internal", "10.0.0.21:80")
+		if !ok {
+			t.Fatal("the internal location does not reach the external web VIP on port 80")
+		}
+		tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		}}
+		hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		get := func(cookie string) (fe, setCookie string) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", "http://web.contoso.com/", nil)
+			req.Header.Set("Accept", "application/json")
+			if cookie != "" {
+				req.Header.Set("Cookie", cookie)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.Header.Get("X-MS-Server-Fqdn"), resp.Header.Get("Set-Cookie")
+		}
+		seen := map[string]string{}
+		for i := 0; i < 4; i++ {
+			fe, sc := get("")
+			if fe == "" || !strings.HasPrefix(sc, "BIGipServerpool01_web=") {
+				t.Fatalf("request %d without the cookie: %q, Set-Cookie %q", i, fe, sc)
+			}
+			seen[fe], _, _ = strings.Cut(sc, ";")
+		}
+		if len(seen) != 2 {
+			t.Errorf("requests without the cookie went to %v, want both Front Ends", seen)
+		}
+		for fe, cookie := range seen {
+			for i := 0; i < 4; i++ {
+				if got, sc := get(cookie); got != fe || sc != "" {
+					t.Errorf("with %s: served by %s (Set-Cookie %q), want %s", cookie, got, sc, fe)
+				}
+			}
+		}
+	})
+}
