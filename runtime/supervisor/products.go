@@ -152,30 +152,49 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 		return nil, err
 	}
 	for _, p := range out {
-		p.dir = filepath.Join(base, filepath.FromSlash(strings.TrimSuffix(p.file, path.Ext(p.file))))
-		// What an earlier serve left is stale.
-		if err := os.RemoveAll(p.dir); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.dir, err)
-		}
-		// nginx makes its temp folders, not their parent.
-		if err := os.MkdirAll(filepath.Join(p.dir, "temp"), 0o700); err != nil {
+		if err := p.setUp(base); err != nil {
+			for _, q := range out {
+				for _, f := range q.files {
+					f.Close()
+				}
+			}
 			return nil, err
-		}
-		for _, b := range p.listeners {
-			tl, ok := b.ln.(*net.TCPListener)
-			if !ok {
-				return nil, fmt.Errorf("%s: not a TCP listener", b.slot.Name)
-			}
-			// A duplicate of the socket: the supervisor keeps its own, so
-			// the port outlives the child's restarts.
-			f, err := tl.File()
-			if err != nil {
-				return nil, fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
-			}
-			p.files = append(p.files, f)
 		}
 	}
 	return out, nil
+}
+
+// setUp makes p's state folder afresh and duplicates its sockets for
+// the child.
+func (p *product) setUp(base string) error {
+	p.dir = filepath.Join(base, filepath.FromSlash(strings.TrimSuffix(p.file, path.Ext(p.file))))
+	// What an earlier serve left is stale.
+	if err := os.RemoveAll(p.dir); err != nil {
+		return fmt.Errorf("%s: %w", p.dir, err)
+	}
+	if err := os.MkdirAll(p.dir, 0o700); err != nil {
+		return err
+	}
+	if p.kind == Nginx {
+		// nginx makes its temp folders, not their parent.
+		if err := os.Mkdir(filepath.Join(p.dir, "temp"), 0o700); err != nil {
+			return err
+		}
+	}
+	for _, b := range p.listeners {
+		tl, ok := b.ln.(*net.TCPListener)
+		if !ok {
+			return fmt.Errorf("%s: not a TCP listener", b.slot.Name)
+		}
+		// A duplicate of the socket: the supervisor keeps its own, so
+		// the port outlives the child's restarts.
+		f, err := tl.File()
+		if err != nil {
+			return fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
+		}
+		p.files = append(p.files, f)
+	}
+	return nil
 }
 
 // render writes p's configuration for generation g and checks it with
@@ -262,7 +281,7 @@ func (r *Runtime) renderNginx(p *product, g *generation, data []byte, tlsDir str
 	for _, b := range p.listeners {
 		served[b.slot.Planned] = b.addr()
 	}
-	cas, err := r.writeCAs(tlsDir)
+	cas, err := r.writeCAs(tlsDir, "lab-cas.pem")
 	if err != nil {
 		return nil, err
 	}
@@ -367,33 +386,19 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
 		return nil, err
 	}
-	cas, err := r.writeCAs(tlsDir)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Rename(cas, filepath.Join(tlsDir, "internal-ca.pem")); err != nil {
+	if _, err := r.writeCAs(tlsDir, "internal-ca.pem"); err != nil {
 		return nil, err
 	}
 	for _, name := range certs {
-		crt, key, err := writeCert(g, tlsDir, name)
+		chain, key, err := certPEM(g, name)
 		if err != nil {
 			return nil, err
 		}
 		// HAProxy reads the certificate, its chain and its key from one
 		// file.
-		var pem []byte
-		for _, f := range []string{crt, key} {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			pem = append(pem, b...)
-		}
-		if err := os.WriteFile(filepath.Join(tlsDir, name+".pem"), pem, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(tlsDir, name+".pem"), append(chain, key...), 0o600); err != nil {
 			return nil, err
 		}
-		os.Remove(crt)
-		os.Remove(key)
 	}
 	return out, nil
 }
@@ -654,23 +659,30 @@ func (c *capture) TsigStatus() error   { return nil }
 func (c *capture) TsigTimersOnly(bool) {}
 func (c *capture) Hijack()             {}
 
-// writeCert writes the planned certificate name as the lab issued it:
-// the certificate with its chain, and its key (the planned key, or the
-// key of an imitated declared certificate).
-func writeCert(g *generation, dir, name string) (string, string, error) {
+// certPEM is the planned certificate name as the lab issued it: the
+// certificate with its chain, and its key (the planned key, or the key
+// of an imitated declared certificate).
+func certPEM(g *generation, name string) (chain, key []byte, err error) {
 	c := g.certs[name]
 	if c == nil {
-		return "", "", fmt.Errorf("the plan has no certificate %s", name)
+		return nil, nil, fmt.Errorf("the plan has no certificate %s", name)
 	}
-	var chain []byte
 	for _, der := range c.Certificate {
 		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
 	if err != nil {
-		return "", "", fmt.Errorf("certificate %s: the key: %w", name, err)
+		return nil, nil, fmt.Errorf("certificate %s: the key: %w", name, err)
 	}
-	key := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return chain, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// writeCert writes certPEM's two files into dir.
+func writeCert(g *generation, dir, name string) (string, string, error) {
+	chain, key, err := certPEM(g, name)
+	if err != nil {
+		return "", "", err
+	}
 	crtFile, keyFile := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
 	if err := os.WriteFile(crtFile, chain, 0o600); err != nil {
 		return "", "", err
@@ -684,7 +696,7 @@ func writeCert(g *generation, dir, name string) (string, string, error) {
 // writeCAs writes both lab CAs' certificates into one file: the back
 // ends' certificates are verified against them, as the built-in proxy
 // does.
-func (r *Runtime) writeCAs(dir string) (string, error) {
+func (r *Runtime) writeCAs(dir, name string) (string, error) {
 	var all []byte
 	for _, issuer := range []string{labca.Public, labca.Internal} {
 		c := r.cas.Certificate(issuer)
@@ -693,7 +705,7 @@ func (r *Runtime) writeCAs(dir string) (string, error) {
 		}
 		all = append(all, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
-	f := filepath.Join(dir, "lab-cas.pem")
+	f := filepath.Join(dir, name)
 	return f, os.WriteFile(f, all, 0o644)
 }
 
