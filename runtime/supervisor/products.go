@@ -57,6 +57,15 @@ type product struct {
 	next *generated.Command
 }
 
+// served is where a listener is served; before binding (a dry
+// rendering), its planned address.
+func served(b *bound) string {
+	if b.ln == nil {
+		return b.slot.Planned
+	}
+	return b.addr()
+}
+
 // current is the running child, nil before the start and after the end.
 func (p *product) current() *generated.Child {
 	p.mu.Lock()
@@ -102,9 +111,11 @@ func (r *Runtime) handedOver(serves string) bool {
 	return false
 }
 
-// planProducts finds, for the bound endpoints, the products that serve
-// them and the applied files they run.
-func (r *Runtime) planProducts(g *generation) ([]*product, error) {
+// planProducts finds, for the endpoints, the products that serve them
+// and the applied files they run. Before binding, bs hold the slots only
+// (no listener), for a dry rendering.
+func (r *Runtime) planProducts(bs []*bound) ([]*product, error) {
+	g := r.gen.Load()
 	var out []*product
 	if r.o.Proxy == Nginx || r.o.Proxy == HAProxy {
 		base := map[string]string{Nginx: "nginx.conf", HAProxy: "haproxy.cfg"}[r.o.Proxy]
@@ -120,7 +131,7 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 			for _, l := range rp.Listeners {
 				planned[net.JoinHostPort(l.IP, strconv.Itoa(l.Port))] = true
 			}
-			for _, b := range r.bound {
+			for _, b := range bs {
 				if b.slot.Serves == "reverse-proxy" && planned[b.slot.Planned] {
 					p.listeners = append(p.listeners, b)
 				}
@@ -132,7 +143,7 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 	}
 	if r.o.HLB == HAProxy {
 		p := &product{kind: HAProxy, serves: "vip", file: "hlb/haproxy.cfg"}
-		for _, b := range r.bound {
+		for _, b := range bs {
 			if b.slot.Serves == "vip" {
 				p.listeners = append(p.listeners, b)
 			}
@@ -140,9 +151,6 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 		if len(p.listeners) > 0 {
 			out = append(out, p)
 		}
-	}
-	if r.o.HLB == HAProxy && (len(out) == 0 || out[len(out)-1].serves != "vip") {
-		r.o.Log.Info("the plan has no load balancer VIP: --hlb haproxy has nothing to run")
 	}
 	if len(out) == 0 {
 		return nil, nil
@@ -152,22 +160,30 @@ func (r *Runtime) planProducts(g *generation) ([]*product, error) {
 		return nil, err
 	}
 	for _, p := range out {
-		if err := p.setUp(base); err != nil {
+		p.dir = filepath.Join(base, filepath.FromSlash(strings.TrimSuffix(p.file, path.Ext(p.file))))
+	}
+	return out, nil
+}
+
+// setUpProducts makes the products' state folders and hands them their
+// sockets.
+func setUpProducts(out []*product) error {
+	for _, p := range out {
+		if err := p.setUp(); err != nil {
 			for _, q := range out {
 				for _, f := range q.files {
 					f.Close()
 				}
 			}
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // setUp makes p's state folder afresh and duplicates its sockets for
 // the child.
-func (p *product) setUp(base string) error {
-	p.dir = filepath.Join(base, filepath.FromSlash(strings.TrimSuffix(p.file, path.Ext(p.file))))
+func (p *product) setUp() error {
 	// What an earlier serve left is stale.
 	if err := os.RemoveAll(p.dir); err != nil {
 		return fmt.Errorf("%s: %w", p.dir, err)
@@ -204,7 +220,7 @@ func (p *product) setUp(base string) error {
 // generation is in; HAProxy reads TLS files beside its configuration,
 // and a reload starts a new process, so each rendering of it has its own
 // folder.
-func (r *Runtime) render(p *product, g *generation, next bool) (*generated.Command, error) {
+func (r *Runtime) render(p *product, g *generation, mode renderMode) (*generated.Command, error) {
 	data, ok := g.bundle.Files[p.file]
 	if !ok {
 		return nil, fmt.Errorf("%s: the artifacts have no %s (run 'mobplan apply')", p.flag(), p.file)
@@ -213,27 +229,33 @@ func (r *Runtime) render(p *product, g *generation, next bool) (*generated.Comma
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s is not installed: %w", p.flag(), p.kind, err)
 	}
-	p.version++
-	vdir := filepath.Join(p.dir, fmt.Sprintf("v%d", p.version))
-	if err := os.MkdirAll(vdir, 0o700); err != nil {
-		return nil, err
+	vdir := filepath.Join(p.dir, "v0")
+	if mode != dryRun {
+		p.version++
+		vdir = filepath.Join(p.dir, fmt.Sprintf("v%d", p.version))
+		if err := os.MkdirAll(vdir, 0o700); err != nil {
+			return nil, err
+		}
 	}
 	conf := filepath.Join(vdir, path.Base(p.file))
 	var out []byte
 	switch {
 	case p.kind == Nginx:
 		conf = r.confPath(p)
-		if next {
+		if mode == reloadRun {
 			conf += ".next"
 		}
-		out, err = r.renderNginx(p, g, data, vdir)
+		out, err = r.renderNginx(p, g, data, vdir, mode == dryRun)
 	case p.serves == "vip":
 		out, err = r.renderHLB(p, data)
 	default:
-		out, err = r.renderHAProxyProxy(p, g, data, vdir)
+		out, err = r.renderHAProxyProxy(p, g, data, vdir, mode == dryRun)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", p.flag(), p.file, err)
+	}
+	if mode == dryRun {
+		return nil, nil
 	}
 	if err := os.WriteFile(conf, out, 0o600); err != nil {
 		return nil, err
@@ -250,6 +272,18 @@ func (r *Runtime) render(p *product, g *generation, next bool) (*generated.Comma
 	}
 	return cmd, nil
 }
+
+// renderMode says what a rendering is for.
+type renderMode int
+
+const (
+	// dryRun, before anything is bound: the file's shape, its planned
+	// listeners, certificates and product are checked; nothing is
+	// written (the product's own check needs the sockets).
+	dryRun renderMode = iota
+	startRun
+	reloadRun
+)
 
 // lookPath finds a product, in the sbin folders too (Debian installs
 // nginx and haproxy there, outside an ordinary user's PATH).
@@ -276,23 +310,29 @@ func (r *Runtime) command(bin string, p *product, conf string, replaces int) *ge
 // renderNginx renders a reverse proxy's nginx.conf: its listeners on
 // their sockets, the back ends on the internal network, the listener
 // certificate as the lab issued it, the lab CAs to verify back ends.
-func (r *Runtime) renderNginx(p *product, g *generation, data []byte, tlsDir string) ([]byte, error) {
-	served := map[string]string{}
+func (r *Runtime) renderNginx(p *product, g *generation, data []byte, tlsDir string, dry bool) ([]byte, error) {
+	at := map[string]string{}
 	for _, b := range p.listeners {
-		served[b.slot.Planned] = b.addr()
+		at[b.slot.Planned] = served(b)
 	}
-	cas, err := r.writeCAs(tlsDir, "lab-cas.pem")
-	if err != nil {
-		return nil, err
+	cas := filepath.Join(tlsDir, "lab-cas.pem")
+	if !dry {
+		if _, err := r.writeCAs(tlsDir, "lab-cas.pem"); err != nil {
+			return nil, err
+		}
 	}
 	certErr := error(nil)
 	m := generated.NginxMap{
-		Listen: func(planned string) (string, bool) { s, ok := served[planned]; return s, ok },
+		Listen: func(planned string) (string, bool) { s, ok := at[planned]; return s, ok },
 		Upstream: func(host string, port int) (string, bool) {
 			return r.upstream(g, host, port)
 		},
-		Unreachable: r.sink.Addr().String(),
+		Unreachable: r.unreachable(),
 		Certificate: func(name string) (string, string, bool) {
+			if dry {
+				_, ok := g.certs[name]
+				return filepath.Join(tlsDir, name+".crt"), filepath.Join(tlsDir, name+".key"), ok
+			}
 			crt, key, err := writeCert(g, tlsDir, name)
 			if err != nil {
 				certErr = err
@@ -317,7 +357,7 @@ func (r *Runtime) renderNginx(p *product, g *generation, data []byte, tlsDir str
 		got[a] = true
 	}
 	for _, b := range p.listeners {
-		if !got[b.addr()] {
+		if !got[served(b)] {
 			return nil, fmt.Errorf("it does not listen on the planned listener %s (%s)", b.slot.Name, b.slot.Planned)
 		}
 	}
@@ -337,7 +377,7 @@ func (r *Runtime) renderHLB(p *product, data []byte) ([]byte, error) {
 	m := generated.HLBMap{
 		Bind:        func(planned string) (int, bool) { fd, ok := fds[planned]; return fd, ok },
 		Backend:     func(planned string) (string, bool) { s, ok := internal[planned]; return s, ok },
-		Unreachable: r.sink.Addr().String(),
+		Unreachable: r.unreachable(),
 	}
 	out, bound, err := generated.RenderHLB(data, m)
 	if err != nil {
@@ -359,7 +399,7 @@ func (r *Runtime) renderHLB(p *product, data []byte) ([]byte, error) {
 // listeners on their sockets (fd@N), the back ends on the internal
 // network; the TLS files it names (tls/<certificate>.pem, tls/internal-
 // ca.pem) are written beside it, as the lab issued them.
-func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir string) ([]byte, error) {
+func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir string, dry bool) ([]byte, error) {
 	fds := map[string]int{}
 	for i, b := range p.listeners {
 		fds[b.slot.Planned] = 3 + i
@@ -367,7 +407,7 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 	m := generated.ProxyMap{
 		Bind:        func(planned string) (int, bool) { fd, ok := fds[planned]; return fd, ok },
 		Upstream:    func(host string, port int) (string, bool) { return r.upstream(g, host, port) },
-		Unreachable: r.sink.Addr().String(),
+		Unreachable: r.unreachable(),
 	}
 	out, bound, certs, err := generated.RenderProxy(data, m)
 	if err != nil {
@@ -381,6 +421,14 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 		if !got[3+i] {
 			return nil, fmt.Errorf("it does not bind the planned listener %s (%s)", b.slot.Name, b.slot.Planned)
 		}
+	}
+	if dry {
+		for _, name := range certs {
+			if g.certs[name] == nil {
+				return nil, fmt.Errorf("the plan has no certificate %s", name)
+			}
+		}
+		return out, nil
 	}
 	tlsDir := filepath.Join(dir, "tls")
 	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
@@ -453,7 +501,7 @@ func nginxCommand(bin string, p *product, conf string) *generated.Command {
 // prepareProducts renders and checks every product's file.
 func (r *Runtime) prepareProducts(g *generation) error {
 	for _, p := range r.products {
-		cmd, err := r.render(p, g, false)
+		cmd, err := r.render(p, g, startRun)
 		if err != nil {
 			return err
 		}
@@ -515,7 +563,7 @@ func (r *Runtime) stopProducts() {
 // generation beside the running one: a failure changes nothing.
 func (r *Runtime) checkReload(g *generation) error {
 	for _, p := range r.products {
-		cmd, err := r.render(p, g, true)
+		cmd, err := r.render(p, g, reloadRun)
 		if err != nil {
 			return err
 		}
@@ -709,14 +757,41 @@ func (r *Runtime) writeCAs(dir, name string) (string, error) {
 	return f, os.WriteFile(f, all, 0o644)
 }
 
-// prepare finds the products, binds the sink and renders and checks
-// every product's file.
-func (r *Runtime) prepare(g *generation) error {
-	ps, err := r.planProducts(g)
-	r.products = ps
+// precheck renders every product's file before anything is bound, so
+// that a file this runtime does not run, a product not installed, a
+// listener or certificate the plan does not have stops serve with
+// nothing bound; only the product's own check waits for the sockets.
+func (r *Runtime) precheck(g *generation) error {
+	bs := make([]*bound, len(g.slots))
+	for i, s := range g.slots {
+		bs[i] = &bound{slot: s}
+	}
+	ps, err := r.planProducts(bs)
+	if err != nil {
+		return err
+	}
+	if r.o.HLB == HAProxy && (len(ps) == 0 || ps[len(ps)-1].serves != "vip") {
+		r.o.Log.Info("the plan has no load balancer VIP: --hlb haproxy has nothing to run")
+	}
+	for _, p := range ps {
+		if _, err := r.render(p, g, dryRun); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare finds the products of the bound endpoints, binds the sink,
+// and renders and checks every product's file.
+func (r *Runtime) prepare() error {
+	ps, err := r.planProducts(r.bound)
 	if err != nil || len(ps) == 0 {
 		return err
 	}
+	if err := setUpProducts(ps); err != nil {
+		return err
+	}
+	r.products = ps
 	if r.sink, err = net.Listen("tcp", net.JoinHostPort(addrmap.AdminAddress, "0")); err != nil {
 		return fmt.Errorf("the lab's unreachable back end: %w", err)
 	}
@@ -730,7 +805,16 @@ func (r *Runtime) prepare(g *generation) error {
 			c.Close()
 		}
 	}(r.sink)
-	return r.prepareProducts(g)
+	return r.prepareProducts(r.gen.Load())
+}
+
+// unreachable is where a back end nothing serves is sent (a placeholder
+// in a dry rendering).
+func (r *Runtime) unreachable() string {
+	if r.sink == nil {
+		return net.JoinHostPort(addrmap.AdminAddress, "9")
+	}
+	return r.sink.Addr().String()
 }
 
 // closeProducts closes the sockets' duplicates and the sink.

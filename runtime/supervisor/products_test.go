@@ -317,9 +317,9 @@ func childrenOf(pid int) string {
 	return strings.TrimSpace(string(b))
 }
 
-// A generated configuration that cannot be rendered or checked stops
-// serve before anything is served: Start fails naming why, every socket
-// is closed and no runtime.json says otherwise.
+// A generated configuration that cannot be rendered stops serve before
+// anything is bound: Start fails naming why, and no runtime.json says
+// otherwise.
 func TestProductFailureStopsStart(t *testing.T) {
 	testtool.Require(t, "nginx")
 	root := applyExample(t, "contoso")
@@ -333,8 +333,10 @@ func TestProductFailureStopsStart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--proxy nginx: proxy/nginx.conf") || !strings.Contains(err.Error(), "'$'") {
 		t.Fatalf("start: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "runtime.json")); err == nil {
-		t.Error("runtime.json was written for a lab that did not start")
+	for _, f := range []string{"runtime.json", "generated"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s was written for a lab that did not start", f)
+		}
 	}
 	// The same plan serves once the state folder can be written.
 	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })

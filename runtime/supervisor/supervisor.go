@@ -121,10 +121,13 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.gen.Store(g)
+	if err := r.precheck(g); err != nil {
+		return nil, err
+	}
 	if err := r.bind(g.slots); err != nil {
 		return nil, err
 	}
-	r.gen.Store(g)
 	adminLn, err := listen(addrmap.AdminAddress, 8053, o.AnyPort)
 	if err != nil {
 		r.closeAll()
@@ -139,7 +142,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	// (their served addresses are known only now) and checked by their
 	// products before anything is served: a failure closes every socket,
 	// as a failed bind does.
-	if err := r.prepare(g); err != nil {
+	if err := r.prepare(); err != nil {
 		adminLn.Close()
 		r.closeProducts()
 		r.closeAll()
