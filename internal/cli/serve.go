@@ -62,8 +62,8 @@ folder (generated/): planned listen addresses become the served ones (serve bind
 hands the sockets over), back ends their served addresses, TLS files the lab-issued
 certificates with the planned keys; a directive the generator does not write is refused.
 nginx -t or haproxy -c must pass before anything is served; the product runs as a child,
-follows serve's reloads (nginx re-reads its file; a new HAProxy takes over the sockets), and
-its unexpected exit stops serve with the error.
+follows serve's reloads (nginx on SIGHUP, HAProxy's master on SIGUSR2 re-read the file on
+the same sockets), and its unexpected exit stops serve with the error.
 
 Exit status: 0 once stopped by SIGINT or SIGTERM, 1 when the plan cannot be served.`,
 		Args: cobra.MaximumNArgs(1),

@@ -49,11 +49,8 @@ type product struct {
 	cmd         *generated.Command
 	mu          sync.Mutex
 	child       *generated.Child
-	// old are children a reload replaced that still finish their
-	// connections (HAProxy's soft stop).
-	old     []*generated.Child
-	version int // of the rendered folder
-	// next is the command a reload checked, started once it is in.
+	version     int // of the rendered folder (nginx's TLS files)
+	// next is the command of the file a reload checked.
 	next *generated.Command
 }
 
@@ -215,11 +212,12 @@ func (p *product) setUp() error {
 
 // render writes p's configuration for generation g and checks it with
 // the product; it is the whole of what a start or a reload needs before
-// the child runs it. nginx re-reads one path on SIGHUP, so its file is
-// written beside the running one (next) and renamed over it once the
-// generation is in; HAProxy reads TLS files beside its configuration,
-// and a reload starts a new process, so each rendering of it has its own
-// folder.
+// the child runs it. Both products re-read one path on a reload signal,
+// so a reload's file is written beside the running one (.next) and
+// renamed over it once the generation is in. nginx's TLS files, named
+// by absolute paths, get a folder per rendering; HAProxy's are read from
+// tls/ beside its file, replaced in place (the running process loaded
+// its own at start).
 func (r *Runtime) render(p *product, g *generation, mode renderMode) (*generated.Command, error) {
 	data, ok := g.bundle.Files[p.file]
 	if !ok {
@@ -230,26 +228,25 @@ func (r *Runtime) render(p *product, g *generation, mode renderMode) (*generated
 		return nil, fmt.Errorf("%s: %s is not installed: %w", p.flag(), p.kind, err)
 	}
 	vdir := filepath.Join(p.dir, "v0")
-	if mode != dryRun {
+	if mode != dryRun && p.kind == Nginx {
 		p.version++
 		vdir = filepath.Join(p.dir, fmt.Sprintf("v%d", p.version))
 		if err := os.MkdirAll(vdir, 0o700); err != nil {
 			return nil, err
 		}
 	}
-	conf := filepath.Join(vdir, path.Base(p.file))
+	conf := r.confPath(p)
+	if mode == reloadRun {
+		conf += ".next"
+	}
 	var out []byte
 	switch {
 	case p.kind == Nginx:
-		conf = r.confPath(p)
-		if mode == reloadRun {
-			conf += ".next"
-		}
 		out, err = r.renderNginx(p, g, data, vdir, mode == dryRun)
 	case p.serves == "vip":
 		out, err = r.renderHLB(p, data)
 	default:
-		out, err = r.renderHAProxyProxy(p, g, data, vdir, mode == dryRun)
+		out, err = r.renderHAProxyProxy(p, g, data, p.dir, mode == dryRun)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", p.flag(), p.file, err)
@@ -260,13 +257,7 @@ func (r *Runtime) render(p *product, g *generation, mode renderMode) (*generated
 	if err := os.WriteFile(conf, out, 0o600); err != nil {
 		return nil, err
 	}
-	replaces := 0
-	p.mu.Lock()
-	if p.child != nil {
-		replaces = p.child.Pid()
-	}
-	p.mu.Unlock()
-	cmd := r.command(bin, p, conf, replaces)
+	cmd := r.command(bin, p, conf)
 	if err := cmd.CheckConfig(context.Background()); err != nil {
 		return nil, err
 	}
@@ -300,9 +291,9 @@ func lookPath(name string) (string, error) {
 	return "", err
 }
 
-func (r *Runtime) command(bin string, p *product, conf string, replaces int) *generated.Command {
+func (r *Runtime) command(bin string, p *product, conf string) *generated.Command {
 	if p.kind == HAProxy {
-		return haproxyCommand(bin, p, conf, replaces)
+		return haproxyCommand(bin, p, conf)
 	}
 	return nginxCommand(bin, p, conf)
 }
@@ -451,20 +442,17 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 	return out, nil
 }
 
-// haproxyCommand runs HAProxy on conf in the foreground (-db) with the
-// VIP sockets inherited (bind fd@N). A reload starts a new one with -sf:
-// once it is up, it tells the one it replaces to stop accepting and
-// finish its connections, both on the same sockets, so nothing is lost.
-func haproxyCommand(bin string, p *product, conf string, replaces int) *generated.Command {
-	run := []string{"-db", "-f", conf}
-	if replaces > 0 {
-		run = append(run, "-sf", strconv.Itoa(replaces))
-	}
+// haproxyCommand runs HAProxy on conf in master-worker mode, in the
+// foreground (-W -db), with the sockets inherited (bind fd@N). SIGUSR2
+// reloads: the master, which keeps the sockets, re-reads the file,
+// starts a new worker on them and has the old one finish its
+// connections; the child serve watches is the master throughout.
+func haproxyCommand(bin string, p *product, conf string) *generated.Command {
 	return &generated.Command{
 		Name:  haproxyName(p),
 		Path:  bin,
 		Check: []string{"-c", "-q", "-f", conf},
-		Run:   run,
+		Run:   []string{"-W", "-db", "-f", conf},
 		Files: p.files,
 	}
 }
@@ -545,8 +533,8 @@ func (r *Runtime) stopProducts() {
 	r.productsStopped = true
 	for _, p := range r.products {
 		p.mu.Lock()
-		all := append(p.old, p.child)
-		p.child, p.old = nil, nil
+		all := []*generated.Child{p.child}
+		p.child = nil
 		p.mu.Unlock()
 		for _, ch := range all {
 			if ch == nil {
@@ -586,48 +574,25 @@ func (r *Runtime) applyReload() error {
 		p.mu.Lock()
 		ch := p.child
 		p.mu.Unlock()
-		switch p.kind {
-		case Nginx:
-			conf := r.confPath(p)
-			if err := os.Rename(conf+".next", conf); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			p.cmd = nginxCommand(cmd.Path, p, conf)
-			if ch != nil {
-				if err := ch.Signal(syscall.SIGHUP); err != nil {
-					errs = append(errs, err)
-				}
-			}
-		case HAProxy:
-			// A new process on the same sockets replaces the running one
-			// (-sf), which finishes what it carries and exits.
-			if ch == nil {
-				continue
-			}
-			// Before the start: the new one may stop the old one at once.
-			ch.Expect(true)
-			next, err := generated.Start(cmd, r.o.Log, r.productFailed)
-			if err != nil {
-				ch.Expect(false)
-				errs = append(errs, err)
-				continue
-			}
-			p.mu.Lock()
-			p.cmd, p.child = cmd, next
-			live := []*generated.Child{ch}
-			for _, o := range p.old {
-				select {
-				case <-o.Done():
-				default:
-					live = append(live, o)
-				}
-			}
-			p.old = live
-			p.mu.Unlock()
+		conf := r.confPath(p)
+		if err := os.Rename(conf+".next", conf); err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		// The folders of earlier renderings are no longer read (an
-		// HAProxy finishing its connections read its files at start).
+		p.cmd = r.command(cmd.Path, p, conf)
+		// nginx re-reads its file on SIGHUP, HAProxy's master on SIGUSR2;
+		// both keep their (inherited) sockets and let the old workers
+		// finish what they carry.
+		sig := syscall.SIGHUP
+		if p.kind == HAProxy {
+			sig = syscall.SIGUSR2
+		}
+		if ch != nil {
+			if err := ch.Signal(sig); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		// The folders of earlier renderings are no longer read.
 		for v := p.version - 2; v > 0; v-- {
 			os.RemoveAll(filepath.Join(p.dir, fmt.Sprintf("v%d", v)))
 		}
