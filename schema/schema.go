@@ -116,8 +116,12 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	if err := data.Err(); err != nil {
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
+	udata := s.ctx.Encode(buckets)
+	if err := udata.Err(); err != nil {
+		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
+	}
 	v := s.root.FillPath(cue.ParsePath("input"), data)
-	v = v.FillPath(cue.ParsePath("input_users"), s.ctx.Encode(buckets))
+	v = v.FillPath(cue.ParsePath("input_users"), udata)
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	users := v.LookupPath(cue.ParsePath("user_buckets"))
 	res := Result{Topology: topo, Users: users, export: &exportCache{}}
