@@ -25,13 +25,16 @@ import (
 
 // serveFlags are serve's flags (apply --serve shares them).
 type serveFlags struct {
-	state   string
-	anyPort bool
+	state      string
+	anyPort    bool
+	proxy, hlb string
 }
 
 func (s *serveFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&s.state, "state", "", "the lab's state folder: CAs and runtime.json (default .mobplan/runtime beside the topology; never under artifacts)")
 	cmd.Flags().BoolVar(&s.anyPort, "any-port", false, "serve every endpoint on a free port instead of trying its planned port first")
+	cmd.Flags().StringVar(&s.proxy, "proxy", supervisor.Builtin, "what serves the reverse proxies: builtin, nginx (the generated proxy/nginx.conf in nginx) or haproxy (proxy/haproxy.cfg in HAProxy)")
+	cmd.Flags().StringVar(&s.hlb, "hlb", supervisor.Builtin, "what serves the load balancer VIPs: builtin, or haproxy to run the generated hlb/haproxy.cfg in HAProxy")
 }
 
 func newServeCmd(env Env) *cobra.Command {
@@ -53,6 +56,17 @@ It reads only the applied artifacts (every file checked against the manifest), r
 artifacts the topology no longer plans (run apply) and artifacts applied with
 --allow-errors unless --allow-errors. SIGHUP (or POST /reload on the admin endpoint)
 reloads a new apply, all or nothing; SIGINT or SIGTERM stops it.
+
+--proxy nginx|haproxy runs the generated proxy/nginx.conf or proxy/haproxy.cfg itself in
+nginx or HAProxy, and --hlb haproxy the generated hlb/haproxy.cfg in HAProxy, instead of the
+lab's own reverse proxy and load balancer, so the committed artifacts are what the lab
+proves. Each file is rendered onto the lab through a parser of its grammar, into the state
+folder (generated/): planned listen addresses become the served ones (serve binds them and
+hands the sockets over), back ends their served addresses, TLS files the lab-issued
+certificates with the planned keys; a directive the generator does not write is refused.
+nginx -t or haproxy -c must pass before anything is served; the product runs as a child,
+follows serve's reloads (nginx on SIGHUP, HAProxy's master on SIGUSR2 re-read the file on
+the same sockets), and its unexpected exit stops serve with the error.
 
 Exit status: 0 once stopped by SIGINT or SIGTERM, 1 when the plan cannot be served.`,
 		Args: cobra.MaximumNArgs(1),
@@ -142,6 +156,8 @@ func serve(ctx context.Context, env Env, path string, artifactsOnly bool, f *pip
 		RuntimeDir: runtimeDir,
 		Log:        log,
 		AnyPort:    sf.anyPort,
+		Proxy:      sf.proxy,
+		HLB:        sf.hlb,
 	})
 	if err != nil {
 		return err

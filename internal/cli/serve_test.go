@@ -173,3 +173,76 @@ func splitHostPort(t *testing.T, addr string) (string, string) {
 	}
 	return addr[:i], addr[i+1:]
 }
+
+// serve --proxy nginx --hlb haproxy: the generated proxy/nginx.conf
+// runs in nginx and hlb/haproxy.cfg in HAProxy, and a trace from
+// outside signs in through them; curl sees nginx answer on the planned
+// public listener. An unknown product is refused before anything is
+// served.
+func TestServeGeneratedConfigs(t *testing.T) {
+	testtool.Require(t, "nginx")
+	testtool.Require(t, "haproxy")
+	topo := filepath.Join(t.TempDir(), "topo")
+	testtool.CopyTopology(t, testtool.ExampleDir("contoso"), topo)
+	testtool.AddTestKeys(t, topo, "contoso")
+	if code, _, stderr := runCLI(t, "apply", topo); code != 0 {
+		t.Fatalf("apply: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "serve", "--any-port", "--proxy", "squid", topo); code == 0 || !strings.Contains(stderr, `--proxy "squid"`) {
+		t.Errorf("serve --proxy squid: exit %d\n%s", code, stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errb := newSyncBuffer(), newSyncBuffer()
+	done := make(chan int)
+	go func() {
+		done <- MainContext(ctx, []string{"serve", "--any-port", "--proxy", "nginx", "--hlb", "haproxy", topo}, Env{Stdout: out, Stderr: errb, Environ: []string{"NO_COLOR=1"}})
+	}()
+	state := filepath.Join(topo, ".mobplan", "runtime")
+	var info *addrmap.Runtime
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if strings.Contains(out.String(), "Serving the plan") {
+			if info, err = addrmap.Read(state); err == nil {
+				break
+			}
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, stdout, stderr := runCLI(t, "trace", "--topology", topo, "alice@contoso.com", "--from", "external")
+	if code != 0 || !strings.Contains(stdout, "Signed in") {
+		t.Errorf("trace from outside through nginx and HAProxy: exit %d\n%s%s", code, stdout, stderr)
+	}
+	rpHTTPS, ok := info.Served("external", "131.107.155.1:443")
+	if !ok {
+		t.Fatal("the outside does not reach the reverse proxy")
+	}
+	curl := testtool.Require(t, "curl")
+	o, err := exec.Command(curl, "-sS", "-i", "--cacert", info.CAs.Public, "--connect-to", "lyncdiscover.contoso.com:443:"+rpHTTPS,
+		"-H", "Accept: application/json", "https://lyncdiscover.contoso.com/").CombinedOutput()
+	if err != nil || !strings.Contains(string(o), "Server: nginx") || !strings.Contains(string(o), `"_links"`) {
+		t.Errorf("curl through nginx: %v\n%s", err, o)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d after its context ended: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	for _, p := range []string{"nginx for reverse proxy rp", "haproxy for the load balancer VIPs"} {
+		if !strings.Contains(errb.String(), `msg=stopped process="`+p) {
+			t.Errorf("no log of %s stopping: %s", p, errb.String())
+		}
+	}
+}

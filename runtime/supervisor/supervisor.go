@@ -44,6 +44,12 @@ type Options struct {
 	// AnyPort binds every endpoint on a free port instead of trying its
 	// planned port first (tests run side by side).
 	AnyPort bool
+	// Proxy serves the reverse proxies: Builtin (runtime/proxy, the
+	// default) or Nginx, which runs the generated proxy/nginx.conf.
+	Proxy string
+	// HLB serves the load balancer VIPs: Builtin (runtime/hlb, the
+	// default).
+	HLB string
 }
 
 // Server timeouts and limits, on every listener.
@@ -71,6 +77,13 @@ type Runtime struct {
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
 	errc    chan error
+	// products run the generated configurations of the endpoints
+	// handed over (Options.Proxy, Options.HLB); sink is where they send
+	// a back end the internal network does not reach.
+	products []*product
+	sink     net.Listener
+	// productsStopped: serve is ending; a reload starts no product.
+	productsStopped bool
 }
 
 // bound is one endpoint's sockets.
@@ -91,6 +104,9 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if err := checkProducts(o); err != nil {
+		return nil, err
+	}
 	b, err := bundle.Read(o.Bundle)
 	if err != nil {
 		return nil, err
@@ -105,10 +121,13 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.gen.Store(g)
+	if err := r.precheck(g); err != nil {
+		return nil, err
+	}
 	if err := r.bind(g.slots); err != nil {
 		return nil, err
 	}
-	r.gen.Store(g)
 	adminLn, err := listen(addrmap.AdminAddress, 8053, o.AnyPort)
 	if err != nil {
 		r.closeAll()
@@ -119,14 +138,39 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	r.admin.SetInstances(r.inst)
 	r.admin.SetPush(func() any { return r.gen.Load().pushRecords() })
 	r.info = r.describe(g, adminLn.Addr().String())
+	// The generated configurations are rendered onto the bound sockets
+	// (their served addresses are known only now) and checked by their
+	// products before anything is served: a failure closes every socket,
+	// as a failed bind does.
+	if err := r.prepare(); err != nil {
+		adminLn.Close()
+		r.closeProducts()
+		r.closeAll()
+		return nil, err
+	}
 	if err := r.info.Write(o.RuntimeDir); err != nil {
 		adminLn.Close()
+		r.closeProducts()
 		r.closeAll()
 		return nil, err
 	}
 	r.admin.SetStatus(r.status(g))
 	ctx, r.cancel = context.WithCancel(ctx)
 	r.serveAll(ctx, adminLn)
+	if len(r.products) > 0 {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			<-ctx.Done()
+			r.stopProducts()
+			r.closeProducts()
+		}()
+		if err := r.launchProducts(); err != nil {
+			r.cancel()
+			r.wg.Wait()
+			return nil, err
+		}
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -187,7 +231,13 @@ func (r *Runtime) reload() error {
 	if err := sameEndpoints(old, g); err != nil {
 		return err
 	}
+	if err := r.checkReload(g); err != nil {
+		return err
+	}
 	r.gen.Store(g)
+	if err := r.applyReload(); err != nil {
+		return fmt.Errorf("the new plan is in, but a generated configuration was not reloaded: %w", err)
+	}
 	r.info.PlanDigest, r.info.AllowErrors = b.PlanDigest, b.AllowErrors
 	if err := r.info.Write(r.o.RuntimeDir); err != nil {
 		return err
@@ -283,6 +333,11 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 	for _, b := range r.bound {
 		b := b
 		k := key(b.slot)
+		if r.handedOver(b.slot.Serves) {
+			// A product serves it (products.go); the socket stays open
+			// here so that the port outlives the child.
+			continue
+		}
 		switch {
 		case b.slot.Serves == "dns":
 			h := &dnsView{r: r, view: b.slot.Network}

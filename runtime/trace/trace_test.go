@@ -23,6 +23,13 @@ import (
 // when there are some) and serves it; it returns the lab's state folder.
 func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
 	t.Helper()
+	return serveWith(t, root, allowErrors, keysOf, supervisor.Builtin, supervisor.Builtin)
+}
+
+// serveWith serves with the reverse proxies and VIPs served as given
+// (supervisor.Builtin, or the generated configurations in their products).
+func serveWith(t *testing.T, root string, allowErrors bool, keysOf, proxy, hlb string) string {
+	t.Helper()
 	if keysOf != "" {
 		testtool.AddTestKeys(t, root, keysOf)
 	}
@@ -32,6 +39,8 @@ func serve(t *testing.T, root string, allowErrors bool, keysOf string) string {
 		Bundle:     bundle.Options{ArtifactsDir: r.ArtifactsDir, StateDir: filepath.Join(root, ".mobplan"), AllowErrors: allowErrors},
 		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
 		AnyPort:    true,
+		Proxy:      proxy,
+		HLB:        hlb,
 	})
 	if err != nil {
 		cancel()
@@ -130,6 +139,79 @@ func TestTraceUCWA(t *testing.T) {
 					t.Errorf("%s from %s: step %s failed:\n%s", sip, from, s.Name, d)
 				}
 			}
+		}
+	}
+}
+
+// The same walks through the generated configurations run by their
+// products (proxy/nginx.conf in nginx, proxy/haproxy.cfg and
+// hlb/haproxy.cfg in HAProxy): every user signs in from both locations
+// and goes on with UCWA, through the committed artifacts rather than
+// the lab's own proxy and load balancer.
+func TestTraceThroughGeneratedConfigs(t *testing.T) {
+	for _, c := range []struct{ proxy, hlb string }{
+		{supervisor.Nginx, supervisor.Builtin},
+		{supervisor.Nginx, supervisor.HAProxy},
+		{supervisor.HAProxy, supervisor.HAProxy},
+	} {
+		t.Run(c.proxy+"+"+c.hlb, func(t *testing.T) {
+			for _, tool := range []string{c.proxy, c.hlb} {
+				if tool != supervisor.Builtin {
+					testtool.Require(t, tool)
+				}
+			}
+			state := serveWith(t, copyExample(t, "contoso"), false, "contoso", c.proxy, c.hlb)
+			info, err := addrmap.Read(filepath.Join(state, "runtime"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pw, err := labstate.ReadPasswords(state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sip := range []string{"alice@contoso.com", "bob@fabrikam.com"} {
+				for _, from := range []string{"internal", "external"} {
+					r := trace.Run(context.Background(), trace.Options{SIP: sip, Password: pw.Users[sip], From: from, Trust: "all", Runtime: info, UCWA: true})
+					d := describe(r)
+					if !r.OK {
+						t.Errorf("%s from %s:\n%s", sip, from, d)
+						continue
+					}
+					for _, step := range []string{"UCWA application: 201", "makeMeAvailable: 204", "event channel: 200", "delete the application: 204"} {
+						if !strings.Contains(d, step) {
+							t.Errorf("%s from %s: no step %q:\n%s", sip, from, step, d)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// The other examples' shapes through the generated configurations:
+// Autodiscover published over HTTP (a plain listener bridged 80 → 8080),
+// and a Director redirecting each user to the home pool or SBA.
+func TestTraceExamplesThroughGeneratedConfigs(t *testing.T) {
+	testtool.Require(t, "nginx")
+	testtool.Require(t, "haproxy")
+	for _, ex := range []struct {
+		name  string
+		users []string
+	}{
+		{"standard-edition", []string{"dana@litware.com"}},
+		{"multisite", []string{"marc@fabrikam.com", "lea@fabrikam.com", "hugo@fabrikam.com"}},
+	} {
+		for _, proxy := range []string{supervisor.Nginx, supervisor.HAProxy} {
+			t.Run(ex.name+"/"+proxy+"+haproxy", func(t *testing.T) {
+				state := serveWith(t, copyExample(t, ex.name), false, ex.name, proxy, supervisor.HAProxy)
+				for _, u := range ex.users {
+					for _, from := range []string{"internal", "external"} {
+						if r := walk(t, state, u, from, "all"); !r.OK {
+							t.Errorf("%s from %s:\n%s", u, from, describe(r))
+						}
+					}
+				}
+			})
 		}
 	}
 }

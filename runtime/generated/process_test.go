@@ -1,0 +1,68 @@
+//go:build unix
+
+package generated
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mobplan/mobplan/internal/testtool"
+)
+
+// The product's own check is what refuses a file, its message quoted.
+func TestCheckConfigQuotesTheProduct(t *testing.T) {
+	nginx := testtool.Require(t, "nginx")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(conf, []byte("pid "+dir+"/nginx.pid;\nevents {}\nnot_a_directive on;\n"), 0o600)
+	c := &Command{Name: "nginx for a test", Path: nginx, Check: []string{"-t", "-q", "-p", dir + "/", "-e", dir + "/error.log", "-c", conf}}
+	err := c.CheckConfig(t.Context())
+	if err == nil || !strings.Contains(err.Error(), `unknown directive "not_a_directive"`) || !strings.Contains(err.Error(), "nginx for a test") {
+		t.Fatalf("check: %v", err)
+	}
+}
+
+// A child that exits on its own is reported once, with its last output;
+// one stopped is not; Stop ends one that runs.
+func TestChildExitAndStop(t *testing.T) {
+	sh := testtool.Require(t, "sh")
+	log := slog.New(slog.DiscardHandler)
+	exited := make(chan error, 2)
+	ch, err := Start(&Command{Name: "a failing child", Path: sh, Run: []string{"-c", "echo going away >&2; exit 3"}}, log, func(err error) { exited <- err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if !strings.Contains(err.Error(), "a failing child stopped unexpectedly (exit status 3)") || !strings.Contains(err.Error(), "going away") {
+			t.Errorf("reported %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the exit was not reported")
+	}
+	<-ch.Done()
+	if err := ch.Stop(); err != nil {
+		t.Errorf("stopping an exited child: %v", err)
+	}
+
+	ch, err = Start(&Command{Name: "a long child", Path: sh, Run: []string{"-c", "exec sleep 60"}}, log, func(err error) { exited <- err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := ch.Stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("SIGTERM took %s", time.Since(start))
+	}
+	select {
+	case err := <-exited:
+		t.Errorf("a stopped child was reported as failed: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+}

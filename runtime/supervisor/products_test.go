@@ -1,0 +1,470 @@
+//go:build unix
+
+package supervisor
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/runtime/bundle"
+)
+
+// startWith serves root with the given options added.
+func startWith(t *testing.T, root string, set func(*Options)) *Runtime {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	o := Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
+		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
+		AnyPort:    true,
+	}
+	set(&o)
+	rt, err := Start(ctx, o)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := rt.Wait(); err != nil {
+			t.Errorf("serving: %v", err)
+		}
+	})
+	return rt
+}
+
+// rootDocument asks for https://name/ from outside and returns the
+// response's Server header and the Front End that answered.
+func rootDocument(t *testing.T, rt *Runtime, name string) (server, fe string) {
+	t.Helper()
+	info := rt.Info()
+	ip := resolve(t, info, "external", name)
+	served, ok := info.Served("external", net.JoinHostPort(ip, "443"))
+	if !ok {
+		t.Fatalf("the outside does not reach %s:443", ip)
+	}
+	hc := client(info, "external", pool(t, info.CAs.Public))
+	hc.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, served)
+	}
+	req, _ := http.NewRequest("GET", "https://"+name+"/", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("%s from outside: %v", name, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"_links"`) || resp.Header.Get("X-Mobplan-Plan") == "" {
+		t.Errorf("%s from outside: %d %v %s", name, resp.StatusCode, resp.Header, body)
+	}
+	return resp.Header.Get("Server"), resp.Header.Get("X-MS-Server-Fqdn")
+}
+
+// exchange signs alice (contoso.com) and bob (fabrikam.com) in from
+// outside, each with an application and an event channel, and has
+// alice invite bob with a first message: bob's event channel gets it.
+func exchange(t *testing.T, rt *Runtime) {
+	t.Helper()
+	info := rt.Info()
+	b := rt.gen.Load().bundle
+	roots := pool(t, info.CAs.Public, info.CAs.Internal)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	alice := &soakClient{sip: "alice@contoso.com", other: "bob@fabrikam.com", hc: soakHTTP(info, roots)}
+	bob := &soakClient{sip: "bob@fabrikam.com", other: "alice@contoso.com", hc: soakHTTP(info, roots)}
+	for i, c := range []*soakClient{alice, bob} {
+		if err := c.signIn(ctx, b.Passwords[c.sip], i); err != nil {
+			t.Fatalf("%s signs in from outside: %v", c.sip, err)
+		}
+	}
+	got := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			n, err := bob.poll(ctx)
+			if err != nil {
+				got <- err
+				return
+			}
+			if n > 0 {
+				got <- nil
+				return
+			}
+		}
+		got <- ctx.Err()
+	}()
+	body := fmt.Sprintf(`{"to":"sip:%s","_links":{"message":{"href":"data:text/plain;charset=utf-8,hello%%20through%%20the%%20generated%%20proxy"}}}`, bob.sip)
+	if code, resp, err := alice.do(ctx, http.MethodPost, alice.start, body); err != nil || code != http.StatusCreated {
+		t.Fatalf("alice startMessaging: %d %v %s", code, err, resp)
+	}
+	if err := <-got; err != nil {
+		t.Fatalf("bob's event channel: %v", err)
+	}
+	for _, c := range []*soakClient{alice, bob} {
+		if code, _, err := c.do(ctx, http.MethodDelete, c.self, ""); err != nil || code != http.StatusNoContent {
+			t.Errorf("%s DELETE application: %d %v", c.sip, code, err)
+		}
+	}
+}
+
+// --proxy nginx: the generated proxy/nginx.conf, rendered onto the lab,
+// run by nginx in front of the load balancer and the Front Ends. The
+// Root document, sign-in and a message between two users from outside
+// pass through it; a reload re-reads it; serve's end stops it.
+func TestNginxRunsGeneratedProxy(t *testing.T) {
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	if len(rt.products) != 1 {
+		t.Fatalf("%d products, want nginx for the one reverse proxy", len(rt.products))
+	}
+	for _, name := range []string{"lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com"} {
+		server, fe := rootDocument(t, rt, name)
+		if server != "nginx" || fe == "" {
+			t.Errorf("%s: Server %q, Front End %q: want nginx in front of a Front End", name, server, fe)
+		}
+	}
+	exchange(t, rt)
+	// The rendered file is under the runtime state folder, and its
+	// nginx -t passes (the lab ran it).
+	conf := filepath.Join(root, ".mobplan", "runtime", "generated", "proxy", "nginx", "nginx.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "listen 131.107.155.1") || !strings.Contains(string(b), "server_name webext.contoso.com") {
+		t.Errorf("the rendered configuration still listens on the planned address or lost a rule:\n%s", b)
+	}
+	pid := rt.products[0].current().Pid()
+	reloaded(t, rt, rt.products[0])
+	if server, _ := rootDocument(t, rt, "lyncdiscover.contoso.com"); server != "nginx" {
+		t.Errorf("after reload: Server %q", server)
+	}
+	rt.Stop()
+	if err := rt.Wait(); err != nil {
+		t.Errorf("serving: %v", err)
+	}
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Errorf("nginx (pid %d) still runs after serve stopped", pid)
+	}
+}
+
+// nginx exiting on its own is a component failure: serve stops and
+// says so.
+func TestNginxExitStopsServe(t *testing.T) {
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	pid := rt.products[0].current().Pid()
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "nginx for reverse proxy rp") || !strings.Contains(err.Error(), "stopped unexpectedly") {
+			t.Errorf("serve ended with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop when nginx exited")
+	}
+}
+
+// --hlb haproxy (with --proxy nginx): the generated hlb/haproxy.cfg runs
+// in HAProxy on the VIPs' sockets. Sign-in and a message from outside
+// pass through nginx and HAProxy; inside, the internal web VIP keeps
+// each client address on one Front End (stick on src) and spreads the
+// clients over the pool; a reload starts a new HAProxy on the same
+// sockets, which takes over without a failed request.
+func TestHAProxyRunsGeneratedHLB(t *testing.T) {
+	testtool.Require(t, "nginx")
+	testtool.Require(t, "haproxy")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy, o.HLB = Nginx, HAProxy })
+	if len(rt.products) != 2 || rt.products[1].kind != HAProxy {
+		t.Fatalf("products %v, want nginx and haproxy", rt.products)
+	}
+	if server, fe := rootDocument(t, rt, "lyncdiscover.contoso.com"); server != "nginx" || fe == "" {
+		t.Errorf("from outside: Server %q, Front End %q", server, fe)
+	}
+	exchange(t, rt)
+	info := rt.Info()
+	const name = "lyncdiscoverinternal.contoso.com"
+	affinity := func() map[string]bool {
+		t.Helper()
+		fes := map[string]bool{}
+		for _, src := range clientAddrs(6) {
+			first := frontEnd(t, info, src, name)
+			if first == "" {
+				t.Fatalf("%s: no answer through the VIP", src)
+			}
+			for i := 0; i < 4; i++ {
+				if got := frontEnd(t, info, src, name); got != first {
+					t.Errorf("%s went to %s, then to %s: source persistence broke", src, first, got)
+				}
+			}
+			fes[first] = true
+		}
+		return fes
+	}
+	if fes := affinity(); len(fes) < 2 {
+		t.Errorf("6 client addresses all on %v: HAProxy did not balance", fes)
+	}
+	reloaded(t, rt, rt.products[1])
+	affinity()
+	if server, _ := rootDocument(t, rt, "lyncdiscover.fabrikam.com"); server != "nginx" {
+		t.Errorf("after reload: Server %q", server)
+	}
+}
+
+// --proxy haproxy: the generated proxy/haproxy.cfg runs in HAProxy, its
+// TLS files (tls/rp-listener.pem, tls/internal-ca.pem) the lab's, laid
+// out beside the rendered file as the generated comment says. Sign-in
+// and a message from outside pass through it, in front of the load
+// balancer (built-in) and the Front Ends; a reload replaces it.
+func TestHAProxyRunsGeneratedProxy(t *testing.T) {
+	testtool.Require(t, "haproxy")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = HAProxy })
+	if len(rt.products) != 1 || rt.products[0].kind != HAProxy || rt.products[0].serves != "reverse-proxy" {
+		t.Fatalf("products %v, want haproxy for the reverse proxy", rt.products)
+	}
+	for _, name := range []string{"lyncdiscover.contoso.com", "lyncdiscover.fabrikam.com"} {
+		if server, fe := rootDocument(t, rt, name); server == "nginx" || fe == "" {
+			t.Errorf("%s: Server %q, Front End %q", name, server, fe)
+		}
+	}
+	exchange(t, rt)
+	reloaded(t, rt, rt.products[0])
+	if _, fe := rootDocument(t, rt, "lyncdiscover.contoso.com"); fe == "" {
+		t.Error("after reload: no Front End answered")
+	}
+	// A host no rule publishes: HAProxy's own 404, as the file says.
+	info := rt.Info()
+	served, _ := info.Served("external", "131.107.155.1:443")
+	hc := client(info, "external", pool(t, info.CAs.Public))
+	hc.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, served)
+	}
+	hc.Transport.(*http.Transport).TLSClientConfig.ServerName = "lyncdiscover.contoso.com"
+	req, _ := http.NewRequest("GET", "https://lyncdiscover.contoso.com/", nil)
+	req.Host = "unpublished.contoso.com"
+	if resp, err := hc.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unpublished host: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}
+
+// reloaded reloads the lab and checks that the product re-read its file
+// in place: the same master, new workers (which it starts only once the
+// new file is read).
+func reloaded(t *testing.T, rt *Runtime, p *product) {
+	t.Helper()
+	pid := p.current().Pid()
+	workers := childrenOf(pid)
+	if err := rt.Reload(context.Background()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if p.current().Pid() != pid {
+		t.Errorf("the reload restarted %s (pid %d, was %d); it should re-read its file", p.kind, p.current().Pid(), pid)
+	}
+	if workers == "" {
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for childrenOf(pid) == workers && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if childrenOf(pid) == workers {
+		t.Errorf("%s kept its workers %s after the reload: it did not read the new file", p.kind, workers)
+	}
+}
+
+// childrenOf lists a process's children (Linux's /proc); "" where that
+// is not known.
+func childrenOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// A generated configuration that cannot be rendered stops serve before
+// anything is bound: Start fails naming why, and no runtime.json says
+// otherwise.
+func TestProductFailureStopsStart(t *testing.T) {
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	// nginx reads '$' in a path as a variable: the state folder cannot be
+	// written into nginx.conf.
+	dir := filepath.Join(root, ".mobplan", "run$time")
+	_, err := Start(context.Background(), Options{
+		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
+		RuntimeDir: dir, AnyPort: true, Proxy: Nginx,
+	})
+	if err == nil || !strings.Contains(err.Error(), "--proxy nginx: proxy/nginx.conf") || !strings.Contains(err.Error(), "'$'") {
+		t.Fatalf("start: %v", err)
+	}
+	for _, f := range []string{"runtime.json", "generated"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s was written for a lab that did not start", f)
+		}
+	}
+	// The same plan serves once the state folder can be written.
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	rootDocument(t, rt, "lyncdiscover.contoso.com")
+}
+
+// The planned persistence, as HAProxy runs the generated file: without
+// persistence (examples/invalid/HLB-002) one client's connections go to
+// both Front Ends; with cookie persistence (HLB-005's cookie name) a
+// response to a request without the cookie inserts it, and requests
+// carrying it stay on the Front End it names.
+func TestHAProxyPersistence(t *testing.T) {
+	testtool.Require(t, "haproxy")
+	t.Run("none", func(t *testing.T) {
+		root := applyInvalid(t, "HLB-002")
+		rt := startWith(t, root, func(o *Options) { o.Bundle.AllowErrors, o.HLB = true, HAProxy })
+		seen := map[string]int{}
+		for i := 0; i < 6; i++ {
+			seen[frontEnd(t, rt.Info(), "127.200.0.1", "webint.contoso.net")]++
+		}
+		if len(seen) != 2 || seen[""] != 0 {
+			t.Errorf("one client's connections went to %v, want both Front Ends", seen)
+		}
+	})
+	t.Run("cookie", func(t *testing.T) {
+		root := applyInvalid(t, "HLB-005")
+		rt := startWith(t, root, func(o *Options) { o.Bundle.AllowErrors, o.HLB = true, HAProxy })
+		served, ok := rt.Info().Served("internal", "10.0.0.21:80")
+		if !ok {
+			t.Fatal("the internal location does not reach the external web VIP on port 80")
+		}
+		tr := &http.Transport{DisableKeepAlives: true, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		}}
+		hc := &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		get := func(cookie string) (fe, setCookie string) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", "http://web.contoso.com/", nil)
+			req.Header.Set("Accept", "application/json")
+			if cookie != "" {
+				req.Header.Set("Cookie", cookie)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.Header.Get("X-MS-Server-Fqdn"), resp.Header.Get("Set-Cookie")
+		}
+		seen := map[string]string{}
+		for i := 0; i < 4; i++ {
+			fe, sc := get("")
+			if fe == "" || !strings.HasPrefix(sc, "BIGipServerpool01_web=") {
+				t.Fatalf("request %d without the cookie: %q, Set-Cookie %q", i, fe, sc)
+			}
+			seen[fe], _, _ = strings.Cut(sc, ";")
+		}
+		if len(seen) != 2 {
+			t.Errorf("requests without the cookie went to %v, want both Front Ends", seen)
+		}
+		for fe, cookie := range seen {
+			for i := 0; i < 4; i++ {
+				if got, sc := get(cookie); got != fe || sc != "" {
+					t.Errorf("with %s: served by %s (Set-Cookie %q), want %s", cookie, got, sc, fe)
+				}
+			}
+		}
+	})
+}
+
+// Reloads under load through nginx drop nothing: nginx re-reads its
+// file and lets its old workers finish what they carry (the bar of
+// TestLoadAndReloadDropNothing for the built-in proxy). HAProxy's
+// reloads are checked one request at a time (TestHAProxyRunsGenerated*):
+// under load, a reload of it was seen to reset a few connections its
+// old worker carried.
+func TestNginxReloadUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	testtool.Require(t, "nginx")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	info := rt.Info()
+	served, ok := info.Served("external", "131.107.155.1:443")
+	if !ok {
+		t.Fatal("the outside does not reach the proxy")
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool(t, info.CAs.Public)}, MaxIdleConnsPerHost: 4,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, served)
+		}}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	var ok64, failed atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				req, _ := http.NewRequest("GET", "https://lyncdiscover.contoso.com/", nil)
+				req.Header.Set("Accept", "application/json")
+				resp, err := hc.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("%s", resp.Status)
+					}
+				}
+				if err != nil {
+					if ctx.Err() == nil {
+						failed.Add(1)
+						first.CompareAndSwap(nil, err.Error())
+					}
+					continue
+				}
+				ok64.Add(1)
+			}
+		}()
+	}
+	reloads := 0
+	for ctx.Err() == nil {
+		if err := rt.Reload(context.Background()); err != nil {
+			t.Errorf("reload %d: %v", reloads, err)
+			break
+		}
+		reloads++
+		time.Sleep(400 * time.Millisecond)
+	}
+	<-ctx.Done()
+	wg.Wait()
+	t.Logf("%d requests, %d failed, %d reloads", ok64.Load()+failed.Load(), failed.Load(), reloads)
+	if failed.Load() > 0 || ok64.Load() == 0 {
+		b, _ := os.ReadFile(filepath.Join(rt.products[0].dir, "error.log"))
+		t.Errorf("%d of %d requests failed (first: %v); nginx's error log:\n%s", failed.Load(), ok64.Load()+failed.Load(), first.Load(), b)
+	}
+}
