@@ -2,6 +2,7 @@ package canon
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/mobplan/mobplan/internal/diag"
 )
@@ -16,7 +17,7 @@ import (
 // local nests the rest of the file; 500 leaves room for programs ten
 // times that size and stops the attacks within a few kilobytes, with
 // some 12 MB of stack at most.
-const MaxNesting = 500
+const DefaultMaxNesting = 500
 
 // MaxDepth bounds how deeply a topology's value may nest: a JSON or YAML
 // file's structure, a CUE value (references nest values deeper than the
@@ -24,7 +25,48 @@ const MaxNesting = 500
 // each level's path for each level below it, so 80 KB of nested JSON
 // cost more than 12 GB. A topology nests six levels
 // (pools.pool01.servers.fe01.ips[0]); 200 is far more than any needs.
-const MaxDepth = 200
+const DefaultMaxDepth = 200
+
+// The bounds in force: the defaults unless SetLimits changed them (the
+// CLI does, from MOBPLAN_MAX_NESTING and MOBPLAN_MAX_VALUE_DEPTH, for a
+// topology that really needs more).
+var maxNesting, maxDepth atomic.Int64
+
+func init() {
+	maxNesting.Store(DefaultMaxNesting)
+	maxDepth.Store(DefaultMaxDepth)
+}
+
+// MaxNesting is the nesting bound in force (DefaultMaxNesting).
+func MaxNesting() int { return int(maxNesting.Load()) }
+
+// MaxDepth is the value depth bound in force (DefaultMaxDepth).
+func MaxDepth() int { return int(maxDepth.Load()) }
+
+// LimitCeiling is the most either bound may be raised to: past it, the
+// recursion a bound protects could exhaust the stack (a Go stack
+// overflow is fatal, not an error).
+const LimitCeiling = 10_000
+
+// SetLimits sets the nesting and value depth bounds; 0 restores a
+// default. A bound outside 1..LimitCeiling is refused.
+func SetLimits(nesting, depth int) error {
+	for _, b := range []struct {
+		name string
+		n    *int
+		def  int
+	}{{"nesting", &nesting, DefaultMaxNesting}, {"value depth", &depth, DefaultMaxDepth}} {
+		if *b.n == 0 {
+			*b.n = b.def
+		}
+		if *b.n < 1 || *b.n > LimitCeiling {
+			return fmt.Errorf("%s bound %d is outside 1..%d", b.name, *b.n, LimitCeiling)
+		}
+	}
+	maxNesting.Store(int64(nesting))
+	maxDepth.Store(int64(depth))
+	return nil
+}
 
 // Nesting measures, against MaxNesting, how deeply a source file nests while a front-end's
 // pre-scan reads its tokens, before any parser recurses into them. Its
@@ -49,7 +91,7 @@ func (n *Nesting) Deepest() int { return n.deepest }
 
 func (n *Nesting) ok() bool {
 	n.deepest = max(n.deepest, n.depth)
-	return n.depth <= MaxNesting
+	return n.depth <= MaxNesting()
 }
 
 // Open enters a frame; it reports whether the depth is still allowed.
@@ -128,7 +170,7 @@ func TooDeep(file string, src []byte, off int) diag.Diagnostic {
 	r := diag.Range{Filename: file, Start: at, End: at}
 	return diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Nested too deeply",
 		Detail: fmt.Sprintf("The file nests more than %d levels deep here; mobplan reads nothing nested deeper, so that no input can exhaust its parsers. "+
-			"Each bracket, brace, parenthesis and string interpolation is a level, and so is each operator, conditional or local chained inside one.", MaxNesting),
+			"Each bracket, brace, parenthesis and string interpolation is a level, and so is each operator, conditional or local chained inside one.", MaxNesting()),
 		Hint:  "No topology needs to nest so deeply: give the inner parts names of their own (locals), or split the expression.",
 		Range: &r}
 }
@@ -141,7 +183,7 @@ func TooDeepValue(r diag.Range, at Path) diag.Diagnostic {
 		where = " (at " + at[:min(len(at), 4)].String() + "...)"
 	}
 	return diag.Diagnostic{Severity: diag.Error, Rule: RuleSyntax, Summary: "Nested too deeply",
-		Detail: fmt.Sprintf("The topology's value nests more than %d levels deep here%s; mobplan reads nothing nested deeper. A topology nests six levels.", MaxDepth, where),
+		Detail: fmt.Sprintf("The topology's value nests more than %d levels deep here%s; mobplan reads nothing nested deeper. A topology nests six levels.", MaxDepth(), where),
 		Hint:   "Look for a list or object nested inside itself, or references that nest a value in itself over and over.",
 		Range:  &r}
 }
@@ -151,7 +193,7 @@ func TooDeepValue(r diag.Range, at Path) diag.Diagnostic {
 func ValueDepth(v any) (int, Path) {
 	var walk func(v any, p Path) (int, Path)
 	walk = func(v any, p Path) (int, Path) {
-		if len(p) > MaxDepth {
+		if len(p) > MaxDepth() {
 			return len(p), p
 		}
 		deepest := 0

@@ -121,3 +121,44 @@ func TestMaxMemoryFlag(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestEvalLimitsFromEnvironment: the front-ends' bounds are raised (or
+// refused) through the environment, for a topology that needs more: a
+// flatten of 151,000 elements is refused at the default 100,000 and
+// accepted with MOBPLAN_MAX_ELEMENTS=400000. It runs mobplan in a
+// process of its own: the bounds are the process's.
+func TestEvalLimitsFromEnvironment(t *testing.T) {
+	if _, err := exec.LookPath("mobplan"); err != nil {
+		t.Skip("mobplan is not on PATH:", err)
+	}
+	dir := testtool.CopyExample(t, "contoso")
+	big := "locals {\n  many = length(flatten([for i in range(1000) : [for j in range(150) : j]]))\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "extra.hcl"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env ...string) (int, string) {
+		cmd := exec.Command("mobplan", "validate", dir)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(out)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if code, out := run(); code != 1 || !strings.Contains(out, "a function may return at most 100000") {
+		t.Errorf("default bound: exit %d\n%s", code, out)
+	}
+	if code, out := run("MOBPLAN_MAX_ELEMENTS=400000"); code != 0 {
+		t.Errorf("raised bound: exit %d\n%s", code, out)
+	}
+	for _, env := range []string{"MOBPLAN_MAX_ELEMENTS=lots", "MOBPLAN_MAX_NESTING=0", "MOBPLAN_MAX_VALUE_DEPTH=99999"} {
+		name, _, _ := strings.Cut(env, "=")
+		if code, out := run(env); code != 1 || !strings.Contains(out, name) {
+			t.Errorf("%s: exit %d\n%s", env, code, out)
+		}
+	}
+}

@@ -9,11 +9,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/jsonnetvm"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/schema"
+	"github.com/mobplan/mobplan/schema/hcltopo"
 )
 
 // topologyFlags are the flags every command that reads a topology takes.
@@ -41,6 +43,9 @@ func (t *topologyFlags) add(cmd *cobra.Command, env Env) {
 // automatic ceiling (memlimit.Default, raised for a large topology) the
 // process's memory ceiling.
 func (t *topologyFlags) setMemoryLimit(env Env) error {
+	if err := setEvalLimits(env); err != nil {
+		return err
+	}
 	s, from := t.maxMemory, "--max-memory"
 	if s == "" {
 		s, from = env.getenv(memlimit.EnvVar), memlimit.EnvVar
@@ -148,4 +153,36 @@ func writeDiagnostics(env Env, format string, ds diag.Diagnostics, acks []diag.A
 		}
 	}
 	return diag.WriteAcknowledgedText(env.Stdout, acks)
+}
+
+// The environment variables that raise (or lower) the front-ends'
+// bounds, for a topology that really needs more; unset, the defaults.
+const (
+	envMaxNesting    = "MOBPLAN_MAX_NESTING"
+	envMaxValueDepth = "MOBPLAN_MAX_VALUE_DEPTH"
+	envMaxElements   = "MOBPLAN_MAX_ELEMENTS"
+)
+
+// setEvalLimits applies MOBPLAN_MAX_NESTING, MOBPLAN_MAX_VALUE_DEPTH and
+// MOBPLAN_MAX_ELEMENTS, or the defaults where they are unset.
+func setEvalLimits(env Env) error {
+	var n [3]int
+	for i, name := range []string{envMaxNesting, envMaxValueDepth, envMaxElements} {
+		v := strings.TrimSpace(env.getenv(name))
+		if v == "" {
+			continue
+		}
+		x, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
+		if err != nil || x < 1 {
+			return fmt.Errorf("%s: %q is not a positive whole number", name, v)
+		}
+		n[i] = x
+	}
+	if err := canon.SetLimits(n[0], n[1]); err != nil {
+		return fmt.Errorf("%s / %s: %w", envMaxNesting, envMaxValueDepth, err)
+	}
+	if err := hcltopo.SetMaxElements(n[2]); err != nil {
+		return fmt.Errorf("%s: %w", envMaxElements, err)
+	}
+	return nil
 }

@@ -48,7 +48,7 @@ func TestDeepNestingRefused(t *testing.T) {
 			entry := write(t, dir, "main.jsonnet", src)
 			start := time.Now()
 			_, e := Evaluate(entry, []byte(src), Options{Root: dir}, nil)
-			if e == nil || e.Summary != "Nested too deeply" || e.Range == nil || e.Range.Filename != entry || e.Range.Start.Byte > 20*canon.MaxNesting {
+			if e == nil || e.Summary != "Nested too deeply" || e.Range == nil || e.Range.Filename != entry || e.Range.Start.Byte > 20*canon.MaxNesting() {
 				t.Fatalf("got %+v", e)
 			}
 			lib := write(t, dir, "sub/deep.libsonnet", src)
@@ -70,7 +70,7 @@ func TestDeepNestingRefused(t *testing.T) {
 // and comments are text; a deep file read with importstr is data; and
 // the examples nest far less than the limit.
 func TestDepthAllowed(t *testing.T) {
-	deep := strings.Repeat("[", canon.MaxNesting+10)
+	deep := strings.Repeat("[", canon.MaxNesting()+10)
 	src := "// " + deep + "\n# " + deep + "\n/* " + deep + " */\n{\n" +
 		"  a: '" + deep + "\\'" + deep + "',\n" +
 		"  b: \"" + deep + "\\\"" + deep + "\",\n" +
@@ -84,9 +84,9 @@ func TestDepthAllowed(t *testing.T) {
 	if _, e := Evaluate(entry, []byte(src), Options{Root: dir}, nil); e != nil {
 		t.Fatalf("%+v", e)
 	}
-	for name, src := range deepPrograms(canon.MaxNesting / 4) {
+	for name, src := range deepPrograms(canon.MaxNesting() / 4) {
 		if _, ok := CheckDepth([]byte(src)); !ok {
-			t.Errorf("%s: %d levels refused", name, canon.MaxNesting/4)
+			t.Errorf("%s: %d levels refused", name, canon.MaxNesting()/4)
 		}
 	}
 	files, _ := filepath.Glob("../../examples/*/*sonnet")
@@ -96,7 +96,7 @@ func TestDepthAllowed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := deepest(src); d > canon.MaxNesting/4 {
+		if d := deepest(src); d > canon.MaxNesting()/4 {
 			t.Errorf("%s nests %d levels", f, d)
 		}
 	}
@@ -104,7 +104,7 @@ func TestDepthAllowed(t *testing.T) {
 
 func deepest(src []byte) int {
 	// The depth CheckDepth measures is the least limit it passes.
-	lo, hi := 0, canon.MaxNesting
+	lo, hi := 0, canon.MaxNesting()
 	if _, ok := CheckDepth(src); !ok {
 		return hi + 1
 	}
@@ -116,7 +116,7 @@ func deepest(src []byte) int {
 			hi = mid
 		}
 	}
-	return canon.MaxNesting - lo + 1
+	return canon.MaxNesting() - lo + 1
 }
 
 // astDepth is the depth of go-jsonnet's syntax tree of a small program.

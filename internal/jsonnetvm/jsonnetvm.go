@@ -339,7 +339,7 @@ func (c *confinedImporter) Import(importedFrom, importedPath string) (jsonnet.Co
 		// Not found by checkImports (a file it could not parse, say):
 		// go-jsonnet may parse it, so it must not nest too deeply either.
 		if _, ok := CheckDepth(b); !ok {
-			return jsonnet.Contents{}, "", fmt.Errorf("import %q: the file nests more than %d levels deep", importedPath, canon.MaxNesting)
+			return jsonnet.Contents{}, "", fmt.Errorf("import %q: the file nests more than %d levels deep", importedPath, canon.MaxNesting())
 		}
 	}
 	contents := jsonnet.MakeContentsRaw(b)

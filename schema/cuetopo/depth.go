@@ -25,7 +25,7 @@ func checkDepth(name string, src []byte, f *ast.File) *diag.Diagnostic {
 		if _, ok := n.(ast.Expr); !ok {
 			return true
 		}
-		if depth++; depth > canon.MaxNesting {
+		if depth++; depth > canon.MaxNesting() {
 			depth--
 			over, at = true, n.Pos()
 			return false

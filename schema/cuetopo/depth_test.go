@@ -54,7 +54,7 @@ func TestDeepNestingRefused(t *testing.T) {
 // TestDepthAllowed: brackets in strings and comments do not count, and
 // the examples nest far less than the limit.
 func TestDepthAllowed(t *testing.T) {
-	deep := strings.Repeat("[", canon.MaxNesting+10)
+	deep := strings.Repeat("[", canon.MaxNesting()+10)
 	src := fmt.Sprintf("a: \"%s\"\nb: #\"%s\"#\n// %s\nc: \"\\(len(\"%s\"))\"\n", deep, deep, deep, deep)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "t.cue"), []byte(src), 0o644); err != nil {
@@ -85,7 +85,7 @@ func TestDepthAllowed(t *testing.T) {
 				depth--
 			}
 		})
-		if deepest > canon.MaxNesting/4 {
+		if deepest > canon.MaxNesting()/4 {
 			t.Errorf("%s nests %d expressions deep", f, deepest)
 		}
 	}

@@ -261,7 +261,7 @@ func (l *loader) walk(v cue.Value, path canon.Path) any {
 	if l.tooDeep {
 		return nil // the topology is refused already; walk no further
 	}
-	if len(path) > canon.MaxDepth {
+	if len(path) > canon.MaxDepth() {
 		// References nest values deeper than the files do (x1: a: x0,
 		// x2: a: x1, ...); no topology value is this deep.
 		if !l.tooDeep {

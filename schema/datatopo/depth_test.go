@@ -30,7 +30,7 @@ func TestDeepNestingRefused(t *testing.T) {
 			if len(ds) != 1 || ds[0].Summary != "Nested too deeply" || ds[0].Range == nil || ds[0].Range.Filename != p {
 				t.Fatalf("want one 'Nested too deeply' diagnostic, got %v", ds)
 			}
-			if ds[0].Range.Start.Byte > 6*canon.MaxDepth {
+			if ds[0].Range.Start.Byte > 6*canon.MaxDepth() {
 				t.Errorf("reported at %+v, not where the limit is passed", ds[0].Range.Start)
 			}
 			if d := time.Since(start); d > 5*time.Second {
@@ -43,8 +43,8 @@ func TestDeepNestingRefused(t *testing.T) {
 // TestDepthAllowed: brackets inside strings are text, and nesting below
 // the limit is read.
 func TestDepthAllowed(t *testing.T) {
-	deep := strings.Repeat("[", canon.MaxDepth+10)
-	n := canon.MaxDepth - 10
+	deep := strings.Repeat("[", canon.MaxDepth()+10)
+	n := canon.MaxDepth() - 10
 	for name, src := range map[string]string{
 		"strings.json": fmt.Sprintf(`{"a": "%s\"%s"}`, deep, deep),
 		"nested.json":  `{"a": ` + strings.Repeat("[", n) + strings.Repeat("]", n) + "}",

@@ -46,7 +46,7 @@ func jsonDepth(src []byte) (off int, ok bool) {
 				}
 			}
 		case '[', '{':
-			if depth++; depth > canon.MaxDepth {
+			if depth++; depth > canon.MaxDepth() {
 				return i, false
 			}
 		case ']', '}':

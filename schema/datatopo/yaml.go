@@ -88,7 +88,7 @@ func (p *parsed) nodeRange(n, key *yaml.Node) diag.Range {
 }
 
 func (p *parsed) yamlValue(n *yaml.Node, path canon.Path, key *yaml.Node, budget *int) (any, bool) {
-	if len(path) > canon.MaxDepth {
+	if len(path) > canon.MaxDepth() {
 		// yaml.v3 parses up to 10,000 levels; walking each level's path
 		// for every level below it would cost the square of that.
 		r := p.nodeRange(n, key)

@@ -52,7 +52,7 @@ func TestDeepNestingRefused(t *testing.T) {
 			if len(ds) != 1 || ds[0].Summary != "Nested too deeply" || ds[0].Range == nil || ds[0].Range.Filename != p {
 				t.Fatalf("want one 'Nested too deeply' diagnostic, got %v", ds)
 			}
-			if at := ds[0].Range.Start; at.Byte > 20*canon.MaxNesting {
+			if at := ds[0].Range.Start; at.Byte > 20*canon.MaxNesting() {
 				t.Errorf("reported at %+v, not where the limit is first passed", at)
 			}
 			if d := time.Since(start); d > 20*time.Second {
@@ -65,13 +65,13 @@ func TestDeepNestingRefused(t *testing.T) {
 // TestDepthAllowed: nesting up to the limit is read, so the limit is
 // where it says, and the fast scan and HCL's lexer measure alike.
 func TestDepthAllowed(t *testing.T) {
-	for name, src := range deepInputs(canon.MaxNesting / 4) {
+	for name, src := range deepInputs(canon.MaxNesting() / 4) {
 		fast := newDepthMeter(true)
 		_, fastOK, exact := scanASCII([]byte(src), fast)
 		lexed := newDepthMeter(true)
 		_, lexedOK := lexedDepth("t.hcl", []byte(src), true, lexed)
 		if !lexedOK || exact && !fastOK {
-			t.Errorf("%s: %d levels refused", name, canon.MaxNesting/4)
+			t.Errorf("%s: %d levels refused", name, canon.MaxNesting()/4)
 		}
 		if exact && fast.n.Deepest() != lexed.n.Deepest() {
 			t.Errorf("%s: the fast scan measures %d, HCL's lexer %d", name, fast.n.Deepest(), lexed.n.Deepest())
@@ -83,7 +83,7 @@ func TestDepthAllowed(t *testing.T) {
 // comments are text, interpolations are not.
 func TestDepthIgnoresStringsAndComments(t *testing.T) {
 	rep := strings.Repeat
-	deep := rep("[", canon.MaxNesting+1)
+	deep := rep("[", canon.MaxNesting()+1)
 	for _, src := range []string{
 		"x = \"" + deep + "\"\n",
 		"x = \"\\\"" + deep + "\"\n",

@@ -250,7 +250,7 @@ func (l *loader) expr(e hclsyntax.Expression, p canon.Path) (cty.Value, []cty.Pa
 		r := e.Range()
 		return cty.NilVal, nil, append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleReference, Summary: "Value is not known", Detail: "This expression depends on a value that is not known while reading the topology.", Range: convRange(&r)}), false
 	}
-	if deeper(v, canon.MaxDepth) {
+	if deeper(v, canon.MaxDepth()) {
 		// Each local may wrap the one before (a1 = [local.a0], ...):
 		// converting and walking such a value recurses once per level.
 		return cty.NilVal, nil, append(ds, canon.TooDeepValue(rng(e.Range()), nil)), false

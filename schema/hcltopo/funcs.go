@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	cidr "github.com/apparentlymart/go-cidr/cidr"
@@ -63,7 +64,31 @@ func functions() map[string]function.Function {
 // 40,000 users, and a topology's lists are of its pools, names and
 // addresses; 100,000 is more than any needs, and small enough that a
 // result of that size costs megabytes.
-const MaxElements = 100_000
+const DefaultMaxElements = 100_000
+
+// maxElements is the bound in force: DefaultMaxElements unless
+// SetMaxElements changed it (the CLI does, from MOBPLAN_MAX_ELEMENTS).
+var maxElements atomic.Int64
+
+func init() { maxElements.Store(DefaultMaxElements) }
+
+// MaxElements is the element bound in force.
+func MaxElements() int { return int(maxElements.Load()) }
+
+// ElementsCeiling is the most SetMaxElements accepts.
+const ElementsCeiling = 100_000_000
+
+// SetMaxElements sets the element bound; 0 restores the default.
+func SetMaxElements(n int) error {
+	if n == 0 {
+		n = DefaultMaxElements
+	}
+	if n < 1 || n > ElementsCeiling {
+		return fmt.Errorf("element bound %d is outside 1..%d", n, ElementsCeiling)
+	}
+	maxElements.Store(int64(n))
+	return nil
+}
 
 // MaxResultBytes bounds the text a function may return (all of a
 // result's strings together), checked before the call where the size is
@@ -88,8 +113,8 @@ var boundedRangeFunc = function.New(&function.Spec{
 			start, limit, step = f(args[0]), f(args[1]), f(args[2])
 		}
 		if step != 0 {
-			if n := (limit - start) / step; n > MaxElements {
-				return cty.UnknownVal(rt), fmt.Errorf("range would have %.0f elements; at most %d are allowed", n, MaxElements)
+			if n := (limit - start) / step; n > float64(MaxElements()) {
+				return cty.UnknownVal(rt), fmt.Errorf("range would have %.0f elements; at most %d are allowed", n, MaxElements())
 			}
 		}
 		return stdlib.RangeFunc.Call(args)
@@ -203,7 +228,7 @@ func bounded(name string, f function.Function) function.Function {
 }
 
 func tooMany(n float64) error {
-	return fmt.Errorf("the result would have %.0f elements; a function may return at most %d", n, MaxElements)
+	return fmt.Errorf("the result would have %.0f elements; a function may return at most %d", n, MaxElements())
 }
 
 func tooLong(n float64) error {
@@ -234,14 +259,14 @@ func predict(name string, args []cty.Value) error {
 	case "setproduct":
 		n := 1.0
 		for _, a := range args {
-			if l := length(a); l > MaxElements {
-				return fmt.Errorf("an argument has %.0f elements; at most %d are allowed", l, MaxElements)
+			if l := length(a); l > float64(MaxElements()) {
+				return fmt.Errorf("an argument has %.0f elements; at most %d are allowed", l, MaxElements())
 			}
-			if n *= length(a); n > MaxElements {
+			if n *= length(a); n > float64(MaxElements()) {
 				return tooMany(n)
 			}
 		}
-		if n*float64(len(args)+1) > MaxElements { // each product is a tuple of len(args)
+		if n*float64(len(args)+1) > float64(MaxElements()) { // each product is a tuple of len(args)
 			return tooMany(n * float64(len(args)+1))
 		}
 	case "concat", "setunion", "merge", "flatten", "zipmap", "formatlist":
@@ -249,7 +274,7 @@ func predict(name string, args []cty.Value) error {
 		for _, a := range args {
 			n += length(a)
 		}
-		if n > MaxElements {
+		if n > float64(MaxElements()) {
 			return tooMany(n)
 		}
 	case "join":
@@ -343,8 +368,8 @@ func measure(v cty.Value) error {
 		if !v.IsKnown() || v.IsNull() {
 			return nil
 		}
-		if depth > canon.MaxDepth {
-			return fmt.Errorf("the result nests more than %d levels deep", canon.MaxDepth)
+		if depth > canon.MaxDepth() {
+			return fmt.Errorf("the result nests more than %d levels deep", canon.MaxDepth())
 		}
 		t := v.Type()
 		switch {
@@ -353,8 +378,8 @@ func measure(v cty.Value) error {
 				return tooLong(float64(bytes))
 			}
 		case v.CanIterateElements():
-			if elems += v.LengthInt(); elems > MaxElements {
-				return fmt.Errorf("the result has more than %d elements; a function may return at most %d", MaxElements, MaxElements)
+			if elems += v.LengthInt(); elems > MaxElements() {
+				return fmt.Errorf("the result has more than %d elements; a function may return at most %d", MaxElements(), MaxElements())
 			}
 			for it := v.ElementIterator(); it.Next(); {
 				_, e := it.Element()

@@ -101,7 +101,7 @@ func (l *loader) resolveVars(bs []*hclsyntax.Block, ds diag.Diagnostics) (map[st
 		}
 		if d := checkDepth(origin, []byte(raw), false); d != nil {
 			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: RuleStructure, Summary: "Invalid variable value",
-				Detail: fmt.Sprintf("%s: the value of %q nests more than %d levels deep.", origin, name, canon.MaxNesting)})
+				Detail: fmt.Sprintf("%s: the value of %q nests more than %d levels deep.", origin, name, canon.MaxNesting())})
 			return
 		}
 		e, hd := hclsyntax.ParseExpression([]byte(raw), origin, hcl.InitialPos)
