@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,8 +47,18 @@ func TestCrashLoop(t *testing.T) {
 	// Two topologies that differ in every artifact family: zones added
 	// and removed, pools, certificates, proxy and load balancer configs.
 	topos := []string{filepath.Join(work, "a"), filepath.Join(work, "b")}
-	run(goTool, "run", "../../examples/scale", "-domains", "12", "-pools", "2", "-sites", "2", "-out", topos[0])
-	run(goTool, "run", "../../examples/scale", "-domains", "8", "-pools", "1", "-sites", "1", "-out", topos[1])
+	// MOBPLAN_CRASHLOOP_BINARY_KILLS=N (CI) runs N iterations, with no time
+	// bound, on topologies of 60 and 40 SIP domains.
+	iterLimit, budget, sizes := 100, 40*time.Second, [2]string{"12", "8"}
+	if v := os.Getenv("MOBPLAN_CRASHLOOP_BINARY_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("MOBPLAN_CRASHLOOP_BINARY_KILLS=%q", v)
+		}
+		iterLimit, budget, sizes = n, 24*time.Hour, [2]string{"60", "40"}
+	}
+	run(goTool, "run", "../../examples/scale", "-domains", sizes[0], "-pools", "2", "-sites", "2", "-out", topos[0])
+	run(goTool, "run", "../../examples/scale", "-domains", sizes[1], "-pools", "1", "-sites", "1", "-out", topos[1])
 	dir := filepath.Join(work, "artifacts")
 
 	apply := func(topo string) *Manifest {
@@ -71,8 +82,8 @@ func TestCrashLoop(t *testing.T) {
 	full := time.Since(start) / 2
 
 	var iterations, kills, interrupted, inWindow int
-	deadline := time.Now().Add(40 * time.Second)
-	for i := 0; i < 100 && time.Now().Before(deadline); i++ {
+	deadline := time.Now().Add(budget)
+	for i := 0; i < iterLimit && time.Now().Before(deadline); i++ {
 		iterations++
 		cmd := exec.Command(bin, "apply", "--artifacts", dir, topos[i%2])
 		if err := cmd.Start(); err != nil {
