@@ -55,6 +55,13 @@ func planDirectory(t *model.Topology, p *plan.Plan) {
 				}
 			}
 		}
+		for _, gn := range model.SortedKeys(u.ContactGroups) {
+			g := plan.ContactGroup{Name: gn, Members: []string{}}
+			for _, m := range u.ContactGroups[gn].Members {
+				g.Members = append(g.Members, dirSIP(m))
+			}
+			du.ContactGroups = append(du.ContactGroups, g)
+		}
 		d.Users = append(d.Users, du)
 	}
 	slices.SortFunc(d.Users, func(a, b plan.User) int { return strings.Compare(a.SIP, b.SIP) })

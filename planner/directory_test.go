@@ -2,10 +2,12 @@ package planner
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // The directory carries every user with the home and effective policies
@@ -77,5 +79,33 @@ func TestDirectoryOnlineAutodiscover(t *testing.T) {
 	}
 	if got := New(fwModel(t, "contoso")).Directory.OnlineAutodiscoverURL; got != "" {
 		t.Errorf("contoso (not hybrid): %q", got)
+	}
+}
+
+// Declared contact lists reach the directory, groups sorted by name,
+// members bare and lower case in the order written.
+func TestDirectoryContactGroups(t *testing.T) {
+	m := fwModel(t, "multisite")
+	u := m.Users["marc@fabrikam.com"]
+	u.ContactGroups["Lyon"] = model.ContactGroup{Members: []string{"sip:Lea@Fabrikam.com", "hugo@fabrikam.com"}}
+	m.Users["marc@fabrikam.com"] = u
+	p := New(m)
+	var got []plan.ContactGroup
+	for _, du := range p.Directory.Users {
+		switch du.SIP {
+		case "marc@fabrikam.com":
+			got = du.ContactGroups
+		default:
+			if len(du.ContactGroups) != 0 {
+				t.Errorf("%s declares no list but has %v", du.SIP, du.ContactGroups)
+			}
+		}
+	}
+	want := []plan.ContactGroup{
+		{Name: "Lyon", Members: []string{"lea@fabrikam.com", "hugo@fabrikam.com"}},
+		{Name: "Pinned Contacts", Members: []string{"lea@fabrikam.com"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("marc's groups %+v, want %+v", got, want)
 	}
 }

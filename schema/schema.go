@@ -96,8 +96,10 @@ type Result struct {
 	// its users, and Users the users in buckets (user_buckets in
 	// rules.cue); both are valid only when Diagnostics has no SCHEMA
 	// error. Value puts them together.
-	Topology    cue.Value
-	Users       cue.Value
+	Topology cue.Value
+	Users    cue.Value
+	// export holds the two as JSON once made (Model, Value).
+	export      *exportCache
 	Diagnostics diag.Diagnostics
 }
 
@@ -118,7 +120,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	v = v.FillPath(cue.ParsePath("input_users"), s.ctx.Encode(buckets))
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	users := v.LookupPath(cue.ParsePath("user_buckets"))
-	res := Result{Topology: topo, Users: users}
+	res := Result{Topology: topo, Users: users, export: &exportCache{}}
 	err := topo.Validate(cue.Concrete(true))
 	if uerr := users.Validate(cue.Concrete(true)); uerr != nil {
 		if err == nil {

@@ -231,6 +231,15 @@ dns_zone "external" "fabrikam.com" {
 user "marc@fabrikam.com" {
   pool         = pool.paris.name
   lab_password = "Passw0rd!" # lab only: signs in to the lab runtime, never a real password
+
+  # His contact list in the lab (View contacts); without one, the lab's
+  # default group lists the other users.
+  contact_group "Pinned Contacts" {
+    members = ["lea@fabrikam.com"]
+  }
+  contact_group "Lyon" {
+    members = ["lea@fabrikam.com", "hugo@fabrikam.com"]
+  }
 }
 
 user "lea@fabrikam.com" {

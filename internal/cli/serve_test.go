@@ -93,6 +93,12 @@ func TestServeAndTrace(t *testing.T) {
 	if code, _, stderr := runCLI(t, "trace", "--topology", topo, "--ca-file", info.CAs.Public, "alice@contoso.com", "--from", "external"); code == 0 || !strings.Contains(stderr, "--ca-file is for --live") {
 		t.Errorf("trace --ca-file without --live: exit %d\n%s", code, stderr)
 	}
+	if code, _, stderr := runCLI(t, "trace", "--topology", topo, "--message-to", "bob@fabrikam.com", "alice@contoso.com", "--from", "external"); code == 0 || !strings.Contains(stderr, "--message-to is for the lab with --ucwa") {
+		t.Errorf("trace --message-to without --ucwa: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "trace", "--topology", topo, "--ucwa", "--message-to", "nobody@contoso.com", "alice@contoso.com", "--from", "external"); code == 0 || !strings.Contains(stderr, "no lab password for nobody@contoso.com") {
+		t.Errorf("trace --message-to a user without a lab password: exit %d\n%s", code, stderr)
+	}
 
 	dig := testtool.Require(t, "dig")
 	run := func(name string, args ...string) string {

@@ -17,7 +17,7 @@ import (
 )
 
 func newTraceCmd(env Env) *cobra.Command {
-	var from, trust, password, topology, state, dnsServer string
+	var from, trust, password, topology, state, dnsServer, messageTo string
 	var live, ucwa bool
 	var caFiles []string
 	var timeout time.Duration
@@ -33,7 +33,11 @@ redirects, get the user resource's 401 challenge, a token (password grant), the 
 resource, and check that the UCWA applications URL is reachable from the same location
 (where a missing hairpin shows); with --ucwa, then create a UCWA application, make the user
 available, open the event channel once and delete the application, naming the Front End that
-served each step (a change of Front End is where load-balancer affinity broke). Each step shows what was expected and what happened; a
+served each step (a change of Front End is where load-balancer affinity broke); with
+--message-to OTHER as well, OTHER signs in too (its lab password), leaves its application in the
+background and gets a message: the trace shows the push notification the lab recorded (read
+from the admin endpoint) or why the message was missed, with the rule, then OTHER returns and
+answers a pushed message. Each step shows what was expected and what happened; a
 failure names the rule behind it.
 
 Exit status: 0 when every step passes, 1 when a step fails or the lab's state cannot be read.
@@ -68,10 +72,22 @@ the internal certificates): the go-live check.`,
 				}
 				o.Runtime = rt
 			}
-			if o.Password == "" && !live {
-				if pw, err := labstate.ReadPasswords(stateDir); err == nil {
-					o.Password = pw.Users[sip]
+			if messageTo != "" {
+				if live || !ucwa {
+					return fmt.Errorf("--message-to is for the lab with --ucwa: it reads the push records the lab's admin endpoint keeps")
 				}
+				o.MessageTo = strings.TrimPrefix(strings.ToLower(messageTo), "sip:")
+			}
+			if !live {
+				if pw, err := labstate.ReadPasswords(stateDir); err == nil {
+					if o.Password == "" {
+						o.Password = pw.Users[sip]
+					}
+					o.MessageToPassword = pw.Users[o.MessageTo]
+				}
+			}
+			if o.MessageTo != "" && o.MessageToPassword == "" {
+				return fmt.Errorf("no lab password for %s: apply a topology that sets its lab_password", o.MessageTo)
 			}
 			if o.Password == "" {
 				p, err := promptPassword(env, sip)
@@ -103,6 +119,8 @@ the internal certificates): the go-live check.`,
 	cmd.Flags().StringVar(&state, "state", "", "the lab's state folder holding runtime.json (default .mobplan/runtime beside the topology)")
 	cmd.Flags().BoolVar(&live, "live", false, "trace the real deployment instead of the lab")
 	cmd.Flags().BoolVar(&ucwa, "ucwa", false, "after sign-in, also create a UCWA application, make the user available and open the event channel once")
+	cmd.Flags().StringVar(&messageTo, "message-to", "", "with --ucwa, sign this user in too (its lab password), leave it in the background and send it a message: "+
+		"the push notification the lab recorded, or why the message was missed; then its reply")
 	cmd.Flags().StringArrayVar(&caFiles, "ca-file", nil, "with --live, also trust the CA certificates in this PEM file (repeatable)")
 	cmd.Flags().StringVar(&dnsServer, "dns", "", "with --live, the DNS server to ask (host:port; default the system resolver)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "bound on each network step")

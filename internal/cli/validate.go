@@ -32,24 +32,26 @@ func (t *topologyFlags) add(cmd *cobra.Command, env Env) {
 	cmd.Flags().StringArrayVar(&t.extStr, "ext-str", nil, "set a Jsonnet external variable, std.extVar(name) (name=value); repeatable")
 	cmd.Flags().StringArrayVar(&t.tlaStr, "tla-str", nil, "set a Jsonnet top-level argument (name=value); repeatable")
 	cmd.Flags().DurationVar(&t.timeout, "eval-timeout", jsonnetvm.DefaultTimeout, "bound on evaluating a topology (HCL, CUE, Jsonnet) or a custom generator")
-	cmd.Flags().StringVar(&t.maxMemory, "max-memory", "", fmt.Sprintf("ceiling on mobplan's memory while it evaluates and checks: an evaluation that needs more is stopped with an error (e.g. 512MiB; 0 for none; default $%s, else %s)", memlimit.EnvVar, memlimit.Format(memlimit.Default)))
+	cmd.Flags().StringVar(&t.maxMemory, "max-memory", "", fmt.Sprintf("ceiling on mobplan's memory while it evaluates and checks: an evaluation that needs more is stopped with an error (e.g. 512MiB; 0 for none; default $%s, else %s, or %d bytes per byte of topology source up to %s)", memlimit.EnvVar, memlimit.Format(memlimit.Default), memlimit.PerSourceByte, memlimit.Format(memlimit.MaxAuto)))
 	// The ceiling is the process's: set it before the command runs.
 	cmd.PreRunE = func(*cobra.Command, []string) error { return t.setMemoryLimit(env) }
 }
 
-// setMemoryLimit makes --max-memory, else $MOBPLAN_MAX_MEMORY, else
-// memlimit.Default, the process's memory ceiling.
+// setMemoryLimit makes --max-memory, else $MOBPLAN_MAX_MEMORY, else the
+// automatic ceiling (memlimit.Default, raised for a large topology) the
+// process's memory ceiling.
 func (t *topologyFlags) setMemoryLimit(env Env) error {
 	s, from := t.maxMemory, "--max-memory"
 	if s == "" {
 		s, from = env.getenv(memlimit.EnvVar), memlimit.EnvVar
 	}
-	n := memlimit.Default
-	if s != "" {
-		var err error
-		if n, err = memlimit.Parse(s); err != nil {
-			return fmt.Errorf("%s: %w", from, err)
-		}
+	if s == "" {
+		memlimit.SetAuto() // raised for a large topology when it is read
+		return nil
+	}
+	n, err := memlimit.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", from, err)
 	}
 	memlimit.Set(n)
 	return nil

@@ -135,6 +135,7 @@ func Load(path string, opts Options) (*Checked, error) {
 			Summary: "Cannot read topology", Detail: err.Error(), Range: &diag.Range{Filename: path}}}}, nil
 	}
 	ds := flagMismatch(syntax, opts)
+	memlimit.Fit(sourceSize(syntax, path))
 	c := &Checked{}
 	// Reading and checking run under the memory ceiling: the front-ends
 	// bound their own evaluation (and report where it stopped); this
@@ -171,6 +172,23 @@ func Load(path string, opts Options) (*Checked, error) {
 	ds, c.Acknowledged = s.Acknowledge(c.Doc, ds, now())
 	c.Diagnostics = ds
 	return c, nil
+}
+
+// sourceSize is the size of the topology's files (what the automatic
+// memory ceiling grows with); files it cannot stat count for nothing,
+// the front-end reports them.
+func sourceSize(syntax frontend.Syntax, path string) int64 {
+	files := []string{path}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		files, _ = syntax.Files(path)
+	}
+	var n int64
+	for _, f := range files {
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+			n += st.Size()
+		}
+	}
+	return n
 }
 
 // flagMismatch refuses settings the topology's syntax cannot use, rather

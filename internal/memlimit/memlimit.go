@@ -28,12 +28,25 @@ import (
 )
 
 // Default is the ceiling when neither --max-memory nor the environment
-// variable EnvVar sets one: 2 GiB, a hundred times what validating the
-// sample topologies takes (about 20 MB) and ten times what the largest
-// benchmarked one (1,000 SIP domains) takes, yet well below the memory of
-// a CI runner or a small VM, so that the process fails before the
-// machine does.
+// variable EnvVar sets one, for a topology of up to 1 MiB of source: 2
+// GiB, a hundred times what validating the sample topologies takes
+// (about 20 MB), yet well below the memory of a CI runner or a small VM,
+// so that the process fails before the machine does. A larger topology
+// gets PerSourceByte for each byte of its files (Fit), up to MaxAuto.
 const Default int64 = 2 << 30
+
+// PerSourceByte is the automatic ceiling per byte of topology source:
+// checking and planning take about 1,100 and 1,650 bytes of memory per
+// byte of HCL (40,000 users: 2.3 MB of HCL, 2.6 GB to validate, 3.8 GB
+// to plan), so a legitimate large topology fits without --max-memory,
+// while a small file that expands (the bombs of the tests) still stops
+// at Default.
+const PerSourceByte = 2048
+
+// MaxAuto bounds the automatic ceiling: past it, only --max-memory or
+// EnvVar lets mobplan take more, so that sixteen megabytes of padding
+// around a bomb cannot buy it the whole machine.
+const MaxAuto int64 = 8 << 30
 
 // EnvVar sets the ceiling when --max-memory is not given.
 const EnvVar = "MOBPLAN_MAX_MEMORY"
@@ -55,11 +68,43 @@ var (
 	trips  atomic.Int64
 )
 
-var ceiling atomic.Int64
+var (
+	ceiling atomic.Int64
+	auto    atomic.Bool // the ceiling is Default, raised by Fit
+)
 
 // Set makes n bytes the ceiling (0 for none) and the Go runtime's memory
 // limit. It returns the previous ceiling.
 func Set(n int64) int64 {
+	auto.Store(false)
+	return set(n)
+}
+
+// SetAuto makes Default the ceiling, to be raised by Fit for a large
+// topology: what the CLI does when no ceiling is given.
+func SetAuto() {
+	set(Default)
+	auto.Store(true)
+}
+
+// Fit raises an automatic ceiling (SetAuto) to PerSourceByte for each of
+// size bytes of topology source, within Default and MaxAuto, and returns
+// the ceiling. A ceiling set with Set stays as it is.
+func Fit(size int64) int64 {
+	if !auto.Load() {
+		return Limit()
+	}
+	n := Default
+	if size > 0 && size <= MaxAuto/PerSourceByte {
+		n = max(n, size*PerSourceByte)
+	} else if size > 0 {
+		n = MaxAuto
+	}
+	set(n)
+	return n
+}
+
+func set(n int64) int64 {
 	if n < 0 {
 		n = 0
 	}

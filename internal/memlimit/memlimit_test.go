@@ -109,3 +109,32 @@ func TestWatchLeavesReportToRun(t *testing.T) {
 		t.Fatalf("Watch: %v, Run: %v; want Run to report", outer, inner)
 	}
 }
+
+// TestFit: the automatic ceiling grows with the topology's source within
+// Default and MaxAuto; a ceiling the user set is never changed.
+func TestFit(t *testing.T) {
+	defer Set(Set(0))
+	SetAuto()
+	for size, want := range map[int64]int64{
+		0:                         Default,
+		1 << 20:                   Default, // 1 MiB of source: 2 GiB, the default
+		2 << 20:                   4 << 30,
+		3 << 20:                   6 << 30,
+		64 << 20:                  MaxAuto,
+		1 << 62:                   MaxAuto, // no overflow
+		Default/PerSourceByte - 1: Default,
+	} {
+		SetAuto()
+		if got := Fit(size); got != want || Limit() != want {
+			t.Errorf("Fit(%d) = %d (limit %d), want %d", size, got, Limit(), want)
+		}
+	}
+	Set(512 << 20)
+	if got := Fit(64 << 20); got != 512<<20 || Limit() != 512<<20 {
+		t.Errorf("Fit changed a ceiling the user set: %d", got)
+	}
+	Set(0)
+	if got := Fit(64 << 20); got != 0 || Limit() != 0 {
+		t.Errorf("Fit set a ceiling where the user asked for none: %d", got)
+	}
+}

@@ -394,6 +394,13 @@ type User struct {
 	ClickToJoin     bool   `json:"click_to_join"`
 	// LabPassword is a secret: never in plans, artifacts or output.
 	LabPassword string `json:"lab_password,omitempty"`
+	// ContactGroups is the user's contact list in the lab, by group name.
+	ContactGroups map[string]ContactGroup `json:"contact_groups,omitempty"`
+}
+
+// ContactGroup is one group of a user's contact list.
+type ContactGroup struct {
+	Members []string `json:"members"`
 }
 
 // Acknowledgement accepts the findings of one rule (a warning or a note).

@@ -38,6 +38,17 @@ type User struct {
 	// none applies (no simultaneous ring, no PSTN usage).
 	VoicePolicy string      `json:"voice_policy"`
 	Voice       VoicePolicy `json:"voice"`
+	// ContactGroups is the user's declared contact list, sorted by group
+	// name, members as bare lower-case SIP addresses in the order
+	// declared; none declared leaves it empty (the lab then lists the
+	// other users).
+	ContactGroups []ContactGroup `json:"contact_groups,omitempty"`
+}
+
+// ContactGroup is one group of a user's contact list.
+type ContactGroup struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
 }
 
 // MobilityPolicy holds a mobility policy's effective values (the

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -20,20 +22,54 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
+
 	"github.com/mobplan/mobplan/runtime/addrmap"
 	"github.com/mobplan/mobplan/runtime/protocol"
 )
 
-// Soak bounds.
-const (
-	soakClients  = 20
-	soakDuration = 15 * time.Second
-	soakWarmUp   = 3 * time.Second
-	// soakHeapGrowth bounds the live heap's growth between the end of the
-	// warm-up and the end of the run: the lab's state is bounded, so a
-	// steady load must not grow it.
-	soakHeapGrowth = 16 << 20
-)
+// soakHeapGrowth bounds the live heap's growth between the end of the
+// warm-up and the end of the run: the lab's state is bounded, so a steady
+// load must not grow it.
+const soakHeapGrowth = 16 << 20
+
+// soakSize is how big a soak runs.
+type soakSize struct {
+	clients          int
+	duration, warmUp time.Duration
+	// users are extra lab users added to the topology, each signed in
+	// on clients/users devices; 0 uses contoso's two users.
+	users int
+}
+
+// soakFullEnv, set to "full", runs the soak at the size the issue asks
+// (50 clients for 60 s) instead of the short one every run does.
+const soakFullEnv = "MOBPLAN_SOAK"
+
+func soakSizeOf(env string) soakSize {
+	if env == "full" {
+		// 25 users with a phone and a tablet each.
+		return soakSize{clients: 50, duration: 60 * time.Second, warmUp: 10 * time.Second, users: 25}
+	}
+	return soakSize{clients: 20, duration: 15 * time.Second, warmUp: 3 * time.Second}
+}
+
+// soakUsers adds n lab users to the contoso copy at root.
+func soakUsers(t *testing.T, root string, n int) []string {
+	t.Helper()
+	var b strings.Builder
+	var sips []string
+	for i := range n {
+		sip := fmt.Sprintf("soak%02d@contoso.com", i+1)
+		sips = append(sips, sip)
+		fmt.Fprintf(&b, "user %q {\n  pool         = pool.pool01.name\n  lab_password = var.lab_password\n}\n\n", sip)
+	}
+	if err := os.WriteFile(filepath.Join(root, "soak-users.hcl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return sips
+}
 
 // soakClient is one simulated mobile client: signed in from outside
 // through the planned reverse proxy and load balancer, with one UCWA
@@ -51,7 +87,8 @@ type soakClient struct {
 // from outside, then for 15 s each invites the other user with a first
 // message about every second while every client long-polls;
 // receivers accept and hang up. Not one request may fail, every message
-// sent must arrive, and the live heap must stay flat.
+// sent must arrive, and the live heap must stay flat. With
+// MOBPLAN_SOAK=full: 50 clients (25 users, two devices each), 60 s.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak test: skipped with -short")
@@ -63,14 +100,27 @@ func TestSoak(t *testing.T) {
 		// say nothing. The ordinary test run holds them.
 		t.Skip("soak test: not under the race detector")
 	}
-	root := applyExample(t, "contoso")
+	size := soakSizeOf(os.Getenv(soakFullEnv))
+	soakClients, soakDuration, soakWarmUp := size.clients, size.duration, size.warmUp
+	users := []string{"alice@contoso.com", "bob@fabrikam.com"}
+	var root string
+	if size.users > 0 {
+		root = testtool.CopyExample(t, "contoso")
+		testtool.AddTestKeys(t, root, "contoso")
+		users = soakUsers(t, root, size.users)
+		applytest.Apply(t, root, false)
+	} else {
+		root = applyExample(t, "contoso")
+	}
+	// Each user is signed in on this many clients; an invitation rings
+	// every one of them.
+	devices := int64(soakClients / len(users))
 	rt := start(t, root)
 	info := rt.Info()
 	b := rt.gen.Load().bundle
 	roots := pool(t, info.CAs.Public, info.CAs.Internal)
-	users := []string{"alice@contoso.com", "bob@fabrikam.com"}
 
-	ctx, cancel := context.WithTimeout(context.Background(), soakDuration+20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), soakDuration+30*time.Second)
 	defer cancel()
 	var errs atomic.Int64
 	var errMu sync.Mutex
@@ -148,7 +198,7 @@ func TestSoak(t *testing.T) {
 	senders.Wait()
 	// Let the last invitations reach their receivers.
 	deadline := time.Now().Add(5 * time.Second)
-	for received.Load() < sent.Load()*soakClients/2 && time.Now().Before(deadline) {
+	for received.Load() < sent.Load()*devices && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	after := liveHeap()
@@ -169,8 +219,8 @@ func TestSoak(t *testing.T) {
 		t.Error("no message was sent")
 	}
 	// Every invitation reaches every available application of the other
-	// user (half of the clients); each of them gets the first message.
-	if want := sent.Load() * soakClients / 2; received.Load() != want {
+	// user; each of them gets the first message.
+	if want := sent.Load() * devices; received.Load() != want {
 		t.Errorf("%d first messages received, want %d", received.Load(), want)
 	}
 	if after > warm+soakHeapGrowth {
@@ -414,4 +464,14 @@ func (c *soakClient) poll(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// The full soak is the issue's: 50 clients for 60 s; the default stays short.
+func TestSoakSize(t *testing.T) {
+	if s := soakSizeOf("full"); s.clients != 50 || s.duration != time.Minute || s.clients%s.users != 0 {
+		t.Errorf("full soak %+v", s)
+	}
+	if s := soakSizeOf(""); s.clients != 20 || s.duration != 15*time.Second || s.users != 0 {
+		t.Errorf("default soak %+v", s)
+	}
 }

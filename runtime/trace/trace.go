@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,24 @@ type Options struct {
 	// UCWA goes on after sign-in: create an application, make the user
 	// available, open the event channel once, delete the application.
 	UCWA bool
+	// MessageTo, with UCWA in the lab, signs that user in too (with
+	// MessageToPassword) from the same location, leaves its application
+	// in the background (no P-GET parked for BackgroundWait, as a phone
+	// whose app is suspended) and sends it a message: the trace reports
+	// the push notification the lab's Mobility service recorded for it
+	// (GET /push on the admin endpoint) or, without a push path, that the
+	// message was missed and why, with the rule ID; then the recipient
+	// returns, and accepts and answers a pushed message (a round trip)
+	// or finds the missed one in missedItems.
+	MessageTo, MessageToPassword string
+	// BackgroundWait is how long the recipient keeps no P-GET before the
+	// message; zero means DefaultBackgroundWait.
+	BackgroundWait time.Duration
 }
+
+// DefaultBackgroundWait outlasts the lab's 20 s after which an
+// application with no P-GET parked is in the background.
+const DefaultBackgroundWait = 21 * time.Second
 
 // Step is one thing the client does.
 type Step struct {
@@ -93,6 +111,9 @@ type walker struct {
 	// resolved are the names the location's DNS answered.
 	resolved map[string]bool
 	hc       *http.Client
+	// apps and tok are the applications URL and token the sign-in
+	// reached.
+	apps, tok string
 }
 
 // Run walks the sign-in and returns every step; Result.OK when all of
@@ -245,8 +266,11 @@ func (w *walker) run(ctx context.Context, sip string) {
 		w.add(Step{Name: "UCWA applications URL", OK: true, Expected: "an applications link", Got: apps}, step)
 		// 3. Is it reachable from the same location? (Where a missing
 		// hairpin shows.) Then UCWA itself.
-		if w.reachURL(ctx, apps) && w.o.UCWA {
-			w.ucwa(ctx, apps, token)
+		if w.reachURL(ctx, apps) {
+			w.apps, w.tok = apps, token
+			if w.o.UCWA {
+				w.ucwa(ctx, apps, token)
+			}
 		}
 		return
 	}
@@ -573,8 +597,10 @@ func (w *walker) token(ctx context.Context, tokenURL, sip string) string {
 }
 
 // do sends a request and reads a bounded body.
-func (w *walker) do(req *http.Request) (*http.Response, []byte, error) {
-	resp, err := w.hc.Do(req)
+func (w *walker) do(req *http.Request) (*http.Response, []byte, error) { return doWith(w.hc, req) }
+
+func doWith(hc *http.Client, req *http.Request) (*http.Response, []byte, error) {
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -605,100 +631,418 @@ func errString(err error, def string) string {
 	return def
 }
 
+// session is one signed-in client's UCWA conversation with a Front End.
+type session struct {
+	label string // "" for the traced user, else a prefix for step names
+	base  *url.URL
+	token string
+	first string // the Front End that created the application
+	self  string // the application
+	next  string // the event channel's next P-GET
+	start string // the startMessaging link
+	// hc is the client's own HTTP client (its connections); nil is the
+	// walker's.
+	hc *http.Client
+}
+
+type links map[string]struct {
+	Href string `json:"href"`
+}
+
+// call sends one UCWA request and adds its step, naming the Front End
+// that served it: an application lives on one Front End, so a step
+// served by another shows where load-balancer affinity broke.
+func (w *walker) call(ctx context.Context, se *session, name, method, href, contentType, body string, want int, expected string) ([]byte, bool) {
+	start := time.Now()
+	name = se.label + name
+	u, err := se.base.Parse(href)
+	if err != nil {
+		w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
+		return nil, false
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), strings.NewReader(body))
+	if err != nil {
+		w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
+		return nil, false
+	}
+	req.Header.Set("Authorization", "Bearer "+se.token)
+	req.Header.Set("Accept", protocol.MediaJSON)
+	if body != "" {
+		if contentType == "" {
+			contentType = protocol.MediaJSON
+		}
+		req.Header.Set("Content-Type", contentType)
+	}
+	hc := se.hc
+	if hc == nil {
+		hc = w.hc
+	}
+	resp, b, err := doWith(hc, req)
+	if err != nil {
+		w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
+		return nil, false
+	}
+	fe := resp.Header.Get("X-MS-Server-Fqdn")
+	if se.first == "" {
+		se.first = fe
+	}
+	detail := "served by " + fe
+	if fe != se.first {
+		detail += "; the application was created on " + se.first + ": the load balancer did not keep this client on one Front End"
+	}
+	if resp.StatusCode != want {
+		got := resp.Status
+		if e, err := protocol.DecodeError(b); err == nil {
+			got += " " + e.Error()
+		}
+		w.add(Step{Name: name, Expected: expected, Got: got, Detail: detail}, start)
+		return nil, false
+	}
+	if resp.Header.Get("X-MS-UcwaVersion") == "" {
+		w.add(Step{Name: name, Expected: expected + " with X-MS-UcwaVersion", Got: resp.Status + " without it", Detail: detail}, start)
+		return nil, false
+	}
+	w.add(Step{Name: name, OK: true, Expected: expected, Got: resp.Status, Detail: detail}, start)
+	return b, true
+}
+
+// available creates an application, makes the user available and opens
+// the event channel once.
+func (w *walker) available(ctx context.Context, se *session) bool {
+	b, ok := w.call(ctx, se, "UCWA application", http.MethodPost, se.base.String(), "",
+		`{"userAgent":"mobplan-trace","endpointId":"`+w.res.SIP+`-trace","culture":"en-US"}`, http.StatusCreated, "201 with the application")
+	if !ok {
+		return false
+	}
+	var app struct {
+		Links    links `json:"_links"`
+		Embedded struct {
+			Me struct {
+				Links links `json:"_links"`
+			} `json:"me"`
+			Communication struct {
+				Links links `json:"_links"`
+			} `json:"communication"`
+		} `json:"_embedded"`
+	}
+	if err := json.Unmarshal(b, &app); err != nil || app.Links["self"].Href == "" || app.Links["events"].Href == "" ||
+		app.Embedded.Me.Links["makeMeAvailable"].Href == "" {
+		w.add(Step{Name: se.label + "UCWA application", Expected: "self, events and makeMeAvailable links", Got: "not in the body"}, time.Now())
+		return false
+	}
+	se.self, se.next, se.start = app.Links["self"].Href, app.Links["events"].Href, app.Embedded.Communication.Links["startMessaging"].Href
+	if _, ok := w.call(ctx, se, "makeMeAvailable", http.MethodPost, app.Embedded.Me.Links["makeMeAvailable"].Href, "",
+		`{"supportedModalities":["Messaging"]}`, http.StatusNoContent, "204"); !ok {
+		return false
+	}
+	// Events are queued by makeMeAvailable, so the P-GET answers at once.
+	_, ok = w.events(ctx, se, "event channel")
+	return ok
+}
+
+// event is one event of an events response.
+type event struct {
+	Sender string
+	Link   struct {
+		Rel  string `json:"rel"`
+		Href string `json:"href"`
+	} `json:"link"`
+	Type     string                     `json:"type"`
+	Status   string                     `json:"status"`
+	Reason   *protocol.Error            `json:"reason"`
+	Embedded map[string]json.RawMessage `json:"_embedded"`
+}
+
+// events GETs the event channel once (events already queued answer at
+// once) and moves the session on to the next link.
+func (w *walker) events(ctx context.Context, se *session, name string) ([]event, bool) {
+	b, ok := w.call(ctx, se, name, http.MethodGet, se.next+"&timeout=180", "", "", http.StatusOK, "200 with events and a next link")
+	if !ok {
+		return nil, false
+	}
+	var ev struct {
+		Links  links `json:"_links"`
+		Sender []struct {
+			Rel    string  `json:"rel"`
+			Events []event `json:"events"`
+		} `json:"sender"`
+	}
+	if err := json.Unmarshal(b, &ev); err != nil || ev.Links["next"].Href == "" || ev.Sender == nil {
+		w.res.Steps[len(w.res.Steps)-1].OK = false
+		w.res.Steps[len(w.res.Steps)-1].Got = "no next link or sender array"
+		return nil, false
+	}
+	se.next = ev.Links["next"].Href
+	var out []event
+	for _, s := range ev.Sender {
+		for _, e := range s.Events {
+			e.Sender = s.Rel
+			out = append(out, e)
+		}
+	}
+	return out, true
+}
+
+func find(evs []event, rel, typ string) *event {
+	for i := range evs {
+		if evs[i].Link.Rel == rel && evs[i].Type == typ {
+			return &evs[i]
+		}
+	}
+	return nil
+}
+
 // ucwa creates an application, makes the user available and opens the
-// event channel once, reporting the Front End that served each step: an
-// application lives on one Front End, so a step served by another shows
-// where load-balancer affinity broke.
+// event channel once; with MessageTo, it sends the recipient a message;
+// then it deletes the application.
 func (w *walker) ucwa(ctx context.Context, apps, token string) {
 	base, err := url.Parse(apps)
 	if err != nil {
 		return
 	}
-	first := ""
-	call := func(name, method, href, body string, want int, expected string) (*http.Response, []byte, bool) {
-		start := time.Now()
-		u, err := base.Parse(href)
-		if err != nil {
-			w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
-			return nil, nil, false
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), strings.NewReader(body))
-		if err != nil {
-			w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
-			return nil, nil, false
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Accept", protocol.MediaJSON)
-		if body != "" {
-			req.Header.Set("Content-Type", protocol.MediaJSON)
-		}
-		resp, b, err := w.do(req)
-		if err != nil {
-			w.add(Step{Name: name, Expected: expected, Got: err.Error()}, start)
-			return nil, nil, false
-		}
-		fe := resp.Header.Get("X-MS-Server-Fqdn")
-		if first == "" {
-			first = fe
-		}
-		detail := "served by " + fe
-		if fe != first {
-			detail += "; the application was created on " + first + ": the load balancer did not keep this client on one Front End"
-		}
-		if resp.StatusCode != want {
-			got := resp.Status
-			if e, err := protocol.DecodeError(b); err == nil {
-				got += " " + e.Error()
-			}
-			w.add(Step{Name: name, Expected: expected, Got: got, Detail: detail}, start)
-			return nil, nil, false
-		}
-		if resp.Header.Get("X-MS-UcwaVersion") == "" {
-			w.add(Step{Name: name, Expected: expected + " with X-MS-UcwaVersion", Got: resp.Status + " without it", Detail: detail}, start)
-			return nil, nil, false
-		}
-		w.add(Step{Name: name, OK: true, Expected: expected, Got: resp.Status, Detail: detail}, start)
-		return resp, b, true
+	se := &session{base: base, token: token}
+	if !w.available(ctx, se) {
+		return
 	}
-	_, b, ok := call("UCWA application", http.MethodPost, apps,
-		`{"userAgent":"mobplan-trace","endpointId":"`+w.res.SIP+`-trace","culture":"en-US"}`, http.StatusCreated, "201 with the application")
+	if w.o.MessageTo != "" {
+		w.message(ctx, se)
+	}
+	w.call(ctx, se, "delete the application", http.MethodDelete, se.self, "", "", http.StatusNoContent, "204")
+}
+
+// pushRecord is what the lab's admin endpoint reports of one push
+// notification (GET /push).
+type pushRecord struct {
+	Seq      int      `json:"seq"`
+	Kind     string   `json:"kind"`
+	To       string   `json:"to"`
+	From     string   `json:"from"`
+	Message  string   `json:"message"`
+	Server   string   `json:"server"`
+	Route    []string `json:"route"`
+	Services []string `json:"services"`
+}
+
+// pushRecords reads the lab's push notification records for the SIP
+// address.
+func (w *walker) pushRecords(ctx context.Context, sip string) ([]pushRecord, error) {
+	if w.o.Runtime == nil || w.o.Runtime.Admin == "" {
+		return nil, errors.New("runtime.json names no admin endpoint")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+w.o.Runtime.Admin+"/push", nil)
+	if err != nil {
+		return nil, err
+	}
+	c := &http.Client{Timeout: w.o.Timeout}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("admin endpoint: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("admin endpoint GET /push: %s %v", resp.Status, err)
+	}
+	var all []pushRecord
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, fmt.Errorf("admin endpoint GET /push: %w", err)
+	}
+	var out []pushRecord
+	for _, r := range all {
+		if strings.EqualFold(strings.TrimPrefix(r.To, "sip:"), sip) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ruleID finds a catalogue rule ID (PUSH-001) in a message.
+var ruleID = regexp.MustCompile(`\b[A-Z]{2,5}-[0-9]{3}\b`)
+
+// traceMessage is the first message the trace sends.
+const traceMessage = "mobplan trace: are you there?"
+
+// message signs the recipient in, leaves it in the background, sends it
+// a message and reports the push notification or the miss; the
+// recipient then returns.
+func (w *walker) message(ctx context.Context, se *session) {
+	to := strings.TrimPrefix(strings.ToLower(w.o.MessageTo), "sip:")
+	label := "recipient " + to + ": "
+	// The recipient walks its own sign-in, from the same location.
+	ro := w.o
+	ro.SIP, ro.Password, ro.UCWA, ro.MessageTo = to, w.o.MessageToPassword, false, ""
+	rw := &walker{o: ro, res: &Result{SIP: to, From: w.o.From}, conns: map[string]bool{}, resolved: map[string]bool{}}
+	rw.run(ctx, to)
+	for _, s := range rw.res.Steps {
+		s.Name = label + s.Name
+		w.res.Steps = append(w.res.Steps, s)
+	}
+	if rw.apps == "" {
+		return
+	}
+	rbase, err := url.Parse(rw.apps)
+	if err != nil {
+		return
+	}
+	// Its requests go over its own connections.
+	r := &session{label: label, base: rbase, token: rw.tok, hc: rw.hc}
+	defer rw.hc.CloseIdleConnections()
+	if !w.available(ctx, r) {
+		return
+	}
+	defer w.call(ctx, r, "delete the application", http.MethodDelete, r.self, "", "", http.StatusNoContent, "204")
+	before, err := w.pushRecords(ctx, to)
+	if err != nil {
+		w.add(Step{Name: "lab push records", Expected: "GET /push on the admin endpoint", Got: err.Error()}, time.Now())
+		return
+	}
+	seen := 0
+	for _, p := range before {
+		seen = max(seen, p.Seq)
+	}
+
+	wait := w.o.BackgroundWait
+	if wait <= 0 {
+		wait = DefaultBackgroundWait
+	}
+	start := time.Now()
+	select {
+	case <-ctx.Done():
+		w.add(Step{Name: label + "in the background", Expected: "no P-GET parked for " + wait.String(), Got: ctx.Err().Error()}, start)
+		return
+	case <-time.After(wait):
+	}
+	w.add(Step{Name: label + "in the background", OK: true, Expected: "no P-GET parked for " + wait.String(), Got: "none for " + wait.String(),
+		Detail: "a phone whose app is suspended keeps no P-GET: the Mobility service reaches it by push"}, start)
+
+	body, _ := json.Marshal(map[string]any{"to": "sip:" + to, "_links": map[string]any{"message": map[string]string{
+		"href": "data:text/plain;charset=utf-8," + strings.ReplaceAll(url.QueryEscape(traceMessage), "+", "%20")}}})
+	if se.start == "" {
+		w.add(Step{Name: "message to " + to, Expected: "a startMessaging link in the application", Got: "none"}, time.Now())
+		return
+	}
+	if _, ok := w.call(ctx, se, "message to "+to, http.MethodPost, se.start, "", string(body), http.StatusCreated, "201 with Location"); !ok {
+		return
+	}
+	// The invitation's outcome so far: a miss completes it at once.
+	evs, ok := w.events(ctx, se, "event channel after the message")
 	if !ok {
 		return
 	}
-	var app struct {
-		Links map[string]struct {
-			Href string `json:"href"`
-		} `json:"_links"`
-		Embedded struct {
-			Me struct {
-				Links map[string]struct {
-					Href string `json:"href"`
-				} `json:"_links"`
-			} `json:"me"`
-		} `json:"_embedded"`
-	}
-	if err := json.Unmarshal(b, &app); err != nil || app.Links["self"].Href == "" || app.Links["events"].Href == "" ||
-		app.Embedded.Me.Links["makeMeAvailable"].Href == "" {
-		w.add(Step{Name: "UCWA application", Expected: "self, events and makeMeAvailable links", Got: "not in the body"}, time.Now())
+	start = time.Now()
+	after, err := w.pushRecords(ctx, to)
+	if err != nil {
+		w.add(Step{Name: "lab push records", Expected: "GET /push on the admin endpoint", Got: err.Error()}, start)
 		return
 	}
-	self := app.Links["self"].Href
-	if _, _, ok := call("makeMeAvailable", http.MethodPost, app.Embedded.Me.Links["makeMeAvailable"].Href,
-		`{"supportedModalities":["Messaging"]}`, http.StatusNoContent, "204"); !ok {
+	var pushed *pushRecord
+	for i := range after {
+		if after[i].Seq > seen && after[i].Kind == "messagingInvitation" {
+			pushed = &after[i]
+		}
+	}
+	missed := ""
+	if done := find(evs, "messagingInvitation", "completed"); done != nil && done.Status == "Failure" && done.Reason != nil {
+		missed = done.Reason.Message
+		if missed == "" {
+			missed = done.Reason.Error()
+		}
+	}
+	name := "push notification to " + to
+	switch {
+	case pushed != nil:
+		w.add(Step{Name: name, OK: true, Expected: "a push notification through the Edge", Got: strings.Join(pushed.Services, ", ") + " via " + strings.Join(pushed.Route, " → "),
+			Detail: fmt.Sprintf("sent by %s from %s: %q", pushed.Server, pushed.From, pushed.Message)}, start)
+	case missed != "":
+		s := Step{Name: name, Expected: "a push notification through the Edge", Got: "none: the message was missed: " + missed,
+			Detail: "the recipient finds a missed conversation (missedItems) when it returns"}
+		if s.Rule = ruleID.FindString(missed); s.Rule == "" {
+			// The plan has no push path by design: missing is expected.
+			s.OK = true
+		}
+		w.add(s, start)
+	default:
+		w.add(Step{Name: name, Expected: "a push notification through the Edge, or the miss", Got: "no push record and the invitation is still pending"}, start)
 		return
 	}
-	// Events are queued by makeMeAvailable, so the P-GET answers at once.
-	if _, b, ok := call("event channel", http.MethodGet, app.Links["events"].Href+"&timeout=180", "", http.StatusOK, "200 with events and a next link"); ok {
-		var ev struct {
-			Links map[string]struct {
-				Href string `json:"href"`
-			} `json:"_links"`
-			Sender []json.RawMessage `json:"sender"`
+
+	// The recipient returns.
+	revs, ok := w.events(ctx, r, "back in the foreground")
+	if !ok {
+		return
+	}
+	if pushed == nil {
+		start = time.Now()
+		if m := find(revs, "missedItems", "updated"); m != nil {
+			var items struct {
+				Missed int `json:"missedConversationsCount"`
+			}
+			_ = json.Unmarshal(m.Embedded["missedItems"], &items)
+			w.add(Step{Name: label + "missed items", OK: true, Expected: "missedItems updated", Got: fmt.Sprintf("%d missed conversation(s)", items.Missed)}, start)
+		} else {
+			w.add(Step{Name: label + "missed items", Expected: "missedItems updated", Got: "no missedItems event"}, start)
 		}
-		if err := json.Unmarshal(b, &ev); err != nil || ev.Links["next"].Href == "" || ev.Sender == nil {
-			w.res.Steps[len(w.res.Steps)-1].OK = false
-			w.res.Steps[len(w.res.Steps)-1].Got = "no next link or sender array"
+		return
+	}
+	inv := find(revs, "messagingInvitation", "started")
+	var in struct {
+		Links links `json:"_links"`
+	}
+	if inv != nil {
+		_ = json.Unmarshal(inv.Embedded["messagingInvitation"], &in)
+	}
+	start = time.Now()
+	first, _ := url.QueryUnescape(strings.TrimPrefix(in.Links["message"].Href, "data:text/plain;charset=utf-8,"))
+	if inv == nil || in.Links["accept"].Href == "" || first != traceMessage {
+		w.add(Step{Name: label + "invitation", Expected: "the messagingInvitation with accept and the first message", Got: fmt.Sprintf("%d events, first message %q", len(revs), first)}, start)
+		return
+	}
+	w.add(Step{Name: label + "invitation", OK: true, Expected: "the messagingInvitation with accept and the first message", Got: fmt.Sprintf("%q", first)}, start)
+	if _, ok := w.call(ctx, r, "accept", http.MethodPost, in.Links["accept"].Href, "", "", http.StatusNoContent, "204"); !ok {
+		return
+	}
+	revs, ok = w.events(ctx, r, "event channel after accepting")
+	if !ok {
+		return
+	}
+	var send string
+	for _, e := range revs {
+		if e.Link.Rel == "messaging" && e.Type == "updated" {
+			var m struct {
+				Links links `json:"_links"`
+			}
+			if json.Unmarshal(e.Embedded["messaging"], &m) == nil && m.Links["sendMessage"].Href != "" {
+				send = m.Links["sendMessage"].Href
+			}
 		}
 	}
-	call("delete the application", http.MethodDelete, self, "", http.StatusNoContent, "204")
+	if send == "" {
+		w.add(Step{Name: label + "messaging", Expected: "a sendMessage link once connected", Got: "none"}, time.Now())
+		return
+	}
+	const reply = "mobplan trace: received"
+	if _, ok := w.call(ctx, r, "reply", http.MethodPost, send, "text/plain; charset=utf-8", reply, http.StatusCreated, "201 with Location"); !ok {
+		return
+	}
+	evs, ok = w.events(ctx, se, "event channel after the reply")
+	if !ok {
+		return
+	}
+	start = time.Now()
+	var got string
+	if m := find(evs, "message", "completed"); m != nil {
+		var msg struct {
+			Direction string `json:"direction"`
+			Links     links  `json:"_links"`
+		}
+		if json.Unmarshal(m.Embedded["message"], &msg) == nil && msg.Direction == "Incoming" {
+			got, _ = url.QueryUnescape(strings.TrimPrefix(msg.Links["plainMessage"].Href, "data:text/plain;charset=utf-8,"))
+		}
+	}
+	accepted := find(evs, "messagingInvitation", "completed")
+	if got != reply || accepted == nil || accepted.Status != "Success" {
+		w.add(Step{Name: "message round trip", Expected: fmt.Sprintf("the invitation accepted and the reply %q", reply), Got: fmt.Sprintf("reply %q", got)}, start)
+		return
+	}
+	w.add(Step{Name: "message round trip", OK: true, Expected: "the invitation accepted and the reply", Got: fmt.Sprintf("sent %q, received %q", traceMessage, got)}, start)
 }

@@ -313,3 +313,103 @@ func TestTraceLive(t *testing.T) {
 		t.Errorf("live with a bad CA file:\n%s", describe(r))
 	}
 }
+
+// messageTo traces sip's sign-in with UCWA and a message to the
+// recipient, left in the background.
+func messageTo(t *testing.T, state, sip, to, from string) *trace.Result {
+	t.Helper()
+	info, err := addrmap.Read(filepath.Join(state, "runtime"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := labstate.ReadPasswords(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trace.Run(context.Background(), trace.Options{SIP: sip, Password: pw.Users[sip], From: from, Trust: "all", Runtime: info, UCWA: true,
+		MessageTo: to, MessageToPassword: pw.Users[to]})
+}
+
+func stepNamed(t *testing.T, r *trace.Result, name string) trace.Step {
+	t.Helper()
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no step %q:\n%s", name, describe(r))
+	return trace.Step{}
+}
+
+// contoso plans push through its Edge: a message to a user whose app is
+// in the background is pushed (the record the lab's admin endpoint
+// keeps, through the Access Edge to the clearing house), the recipient
+// returns, accepts and answers.
+func TestTraceMessagePushed(t *testing.T) {
+	t.Parallel()
+	state := serve(t, copyExample(t, "contoso"), false, "contoso")
+	r := messageTo(t, state, "alice@contoso.com", "bob@fabrikam.com", "external")
+	if !r.OK {
+		t.Fatalf("the trace failed:\n%s", describe(r))
+	}
+	push := stepNamed(t, r, "push notification to bob@fabrikam.com")
+	if !strings.Contains(push.Got, "sip.contoso.com") || !strings.Contains(push.Got, "sipfed.online.lync.com → sip:push@push.lync.com") ||
+		!strings.Contains(push.Got, "APNS") || !strings.Contains(push.Detail, `"mobplan trace: are you there?"`) || !strings.Contains(push.Detail, "sip:alice@contoso.com") {
+		t.Errorf("push step %+v", push)
+	}
+	stepNamed(t, r, "recipient bob@fabrikam.com: UCWA application")
+	stepNamed(t, r, "recipient bob@fabrikam.com: in the background")
+	if s := stepNamed(t, r, "message round trip"); !strings.Contains(s.Got, `received "mobplan trace: received"`) {
+		t.Errorf("round trip %+v", s)
+	}
+}
+
+// standard-edition has no Edge, so no push: the message to a user in the
+// background is missed (as planned, not a failure) and the recipient
+// finds it in missedItems when it returns.
+func TestTraceMessageMissed(t *testing.T) {
+	t.Parallel()
+	root := copyExample(t, "standard-edition")
+	testtool.AddTestKeys(t, root, "standard-edition")
+	f, err := os.OpenFile(filepath.Join(root, "topology.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\nuser \"erik@litware.com\" {\n  pool         = \"se01\"\n  lab_password = \"lab-only-Passw0rd\"\n}\n")
+	f.Close()
+	state := serve(t, root, false, "")
+	r := messageTo(t, state, "dana@litware.com", "erik@litware.com", "internal")
+	if !r.OK {
+		t.Fatalf("the trace failed:\n%s", describe(r))
+	}
+	push := stepNamed(t, r, "push notification to erik@litware.com")
+	if push.Rule != "" || !strings.Contains(push.Got, "the message was missed") || !strings.Contains(push.Got, "push notifications are not enabled") {
+		t.Errorf("push step %+v", push)
+	}
+	if s := stepNamed(t, r, "recipient erik@litware.com: missed items"); s.Got != "1 missed conversation(s)" {
+		t.Errorf("missed items %+v", s)
+	}
+}
+
+// A plan with push whose path is broken (PUSH-004: push.lync.com is not
+// an allowed domain), applied with --allow-errors: the message is
+// missed, and the trace fails there naming the rule.
+func TestTraceMessageMissedByRule(t *testing.T) {
+	t.Parallel()
+	root := copyExample(t, "invalid/PUSH-004")
+	f, err := os.OpenFile(filepath.Join(root, "topology.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(labUser + "\nuser \"erin@contoso.com\" {\n  pool         = \"se01\"\n  lab_password = \"lab-only-Passw0rd\"\n}\n")
+	f.Close()
+	state := serve(t, root, true, "")
+	r := messageTo(t, state, "dave@contoso.com", "erin@contoso.com", "internal")
+	push := stepNamed(t, r, "push notification to erin@contoso.com")
+	if r.OK || push.OK || push.Rule != "PUSH-004" || !strings.Contains(push.Got, "the message was missed") {
+		t.Errorf("push step %+v:\n%s", push, describe(r))
+	}
+	if s := stepNamed(t, r, "recipient erin@contoso.com: missed items"); s.Got != "1 missed conversation(s)" {
+		t.Errorf("missed items %+v", s)
+	}
+}

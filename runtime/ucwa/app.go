@@ -70,7 +70,8 @@ type app struct {
 	location     string
 
 	convs []*conv
-	calls []*call // online meetings joined, Call via Work calls
+	calls []*call   // online meetings joined, Call via Work calls
+	avs   []*avConv // peer-to-peer audio/video calls (signalling only)
 
 	// makeMeAvailable's audioPreference and the phone number it gave, the
 	// callback number of Click to Join and Call via Work.
@@ -109,6 +110,7 @@ func (s *Server) retire(a *app) {
 	a.ch.last = nil
 	a.convs = nil
 	a.calls = nil
+	a.avs = nil
 	for _, sub := range a.subs {
 		for _, m := range sub.members {
 			s.hub.unwatch(m.sip, endpoint{srv: s, appID: a.id})
@@ -655,6 +657,8 @@ func (a *app) communication() obj {
 	if a.available && a.user.Mobility.EnableOutsideVoice {
 		links = append(links, kv{"startPhoneAudio", href(c + "/phoneAudioInvitations")})
 	}
+	// Audio/video calls where the policy has EnableIPAudioVideo.
+	links = append(links, a.avStartLinks()...)
 	return obj{
 		{a.guid, "please pass this in a PUT request"},
 		{"supportedModalities", mods},

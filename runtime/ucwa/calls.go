@@ -260,7 +260,7 @@ func canonicalImportance(imp string) (string, bool) {
 }
 
 // conversations counts an application's conversations of every kind.
-func (a *app) conversations() int { return len(a.convs) + len(a.calls) }
+func (a *app) conversations() int { return len(a.convs) + len(a.calls) + len(a.avs) }
 
 // startCall queues the first events of an outgoing call: its invitation
 // started, the conversation added, the local participant added. Called

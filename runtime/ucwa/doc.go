@@ -32,9 +32,13 @@
 //	GET    {app}/communication/missedItems                       missed conversations (reading marks them read)
 //	POST   {app}/communication/phoneAudioInvitations (or …/startPhoneAudio)   Call via Work
 //	GET    {app}/communication/phoneAudioInvitations/{id}, conversations/{id}/phoneAudio; POST …/phoneAudio/terminate
+//	POST   {app}/communication/startAudioVideo, …/startAudio, …/startVideo (or …/audioVideoInvitations)   IP audio/video calls
+//	GET    {app}/communication/audioVideoInvitations/{id}; POST …/accept, …/acceptWithAnswer, …/decline, …/cancel
+//	GET    {app}/communication/conversations/{id}/audioVideo; POST …/audioVideo/terminate
 //
-// Contact lists come from Config.Contacts; without them every user's
-// default group holds the other directory users (at most MaxContacts).
+// Contact lists come from Config.Contacts, else from the directory (the
+// topology's contact_group blocks); a user with none declared has a
+// default group holding the other directory users (at most MaxContacts).
 // Presence, note and location changes reach the subscribed applications
 // on any instance through the Hub (contactPresence, contactNote and
 // contactLocation updated, merged while queued); so do online meetings,
@@ -69,8 +73,20 @@
 // federation, no PUSH error) and the user's policy has
 // EnablePushNotifications; otherwise it is missed: it times out for the
 // sender and the recipient gets missedItems updated when it returns.
-// Incoming calls are not modelled (Call via Work only calls out).
+// So are incoming audio/video calls (audiovideo.go): pushed to an
+// application in the background where the plan has a push path, else
+// missed (the caller's call fails with Timeout/Missed naming the missing
+// part, the callee finds a missed call in missedItems); a call the caller
+// gives up on while it rings is a missed call too.
 //
-// Audio and video are never carried: the modalities are signalled only,
-// and only where the effective mobility policy has EnableIPAudioVideo.
+// Audio and video are never carried: the calls are signalled only (no
+// SDP is negotiated, no media flows; an accepted call is Connected at
+// once), and only where the effective mobility policy has
+// EnableIPAudioVideo: otherwise Audio and Video are absent from
+// supportedModalities, there are no startAudio/startVideo/startAudioVideo
+// links, a start is refused with 403 NotAllowed and a call to such a user
+// fails with NotAllowed. RequireWiFiForIPAudio/Video are reflected in the
+// policies resource (audioOnlyOnWifi, videoOnlyOnWifi); the client
+// enforces them, as it alone knows its network. A call nobody answers
+// within RingTimeout is missed the same way.
 package ucwa

@@ -157,7 +157,7 @@ func (a *app) conv(id string) *conv {
 
 // routeCommunication serves the paths under communication/.
 func (s *Server) routeCommunication(q *request, a *app, rest []string) {
-	if s.routeCalls(q, a, rest) {
+	if s.routeAudioVideo(q, a, rest) || s.routeCalls(q, a, rest) {
 		return
 	}
 	switch {
@@ -218,6 +218,9 @@ func (s *Server) routeCommunication(q *request, a *app, rest []string) {
 				}
 				for _, c := range a.calls {
 					list = append(list, a.callConversation(c))
+				}
+				for _, c := range a.avs {
+					list = append(list, a.avConversation(c))
 				}
 				q.reply(http.StatusOK, encode(obj{{"_links", obj{{"self", href(a.base + "/communication/conversations")}}},
 					{"_embedded", obj{{"conversation", list}}}, {"rel", "conversations"}}))

@@ -68,9 +68,10 @@ func (a *app) subHref(sub *subscription) string {
 func (a *app) subscribedTo(sip string) bool { return a.subscribed[sip] > 0 }
 
 // contactGroups builds the user's groups on first use: from
-// Config.Contacts when it names the user, else one default group holding
-// the other directory users (at most MaxContacts), so that a lab whose
-// topology declares no contact lists still has someone to look at.
+// Config.Contacts when set, else from the contact groups the topology
+// declares for the user, else one default group holding the other
+// directory users (at most MaxContacts), so that a lab whose topology
+// declares no contact lists still has someone to look at.
 // Called with s.mu held.
 func (s *Server) contactGroups(a *app) ([]*cgroup, error) {
 	if a.groups != nil {
@@ -79,6 +80,10 @@ func (s *Server) contactGroups(a *app) ([]*cgroup, error) {
 	var decl []ContactGroup
 	if s.cfg.Contacts != nil {
 		decl = s.cfg.Contacts[a.sip]
+	} else if u := s.users[a.sip]; u != nil && len(u.ContactGroups) > 0 {
+		for _, g := range u.ContactGroups { // declared in the topology
+			decl = append(decl, ContactGroup{Name: g.Name, Members: g.Members})
+		}
 	} else {
 		var others []string
 		for _, u := range s.userList {

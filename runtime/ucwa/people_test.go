@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // parked parks one P-GET and moves the clock by each step once a timer is
@@ -134,6 +136,33 @@ func TestContactsAndGroups(t *testing.T) {
 	b2 := signIn(t, g2, "cwt=bob")
 	if got := contacts(t, g2.expect(g2.do(b2.token, http.MethodGet, b2.self+"/people/contacts", "", ""), http.StatusOK)); len(got) != 0 {
 		t.Errorf("bob's contacts %v", got)
+	}
+
+	// Lists the topology declares reach the lab through the directory;
+	// a user who declares none keeps the default group of the others.
+	g3 := newRig(t, func(c *Config) {
+		for i := range c.Directory.Users {
+			if c.Directory.Users[i].SIP == "alice@contoso.com" {
+				c.Directory.Users[i].ContactGroups = []plan.ContactGroup{
+					{Name: "Pinned Contacts", Members: []string{"erin@contoso.com"}},
+					{Name: "Team", Members: []string{"carol@contoso.com", "partner@fabrikam.com"}},
+				}
+			}
+		}
+	})
+	a3 := signIn(t, g3, "cwt=alice")
+	m = g3.expect(g3.do(a3.token, http.MethodGet, a3.self+"/people/groups", "", ""), http.StatusOK)
+	if groups := m["_embedded"].(map[string]any)["group"].([]any); len(groups) != 1 || groups[0].(map[string]any)["name"] != "Team" {
+		t.Errorf("declared groups %v", groups)
+	}
+	pin := contacts(t, g3.expect(g3.do(a3.token, http.MethodGet, link(t, embedded(t, m, "pinnedGroup"), "groupContacts"), "", ""), http.StatusOK))
+	all = contacts(t, g3.expect(g3.do(a3.token, http.MethodGet, a3.self+"/people/contacts", "", ""), http.StatusOK))
+	if !slices.Equal(pin, []string{"sip:erin@contoso.com"}) || !slices.Equal(all, []string{"sip:erin@contoso.com", "sip:carol@contoso.com"}) {
+		t.Errorf("declared lists: pinned %v, all %v", pin, all)
+	}
+	b3 := signIn(t, g3, "cwt=bob")
+	if got := contacts(t, g3.expect(g3.do(b3.token, http.MethodGet, b3.self+"/people/contacts", "", ""), http.StatusOK)); len(got) != 4 {
+		t.Errorf("bob, who declares no list, has %v", got)
 	}
 }
 

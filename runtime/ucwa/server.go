@@ -37,6 +37,10 @@ const (
 	// this long is in the background (a client in the foreground parks
 	// its next P-GET at once): invitations to it go by push.
 	DefaultBackgroundAfter = 20 * time.Second
+	// DefaultRingTimeout: an audio/video call nobody answers for this
+	// long is missed (the lab's choice, within the 5–60 s the
+	// unansweredCallSettings ringDelay allows).
+	DefaultRingTimeout = 20 * time.Second
 )
 
 // Tokens resolves a credential to a user; *webservices.TokenStore is one.
@@ -59,8 +63,9 @@ type Config struct {
 	// presence, meetings); nil makes one for this instance alone.
 	Hub *Hub
 	// Contacts are the users' contact lists, by lower-case SIP address;
-	// nil gives every user one default group of the other directory users
-	// (at most MaxContacts).
+	// nil takes each user's from the directory (the topology's
+	// contact_group blocks), and gives a user who declares none one
+	// default group of the other directory users (at most MaxContacts).
 	Contacts map[string][]ContactGroup
 	// MeetURL is the meeting simple URL joinUrls start with, e.g.
 	// https://meet.contoso.com; "" means https://meet.<organizer's domain>.
@@ -81,6 +86,7 @@ type Config struct {
 	ExpireAfter     time.Duration
 	ResumeAfter     time.Duration
 	BackgroundAfter time.Duration
+	RingTimeout     time.Duration
 
 	// Logger receives one line per request; nil discards.
 	Logger *slog.Logger
@@ -166,6 +172,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.BackgroundAfter <= 0 {
 		s.cfg.BackgroundAfter = DefaultBackgroundAfter
+	}
+	if s.cfg.RingTimeout <= 0 {
+		s.cfg.RingTimeout = DefaultRingTimeout
 	}
 	if s.now == nil {
 		s.now = time.Now

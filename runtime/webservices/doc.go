@@ -19,6 +19,7 @@
 //	GET|HEAD /WebTicket/WebTicketService.svc/mex         web-ticket metadata (WSDL)
 //	POST     /WebTicket/WebTicketService.svc             web ticket, HTTP Basic
 //	POST     /WebTicket/WebTicketService.svc/Auth        web ticket, wsse:UsernameToken
+//	GET|HEAD|POST /Mcx/McxService.svc                   MCX where the version has it (mcx.go): the sign-in challenge, no protocol
 //
 // Paths under /ucwa/ go to Config.UCWA (package runtime/ucwa, one per
 // Front End server) when set. Anything else answers 404 with an empty body.
@@ -66,7 +67,8 @@
 // error), 401, 403 (mobility refused; credentials over plain HTTP at the
 // web-ticket service), 404, 405 (with Allow), 413 (web-ticket body over
 // MaxBodyBytes), 414, 431, 500 (the SOAP fault of refused web-ticket
-// credentials, as SOAP 1.1 sends faults) and 503 (a full token store).
+// credentials, as SOAP 1.1 sends faults), 501 (MCX past sign-in) and 503
+// (a full token store).
 // Every response carries X-MS-Server-Fqdn, Cache-Control: no-cache,
 // Pragma: no-cache, Expires: -1 and X-Content-Type-Options: nosniff (token
 // responses Cache-Control: no-store); errors carry X-Ms-diagnostics.

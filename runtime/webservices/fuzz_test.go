@@ -87,6 +87,7 @@ func FuzzAutodiscover(f *testing.F) {
 		{"GET", "/WebTicket/WebTicketService.svc/mex", "", ""},
 		{"POST", "/WebTicket/WebTicketService.svc", basic, rst},
 		{"POST", "/WebTicket/WebTicketService.svc/Auth", "Content-Type: text/xml", rst},
+		{"POST", "/Mcx/McxService.svc", "X-MS-WebTicket: opaque=x\nContent-Type: text/xml", "<s:Envelope/>"},
 		{"DELETE", "/", "", ""},
 		{"GET", "/?sipuri=%zz", "", ""},
 	} {

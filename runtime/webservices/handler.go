@@ -226,6 +226,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if h.allow(rec, r, protocol.UCWAXML, http.MethodPost) {
 			h.serveWebTicket(rec, r, path == pathWebTicketAut)
 		}
+	case pathMcx:
+		h.serveMcx(rec, r)
 	default:
 		// Unknown resources (UCWA too when no UCWA handler is set): 404
 		// with an empty body, as for an unknown user.

@@ -76,9 +76,11 @@ var blocks = map[string]*blockSpec{
 	"mobility_policy": {path: []string{"mobility_policies"}, labels: []string{"identity"}},
 	"voice_policy":    {path: []string{"voice_policies"}, labels: []string{"identity"}},
 	"voice_route":     {path: []string{"voice_routes"}, labels: []string{"name"}},
-	"user":            {path: []string{"users"}, labels: []string{"sip"}},
-	"generator":       {path: []string{"generators"}, labels: []string{"name"}},
-	"acknowledge":     {path: []string{"acknowledgements"}, labels: []string{"rule"}},
+	"user": {path: []string{"users"}, labels: []string{"sip"}, children: map[string]*blockSpec{
+		"contact_group": {path: []string{"contact_groups"}, labels: []string{"name"}},
+	}},
+	"generator":   {path: []string{"generators"}, labels: []string{"name"}},
+	"acknowledge": {path: []string{"acknowledgements"}, labels: []string{"rule"}},
 }
 
 // BlockTypes lists the top-level block types, for documentation and completion.
