@@ -79,8 +79,7 @@ func BenchmarkRuleCost(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
-				v := root.FillPath(cue.ParsePath("input"), ctx.Encode(rest))
-				v = v.FillPath(cue.ParsePath("input_users"), ctx.Encode(buckets))
+				v := root.Unify(inputs(ctx, rest, buckets))
 				for _, p := range []string{"topology", "user_buckets"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
 						b.Fatal(err)
@@ -206,8 +205,7 @@ func BenchmarkRuleCostByRule(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
-				v := root.FillPath(cue.ParsePath("input"), ctx.Encode(rest))
-				v = v.FillPath(cue.ParsePath("input_users"), ctx.Encode(buckets))
+				v := root.Unify(inputs(ctx, rest, buckets))
 				for _, p := range []string{"topology", "user_buckets", "violations"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
 						b.Fatal(err)
