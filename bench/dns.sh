@@ -120,23 +120,34 @@ if ! diff <(answers "$go_port") <(answers "$knot_port") >"$work/answers.diff"; t
 fi
 echo "$(wc -l <"$work/queries.txt") queries, identical answers from both servers ($EXAMPLE, $VIEW view)"
 
-qps() { # port → queries per second of one dnsperf run
+# CPU time (user + system, clock ticks) of a process and its threads.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+qps() { # port pid → queries per second, lost, server CPU µs per query
+	local t0 t1
+	t0=$(ticks "$2")
 	dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -q "$OUTSTANDING" -T 1 >"$work/dnsperf.out" 2>&1
-	lost=$(awk '/Queries lost:/ {print $3}' "$work/dnsperf.out")
-	rate=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.out")
-	echo "$rate $lost"
+	t1=$(ticks "$2")
+	awk -v t=$((t1 - t0)) -v hz="$hz" '/Queries lost:/ {lost=$3} /Queries completed:/ {done=$3} /Queries per second:/ {rate=$4}
+		END {printf "%s %s %.2f\n", rate, lost, (done > 0 ? t / hz * 1e6 / done : 0)}' "$work/dnsperf.out"
 }
-go_sum=0
-knot_sum=0
-printf '%-6s %16s %8s %16s %8s\n' round "mobplan q/s" lost "knotd q/s" lost
+go_pid=${pids[0]}
+knot_pid=${pids[1]}
+go_sum=0 knot_sum=0 go_cpu=0 knot_cpu=0
+printf '%-6s %14s %6s %10s %14s %6s %10s\n' round "mobplan q/s" lost "µs CPU/q" "knotd q/s" lost "µs CPU/q"
 for r in $(seq "$ROUNDS"); do
-	read -r g gl < <(qps "$go_port")
-	read -r k kl < <(qps "$knot_port")
-	printf '%-6s %16s %8s %16s %8s\n' "$r" "$g" "$gl" "$k" "$kl"
+	read -r g gl gc < <(qps "$go_port" "$go_pid")
+	read -r k kl kc < <(qps "$knot_port" "$knot_pid")
+	printf '%-6s %14.0f %6s %10s %14.0f %6s %10s\n' "$r" "$g" "$gl" "$gc" "$k" "$kl" "$kc"
 	go_sum=$(awk -v a="$go_sum" -v b="$g" 'BEGIN {print a + b}')
 	knot_sum=$(awk -v a="$knot_sum" -v b="$k" 'BEGIN {print a + b}')
+	go_cpu=$(awk -v a="$go_cpu" -v b="$gc" 'BEGIN {print a + b}')
+	knot_cpu=$(awk -v a="$knot_cpu" -v b="$kc" 'BEGIN {print a + b}')
 done
-awk -v g="$go_sum" -v k="$knot_sum" -v n="$ROUNDS" -v p="$GOMAXPROCS" 'BEGIN {
-	printf "mean   %16.0f %8s %16.0f\n", g / n, "", k / n
-	printf "ratio mobplan/knotd: %.2fx (GOMAXPROCS=%s, knotd 1 UDP worker)\n", g / k, p
+# Queries per second depend on what else the machine runs; CPU time per
+# query much less so: its ratio is what each server could answer on a
+# core of its own.
+awk -v g="$go_sum" -v k="$knot_sum" -v gc="$go_cpu" -v kc="$knot_cpu" -v n="$ROUNDS" -v p="$GOMAXPROCS" 'BEGIN {
+	printf "mean   %14.0f %6s %10.2f %14.0f %6s %10.2f\n", g / n, "", gc / n, k / n, "", kc / n
+	printf "ratio mobplan/knotd: %.2fx queries/s, %.2fx by CPU per query (knotd µs over mobplan µs) (GOMAXPROCS=%s, knotd 1 UDP worker)\n", g / k, (gc > 0 ? kc / gc : 0), p
 }'

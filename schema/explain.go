@@ -47,7 +47,13 @@ func (s *Schema) explain(path canon.Path, msg string, value any, grammar string)
 		return fmt.Sprintf("Missing required value %s", where), fmt.Sprintf("%s must be set%s.", where, want)
 	case reConflict.MatchString(msg):
 		m := reConflict.FindStringSubmatch(msg)
-		return fmt.Sprintf("Wrong type for %s", where), fmt.Sprintf("%s must be %s, not %s.", where, article(m[4]), article(m[3]))
+		// CUE names the operands in the order it unified them, which
+		// is not always the document's value first: the document tells.
+		have, want := m[3], m[4]
+		if kindOf(value) == want && kindOf(value) != have {
+			have, want = want, have
+		}
+		return fmt.Sprintf("Wrong type for %s", where), fmt.Sprintf("%s must be %s, not %s.", where, article(want), article(have))
 	case strings.Contains(msg, "empty disjunction") || strings.HasPrefix(msg, "conflicting values"):
 		return fmt.Sprintf("Invalid value for %s", where), fmt.Sprintf("%s%s%s.", where, s.expectedOrEmpty(path), got)
 	case grammar != "":
@@ -60,9 +66,29 @@ func (s *Schema) explain(path canon.Path, msg string, value any, grammar string)
 	return fmt.Sprintf("Invalid %s", where), msg
 }
 
+// kindOf is the CUE kind name of a document value, as CUE's messages
+// spell it; "" when it has none.
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	case int, int64:
+		return "int"
+	case float64:
+		return "float"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "struct"
+	}
+	return ""
+}
+
 func article(t string) string {
 	switch t {
-	case "int":
+	case "int", "float", "number":
 		return "a number"
 	case "string":
 		return "a string"

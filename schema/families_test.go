@@ -48,3 +48,27 @@ func TestFirewallPairsOneFamily(t *testing.T) {
 		})
 	}
 }
+
+// TestFirewallNoCommonFamily: when a peer has no address of the other's
+// family at all, the two cannot talk, and the rule still says so.
+func TestFirewallNoCommonFamily(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(examples, "invalid", "PORT-007-firewall", "topology.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ rule, from, to string }{
+		{"PORT-007", `"10.0.5.10"`, `"2001:db8:5::10"`},                                // an IPv6-only SBA, an IPv4 pool
+		{"PORT-002", `internal_ip = "172.16.0.10"`, `internal_ip = "2001:db8:16::10"`}, // an IPv6-only reverse proxy, an IPv4 VIP
+	} {
+		t.Run(c.rule, func(t *testing.T) {
+			dir := t.TempDir()
+			top := strings.ReplaceAll(string(src), c.from, c.to)
+			if err := os.WriteFile(filepath.Join(dir, "topology.hcl"), []byte(top), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if ds := findings(t, dir, c.rule); len(ds) == 0 {
+				t.Errorf("no %s finding between addresses of different families only", c.rule)
+			}
+		})
+	}
+}

@@ -114,8 +114,10 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	rest, buckets := bucketUsers(value)
 	data := inputs(s.ctx, rest, buckets)
 	if err := data.Err(); err != nil {
-		// Said of the topology itself, not of the inputs' struct.
+		// Said of the topology or the users, not of the inputs' struct.
 		if e := s.ctx.Encode(rest).Err(); e != nil {
+			err = e
+		} else if e := s.ctx.Encode(buckets).Err(); e != nil {
 			err = e
 		}
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}

@@ -128,3 +128,31 @@ func TestUsersAcrossBuckets(t *testing.T) {
 		}
 	})
 }
+
+// TestUserWrongTypes: a wrong type in any attribute of a user is
+// reported in the document's terms, whichever operand order CUE gives.
+func TestUserWrongTypes(t *testing.T) {
+	for attr, c := range map[string]struct{ value, want string }{
+		"pool":             {"5", "must be a string, not a number"},
+		"upn":              {"true", "must be a string, not true or false"},
+		"mobility_policy":  {"[\"a\"]", "must be a string, not a list"},
+		"voice_policy":     {"1.5", "must be a string, not a number"},
+		"lab_password":     {"7", "must be a string, not a number"},
+		"enterprise_voice": {"\"yes\"", "must be true or false, not a string"},
+		"click_to_join":    {"1", "must be true or false, not a number"},
+	} {
+		t.Run(attr, func(t *testing.T) {
+			dir := withUsers(t, "contoso", 1, func(int) string {
+				extra := "  pool = \"pool01\"\n"
+				if attr == "pool" {
+					extra = ""
+				}
+				return "user \"zed@contoso.com\" {\n" + extra + "  " + attr + " = " + c.value + "\n}\n"
+			})
+			ds := findings(t, dir, "SCHEMA-001")
+			if len(ds) != 1 || !strings.Contains(ds[0].Detail, c.want) {
+				t.Errorf("%v, want one finding saying %q", ds, c.want)
+			}
+		})
+	}
+}

@@ -3,7 +3,7 @@
 // view's zones and their kinds, parses the zone files apply wrote, and
 // answers on ADDR over UDP and TCP until SIGINT or SIGTERM.
 //
-//	dnsserve -artifacts DIR -view internal|external -addr 127.0.0.1:5300 [-queries FILE] [-log]
+//	dnsserve -artifacts DIR -view internal|external -addr 127.0.0.1:5300 [-queries FILE] [-log] [-cpuprofile FILE]
 //
 // -queries writes a dnsperf query file for the view instead of serving:
 // every owner name with each of its types, and one missing name per zone.
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/miekg/dns"
@@ -34,8 +35,22 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:5300", "UDP and TCP address to serve on")
 	queries := flag.String("queries", "", "write a dnsperf query file for the view to this path and exit")
 	logQueries := flag.Bool("log", false, "log one line per query on stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the serving to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dnsserve:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*artifacts, *view, *addr, *queries, *logQueries); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "dnsserve:", err)
 		os.Exit(1)
 	}

@@ -88,9 +88,15 @@ func SetAuto() {
 }
 
 // Fit raises an automatic ceiling (SetAuto) to PerSourceByte for each of
-// size bytes of topology source, within Default and MaxAuto, and returns
-// the ceiling. A ceiling set with Set stays as it is.
+// size bytes of topology source, within Default and MaxAuto and, above
+// Default, at most three quarters of the machine's memory (where it can
+// be read: the process should fail with an error before the system kills
+// it), and returns the ceiling. A ceiling set with Set stays as it is.
 func Fit(size int64) int64 {
+	return fit(size, Machine())
+}
+
+func fit(size, machine int64) int64 {
 	if !auto.Load() {
 		return Limit()
 	}
@@ -99,6 +105,9 @@ func Fit(size int64) int64 {
 		n = max(n, size*PerSourceByte)
 	} else if size > 0 {
 		n = MaxAuto
+	}
+	if machine > 0 {
+		n = min(n, max(Default, machine/4*3))
 	}
 	set(n)
 	return n

@@ -2,6 +2,7 @@ package memlimit
 
 import (
 	"errors"
+	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -125,9 +126,19 @@ func TestFit(t *testing.T) {
 		Default/PerSourceByte - 1: Default,
 	} {
 		SetAuto()
-		if got := Fit(size); got != want || Limit() != want {
+		if got := fit(size, 0); got != want || Limit() != want {
 			t.Errorf("Fit(%d) = %d (limit %d), want %d", size, got, Limit(), want)
 		}
+	}
+	// On a machine of 4 GiB: at most 3 GiB; on one of 2 GiB, Default.
+	for machine, want := range map[int64]int64{4 << 30: 3 << 30, 2 << 30: Default, 64 << 30: MaxAuto} {
+		SetAuto()
+		if got := fit(64<<20, machine); got != want {
+			t.Errorf("fit on a machine of %s = %s, want %s", Format(machine), Format(got), Format(want))
+		}
+	}
+	if m := Machine(); runtime.GOOS == "linux" && m <= 0 {
+		t.Errorf("the machine's memory is not read: %d", m)
 	}
 	Set(512 << 20)
 	if got := Fit(64 << 20); got != 512<<20 || Limit() != 512<<20 {

@@ -14,7 +14,11 @@ import (
 // ServeDNS answers one query (dns.Handler). It never answers a response,
 // and writes at most one message, packed once and never larger than the
 // transport and the client allow.
-func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) { s.serve(w, r, nil) }
+
+// serve is ServeDNS; keep, if not nil, is given the answer as written
+// (valid only during the call) and its message.
+func (s *Server) serve(w dns.ResponseWriter, r *dns.Msg, keep func(out []byte, m *dns.Msg)) {
 	if r == nil || r.Response {
 		return
 	}
@@ -30,6 +34,9 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	}
 	_, err := w.Write(out)
 	size := len(out)
+	if err == nil && keep != nil {
+		keep(out, m)
+	}
 	if cap(out) <= 1<<16 {
 		*bp = out[:0]
 	}
@@ -291,6 +298,15 @@ func isStream(a net.Addr) bool {
 }
 
 func (s *Server) logQuery(w dns.ResponseWriter, r, m *dns.Msg, stream bool, size int, took time.Duration, err error) {
+	qname, qtype := "", ""
+	if len(r.Question) > 0 {
+		qname, qtype = r.Question[0].Name, dns.Type(r.Question[0].Qtype).String()
+	}
+	s.logLine(w, stream, qname, qtype, rcodeName(m.Rcode), m.Truncated, size, took, err)
+}
+
+// logLine is the one line a query logs.
+func (s *Server) logLine(w dns.ResponseWriter, stream bool, qname, qtype, status string, tc bool, size int, took time.Duration, err error) {
 	proto := "udp"
 	if stream {
 		proto = "tcp"
@@ -299,18 +315,14 @@ func (s *Server) logQuery(w dns.ResponseWriter, r, m *dns.Msg, stream bool, size
 	if a := w.RemoteAddr(); a != nil {
 		client = a.String()
 	}
-	qname, qtype := "", ""
-	if len(r.Question) > 0 {
-		qname, qtype = r.Question[0].Name, dns.Type(r.Question[0].Qtype).String()
-	}
 	attrs := []slog.Attr{
 		slog.String("location", s.view),
 		slog.String("proto", proto),
 		slog.String("client", client),
 		slog.String("name", qname),
 		slog.String("type", qtype),
-		slog.String("status", rcodeName(m.Rcode)),
-		slog.Bool("tc", m.Truncated),
+		slog.String("status", status),
+		slog.Bool("tc", tc),
 		slog.Int("size", size),
 		slog.Duration("duration", took),
 	}

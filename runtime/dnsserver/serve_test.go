@@ -3,6 +3,7 @@ package dnsserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os/exec"
 	"strings"
@@ -189,4 +190,90 @@ func normalise(out string) string {
 		lines[i] = strings.Join(strings.Fields(l), " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestServeUDPDatagrams: over the batched UDP path, a datagram shorter
+// than a header and a response go unanswered, one that does not unpack
+// gets FORMERR with its ID, and a burst of queries from many sockets at
+// once (more than one batch) each gets its own answer.
+func TestServeUDPDatagrams(t *testing.T) {
+	addr := serve(t, newServer(t, examplePlan(t, "contoso"), "external", nil))
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	buf := make([]byte, 2048)
+	read := func(wait time.Duration) ([]byte, error) {
+		conn.SetReadDeadline(time.Now().Add(wait))
+		n, err := conn.Read(buf)
+		return buf[:n], err
+	}
+	m := new(dns.Msg)
+	m.SetQuestion("lyncdiscover.contoso.com.", dns.TypeA)
+	m.Id = 0x1234
+	query, _ := m.Pack()
+	resp := append([]byte{}, query...)
+	resp[2] |= 0x80 // QR
+	// A header claiming one question, then nothing.
+	cut := append([]byte{}, query[:12]...)
+	cut[0], cut[1] = 0xbe, 0xef
+	for _, c := range []struct {
+		name  string
+		dgram []byte
+	}{{"short", []byte{1, 2, 3, 4, 5}}, {"response", resp}} {
+		conn.Write(c.dgram)
+		if b, err := read(300 * time.Millisecond); err == nil {
+			t.Errorf("%s datagram answered: %x", c.name, b)
+		}
+	}
+	conn.Write(cut)
+	b, err := read(2 * time.Second)
+	r := new(dns.Msg)
+	if err != nil || r.Unpack(b) != nil || r.Id != 0xbeef || r.Rcode != dns.RcodeFormatError || !r.Response {
+		t.Errorf("truncated query: %v %v, want FORMERR with ID beef", r, err)
+	}
+
+	const clients, each = 20, 10
+	errc := make(chan error, clients)
+	for c := range clients {
+		go func() {
+			conn, err := net.Dial("udp", addr)
+			if err != nil {
+				errc <- err
+				return
+			}
+			defer conn.Close()
+			want := map[uint16]bool{}
+			for i := range each {
+				q := new(dns.Msg)
+				q.SetQuestion("lyncdiscover.contoso.com.", dns.TypeA)
+				q.Id = uint16(c*each + i + 1)
+				wire, _ := q.Pack()
+				conn.Write(wire)
+				want[q.Id] = true
+			}
+			buf := make([]byte, 2048)
+			for len(want) > 0 {
+				conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+				n, err := conn.Read(buf)
+				if err != nil {
+					errc <- fmt.Errorf("client %d: %d answers missing: %w", c, len(want), err)
+					return
+				}
+				r := new(dns.Msg)
+				if err := r.Unpack(buf[:n]); err != nil || !want[r.Id] || len(r.Answer) != 1 {
+					errc <- fmt.Errorf("client %d: answer %v, %v", c, r, err)
+					return
+				}
+				delete(want, r.Id)
+			}
+			errc <- nil
+		}()
+	}
+	for range clients {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -78,13 +79,16 @@ const (
 	readBuffer = dns.DefaultMsgSize
 )
 
-// Server answers for the zones of one view. It holds no mutable state
-// after New: ServeDNS may run on any number of goroutines.
+// Server answers for the zones of one view. Its zones do not change
+// after New (its only mutable state is a cache of answers, which never
+// changes one): ServeDNS and ServeWire may run on any number of
+// goroutines.
 type Server struct {
 	view  string
 	zones map[string]*zone // by name, lower case, fully qualified
 	log   *slog.Logger
 	bufs  sync.Pool // *[]byte pack buffers
+	cache answerCache
 }
 
 // zone is a zone indexed for lookups.
@@ -277,20 +281,27 @@ func ServeHandler(ctx context.Context, view string, log *slog.Logger, h dns.Hand
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, "dns",
 			slog.String("location", s.view), slog.String("status", "malformed"), slog.Int("size", len(m)), slog.String("error", err.Error()))
 	}
-	runs := []*run{
-		newRun("udp", &dns.Server{PacketConn: pc, UDPSize: readBuffer}),
-		newRun("tcp", &dns.Server{Listener: newLimitListener(ln, MaxTCPConns),
-			IdleTimeout: func() time.Duration { return IdleTimeout }}),
+	var runs []*run
+	// UDP in batches where the socket allows it, else miekg/dns's
+	// Server, which reads and writes one datagram a call.
+	if u := newUDPServer(pc, h, invalid, runtime.GOMAXPROCS(0)); u != nil {
+		runs = append(runs, newUDPRun(u))
+	} else {
+		runs = append(runs, newRun("udp", &dns.Server{PacketConn: pc, UDPSize: readBuffer}))
 	}
+	runs = append(runs, newRun("tcp", &dns.Server{Listener: newLimitListener(ln, MaxTCPConns),
+		IdleTimeout: func() time.Duration { return IdleTimeout }}))
 	errc := make(chan error, len(runs))
 	for _, r := range runs {
-		r.srv.Handler = h
-		r.srv.ReadTimeout = ReadTimeout
-		r.srv.WriteTimeout = WriteTimeout
-		r.srv.MsgAcceptFunc = accept
-		r.srv.MsgInvalidFunc = invalid
+		if r.srv != nil {
+			r.srv.Handler = h
+			r.srv.ReadTimeout = ReadTimeout
+			r.srv.WriteTimeout = WriteTimeout
+			r.srv.MsgAcceptFunc = accept
+			r.srv.MsgInvalidFunc = invalid
+		}
 		go func() {
-			err := r.srv.ActivateAndServe()
+			err := r.serve()
 			close(r.done)
 			errc <- err
 		}()
@@ -310,17 +321,28 @@ func ServeHandler(ctx context.Context, view string, log *slog.Logger, h dns.Hand
 	return err
 }
 
-// run is one dns.Server (UDP or TCP) of Serve.
+// run is one server (UDP or TCP) of Serve: a dns.Server, or the
+// batched UDP server.
 type run struct {
-	net     string
-	srv     *dns.Server
-	started chan struct{}
-	done    chan struct{}
+	net      string
+	srv      *dns.Server
+	serve    func() error
+	shutdown func(context.Context) error
+	started  chan struct{}
+	done     chan struct{}
 }
 
 func newRun(network string, srv *dns.Server) *run {
 	r := &run{net: network, srv: srv, started: make(chan struct{}), done: make(chan struct{})}
 	srv.NotifyStartedFunc = func() { close(r.started) }
+	r.serve, r.shutdown = srv.ActivateAndServe, srv.ShutdownContext
+	return r
+}
+
+func newUDPRun(u *udpServer) *run {
+	r := &run{net: "udp", started: make(chan struct{}), done: make(chan struct{})}
+	r.serve = func() error { return u.serve(func() { close(r.started) }) }
+	r.shutdown = func(ctx context.Context) error { u.stop(ctx); return nil }
 	return r
 }
 
@@ -332,7 +354,7 @@ func (r *run) stop() {
 	case <-r.started:
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
 		defer cancel()
-		_ = r.srv.ShutdownContext(ctx) // an error means it already stopped or the grace ran out
+		_ = r.shutdown(ctx) // an error means it already stopped or the grace ran out
 	case <-r.done:
 	}
 	<-r.done

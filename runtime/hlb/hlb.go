@@ -65,7 +65,27 @@ type VIP struct {
 	mu       sync.Mutex
 	conns    map[net.Conn]struct{}
 	shutdown bool
+	buffers  bufferPool
 }
+
+// bufferPool lends copy buffers (the TCP pipes' and the HTTP reverse
+// proxy's), instead of a fresh 32 KiB per connection or request.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) get() *[]byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return v
+	}
+	buf := make([]byte, 32<<10)
+	return &buf
+}
+
+func (b *bufferPool) put(buf *[]byte) { b.p.Put(buf) }
+
+// Get and Put make the pool an httputil.BufferPool.
+func (b *bufferPool) Get() []byte { return *b.get() }
+
+func (b *bufferPool) Put(buf []byte) { b.put(&buf) }
 
 // New prepares the forwarding of front port front of v. health, if not
 // nil, says which back ends are up; without it every back end is.
@@ -257,10 +277,20 @@ func (v *VIP) Handle(ctx context.Context, c net.Conn) {
 	}
 	defer v.track(back, false)
 	done := make(chan struct{}, 2)
+	// The idle deadline moves at most once a step (1/64 of the timeout),
+	// and a step further: a timer update per read costs more than the
+	// copy of a small record, and the cut still never comes early.
+	step := v.idle / 64
 	pipe := func(dst, src net.Conn) {
-		buf := make([]byte, 32<<10)
+		bp := v.buffers.get()
+		defer v.buffers.put(bp)
+		buf := *bp
+		var moved time.Time
 		for {
-			src.SetReadDeadline(time.Now().Add(v.idle))
+			if now := time.Now(); now.Sub(moved) >= step {
+				src.SetReadDeadline(now.Add(v.idle + step))
+				moved = now
+			}
 			n, err := src.Read(buf)
 			if n > 0 {
 				if _, werr := dst.Write(buf[:n]); werr != nil {
@@ -395,7 +425,8 @@ func (v *VIP) reverseProxy() *httputil.ReverseProxy {
 				}
 			}
 		},
-		Transport: tr,
+		Transport:  tr,
+		BufferPool: &v.buffers,
 		ModifyResponse: func(resp *http.Response) error {
 			p := resp.Request.Context().Value(backendKey{}).(pick)
 			if p.insert {

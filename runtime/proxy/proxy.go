@@ -26,6 +26,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mobplan/mobplan/planner/plan"
@@ -51,7 +53,7 @@ func Handler(c Config) (http.Handler, error) {
 	if c.Dial == nil || c.Log == nil {
 		return nil, fmt.Errorf("proxy %s: no dialer or log", c.Proxy.Name)
 	}
-	h := &handler{c: c, rules: map[string]route{}}
+	h := &handler{c: c, rules: map[string]route{}, buffers: &bufferPool{}}
 	for _, r := range c.Proxy.Rules {
 		for _, b := range r.Bridges {
 			if b.FrontPort != c.Listener.Port {
@@ -75,8 +77,9 @@ type route struct {
 }
 
 type handler struct {
-	c     Config
-	rules map[string]route
+	c       Config
+	rules   map[string]route
+	buffers *bufferPool
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -112,35 +115,75 @@ func idleOf(r plan.PubRule) time.Duration {
 const RuleHeader = "X-Mobplan-Rule"
 
 // idleConn cuts a back-end connection that carries nothing for longer
-// than the idle timeout: every read and write moves the deadline.
+// than the idle timeout: every read and write moves the deadline. Moving
+// it costs a timer update, so it moves at most once a step (1/64 of the
+// timeout), and a step further: the cut comes between the timeout and a
+// step after it, never before.
 type idleConn struct {
 	net.Conn
-	idle time.Duration
+	idle, step time.Duration
+	moved      atomic.Int64 // when the deadline last moved, monotonic ns since base
+	base       time.Time
+}
+
+func newIdleConn(c net.Conn, idle time.Duration) *idleConn {
+	ic := &idleConn{Conn: c, idle: idle, step: idle / 64, base: time.Now()}
+	ic.touch()
+	return ic
+}
+
+// touch moves the deadline when the last move is a step old. The
+// transport reads and writes from two goroutines, hence the atomic.
+func (c *idleConn) touch() {
+	now := time.Since(c.base)
+	last := c.moved.Load()
+	if last != 0 && now-time.Duration(last) < c.step {
+		return
+	}
+	if c.moved.CompareAndSwap(last, int64(now)|1) {
+		c.Conn.SetDeadline(c.base.Add(now + c.idle + c.step))
+	}
 }
 
 func (c *idleConn) Read(b []byte) (int, error) {
-	c.Conn.SetDeadline(time.Now().Add(c.idle))
+	c.touch()
 	return c.Conn.Read(b)
 }
 
 func (c *idleConn) Write(b []byte) (int, error) {
 	// A write also moves a read already waiting (the transport reads
 	// ahead on a kept connection).
-	c.Conn.SetDeadline(time.Now().Add(c.idle))
+	c.touch()
 	return c.Conn.Write(b)
 }
+
+// bufferPool lends the reverse proxies their copy buffers, instead of a
+// fresh 32 KiB per request.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // reverseProxy forwards to the rule's target on the bridge's back port.
 func (h *handler) reverseProxy(r plan.PubRule, b plan.Bridge) *httputil.ReverseProxy {
 	target := &url.URL{Scheme: b.BackScheme, Host: net.JoinHostPort(r.Target, strconv.Itoa(b.BackPort))}
 	idle := idleOf(r)
+	// A new back-end connection resumes the TLS session of an earlier
+	// one instead of a full handshake.
+	sessions := tls.NewLRUClientSessionCache(256)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			conn, err := h.c.Dial(ctx, r.Target, b.BackPort)
 			if err != nil {
 				return nil, err
 			}
-			return &idleConn{Conn: conn, idle: idle}, nil
+			return newIdleConn(conn, idle), nil
 		},
 		// The back end is checked under the published name the client
 		// asked for (SNI and verification), as a proxy bridging TLS does.
@@ -149,16 +192,18 @@ func (h *handler) reverseProxy(r plan.PubRule, b plan.Bridge) *httputil.ReverseP
 			if err != nil {
 				return nil, err
 			}
-			conn := &idleConn{Conn: raw, idle: idle}
+			conn := newIdleConn(raw, idle)
 			name, _ := ctx.Value(sniKey{}).(string)
-			tc := tls.Client(conn, &tls.Config{ServerName: name, RootCAs: h.c.Roots, MinVersion: tls.VersionTLS12})
+			tc := tls.Client(conn, &tls.Config{ServerName: name, RootCAs: h.c.Roots, MinVersion: tls.VersionTLS12, ClientSessionCache: sessions})
 			if err := tc.HandshakeContext(ctx); err != nil {
 				conn.Close()
 				return nil, fmt.Errorf("TLS to the back end %s for %s: %w", addr, name, err)
 			}
 			return tc, nil
 		},
-		MaxIdleConnsPerHost: 64,
+		// Every client connection may hold a back-end one: keep as many
+		// idle, so a busy listener does not dial and shake hands anew.
+		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 		ForceAttemptHTTP2:   false,
@@ -176,7 +221,8 @@ func (h *handler) reverseProxy(r plan.PubRule, b plan.Bridge) *httputil.ReverseP
 			}
 			pr.SetXForwarded()
 		},
-		Transport: tr,
+		Transport:  tr,
+		BufferPool: h.buffers,
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				h.c.Log.Warn("reverse proxy idle timeout cut a request", "proxy", h.c.Proxy.Name, "rule", r.Name, "host", req.Host,

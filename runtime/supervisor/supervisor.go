@@ -285,8 +285,8 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		k := key(b.slot)
 		switch {
 		case b.slot.Serves == "dns":
-			view := b.slot.Network
-			h := dns.HandlerFunc(func(w dns.ResponseWriter, m *dns.Msg) { r.gen.Load().dns[view].ServeDNS(w, m) })
+			h := &dnsView{r: r, view: b.slot.Network}
+			view := h.view
 			r.wg.Add(1)
 			go func() {
 				defer r.wg.Done()
@@ -319,6 +319,21 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		}
 	}
 	r.serveHTTP(ctx, r.httpServer(r.admin), adminLn)
+}
+
+// dnsView answers a view's queries with the current generation's
+// server, from the query's bytes too (its answer cache).
+type dnsView struct {
+	r    *Runtime
+	view string
+}
+
+func (d *dnsView) ServeDNS(w dns.ResponseWriter, m *dns.Msg) {
+	d.r.gen.Load().dns[d.view].ServeDNS(w, m)
+}
+
+func (d *dnsView) ServeWire(w dns.ResponseWriter, q []byte) bool {
+	return d.r.gen.Load().dns[d.view].ServeWire(w, q)
 }
 
 func (r *Runtime) httpServer(h http.Handler) *http.Server {
@@ -422,8 +437,10 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		// reverse proxy.
 		loc = l.slot.Serves[len("web-"):]
 	}
-	l.r.o.Log.Info("request", "location", loc, "listener", l.slot.Name, "host", req.Host, "method", req.Method,
-		"path", req.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+	// LogAttrs: no boxing of the values into a slice per request.
+	l.r.o.Log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("location", loc), slog.String("listener", l.slot.Name),
+		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
+		slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()))
 }
 
 type statusRecorder struct {

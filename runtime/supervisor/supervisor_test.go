@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,18 +24,25 @@ import (
 
 // applyExample applies examples/<name> into a fresh folder (its lab
 // test keys copied in, so no key is made) and returns the topology root.
-func applyExample(t *testing.T, name string) string {
+func applyExample(t testing.TB, name string) string {
 	t.Helper()
 	return applytest.Example(t, name)
 }
 
-func start(t *testing.T, root string) *Runtime {
+func start(t testing.TB, root string) *Runtime {
+	t.Helper()
+	return startLogged(t, root, nil)
+}
+
+// startLogged serves root's artifacts, logging to log (nil: nowhere).
+func startLogged(t testing.TB, root string, log *slog.Logger) *Runtime {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rt, err := Start(ctx, Options{
 		Bundle:     bundle.Options{ArtifactsDir: filepath.Join(root, "artifacts"), StateDir: filepath.Join(root, ".mobplan")},
 		RuntimeDir: filepath.Join(root, ".mobplan", "runtime"),
 		AnyPort:    true,
+		Log:        log,
 	})
 	if err != nil {
 		cancel()
@@ -82,7 +90,7 @@ func client(info *addrmap.Runtime, location string, roots *x509.CertPool) *http.
 	}}
 }
 
-func pool(t *testing.T, files ...string) *x509.CertPool {
+func pool(t testing.TB, files ...string) *x509.CertPool {
 	p := x509.NewCertPool()
 	for _, f := range files {
 		b, err := os.ReadFile(f)

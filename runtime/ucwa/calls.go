@@ -324,6 +324,11 @@ func (s *Server) joinMeeting(q *request, a *app, adhoc bool) {
 	}
 	var mt meeting
 	if adhoc {
+		// An ad-hoc meeting counts toward the limits until it expires:
+		// make none for a join that is refused anyway.
+		if !s.mayJoin(q, a) {
+			return
+		}
 		nm, bad := s.newMeeting(q, map[string]json.RawMessage{}, true)
 		if nm == nil {
 			q.fail(http.StatusInternalServerError, protocol.CodeServiceFailure, "", "no meeting "+bad)
@@ -351,12 +356,7 @@ func (s *Server) joinMeeting(q *request, a *app, adhoc bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !a.available {
-		q.fail(http.StatusConflict, codeConflict, subMakeMeAvailableRequired, "Call makeMeAvailable first.")
-		return
-	}
-	if a.conversations() >= maxConversations {
-		q.fail(http.StatusConflict, codeConflict, "TooManyConversations", "The application has too many conversations.")
+	if !s.mayJoinLocked(q, a) {
 		return
 	}
 	dialOut := a.audioPref == "PhoneAudio"
@@ -375,6 +375,26 @@ func (s *Server) joinMeeting(q *request, a *app, adhoc bool) {
 	}
 	q.w.Header().Set("Location", a.callInvHref(c))
 	q.empty(http.StatusCreated)
+}
+
+// mayJoin answers the refusal when the application cannot start another
+// conversation now.
+func (s *Server) mayJoin(q *request, a *app) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mayJoinLocked(q, a)
+}
+
+func (s *Server) mayJoinLocked(q *request, a *app) bool {
+	if !a.available {
+		q.fail(http.StatusConflict, codeConflict, subMakeMeAvailableRequired, "Call makeMeAvailable first.")
+		return false
+	}
+	if a.conversations() >= maxConversations {
+		q.fail(http.StatusConflict, codeConflict, "TooManyConversations", "The application has too many conversations.")
+		return false
+	}
+	return true
 }
 
 func orNone(policy string) string {

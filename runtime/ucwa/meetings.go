@@ -224,7 +224,10 @@ func (s *Server) newMeeting(q *request, m map[string]json.RawMessage, adhoc bool
 		return nil, "expirationTime"
 	} else if v != "" {
 		t, ok := readAjaxDate(v)
-		if !ok || t.Before(q.now.AddDate(-1, 0, 0)) || t.After(q.now.AddDate(10, 0, 0)) {
+		// Within a year: a meeting counts toward the organizer's and the
+		// hub's limits until it expires, so a far expiry would hold
+		// them for good.
+		if !ok || !t.After(q.now) || t.After(q.now.AddDate(1, 0, 0)) {
 			return nil, "expirationTime"
 		}
 		mt.expires = t

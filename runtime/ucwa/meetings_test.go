@@ -67,6 +67,8 @@ func TestOnlineMeetings(t *testing.T) {
 	// Only the organizer sees it among its meetings.
 	fe2.expectError(fe2.do(bob.token, http.MethodGet, bob.self+"/onlineMeetings/myOnlineMeetings/"+id, "", ""), http.StatusNotFound, "NotFound", "")
 	for _, bad := range []string{`{"attendees":["bob@contoso.com"]}`, `{"accessLevel":"Public"}`, `{"expirationTime":"/Date(9999999999999)/"}`,
+		`{"expirationTime":"/Date(1600000000000)/"}`,                              // in the past
+		`{"expirationTime":"` + ajaxDate(fe1.clock.Now().AddDate(1, 0, 1)) + `"}`, // more than a year ahead
 		`{"subject":"` + strings.Repeat("s", 251) + `"}`, `{"leaders":"sip:bob@contoso.com"}`} {
 		fe1.expectError(fe1.do(alice.token, http.MethodPost, mine, "application/json", bad), http.StatusBadRequest, "BadRequest", "ParameterValidationFailure")
 	}
@@ -198,5 +200,23 @@ func TestClickToJoinDialOut(t *testing.T) {
 		{`{"phoneNumber":"12"}`, "NormalizationFailed"}} {
 		s2, _ := g.create2("cwt=alice", strings.Replace(appBody, "a917", "e91"+string(rune('0'+i)), 1))
 		g.expectError(g.do("cwt=alice", http.MethodPost, s2+"/me/makeMeAvailable", "application/json", tc[0]), http.StatusBadRequest, "BadRequest", tc[1])
+	}
+}
+
+// TestRefusedAdHocJoinMakesNoMeeting: an ad hoc meeting counts toward the
+// organizer's and the hub's limits, so a join refused anyway (no
+// makeMeAvailable) must not leave one behind.
+func TestRefusedAdHocJoinMakesNoMeeting(t *testing.T) {
+	g := newRig(t, nil)
+	self, _ := g.create("cwt=alice")
+	for range 3 {
+		g.expectError(g.do("cwt=alice", http.MethodPost, self+"/communication/startOnlineMeeting", "application/json", `{"subject":"x"}`),
+			http.StatusConflict, "Conflict", subMakeMeAvailableRequired)
+	}
+	g.s.hub.mu.Lock()
+	n := len(g.s.hub.meetings)
+	g.s.hub.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d meetings left by refused joins", n)
 	}
 }

@@ -219,17 +219,25 @@ func (a *app) sub(id string) *subscription {
 	return nil
 }
 
+// query is a query parameter, its name in any case. A malformed pair
+// elsewhere in the query does not hide the well-formed ones (ParseQuery
+// keeps them); of names differing only in case, the exact one, else the
+// first in byte order, is read, so the answer never depends on map order.
 func (q *request) query(name string) (string, bool) {
-	v, err := url.ParseQuery(q.r.URL.RawQuery)
-	if err != nil {
-		return "", false
+	v, _ := url.ParseQuery(q.r.URL.RawQuery)
+	if vals := v[name]; len(vals) > 0 {
+		return vals[0], true
 	}
+	best := ""
 	for k, vals := range v {
-		if strings.EqualFold(k, name) && len(vals) > 0 {
-			return vals[0], true
+		if strings.EqualFold(k, name) && len(vals) > 0 && (best == "" || k < best) {
+			best = k
 		}
 	}
-	return "", false
+	if best == "" {
+		return "", false
+	}
+	return v[best][0], true
 }
 
 func (q *request) notFound(what string) {

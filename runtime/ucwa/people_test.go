@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -106,6 +107,8 @@ func TestContactsAndGroups(t *testing.T) {
 	}
 	g.expectError(g.do(alice.token, http.MethodGet, p+"/zed@contoso.com", "", ""), http.StatusNotFound, "NotFound", "")
 	g.expectError(g.do(alice.token, http.MethodGet, p+"/contacts?groupId=nope", "", ""), http.StatusNotFound, "NotFound", "")
+	// A malformed pair beside it does not hide the parameter.
+	g.expectError(g.do(alice.token, http.MethodGet, p+"/contacts?groupId=nope&%zz", "", ""), http.StatusNotFound, "NotFound", "")
 	g.expectError(g.do(alice.token, http.MethodGet, p+"/groups/nope", "", ""), http.StatusNotFound, "NotFound", "")
 	g.expect(g.do(alice.token, http.MethodGet, link(t, def, "self"), "", ""), http.StatusOK)
 
@@ -479,5 +482,49 @@ func TestPresenceAcrossPools(t *testing.T) {
 	href := findEvent(t, m, "contactLocation", "updated")["link"].(map[string]any)["href"].(string)
 	if r := fe3.expect(fe3.do(dave.token, http.MethodGet, href, "", ""), http.StatusOK); r["location"] != "Lisbon" || r["rel"] != "contactLocation" {
 		t.Errorf("alice's location %v", r)
+	}
+}
+
+// stalledWriter is a client that does not read: Write blocks until
+// released.
+type stalledWriter struct {
+	*httptest.ResponseRecorder
+	writing chan struct{}
+	release chan struct{}
+}
+
+func (w *stalledWriter) Write(b []byte) (int, error) {
+	close(w.writing)
+	<-w.release
+	return w.ResponseRecorder.Write(b)
+}
+
+// TestSlowReaderStallsNobody: a response is written to the connection
+// only after the handler has let go of the server's lock, so a client
+// that does not read its (large) contact list holds up no one else.
+func TestSlowReaderStallsNobody(t *testing.T) {
+	g := newRig(t, nil)
+	alice := signIn(t, g, "cwt=alice")
+	bob := signIn(t, g, "cwt=bob")
+	w := &stalledWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), release: make(chan struct{})}
+	r := httptest.NewRequest(http.MethodGet, "https://web.contoso.com"+alice.self+"/people/contacts", nil)
+	r.Header.Set("Authorization", "Bearer "+alice.token)
+	done := make(chan struct{})
+	go func() { defer close(done); g.s.ServeHTTP(w, r) }()
+	<-w.writing
+	other := make(chan int, 1)
+	go func() { other <- g.do(bob.token, http.MethodGet, bob.self, "", "").Code }()
+	select {
+	case code := <-other:
+		if code != http.StatusOK {
+			t.Errorf("bob's request: %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("bob's request waited for alice's stalled response")
+	}
+	close(w.release)
+	<-done
+	if m := g.expect(w.ResponseRecorder, http.StatusOK); len(contacts(t, m)) == 0 {
+		t.Errorf("alice's response: %d %s", w.Code, w.Body)
 	}
 }

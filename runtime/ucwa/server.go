@@ -254,6 +254,48 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// deferredWriter holds a response until the handler has returned, so
+// that no handler writes to the connection with s.mu held: a client that
+// does not read its response (a 250-contact list is 265 KB, more than a
+// socket buffer) would otherwise stall every request of the instance
+// until the write timeout. Responses are whole JSON documents, bounded
+// by the collections' limits; none is streamed.
+type deferredWriter struct {
+	w      http.ResponseWriter
+	status int
+	body   []byte
+}
+
+func (d *deferredWriter) Header() http.Header { return d.w.Header() }
+
+func (d *deferredWriter) WriteHeader(code int) {
+	if d.status == 0 {
+		d.status = code
+	}
+}
+
+func (d *deferredWriter) Write(b []byte) (int, error) {
+	if d.status == 0 {
+		d.status = http.StatusOK
+	}
+	d.body = append(d.body, b...)
+	return len(b), nil
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (d *deferredWriter) Unwrap() http.ResponseWriter { return d.w }
+
+// flush sends what the handler wrote.
+func (d *deferredWriter) flush() {
+	if d.status == 0 {
+		return // nothing written: net/http answers 200 with no body
+	}
+	d.w.WriteHeader(d.status)
+	if len(d.body) > 0 {
+		_, _ = d.w.Write(d.body)
+	}
+}
+
 // request is one authenticated request, routed.
 type request struct {
 	w    http.ResponseWriter
@@ -289,7 +331,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(rec, http.StatusNotFound, protocol.CodeNotFound, "", "No such resource.")
 		return
 	}
-	q := &request{w: rec, r: r, base: base, segs: segs, now: s.now()}
+	dw := &deferredWriter{w: rec}
+	defer dw.flush()
+	q := &request{w: dw, r: r, base: base, segs: segs, now: s.now()}
 	if !s.authenticate(q) {
 		return
 	}

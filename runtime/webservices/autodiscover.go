@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mobplan/mobplan/planner/plan"
 	"github.com/mobplan/mobplan/runtime/protocol"
@@ -50,13 +52,55 @@ func (h *Handler) serveRoot(w http.ResponseWriter, r *http.Request, rep protocol
 		return
 	}
 	qs := q.encode()
-	h.document(w, r, rep, &protocol.Document{Kind: protocol.KindRoot, AccessLocation: h.loc, Links: []protocol.Link{
-		{Token: protocol.TokenSelf, Href: web + qs},
-		{Token: protocol.TokenDomain, Href: web + "/domain" + qs},
-		{Token: protocol.TokenUser, Href: web + "/user" + qs},
-		{Token: protocol.TokenOAuth, Href: web + "/oauth/user" + qs},
-		{Token: protocol.TokenXFrame, Href: "https://" + h.webFQDN(h.pool) + linkXFrame},
-	}})
+	body, ok := h.roots.get(rep, qs)
+	if !ok {
+		d := &protocol.Document{Kind: protocol.KindRoot, AccessLocation: h.loc, Links: []protocol.Link{
+			{Token: protocol.TokenSelf, Href: web + qs},
+			{Token: protocol.TokenDomain, Href: web + "/domain" + qs},
+			{Token: protocol.TokenUser, Href: web + "/user" + qs},
+			{Token: protocol.TokenOAuth, Href: web + "/oauth/user" + qs},
+			{Token: protocol.TokenXFrame, Href: "https://" + h.webFQDN(h.pool) + linkXFrame},
+		}}
+		var err error
+		if body, err = d.Encode(rep); err != nil {
+			h.fail(w, r, http.StatusInternalServerError, rep, protocol.Error{Code: protocol.CodeServiceFailure, Message: err.Error()}, 0)
+			return
+		}
+		h.roots.put(rep, qs, body)
+	}
+	h.write(w, r, http.StatusOK, rep.ContentType(), body)
+}
+
+// maxCachedDocs bounds a docCache: the queries come from the network,
+// so past this many the documents are encoded per request again.
+const maxCachedDocs = 4096
+
+// docCache holds encoded documents by representation and query; the
+// bytes are shared by every response, so nothing may write to them.
+type docCache struct {
+	m sync.Map // docKey → []byte
+	n atomic.Int64
+}
+
+type docKey struct {
+	rep   protocol.Representation
+	query string
+}
+
+func (c *docCache) get(rep protocol.Representation, query string) ([]byte, bool) {
+	if v, ok := c.m.Load(docKey{rep, query}); ok {
+		return v.([]byte), true
+	}
+	return nil, false
+}
+
+func (c *docCache) put(rep protocol.Representation, query string, body []byte) {
+	if c.n.Load() >= maxCachedDocs {
+		return
+	}
+	if _, loaded := c.m.LoadOrStore(docKey{rep, query}, body); !loaded {
+		c.n.Add(1)
+	}
 }
 
 // onlineRedirect is the hybrid redirect: a sipuri naming no user of the

@@ -1,8 +1,10 @@
 package webservices
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -287,5 +289,51 @@ func TestUserDocumentLinks(t *testing.T) {
 	}
 	if ld.AccessLocation != protocol.LocationExternal {
 		t.Errorf("lyon AccessLocation %q", ld.AccessLocation)
+	}
+}
+
+// A cached Root is the document an uncached handler encodes, per
+// representation and query; a HEAD gets no body; the cache stops
+// growing at its bound and later queries are still answered right.
+func TestRootCache(t *testing.T) {
+	l := newLab(t, "contoso")
+	cached := l.handler(fe01, External, "https")
+	for _, accept := range []string{"application/vnd.microsoft.rtc.autodiscover+xml;v=1", "application/json"} {
+		for _, target := range []string{"/", "/?sipuri=alice@contoso.com", "/?sipuri=bob@fabrikam.com", rootPath + "?originalDomain=fabrikam.com"} {
+			var bodies []string
+			for range 3 {
+				fresh := l.handler(fe01, External, "https")
+				for _, h := range []*Handler{cached, fresh} {
+					resp := do(h, "GET", "https://lyncdiscover.contoso.com"+target, hdr("Accept", accept), nil)
+					if resp.StatusCode != 200 || resp.Header.Get("X-MS-Server-Fqdn") == "" {
+						t.Fatalf("%s %s: %d %v", accept, target, resp.StatusCode, resp.Header)
+					}
+					bodies = append(bodies, string(readBody(t, resp)))
+				}
+			}
+			for _, b := range bodies[1:] {
+				if b != bodies[0] {
+					t.Errorf("%s %s: the cached Root differs:\n%s\n%s", accept, target, bodies[0], b)
+				}
+			}
+			if strings.Contains(target, "sipuri=") && !strings.Contains(bodies[0], target[strings.Index(target, "sipuri="):]) {
+				t.Errorf("%s %s: the links lack the query: %s", accept, target, bodies[0])
+			}
+			resp := do(cached, "HEAD", "https://lyncdiscover.contoso.com"+target, hdr("Accept", accept), nil)
+			if b := readBody(t, resp); resp.StatusCode != 200 || len(b) != 0 || resp.Header.Get("Content-Length") != strconv.Itoa(len(bodies[0])) {
+				t.Errorf("HEAD %s %s: %d, %d bytes, Content-Length %s", accept, target, resp.StatusCode, len(b), resp.Header.Get("Content-Length"))
+			}
+		}
+	}
+	h := l.handler(fe01, External, "https")
+	for i := range maxCachedDocs + 10 {
+		target := fmt.Sprintf("https://lyncdiscover.contoso.com/?sipuri=user%d@contoso.com", i)
+		resp := do(h, "GET", target, hdr("Accept", "application/json"), nil)
+		if b := readBody(t, resp); resp.StatusCode != 200 || !strings.Contains(string(b), fmt.Sprintf("sipuri=user%d@contoso.com", i)) {
+			t.Fatalf("query %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	if n := h.roots.n.Load(); n != maxCachedDocs {
+		t.Errorf("the cache holds %d documents, want its bound %d", n, maxCachedDocs)
 	}
 }

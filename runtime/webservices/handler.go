@@ -40,6 +40,9 @@ type Handler struct {
 	loc     protocol.Location
 	now     func() time.Time
 	log     *slog.Logger
+	// roots caches encoded Root documents: a Root answer is a function
+	// of the representation and the links' query alone.
+	roots docCache
 }
 
 // New checks a Config and builds its handler.
