@@ -334,6 +334,11 @@ func RenderProxy(conf []byte, m ProxyMap) ([]byte, []int, []string, error) {
 					if sub == nil {
 						return nil, fmt.Errorf("%q is not a certificate file the generator writes", w[4])
 					}
+					// The CAs' file has that name: a certificate written over
+					// it would be what the back ends are checked against.
+					if sub[1] == "internal-ca" {
+						return nil, fmt.Errorf("a certificate named internal-ca would replace the CAs' file %s", w[4])
+					}
 					certs = append(certs, sub[1])
 					out = append(out, w[2:]...)
 				}

@@ -230,6 +230,7 @@ func TestRenderProxy(t *testing.T) {
 		"verify none":     {"ssl verify required ca-file tls/internal-ca.pem sni", "ssl verify none sni", "server options"},
 		"lua":             {"    default-path config\n", "    default-path config\n    lua-load /tmp/x.lua\n", `"lua-load /tmp/x.lua"`},
 		"other ACL":       {"-m str oos.contoso.com", "-m reg .*", `"acl host-OOS-HTTPS`},
+		"cert over CAs":   {"ssl crt tls/rp-listener.pem", "ssl crt tls/internal-ca.pem", "replace the CAs' file"},
 	} {
 		bad := strings.Replace(string(src), c.old, c.new, 1)
 		if bad == string(src) {

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -40,10 +41,16 @@ func ParseNginx(data []byte) ([]*Directive, error) {
 }
 
 type nginxParser struct {
-	data []byte
-	pos  int
-	line int
+	data  []byte
+	pos   int
+	line  int
+	depth int // blocks open: bounded, since block recurses once per level
 }
+
+// maxNginxDepth bounds block nesting: a generated nginx.conf nests four
+// levels (http, server, location); unbounded, a file of "http{" repeated
+// would overflow the stack, which is fatal, not an error.
+const maxNginxDepth = 8
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
@@ -100,7 +107,11 @@ func (p *nginxParser) block(inner bool) ([]*Directive, error) {
 			}
 			d := &Directive{Name: words[0], Args: words[1:], IsBlock: true, Line: line}
 			words = nil
+			if p.depth++; p.depth > maxNginxDepth {
+				return nil, fmt.Errorf("blocks nest more than %d levels deep", maxNginxDepth)
+			}
 			inside, err := p.block(true)
+			p.depth--
 			if err != nil {
 				return nil, err
 			}
@@ -386,6 +397,12 @@ func (r *nginxRender) walk(ds []*Directive, ctx string) error {
 				return err
 			}
 		}
+		// nginx gives a server with no listen *:80 (or *:8000), a socket
+		// it would bind itself on every interface: each server listens
+		// where the plan says, or the file is refused.
+		if d.Name == "server" && !slices.ContainsFunc(d.Block, func(x *Directive) bool { return x.Name == "listen" }) {
+			return fmt.Errorf("nginx.conf line %d: a server block without listen (nginx would bind *:80 for it)", d.Line)
+		}
 	}
 	return nil
 }
@@ -393,6 +410,27 @@ func (r *nginxRender) walk(ds []*Directive, ctx string) error {
 // rewrite maps one directive's values onto the lab.
 func (r *nginxRender) rewrite(d *Directive) error {
 	switch d.Name {
+	// What the generator writes for these is the only value kept: an
+	// edited file may not turn off the back ends' certificate check,
+	// allow old TLS, or ask for a thousand workers.
+	case "proxy_ssl_verify":
+		if len(d.Args) != 1 || d.Args[0] != "on" {
+			return fmt.Errorf("only \"on\" is kept")
+		}
+	case "ssl_protocols", "proxy_ssl_protocols":
+		for _, a := range d.Args {
+			if a != "TLSv1.2" && a != "TLSv1.3" {
+				return fmt.Errorf("protocol %q: only TLSv1.2 and TLSv1.3 are kept", a)
+			}
+		}
+	case "worker_processes":
+		if len(d.Args) != 1 || (d.Args[0] != "auto" && !smallInt(d.Args[0], 64)) {
+			return fmt.Errorf("only auto or 1 to 64 is kept")
+		}
+	case "worker_connections":
+		if len(d.Args) != 1 || !smallInt(d.Args[0], 65536) {
+			return fmt.Errorf("only 1 to 65536 is kept")
+		}
 	case "listen":
 		if len(d.Args) == 0 {
 			return fmt.Errorf("no address")
@@ -510,4 +548,10 @@ func safePath(p string) error {
 		return fmt.Errorf("%q holds a '$', which nginx reads as a variable", p)
 	}
 	return nil
+}
+
+// smallInt reports whether s is a whole number from 1 to max.
+func smallInt(s string, max int) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= max
 }

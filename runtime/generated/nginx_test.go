@@ -222,6 +222,13 @@ func TestRenderNginxRefusesOtherShapes(t *testing.T) {
 		"quote glued":    {"server_tokens off;", `server_tokens "off"x;`, "after a quoted word"},
 		"unclosed":       {"\n}\n", "\n", "end of file"},
 		"no http":        {"\nhttp {", "\nevents2 {", `"events2"`},
+		// A server with no listen: nginx would bind *:80 for it itself.
+		"server without listen": {"\nhttp {", "\nhttp {\n    server { server_name x; return 200; }", "without listen"},
+		"verify off":            {"proxy_ssl_verify on;", "proxy_ssl_verify off;", `only "on"`},
+		"old TLS":               {"ssl_protocols TLSv1.2 TLSv1.3;", "ssl_protocols TLSv1 TLSv1.2;", `"TLSv1"`},
+		"many workers":          {"worker_processes auto;", "worker_processes 1000;", "1 to 64"},
+		"huge connections":      {"worker_connections 1024;", "worker_connections 100000000;", "1 to 65536"},
+		"deep nesting":          {"\nhttp {", "\n" + strings.Repeat("http {", 20) + strings.Repeat("}", 20) + "\nhttp {", "nest more than"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if !strings.Contains(src, c.old) {
