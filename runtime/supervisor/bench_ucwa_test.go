@@ -213,9 +213,9 @@ func (c *soakClient) events(ctx context.Context) ([]benchEvent, error) {
 	return out, nil
 }
 
-// waitEvent P-GETs until an event of rel and typ arrives and returns the
-// links of its embedded resource (named rel).
-func (c *soakClient) waitEvent(ctx context.Context, rel, typ string) (links, error) {
+// waitEvent P-GETs until an event of rel and typ arrives whose embedded
+// resource (named rel) has the link want, and returns its links.
+func (c *soakClient) waitEvent(ctx context.Context, rel, typ, want string) (links, error) {
 	for {
 		evs, err := c.events(ctx)
 		if err != nil {
@@ -233,7 +233,9 @@ func (c *soakClient) waitEvent(ctx context.Context, rel, typ string) (links, err
 					return nil, err
 				}
 			}
-			return res.Links, nil
+			if res.Links[want].Href != "" {
+				return res.Links, nil
+			}
 		}
 	}
 }
@@ -268,21 +270,18 @@ func BenchmarkMessageRoundTrip(b *testing.B) {
 			if code, _, err := alice.do(ctx, http.MethodPost, alice.start, `{"to":"sip:bob@fabrikam.com"}`); err != nil || code != http.StatusCreated {
 				b.Fatalf("startMessaging: %d %v", code, err)
 			}
-			inv, err := bob.waitEvent(ctx, "messagingInvitation", "started")
+			inv, err := bob.waitEvent(ctx, "messagingInvitation", "started", "accept")
 			if err != nil {
 				b.Fatalf("bob's invitation: %v", err)
 			}
 			if code, _, err := bob.do(ctx, http.MethodPost, inv["accept"].Href, ""); err != nil || code != http.StatusNoContent {
 				b.Fatalf("accept: %d %v", code, err)
 			}
-			var send string
-			for send == "" {
-				m, err := alice.waitEvent(ctx, "messaging", "updated")
-				if err != nil {
-					b.Fatalf("alice's messaging: %v", err)
-				}
-				send = m["sendMessage"].Href
+			m, err := alice.waitEvent(ctx, "messaging", "updated", "sendMessage")
+			if err != nil {
+				b.Fatalf("alice's messaging: %v", err)
 			}
+			send := m["sendMessage"].Href
 
 			// Bob's P-GETs hand each incoming message to the sender; alice's
 			// are read so that her queue (message completed) stays short.
