@@ -3,10 +3,12 @@ package schema
 import (
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
@@ -77,8 +79,7 @@ func BenchmarkRuleCost(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
-				v := root.FillPath(cue.ParsePath("input"), ctx.Encode(rest))
-				v = v.FillPath(cue.ParsePath("input_users"), ctx.Encode(buckets))
+				v := root.Unify(inputs(ctx, rest, buckets))
 				for _, p := range []string{"topology", "user_buckets"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
 						b.Fatal(err)
@@ -115,3 +116,111 @@ func BenchmarkRuleCost(b *testing.B) {
 }
 
 // cpuTime is the process's user and system time so far.
+
+// BenchmarkRuleCostByRule times single rules: every file with every
+// helper, and of the violations only the rules named in
+// MOBPLAN_BENCH_RULES (comma separated; "none" for the helpers alone,
+// which Check evaluates whether a rule reads them or not; "-_a+_b" for
+// the helpers with _a and _b emptied). A rule's own cost,
+// helpers it reads included, is its time less "none". MOBPLAN_BENCH_TOPOLOGY
+// as for BenchmarkRuleCost:
+//
+//	MOBPLAN_BENCH_TOPOLOGY=/tmp/t3000 MOBPLAN_BENCH_RULES=none,DNS-001,DNS-009 go test -timeout 0 -run '^$' -bench RuleCostByRule -benchtime 1x ./schema
+func BenchmarkRuleCostByRule(b *testing.B) {
+	dir, rules := os.Getenv("MOBPLAN_BENCH_TOPOLOGY"), os.Getenv("MOBPLAN_BENCH_RULES")
+	if dir == "" || rules == "" {
+		b.Skip("set MOBPLAN_BENCH_TOPOLOGY to an HCL topology folder and MOBPLAN_BENCH_RULES to rule IDs")
+	}
+	doc, ds := hcltopo.Syntax.Load(dir, frontend.Options{})
+	if ds.HasErrors() {
+		b.Fatal(ds)
+	}
+	srcs := Files()
+	var names []string
+	for n := range srcs {
+		if strings.HasSuffix(n, ".cue") {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, id := range strings.Split(rules, ",") {
+		b.Run(id, func(b *testing.B) {
+			ctx := cuecontext.New()
+			inst := build.NewContext().NewInstance("schema", nil)
+			for _, n := range names {
+				f, err := parser.ParseFile(n, srcs[n])
+				if err != nil {
+					b.Fatal(err)
+				}
+				// Rules left out are dropped, and the file's imports used
+				// by a hidden field, so the file still builds.
+				keep := f.Decls[:0]
+				for _, d := range f.Decls {
+					fd, ok := d.(*ast.Field)
+					var rf *ast.Field
+					if ok {
+						l, _ := label(fd)
+						st, _ := fd.Value.(*ast.StructLit)
+						if l != nil && l.Name == "violations" && st != nil && len(st.Elts) == 1 {
+							rf, _ = st.Elts[0].(*ast.Field)
+						}
+					}
+					if rf == nil {
+						// "-_a+_b": the helpers alone, _a and _b emptied.
+						if l, _ := label(fd); l != nil && strings.HasPrefix(id, "-") && slices.Contains(strings.Split(id[1:], "+"), l.Name) {
+							switch fd.Value.(type) {
+							case *ast.ListLit, *ast.Comprehension:
+								fd.Value = ast.NewList()
+							default:
+								fd.Value = ast.NewStruct()
+							}
+						}
+						keep = append(keep, d)
+						continue
+					}
+					if l, ok := rf.Label.(*ast.BasicLit); ok && l.Value != strconv.Quote(id) {
+						continue
+					}
+					keep = append(keep, d)
+				}
+				f.Decls = keep
+				member := map[string]string{"list": "Sort", "net": "IP", "strconv": "Atoi", "strings": "Join"}
+				var uses []ast.Expr
+				for im := range f.ImportSpecs() {
+					p, _ := strconv.Unquote(im.Path.Value)
+					uses = append(uses, ast.NewSel(ast.NewIdent(p), member[p]))
+				}
+				if len(uses) > 0 {
+					f.Decls = append(f.Decls, &ast.Field{Label: ast.NewIdent("_benchImports_" + strings.TrimSuffix(n, ".cue")), Value: ast.NewList(uses...)})
+				}
+				if err := inst.AddSyntax(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			root := ctx.BuildInstance(inst)
+			if err := root.Err(); err != nil {
+				b.Fatal(err)
+			}
+			start := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rest, buckets := bucketUsers(doc.Value)
+				v := root.Unify(inputs(ctx, rest, buckets))
+				for _, p := range []string{"topology", "user_buckets", "violations"} {
+					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+func label(f *ast.Field) (*ast.Ident, bool) {
+	if f == nil {
+		return nil, false
+	}
+	l, ok := f.Label.(*ast.Ident)
+	return l, ok
+}

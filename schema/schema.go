@@ -112,16 +112,17 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	value, keys, dup := normalizeNames(doc)
 	ds = append(ds, dup...)
 	rest, buckets := bucketUsers(value)
-	data := s.ctx.Encode(rest)
+	data := inputs(s.ctx, rest, buckets)
 	if err := data.Err(); err != nil {
+		// Said of the topology or the users, not of the inputs' struct.
+		if e := s.ctx.Encode(rest).Err(); e != nil {
+			err = e
+		} else if e := s.ctx.Encode(buckets).Err(); e != nil {
+			err = e
+		}
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
-	udata := s.ctx.Encode(buckets)
-	if err := udata.Err(); err != nil {
-		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
-	}
-	v := s.root.FillPath(cue.ParsePath("input"), data)
-	v = v.FillPath(cue.ParsePath("input_users"), udata)
+	v := s.root.Unify(data)
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	users := v.LookupPath(cue.ParsePath("user_buckets"))
 	res := Result{Topology: topo, Users: users, export: &exportCache{}}
@@ -415,4 +416,14 @@ func bucketUsers(value map[string]any) (rest map[string]any, buckets map[string]
 		b[s] = users[s]
 	}
 	return rest, buckets
+}
+
+// inputs is what Check fills the schema with: the topology without its
+// users under "input", the users in buckets under "input_users". It is one
+// value, unified with the schema once: each FillPath (or Unify) of the
+// schema's root evaluates every field of it, the rules' helpers
+// included, so filling the two one after the other evaluated the rules
+// twice (the first time with no users).
+func inputs(ctx *cue.Context, rest, users map[string]any) cue.Value {
+	return ctx.Encode(map[string]any{"input": rest, "input_users": users})
 }

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/miekg/dns"
 
@@ -583,10 +582,7 @@ func (r *Runtime) applyReload() error {
 		// nginx re-reads its file on SIGHUP, HAProxy's master on SIGUSR2;
 		// both keep their (inherited) sockets and let the old workers
 		// finish what they carry.
-		sig := syscall.SIGHUP
-		if p.kind == HAProxy {
-			sig = syscall.SIGUSR2
-		}
+		sig := reloadSignal(p.kind)
 		if ch != nil {
 			if err := ch.Signal(sig); err != nil {
 				errs = append(errs, err)

@@ -76,7 +76,8 @@ func rootDocument(t *testing.T, rt *Runtime, name string) (server, fe string) {
 
 // exchange signs alice (contoso.com) and bob (fabrikam.com) in from
 // outside, each with an application and an event channel, and has
-// alice invite bob with a first message: bob's event channel gets it.
+// alice invite bob with a first message: bob's event channel gets it;
+// then alice goes Away and bob sees her presence.
 func exchange(t *testing.T, rt *Runtime) {
 	t.Helper()
 	info := rt.Info()
@@ -112,6 +113,13 @@ func exchange(t *testing.T, rt *Runtime) {
 	}
 	if err := <-got; err != nil {
 		t.Fatalf("bob's event channel: %v", err)
+	}
+	// Presence: alice goes Away, and bob sees it.
+	if code, resp, err := alice.do(ctx, http.MethodPost, alice.self+"/me/presence", `{"availability":"Away"}`); err != nil || code != http.StatusNoContent {
+		t.Fatalf("alice sets her presence: %d %v %s", code, err, resp)
+	}
+	if code, resp, err := bob.do(ctx, http.MethodGet, bob.self+"/people/"+alice.sip+"/presence", ""); err != nil || code != http.StatusOK || !strings.Contains(string(resp), `"availability":"Away"`) {
+		t.Fatalf("bob reads alice's presence: %d %v %s", code, err, resp)
 	}
 	for _, c := range []*soakClient{alice, bob} {
 		if code, _, err := c.do(ctx, http.MethodDelete, c.self, ""); err != nil || code != http.StatusNoContent {
