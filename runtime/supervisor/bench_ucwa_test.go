@@ -253,7 +253,9 @@ func BenchmarkMessageRoundTrip(b *testing.B) {
 	roots := pool(b, info.CAs.Public, info.CAs.Internal)
 	for _, p := range benchPaths(b, info, roots) {
 		b.Run(p.name, func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
+			// go test's -timeout does not cover benchmarks: a lost event
+			// must not hang the run.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			alice := &soakClient{sip: "alice@contoso.com", hc: p.client(0)}
 			bob := &soakClient{sip: "bob@fabrikam.com", hc: p.client(1)}
