@@ -215,18 +215,10 @@ func checkKeyName(name string) error {
 	return nil
 }
 
-// readKeyFile reads a key file that must be a regular file (not a link).
-// Reading never changes the store; apply's Commit tightens modes.
-func readKeyFile(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("certs: %s is not a regular file", path)
-	}
-	return os.ReadFile(path)
-}
+// readKeyFile reads a key file that must be a regular file (not a link),
+// of at most 1 MiB (a 4096-bit PKCS#8 key is about 3 KB). Reading never
+// changes the store; apply's Commit tightens modes.
+func readKeyFile(path string) ([]byte, error) { return atomicfile.ReadRegular(path, 1<<20) }
 
 func parseKey(data []byte) (crypto.Signer, error) {
 	b, _ := pem.Decode(data)

@@ -18,6 +18,10 @@ import (
 // runtime signs users in with them, and nothing else reads them.
 const PasswordsFile = "lab-passwords.json"
 
+// maxPasswordsFile bounds what is read back: far more than the passwords
+// of the largest topology a file may hold (16 MiB).
+const maxPasswordsFile = 64 << 20
+
 // Passwords is the file's content: SIP address (bare, lower case) to
 // lab password.
 type Passwords struct {
@@ -43,7 +47,7 @@ func WritePasswords(dir string, lp *Passwords) error {
 	if err := atomicfile.NotLinked(dir); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
-	if old, err := readRegular(path); err == nil && bytes.Equal(old, b) {
+	if old, err := atomicfile.ReadRegular(path, maxPasswordsFile); err == nil && bytes.Equal(old, b) {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -58,7 +62,7 @@ func ReadPasswords(dir string) (*Passwords, error) {
 	if err := atomicfile.NotLinked(dir); err != nil {
 		return nil, fmt.Errorf("state folder: %w", err)
 	}
-	b, err := readRegular(filepath.Join(dir, PasswordsFile))
+	b, err := atomicfile.ReadRegular(filepath.Join(dir, PasswordsFile), maxPasswordsFile)
 	if os.IsNotExist(err) {
 		return &Passwords{FormatVersion: "1", Users: map[string]string{}}, nil
 	}
@@ -70,16 +74,4 @@ func ReadPasswords(dir string) (*Passwords, error) {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, PasswordsFile), err)
 	}
 	return &lp, nil
-}
-
-// readRegular reads a file that must be a regular file, not a link.
-func readRegular(path string) ([]byte, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return os.ReadFile(path)
 }

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 func TestCreateNewNeverOverwrites(t *testing.T) {
@@ -40,13 +42,13 @@ func TestReadRegular(t *testing.T) {
 	if err := os.WriteFile(path, []byte("12345"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if data, err := readRegular(path, 5); err != nil || string(data) != "12345" {
+	if data, err := atomicfile.ReadRegular(path, 5); err != nil || string(data) != "12345" {
 		t.Errorf("readRegular = %q, %v", data, err)
 	}
-	if _, err := readRegular(path, 4); err == nil || !strings.Contains(err.Error(), "larger than 4 bytes") {
+	if _, err := atomicfile.ReadRegular(path, 4); err == nil || !strings.Contains(err.Error(), "larger than 4 bytes") {
 		t.Errorf("a file over the bound: %v", err)
 	}
-	if _, err := readRegular(dir, 5); err == nil || !strings.Contains(err.Error(), "a folder") {
+	if _, err := atomicfile.ReadRegular(dir, 5); err == nil || !strings.Contains(err.Error(), "a folder") {
 		t.Errorf("a folder: %v", err)
 	}
 	if runtime.GOOS != "windows" {
@@ -54,7 +56,7 @@ func TestReadRegular(t *testing.T) {
 		if err := os.Symlink(path, link); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := readRegular(link, 5); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		if _, err := atomicfile.ReadRegular(link, 5); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 			t.Errorf("a link: %v", err)
 		}
 	}

@@ -39,6 +39,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // Issuer names, as in the plan's Certificate.Issuer.
@@ -170,7 +172,7 @@ func prepareDir(stateDir, dir string) error {
 		return fmt.Errorf("labca: %w", err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("labca: %s is not a folder (%s)", dir, typeName(fi.Mode()))
+		return fmt.Errorf("labca: %s is not a folder (%s)", dir, atomicfile.TypeName(fi.Mode()))
 	}
 	// A folder of private keys is for its owner only (where modes mean
 	// something: not on Windows).
@@ -210,11 +212,11 @@ func openAuthority(dir, issuer string) (*authority, error) {
 
 // load reads and checks the CA's two files.
 func (ca *authority) load() error {
-	certPEM, err := readRegular(ca.certFile, maxCAFile)
+	certPEM, err := atomicfile.ReadRegular(ca.certFile, maxCAFile)
 	if err != nil {
 		return fmt.Errorf("labca: lab %s CA: %w", ca.issuer, err)
 	}
-	keyPEM, err := readRegular(ca.keyFile, maxCAFile)
+	keyPEM, err := atomicfile.ReadRegular(ca.keyFile, maxCAFile)
 	if err != nil {
 		return fmt.Errorf("labca: lab %s CA: %w", ca.issuer, err)
 	}
