@@ -152,62 +152,67 @@ const PendingNewKey = "new key and CSR on apply"
 // pending.
 func requests(ctx *artifact.Context, certs []plan.Certificate) ([]artifact.File, error) {
 	out := make([]artifact.File, len(certs))
-	var need []int
-	for i, c := range certs {
-		path := "certs/" + c.Name + ".csr"
-		out[i].Path = path
-		key, err := ctx.Keys.Stored(c.Name, c.KeyType, c.KeyBits)
-		if err != nil {
-			return nil, err
-		}
-		if key != nil {
-			if ctx.Previous != nil {
-				if prev := ctx.Previous(path); prev != nil && sameRequest(prev, c, key) {
-					out[i].Data = prev
-					continue
-				}
-			}
-			if out[i].Data, err = CSR(c, key); err != nil {
-				return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
-			}
-			continue
-		}
-		if ctx.Previous != nil {
-			if prev := ctx.Previous(path); prev != nil && RequestMatches(prev, c) {
-				out[i].Data = prev
-				continue
-			}
-		}
-		need = append(need, i)
-	}
 	errs := make([]error, len(certs))
+	// One certificate per core at a time: signing (and making a key) is
+	// the costly part, and a large deployment has hundreds.
+	next := make(chan int)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, i := range need {
+	for range min(runtime.GOMAXPROCS(0), len(certs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			c := certs[i]
-			key, err := ctx.Keys.Make(c.Name, c.KeyType, c.KeyBits)
-			if errors.Is(err, artifact.ErrKeysReadOnly) {
-				out[i].Pending = PendingNewKey
-				return
-			}
-			if err == nil {
-				out[i].Data, err = CSR(c, key)
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
+			for i := range next {
+				if err := request(ctx, certs[i], &out[i]); err != nil {
+					errs[i] = fmt.Errorf("certs: %s: %w", certs[i].Name, err)
+				}
 			}
 		}()
 	}
+	for i := range certs {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// request fills in one certificate's CSR file, as requests says.
+func request(ctx *artifact.Context, c plan.Certificate, out *artifact.File) error {
+	path := "certs/" + c.Name + ".csr"
+	out.Path = path
+	var prev []byte
+	if ctx.Previous != nil {
+		prev = ctx.Previous(path)
+	}
+	key, err := ctx.Keys.Stored(c.Name, c.KeyType, c.KeyBits)
+	if err != nil {
+		return err
+	}
+	if key != nil {
+		if prev != nil && sameRequest(prev, c, key) {
+			out.Data = prev
+			return nil
+		}
+		out.Data, err = CSR(c, key)
+		return err
+	}
+	if prev != nil && RequestMatches(prev, c) {
+		out.Data = prev
+		return nil
+	}
+	key, err = ctx.Keys.Make(c.Name, c.KeyType, c.KeyBits)
+	if errors.Is(err, artifact.ErrKeysReadOnly) {
+		out.Pending = PendingNewKey
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	out.Data, err = CSR(c, key)
+	return err
 }
 
 // RequestMatches reports whether pemData is a certificate request, with a
