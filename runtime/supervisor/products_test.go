@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 )
 
@@ -475,4 +476,78 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(rt.products[0].dir, "error.log"))
 		t.Errorf("%d of %d requests failed (first: %v); nginx's error log:\n%s", failed.Load(), ok64.Load()+failed.Load(), first.Load(), b)
 	}
+}
+
+// --hlb haproxy: a Front End stopped on the admin endpoint fails the
+// health check HAProxy runs (the generated "check port 5061", a TCP
+// connect: its listeners refuse connections), so new connections through
+// the VIP go to the others; started again, it is back in rotation. The
+// generated file sets no check timers, so HAProxy's defaults apply
+// (every 2 s, down after 3 failures, up after 2): the test waits for
+// them, up to 20 s each way.
+func TestHAProxyHealthCheckFollowsStop(t *testing.T) {
+	testtool.Require(t, "haproxy")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.HLB = HAProxy })
+	info := rt.Info()
+	const name = "lyncdiscoverinternal.contoso.com"
+	var st admin.Status
+	adminDo(t, info, "GET", "/status", &st)
+	if len(st.Instances) < 2 {
+		t.Fatalf("instances %+v, want a pool of several", st.Instances)
+	}
+	stopped := st.Instances[0].Server // fe01
+	// A client address never seen before: HAProxy balances it afresh.
+	fresh := 0
+	next := func() string {
+		fresh++
+		return fmt.Sprintf("127.201.%d.%d", fresh/200, fresh%200+1)
+	}
+	// in reports whether n fresh clients in a row land where want says,
+	// polling until the deadline.
+	settle := func(what string, want func(fe string) bool, n int) time.Duration {
+		t.Helper()
+		begin := time.Now()
+		deadline := begin.Add(20 * time.Second)
+		for run := 0; run < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 20 s", what)
+			}
+			if fe := frontEnd(t, info, next(), name); fe != "" && want(fe) {
+				run++
+				continue
+			}
+			run = 0
+			time.Sleep(100 * time.Millisecond)
+		}
+		return time.Since(begin)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 12; i++ {
+		seen[frontEnd(t, info, next(), name)] = true
+	}
+	if !seen[stopped] || seen[""] {
+		t.Fatalf("before the stop, fresh clients went to %v, want %s among them", seen, stopped)
+	}
+	var got admin.Instance
+	if code := adminDo(t, info, "POST", "/instances/"+stopped+"/stop", &got); code != 200 || got.State != "stopped" {
+		t.Fatalf("stop %s: %d %+v", stopped, code, got)
+	}
+	// Twice the pool: round robin over the others only.
+	out := settle(stopped+" out of rotation", func(fe string) bool { return fe != stopped }, 2*len(st.Instances))
+	t.Logf("HAProxy took %s out of rotation within %s", stopped, out.Round(100*time.Millisecond))
+	// A sign-in from outside, through the built-in reverse proxy and
+	// HAProxy's VIP, lands on a running Front End.
+	roots := pool(t, info.CAs.Public, info.CAs.Internal)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := &soakClient{sip: "alice@contoso.com", other: "bob@fabrikam.com", hc: soakHTTP(info, roots)}
+	if err := c.signIn(ctx, rt.gen.Load().bundle.Passwords[c.sip], 0); err != nil {
+		t.Fatalf("sign-in with %s stopped: %v", stopped, err)
+	}
+	if code := adminDo(t, info, "POST", "/instances/"+stopped+"/start", &got); code != 200 || got.State != "running" {
+		t.Fatalf("start %s: %d %+v", stopped, code, got)
+	}
+	back := settle(stopped+" back in rotation", func(fe string) bool { return fe == stopped }, 1)
+	t.Logf("HAProxy had %s back in rotation within %s", stopped, back.Round(100*time.Millisecond))
 }
