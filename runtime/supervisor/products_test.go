@@ -407,10 +407,7 @@ func TestHAProxyPersistence(t *testing.T) {
 
 // Reloads under load through nginx drop nothing: nginx re-reads its
 // file and lets its old workers finish what they carry (the bar of
-// TestLoadAndReloadDropNothing for the built-in proxy). HAProxy's
-// reloads are checked one request at a time (TestHAProxyRunsGenerated*):
-// under load, a reload of it was seen to reset a few connections its
-// old worker carried.
+// TestLoadAndReloadDropNothing for the built-in proxy).
 func TestNginxReloadUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
@@ -418,6 +415,44 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 	testtool.Require(t, "nginx")
 	root := applyExample(t, "contoso")
 	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	reloadUnderLoad(t, rt)
+}
+
+// Reloads of HAProxy under load drop nothing either, as the reverse
+// proxy (--proxy haproxy) and as the load balancer behind the built-in
+// proxy (--hlb haproxy). Two causes made them fail: a reload signal sent
+// before HAProxy's master had installed its handlers killed it (the lab
+// now waits for its READY=1, -Ws), and HAProxy 2.6.12's stopping worker
+// could deadlock and be aborted by its watchdog, resetting what it
+// carried (the lab runs it with one thread: generated.LabGlobal).
+// nginx in front of HAProxy is not in this test: a reload of nginx there
+// was seen to leave one kept-alive request unanswered by an old nginx
+// worker (in about one run in three), which is nginx's, not HAProxy's.
+func TestHAProxyReloadUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	testtool.Require(t, "haproxy")
+	for _, c := range []struct {
+		name       string
+		proxy, hlb string
+	}{
+		{"proxy", HAProxy, Builtin},
+		{"hlb", Builtin, HAProxy},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := applyExample(t, "contoso")
+			rt := startWith(t, root, func(o *Options) { o.Proxy, o.HLB = c.proxy, c.hlb })
+			reloadUnderLoad(t, rt)
+		})
+	}
+}
+
+// reloadUnderLoad has 4 clients outside fetch the Root through the
+// reverse proxy over kept-alive connections for 4 s while the lab
+// reloads every 400 ms: no request may fail.
+func reloadUnderLoad(t *testing.T, rt *Runtime) {
+	t.Helper()
 	info := rt.Info()
 	served, ok := info.Served("external", "131.107.155.1:443")
 	if !ok {
@@ -446,14 +481,14 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != 200 {
-						err = fmt.Errorf("%s", resp.Status)
+						err = fmt.Errorf("%s (Server %q)", resp.Status, resp.Header.Get("Server"))
 					}
 				}
+				// Every request began while the load ran: one that fails
+				// after it is a failure too.
 				if err != nil {
-					if ctx.Err() == nil {
-						failed.Add(1)
-						first.CompareAndSwap(nil, err.Error())
-					}
+					failed.Add(1)
+					first.CompareAndSwap(nil, err.Error())
 					continue
 				}
 				ok64.Add(1)
@@ -473,8 +508,13 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d requests, %d failed, %d reloads", ok64.Load()+failed.Load(), failed.Load(), reloads)
 	if failed.Load() > 0 || ok64.Load() == 0 {
-		b, _ := os.ReadFile(filepath.Join(rt.products[0].dir, "error.log"))
-		t.Errorf("%d of %d requests failed (first: %v); nginx's error log:\n%s", failed.Load(), ok64.Load()+failed.Load(), first.Load(), b)
+		var logs strings.Builder
+		for _, p := range rt.products {
+			if b, err := os.ReadFile(filepath.Join(p.dir, "error.log")); err == nil {
+				fmt.Fprintf(&logs, "%s's error log:\n%s", p.kind, b)
+			}
+		}
+		t.Errorf("%d of %d requests failed (first: %v)\n%s", failed.Load(), ok64.Load()+failed.Load(), first.Load(), logs.String())
 	}
 }
 
