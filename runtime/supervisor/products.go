@@ -420,6 +420,10 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 		}
 		return out, nil
 	}
+	// The body of HAProxy's own 504 (RP-006), beside the file.
+	if err := os.WriteFile(filepath.Join(dir, generated.RP006File), []byte(generated.RP006Body), 0o600); err != nil {
+		return nil, err
+	}
 	tlsDir := filepath.Join(dir, "tls")
 	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
 		return nil, err

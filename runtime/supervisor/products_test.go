@@ -5,6 +5,7 @@ package supervisor
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
 	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 )
@@ -590,4 +592,93 @@ func TestHAProxyHealthCheckFollowsStop(t *testing.T) {
 	}
 	back := settle(stopped+" back in rotation", func(fe string) bool { return fe == stopped }, 1)
 	t.Logf("HAProxy had %s back in rotation within %s", stopped, back.Round(100*time.Millisecond))
+}
+
+// applyShortIdle applies examples/invalid/RP-006 (push on, the web rule's
+// idle timeout under 960 s) with the idle timeout cut to 2 s and a user
+// who may sign in, so that a P-GET outlives it in a test.
+func applyShortIdle(t *testing.T) (root, sip string) {
+	t.Helper()
+	root = t.TempDir()
+	testtool.CopyTopology(t, filepath.Join(testtool.ExampleDir("invalid"), "RP-006"), root)
+	f := filepath.Join(root, "topology.hcl")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(b), "idle_timeout = 300", "idle_timeout = 2", 1)
+	if src == string(b) {
+		t.Fatal("the RP-006 example no longer sets idle_timeout = 300")
+	}
+	src += "\nuser \"dave@contoso.com\" {\n  pool         = \"se01\"\n  lab_password = \"Passw0rd!\"\n}\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	applytest.Apply(t, root, true)
+	return root, "dave@contoso.com"
+}
+
+// RP-006 as production shows it, through every reverse proxy the lab
+// runs: a P-GET the Front End parks longer than the rule's idle timeout
+// (2 s here) is cut by the proxy with 504, and the lab names the rule
+// (X-Mobplan-Rule: RP-006): the built-in proxy itself, nginx and HAProxy
+// through what the lab adds to their rendered files (an error page for
+// their own 504 only).
+func TestRP006ThroughProducts(t *testing.T) {
+	root, sip := applyShortIdle(t)
+	for _, kind := range []string{Builtin, Nginx, HAProxy} {
+		t.Run(kind, func(t *testing.T) {
+			if kind != Builtin {
+				testtool.Require(t, kind)
+			}
+			rt := startWith(t, root, func(o *Options) { o.Proxy, o.Bundle.AllowErrors = kind, true })
+			info := rt.Info()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			c := &soakClient{sip: sip, hc: soakHTTP(info, pool(t, info.CAs.Public, info.CAs.Internal))}
+			if err := c.signIn(ctx, rt.gen.Load().bundle.Passwords[sip], 0); err != nil {
+				t.Fatalf("%s signs in from outside: %v", sip, err)
+			}
+			// The first P-GETs may answer at once (the events of the sign-in);
+			// one then parks, and the proxy cuts it.
+			for i := 0; ; i++ {
+				if i == 5 {
+					t.Fatal("no P-GET was held long enough to be cut")
+				}
+				ref, err := c.base.Parse(c.next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ref.String(), nil)
+				req.Header.Set("Accept", "application/json")
+				req.Header.Set("Authorization", "Bearer "+c.token)
+				begin := time.Now()
+				resp, err := c.hc.Do(req)
+				if err != nil {
+					t.Fatalf("P-GET: %v", err)
+				}
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+				resp.Body.Close()
+				held := time.Since(begin)
+				if resp.StatusCode == http.StatusOK {
+					var ev struct {
+						Links links `json:"_links"`
+					}
+					if err := json.Unmarshal(body, &ev); err != nil || ev.Links["next"].Href == "" {
+						t.Fatalf("P-GET: %v %s", err, body)
+					}
+					c.next = ev.Links["next"].Href
+					continue
+				}
+				if resp.StatusCode != http.StatusGatewayTimeout || resp.Header.Get("X-Mobplan-Rule") != "RP-006" || !strings.Contains(string(body), "RP-006") {
+					t.Fatalf("P-GET after %s: %s, X-Mobplan-Rule %q: %s", held, resp.Status, resp.Header.Get("X-Mobplan-Rule"), body)
+				}
+				if held < 2*time.Second || held > 20*time.Second {
+					t.Errorf("cut after %s, want the planned 2 s idle timeout", held)
+				}
+				t.Logf("%s: P-GET cut after %s: %s", kind, held.Round(100*time.Millisecond), strings.TrimSpace(string(body)))
+				break
+			}
+		})
+	}
 }
