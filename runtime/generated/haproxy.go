@@ -220,7 +220,7 @@ func renderHAProxy(conf []byte, sh haproxyShape, head []string) ([]byte, error) 
 // file it runs (a section of its own where the file has none): one
 // thread. HAProxy 2.6.12 (Debian 12's) can deadlock a worker that is
 // stopping after a reload, between stop_listener and relax_listener
-// (HAProxy issue 2222, fixed upstream in 2.6.15); its watchdog then
+// (HAProxy issue 2222, fixed upstream after 2.6.14); its watchdog then
 // aborts the worker and the connections it carried are reset, which the
 // proxy in front answers with 502. With one thread there is no second
 // lock holder. One thread is ample on a lab on one machine.
