@@ -213,39 +213,7 @@ func renderHAProxy(conf []byte, sh haproxyShape, head []string) ([]byte, error) 
 			top = append(top, sh.add[l.Words[0]]...)
 		}
 	}
-	return EncodeHAProxy(withLabGlobal(top))
-}
-
-// LabGlobal is what the lab adds to the global section of every HAProxy
-// file it runs (a section of its own where the file has none): one
-// thread. HAProxy 2.6.12 (Debian 12's) can deadlock a worker that is
-// stopping after a reload, between stop_listener and relax_listener
-// (HAProxy issue 2222, fixed upstream after 2.6.14); its watchdog then
-// aborts the worker and the connections it carried are reset, which the
-// proxy in front answers with 502. With one thread there is no second
-// lock holder. One thread is ample on a lab on one machine.
-var LabGlobal = [][]string{{"nbthread", "1"}}
-
-const labComment = "Added by mobplan serve (the lab only): one thread, for reloads without a stuck worker."
-
-// withLabGlobal puts LabGlobal at the start of the global section,
-// making one after the leading comments where there is none.
-func withLabGlobal(lines []Line) []Line {
-	add := []Line{{Comment: labComment, Indented: true}}
-	for _, w := range LabGlobal {
-		add = append(add, Line{Words: w})
-	}
-	for i, l := range lines {
-		if l.Section && l.Words[0] == "global" {
-			return append(lines[:i+1:i+1], append(add, lines[i+1:]...)...)
-		}
-	}
-	i := 0
-	for i < len(lines) && lines[i].Words == nil && !lines[i].Blank {
-		i++
-	}
-	head := append([]Line{{Blank: true}, {Words: []string{"global"}, Section: true}}, add...)
-	return append(lines[:i:i], append(head, lines[i:]...)...)
+	return EncodeHAProxy(top)
 }
 
 // RenderHLB renders a generated hlb/haproxy.cfg onto the lab: each bind

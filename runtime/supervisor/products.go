@@ -204,7 +204,12 @@ func (p *product) setUp() error {
 		if err != nil {
 			return fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
 		}
-		p.files = append(p.files, f)
+		h, err := generated.HandOver(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
+		}
+		p.files = append(p.files, h)
 	}
 	return nil
 }

@@ -420,16 +420,15 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 	reloadUnderLoad(t, rt)
 }
 
-// Reloads of HAProxy under load drop nothing either, as the reverse
-// proxy (--proxy haproxy) and as the load balancer behind the built-in
-// proxy (--hlb haproxy). Two causes made them fail: a reload signal sent
-// before HAProxy's master had installed its handlers killed it (the lab
-// now waits for its READY=1, -Ws), and HAProxy 2.6.12's stopping worker
-// could deadlock and be aborted by its watchdog, resetting what it
-// carried (the lab runs it with one thread: generated.LabGlobal).
-// nginx in front of HAProxy is not in this test: a reload of nginx there
-// was seen to leave one kept-alive request unanswered by an old nginx
-// worker (in about one run in three), which is nginx's, not HAProxy's.
+// Reloads of HAProxy under load drop nothing either: as the reverse
+// proxy (--proxy haproxy), and as the load balancer behind the built-in
+// proxy or nginx (--hlb haproxy). What made them fail: a reload signal
+// sent before HAProxy's master had installed its handlers killed it
+// (the lab now waits for its READY=1, -Ws); and each reload's check
+// (haproxy -c, nginx -t, started on the same sockets) put the shared
+// sockets in blocking mode, so a running worker blocked in accept() with
+// what it carried stalled, until HAProxy's watchdog aborted it (reset
+// connections, a 502 in front) or a client gave up (generated.HandOver).
 func TestHAProxyReloadUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
@@ -441,8 +440,12 @@ func TestHAProxyReloadUnderLoad(t *testing.T) {
 	}{
 		{"proxy", HAProxy, Builtin},
 		{"hlb", Builtin, HAProxy},
+		{"nginx+hlb", Nginx, HAProxy},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.proxy == Nginx {
+				testtool.Require(t, "nginx")
+			}
 			root := applyExample(t, "contoso")
 			rt := startWith(t, root, func(o *Options) { o.Proxy, o.HLB = c.proxy, c.hlb })
 			reloadUnderLoad(t, rt)
