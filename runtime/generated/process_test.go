@@ -128,3 +128,20 @@ func TestHandOverKeepsNonblocking(t *testing.T) {
 		ln.Close()
 	}
 }
+
+// A product that notifies and exits before it says READY=1 fails Start,
+// which names it; that exit is not reported again as a later failure.
+func TestNotifyingChildThatNeverReadies(t *testing.T) {
+	sh := testtool.Require(t, "sh")
+	exited := make(chan error, 1)
+	c := &Command{Name: "a child that never readies", Path: sh, Run: []string{"-c", `test -n "$NOTIFY_SOCKET" || exit 9; echo no ready >&2; exit 3`}, Notify: true}
+	ch, err := Start(c, slog.New(slog.DiscardHandler), func(err error) { exited <- err })
+	if err == nil || ch != nil || !strings.Contains(err.Error(), "a child that never readies: it exited before it was ready") || !strings.Contains(err.Error(), "no ready") {
+		t.Fatalf("start: %v", err)
+	}
+	select {
+	case err := <-exited:
+		t.Errorf("reported as a failure of a running child: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
