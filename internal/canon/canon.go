@@ -186,6 +186,10 @@ const (
 	RuleDuplicate = "SCHEMA-003" // the same name declared twice
 	RuleFile      = "SCHEMA-004" // a file the topology refers to is missing, outside the folder or invalid
 	RuleGenerator = "GEN-001"    // a custom generator program fails or returns what cannot be written
+
+	// Rules of the DNS records of every SIP domain, evaluated in Go
+	// (schema/gorules*.go) because in CUE they cost O(N²) in the domains.
+	RuleDNS009 = "DNS-009" // simple URL hosts in both views
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or
