@@ -12,8 +12,160 @@ import (
 
 func init() {
 	goRules = append(goRules,
+		goRule{canon.RuleDNS001, dns001},
+		goRule{canon.RuleDNS002, dns002},
+		goRule{canon.RuleDNS003, dns003},
+		goRule{canon.RuleDNS004, dns004},
 		goRule{canon.RuleDNS009, dns009},
+		goRule{canon.RuleDNS010, dns010},
 	)
+}
+
+// domainName is what the declared DNS says of the name prefix.d in a
+// view, for every SIP domain d (_dnsDom in CUE).
+func (tp *topo) domainName(view, prefix, d string) nameDNS {
+	return tp.nameIn(view, prefix+"."+d)
+}
+
+// dns001: every SIP domain has a public lyncdiscover record (A/AAAA to a
+// reverse proxy listener, or a CNAME to the Autodiscover target's
+// external web FQDN). Checked where a declared public zone holds the name.
+func dns001(tp *topo) []finding {
+	if !getBool(tp.t, "mobility", "enabled") {
+		return nil
+	}
+	var missing, wrong []finding
+	for _, d := range tp.sipDomains() {
+		nm := "lyncdiscover." + d
+		r := tp.domainName("external", "lyncdiscover", d)
+		if !r.recs.hasAddr() && r.covered {
+			missing = append(missing, finding{At: []any{"dns", "external", r.zone},
+				Detail: "The public zone " + r.zone + " has no A, AAAA or CNAME record for " + nm + "."})
+		}
+		if a := r.recs.of("A"); a != nil {
+			for _, ip := range a.order {
+				if !tp.rpIPs[ip] {
+					wrong = append(wrong, finding{At: firstAt(a.where[ip]),
+						Detail: nm + " points at " + ip + ", which is not a reverse proxy listener."})
+				}
+			}
+		}
+	}
+	return append(missing, wrong...)
+}
+
+// dns002: every SIP domain has an internal lyncdiscoverinternal record
+// (A/AAAA to the Autodiscover target's internal web address, or a CNAME
+// to its internal web FQDN). Checked where a declared internal zone holds
+// the name.
+func dns002(tp *topo) []finding {
+	if !getBool(tp.t, "mobility", "enabled") {
+		return nil
+	}
+	ad := tp.adTargetName()
+	ok, want := &set{}, ""
+	if ad != "" {
+		ok, want = tp.intAddrs(ad), tp.intFQDN(ad)
+	}
+	wantN := dnsName(want)
+	var out []finding
+	for _, d := range tp.sipDomains() {
+		nm := "lyncdiscoverinternal." + d
+		r := tp.domainName("internal", "lyncdiscoverinternal", d)
+		if !r.recs.hasAddr() && r.covered {
+			out = append(out, finding{At: []any{"dns", "internal", r.zone},
+				Detail: "The internal zone " + r.zone + " has no A, AAAA or CNAME record for " + nm + "."})
+		}
+		if ok.len() > 0 {
+			for _, t := range []string{"A", "AAAA"} {
+				vs := r.recs.of(t)
+				if vs == nil {
+					continue
+				}
+				for _, a := range vs.order {
+					if !ok.has[a] {
+						out = append(out, finding{At: firstAt(vs.where[a]),
+							Detail: nm + " points at " + a + ", but Autodiscover is answered by pool " + ad + ", whose internal web services are at " + ok.join() + "."})
+					}
+				}
+			}
+		}
+		if cn := r.recs.of("CNAME"); want != "" && cn != nil {
+			for _, tgt := range cn.order {
+				if dnsName(tgt) != wantN {
+					out = append(out, finding{At: firstAt(cn.where[tgt]),
+						Detail: nm + " is a CNAME to " + tgt + ", but Autodiscover is answered by pool " + ad + ", whose internal web services FQDN is " + want + "."})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// dns003: the internal Autodiscover name is not in public DNS; at info
+// level, the external name should not resolve internally.
+func dns003(tp *topo) []finding {
+	var public, internal []finding
+	for _, d := range tp.sipDomains() {
+		if r := tp.domainName("external", "lyncdiscoverinternal", d).recs; !r.empty() {
+			public = append(public, finding{At: r.recordAt(),
+				Detail: "The public DNS publishes lyncdiscoverinternal." + d + ", the internal Autodiscover name; it must resolve only inside the network."})
+		}
+		if r := tp.domainName("internal", "lyncdiscover", d).recs; !r.empty() {
+			internal = append(internal, finding{Severity: "info", At: r.recordAt(),
+				Detail: "The internal DNS also resolves lyncdiscover." + d + ". This is tolerated because clients try lyncdiscoverinternal." + d + " first, but ideally the external Autodiscover name resolves only in public DNS."})
+		}
+	}
+	return append(public, internal...)
+}
+
+// dns004: with HTTPS Autodiscover, a lyncdiscover CNAME stays inside its
+// SIP domain (mobile clients do not accept a certificate of another
+// domain over HTTPS).
+func dns004(tp *topo) []finding {
+	if str(tp.t, "mobility", "autodiscover_scheme") != "https" {
+		return nil
+	}
+	var out []finding
+	for _, d := range tp.sipDomains() {
+		cn := tp.domainName("external", "lyncdiscover", d).recs.of("CNAME")
+		if cn == nil {
+			continue
+		}
+		dn := dnsName(d)
+		for _, tgt := range cn.order {
+			if tn := dnsName(tgt); tn != dn && !strings.HasSuffix(tn, "."+dn) {
+				out = append(out, finding{At: firstAt(cn.where[tgt]),
+					Detail: "lyncdiscover." + d + " is a CNAME to " + tgt + ", outside the SIP domain " + d + "; over HTTPS the mobile client rejects the answer because it comes from another domain."})
+			}
+		}
+	}
+	return out
+}
+
+// dns010: in hybrid, the public Skype for Business records of every SIP
+// domain point on-premises, not at Office 365.
+func dns010(tp *topo) []finding {
+	if !getBool(tp.t, "hybrid", "enabled") {
+		return nil
+	}
+	var out []finding
+	for _, d := range tp.sipDomains() {
+		for _, p := range []string{"lyncdiscover", "sip", "_sip._tls", "_sipfederationtls._tcp"} {
+			nm := p + "." + d
+			r := tp.domainName("external", p, d).recs
+			for _, t := range r.types {
+				vs := r.byType[t]
+				for _, v := range vs.order {
+					if dnsO365.MatchString(v) {
+						out = append(out, finding{At: firstAt(vs.where[v]),
+							Detail: "The public " + t + " record " + nm + " points at " + v + ", in Office 365; while users are split between on-premises and online it must point at the on-premises deployment."})
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // simpleHost is an entry of _dnsSimpleHosts: a simple URL with its host,

@@ -189,7 +189,13 @@ const (
 
 	// Rules of the DNS records of every SIP domain, evaluated in Go
 	// (schema/gorules*.go) because in CUE they cost O(N²) in the domains.
-	RuleDNS009 = "DNS-009" // simple URL hosts in both views
+	RuleDNS001  = "DNS-001"  // public lyncdiscover record
+	RuleDNS002  = "DNS-002"  // internal lyncdiscoverinternal record
+	RuleDNS003  = "DNS-003"  // lyncdiscoverinternal not in public DNS
+	RuleDNS004  = "DNS-004"  // lyncdiscover CNAME within its domain over HTTPS
+	RuleDNS009  = "DNS-009"  // simple URL hosts in both views
+	RuleDNS010  = "DNS-010"  // hybrid records point on-premises
+	RulePUSH007 = "PUSH-007" // federation SRV record for push
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or
