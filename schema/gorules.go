@@ -31,6 +31,31 @@ type finding struct {
 type goRule struct {
 	id    string
 	check func(*topo) []finding
+	// reads are the attributes the rule reads, as canonical path patterns
+	// ("*" any map key, "[]" any list element), for the reference's Rules
+	// column (schema/reference works out those of the CUE rules).
+	reads []string
+}
+
+// GoRuleReads returns the attributes each Go rule reads, as canonical
+// path patterns ("*" any map key, "[]" any list element).
+func GoRuleReads() map[string][]string {
+	out := map[string][]string{}
+	for _, r := range goRules {
+		out[r.id] = r.reads
+	}
+	return out
+}
+
+// dnsReads are the attributes of the declared DNS the record rules read.
+var dnsReads = []string{"dns.internal.*.records.*.[].type", "dns.internal.*.records.*.[].values", "dns.external.*.records.*.[].type", "dns.external.*.records.*.[].values"}
+
+func reads(groups ...[]string) []string {
+	var out []string
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
 }
 
 // goRules lists the Go rules, in catalogue order.
@@ -216,12 +241,15 @@ type topo struct {
 	zones map[string]obj // view -> zones
 	// index is _dns: view -> name -> records.
 	index map[string]map[string]*recs
-	rpIPs map[string]bool // _rpIPs
-	pools []string        // pool names, in order
+	rpIPs map[string]bool // the reverse proxies' listener addresses
+	// rpByIP is _rpIPs: the proxy listening at an address, the first by
+	// name when proxies share it.
+	rpByIP map[string]string
+	pools  []string // pool names, in order
 }
 
 func newTopo(t obj) *topo {
-	tp := &topo{t: t, zones: map[string]obj{}, index: map[string]map[string]*recs{}, rpIPs: map[string]bool{}}
+	tp := &topo{t: t, zones: map[string]obj{}, index: map[string]map[string]*recs{}, rpIPs: map[string]bool{}, rpByIP: map[string]string{}}
 	for _, view := range []string{"internal", "external"} {
 		zs := getObj(t, "dns", view)
 		tp.zones[view] = zs
@@ -233,12 +261,15 @@ func newTopo(t obj) *topo {
 				if rn == "@" {
 					name = zn
 				}
-				r := idx[name]
-				if r == nil {
-					r = &recs{}
-					idx[name] = r
-				}
-				addRecords(r, view, zn, rn, rs[rn])
+				// An entry only for a name with a value, as in _dns.
+				addRecords(func() *recs {
+					r := idx[name]
+					if r == nil {
+						r = &recs{}
+						idx[name] = r
+					}
+					return r
+				}, view, zn, rn, rs[rn])
 			}
 		}
 		tp.index[view] = idx
@@ -247,20 +278,25 @@ func newTopo(t obj) *topo {
 	for _, rn := range keys(rps) {
 		ls := getObj(rps[rn], "listeners")
 		for _, ln := range keys(ls) {
-			tp.rpIPs[str(ls[ln], "ip")] = true
+			ip := str(ls[ln], "ip")
+			tp.rpIPs[ip] = true
+			if _, ok := tp.rpByIP[ip]; !ok {
+				tp.rpByIP[ip] = rn
+			}
 		}
 	}
 	tp.pools = keys(getObj(t, "pools"))
 	return tp
 }
 
-// addRecords adds the values of the records rs, named rn in zone zn, to r.
-func addRecords(r *recs, view, zn, rn string, rs any) {
+// addRecords adds the values of the records rs, named rn in zone zn, to
+// the records to returns.
+func addRecords(to func() *recs, view, zn, rn string, rs any) {
 	list, _ := rs.([]any)
 	for k, rec := range list {
 		typ := str(rec, "type")
 		for j, v := range getList(rec, "values") {
-			r.add(typ, str(v), []any{"dns", view, zn, "records", rn, k, "values", j})
+			to().add(typ, str(v), []any{"dns", view, zn, "records", rn, k, "values", j})
 		}
 	}
 }
@@ -294,7 +330,7 @@ func (tp *topo) nameIn(view, name string) nameDNS {
 	sort.Slice(holders, func(i, j int) bool { return holders[i].zone < holders[j].zone })
 	for _, h := range holders {
 		if rs, ok := getObj(zs[h.zone], "records")[h.rn]; ok {
-			addRecords(out.recs, view, h.zone, h.rn, rs)
+			addRecords(func() *recs { return out.recs }, view, h.zone, h.rn, rs)
 		}
 	}
 	return out
@@ -391,6 +427,16 @@ func (tp *topo) intAddrs(pool string) *set {
 		}
 	}
 	return s
+}
+
+// hasAddrRecord is #DnsAddrs' has: the name has an A, AAAA or CNAME record.
+func (tp *topo) hasAddrRecord(view, name string) bool {
+	return tp.lookup(view, name).hasAddr()
+}
+
+// extFQDN is _web[pool].ext_fqdn: the external web services FQDN, if any.
+func (tp *topo) extFQDN(pool string) (string, bool) {
+	return getStr(tp.t, "pools", pool, "web_external", "fqdn")
 }
 
 // intFQDN is _web[pool].int_fqdn: the internal web services FQDN, the

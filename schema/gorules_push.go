@@ -10,7 +10,9 @@ import (
 // domain. Its catalogue entry is in rules_push_dns.cue.
 
 func init() {
-	goRules = append(goRules, goRule{canon.RulePUSH007, push007})
+	goRules = append(goRules, goRule{canon.RulePUSH007, push007, reads(dnsReads, []string{"dns.external.*.records.*.[].port",
+		"sip_domains.[]", "mobility.push.enabled", "mobility.clients.ios", "mobility.clients.windows_phone",
+		"edge_pools.*.access_fqdn", "edge_pools.*.servers.*.access_ip", "load_balancers.*.vips.*.role", "load_balancers.*.vips.*.ip"})})
 }
 
 // push007: with push for iOS or Windows Phone clients, every SIP domain

@@ -424,8 +424,8 @@ func TestGoRulesInCatalogue(t *testing.T) {
 		rules []goRule
 		want  string
 	}{
-		{"unknown rule", append(slices.Clone(saved), goRule{"DNS-999", nil}), "DNS-999 has no catalogue entry"},
-		{"rule checked in CUE", append(slices.Clone(saved), goRule{"DNS-011", nil}), `DNS-011 is a Go rule, but checked_by does not say "go"`},
+		{"unknown rule", append(slices.Clone(saved), goRule{"DNS-999", nil, nil}), "DNS-999 has no catalogue entry"},
+		{"rule checked in CUE", append(slices.Clone(saved), goRule{"DNS-011", nil, nil}), `DNS-011 is a Go rule, but checked_by does not say "go"`},
 		{"rule listed twice", append(slices.Clone(saved), saved[0]), "listed twice"},
 		{"rule missing", saved[1:], fmt.Sprintf(`%s: checked_by says "go", but there is no Go rule`, saved[0].id)},
 	} {
