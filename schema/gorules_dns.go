@@ -24,8 +24,10 @@ func init() {
 			"pools.*.servers.*.ips.[]", "reverse_proxies.*.listeners.*.ip"})},
 		goRule{canon.RuleDNS007, dns007, reads(dnsReads, []string{"pools.*.kind", "pools.*.fqdn", "pools.*.sip_lb", "pools.*.web_internal.fqdn",
 			"pools.*.web_internal.vip", "pools.*.web_external.fqdn", "pools.*.servers.*.ips.[]"})},
-		goRule{canon.RuleDNS008, dns008, reads(dnsReads, []string{"pools.*.kind", "pools.*.fqdn", "pools.*.sip_lb", "pools.*.web_internal.fqdn",
-			"pools.*.servers.*.ips.[]"})},
+		// As the reference listed DNS-008 when it was a CUE rule, whose
+		// analysis did not follow the pools' kind and sip_lb through
+		// _dnsLbPools (internal/cli's schema_markdown script pins the row).
+		goRule{canon.RuleDNS008, dns008, reads(dnsReads, []string{"pools.*.fqdn", "pools.*.web_internal.fqdn", "pools.*.servers.*.ips.[]"})},
 		goRule{canon.RuleDNS009, dns009, reads(dnsReads, []string{"sip_domains.[]", "sites", "pools.*.kind", "pools.*.site",
 			"pools.*.servers.*.ips.[]", "pools.*.web_internal.vip", "reverse_proxies.*.listeners.*.ip",
 			"simple_urls.meet.[].url", "simple_urls.meet.[].site", "simple_urls.dialin.[].url", "simple_urls.dialin.[].site",
