@@ -58,8 +58,18 @@ func TestGoRulesMatchCUE(t *testing.T) {
 		}
 	}
 	cases := ruleCases(t)
-	if len(cases) < 150 {
+	if len(cases) < 300 {
 		t.Fatalf("only %d cases", len(cases))
+	}
+	if testing.Short() && !record {
+		// The examples as they are, and one case in five of the variations.
+		var some []ruleCase
+		for i, c := range cases {
+			if !strings.Contains(c.name, "~") || i%5 == 0 {
+				some = append(some, c)
+			}
+		}
+		cases = some
 	}
 	compared, nonEmpty := 0, map[string]int{}
 	for _, c := range cases {
@@ -124,7 +134,10 @@ func TestGoRulesMatchCUE(t *testing.T) {
 		}
 		return
 	}
-	if compared < 100 {
+	if testing.Short() {
+		return
+	}
+	if compared < 250 {
 		t.Errorf("only %d of %d cases were sound enough to compare", compared, len(cases))
 	}
 	for _, id := range recordIDs {
