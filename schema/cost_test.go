@@ -97,7 +97,7 @@ func BenchmarkRuleCost(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := goFindings(top); err != nil {
+					if _, err := goFindings(top, rest); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -62,7 +62,8 @@ func reads(groups ...[]string) []string {
 var goRules []goRule
 
 // goRules adds the findings of the Go rules to found, the CUE rules'.
-func (r Result) goRules(found map[string][]finding) error {
+// input is the topology as written (input in rules.cue).
+func (r Result) goRules(found map[string][]finding, input map[string]any) error {
 	if len(goRules) == 0 {
 		return nil
 	}
@@ -70,7 +71,7 @@ func (r Result) goRules(found map[string][]finding) error {
 	if err != nil {
 		return err
 	}
-	got, err := goFindings(top)
+	got, err := goFindings(top, input)
 	if err != nil {
 		return err
 	}
@@ -80,8 +81,10 @@ func (r Result) goRules(found map[string][]finding) error {
 	return nil
 }
 
-// goFindings runs every Go rule on the checked topology, exported as JSON.
-func goFindings(topJSON []byte) (map[string][]finding, error) {
+// goFindings runs every Go rule on the checked topology, exported as
+// JSON; input is the topology as written, for what defaults hide (whether
+// a block was written at all).
+func goFindings(topJSON []byte, input map[string]any) (map[string][]finding, error) {
 	var t map[string]any
 	d := json.NewDecoder(bytes.NewReader(topJSON))
 	d.UseNumber()
@@ -89,6 +92,7 @@ func goFindings(topJSON []byte) (map[string][]finding, error) {
 		return nil, fmt.Errorf("decoding the checked topology for the Go rules: %w", err)
 	}
 	tp := newTopo(t)
+	_, tp.simpleURLs = input["simple_urls"]
 	out := map[string][]finding{}
 	for _, r := range goRules {
 		if f := r.check(tp); len(f) > 0 {
@@ -246,6 +250,8 @@ type topo struct {
 	// name when proxies share it.
 	rpByIP map[string]string
 	pools  []string // pool names, in order
+	// simpleURLs: the input declares a simple_urls block (_topoSU).
+	simpleURLs bool
 }
 
 func newTopo(t obj) *topo {

@@ -163,7 +163,7 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	if found == nil {
 		found = map[string][]finding{}
 	}
-	if err := res.goRules(found); err != nil {
+	if err := res.goRules(found, rest); err != nil {
 		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
 			Summary: "Internal error evaluating the rules", Detail: err.Error()})
 		return res

@@ -200,6 +200,10 @@ const (
 	RuleDNS009  = "DNS-009"  // simple URL hosts in both views
 	RuleDNS010  = "DNS-010"  // hybrid records point on-premises
 	RulePUSH007 = "PUSH-007" // federation SRV record for push
+
+	// Simple URL rule evaluated in Go: in CUE its per-domain lookups cost
+	// O(N²) in the domains.
+	RuleTOPO007 = "TOPO-007" // simple URLs complete, unique and well formed
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or
