@@ -28,7 +28,8 @@ const recordedFile = "testdata/gorules/findings.json"
 // Go, and CUE rules whose helpers changed with them (the reverse proxy
 // rules read the declared DNS through #DnsRecs, no longer through _dns).
 var recordIDs = []string{"DNS-001", "DNS-002", "DNS-003", "DNS-004", "DNS-005", "DNS-006", "DNS-007", "DNS-008", "DNS-009", "DNS-010", "PUSH-007",
-	"RP-001", "RP-002", "RP-003", "RP-004", "RP-005", "RP-006", "RP-007", "RP-008", "RP-009", "TOPO-007"}
+	"RP-001", "RP-002", "RP-003", "RP-004", "RP-005", "RP-006", "RP-007", "RP-008", "RP-009", "TOPO-007",
+	"CERT-002", "CERT-003", "CERT-005", "CERT-007"}
 
 // TestGoRulesMatchCUE: every Go rule gives the findings its CUE rule gave
 // (at, detail, severity and hint) on the HCL examples, the failing
@@ -266,6 +267,24 @@ func ruleCases(t *testing.T) []ruleCase {
 				}
 				cases = append(cases, ruleCase{fmt.Sprintf("%s~rp%d", name, i), &m, true, nil})
 			}
+		}
+		// Variations of the certificates and simple URLs (CERT-002, 003,
+		// 005, 007).
+		ncrt := 0
+		switch {
+		case strings.HasPrefix(base, "CERT-"):
+			ncrt = 6
+		case base == "scale" || base == "contoso" || base == "multisite" || base == "tailspin":
+			ncrt = 12
+		}
+		for i := range ncrt {
+			r := rand.New(rand.NewPCG(uint64(i), uint64(len(base))+11))
+			m := *doc
+			m.Value = deepCopy(doc.Value).(map[string]any)
+			for range 1 + r.IntN(5) {
+				mutateCert(r, m.Value)
+			}
+			cases = append(cases, ruleCase{fmt.Sprintf("%s~crt%d", name, i), &m, false, []string{canon.RuleCERT002, canon.RuleCERT003, canon.RuleCERT005, canon.RuleCERT007}})
 		}
 		// Variations of the simple URLs (TOPO-007).
 		nsu := 0
@@ -735,5 +754,133 @@ func mutateSU(r *rand.Rand, v map[string]any) {
 		} else {
 			u["site"] = pick(sites)
 		}
+	}
+}
+
+// mutateCert changes a declared certificate (made when there is none):
+// its usages, SANs, subject, issuer or assignments; or the simple URLs
+// and Office Web Apps publication the certificate rules read.
+func mutateCert(r *rand.Rand, v map[string]any) {
+	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
+	var domains []string
+	for _, d := range getList(v, "sip_domains") {
+		domains = append(domains, str(d))
+	}
+	if len(domains) == 0 {
+		return
+	}
+	var names, targets []string
+	pools := getObj(v, "pools")
+	for _, pn := range keys(pools) {
+		p := getObj(pools, pn)
+		targets = append(targets, pn)
+		names = append(names, str(p, "fqdn"))
+		for _, k := range []string{"web_internal", "web_external"} {
+			if f, ok := getStr(p, k, "fqdn"); ok {
+				names = append(names, f)
+			}
+		}
+		for _, sn := range keys(getObj(p, "servers")) {
+			f := str(p, "servers", sn, "fqdn")
+			names = append(names, f)
+			targets = append(targets, f, strings.ToUpper(f))
+		}
+	}
+	targets = append(targets, keys(getObj(v, "reverse_proxies"))...)
+	targets = append(targets, keys(getObj(v, "edge_pools"))...)
+	for _, m := range getList(v, "simple_urls", "meet") {
+		_, rest, _ := strings.Cut(str(m, "url"), "://")
+		names = append(names, strings.ToLower(strings.Split(strings.Split(rest, "/")[0], ":")[0]))
+	}
+	for _, d := range domains {
+		names = append(names, "meet."+d, "dialin."+d, "lyncdiscover."+d, "*."+d, "sip."+d)
+	}
+	names = append(names, "*.other.example.org", "*.example", "admin."+domains[0])
+	if len(targets) == 0 {
+		return
+	}
+	usages := []string{"Default", "WebServicesInternal", "WebServicesExternal", "RPListener", "EdgeExternal", "EdgeInternal"}
+	certs, _ := v["certificates"].(map[string]any)
+	if certs == nil {
+		certs = map[string]any{}
+		v["certificates"] = certs
+	}
+	if len(certs) == 0 || r.IntN(5) == 0 {
+		var sans []any
+		for range r.IntN(6) {
+			sans = append(sans, pick(names))
+		}
+		for _, d := range domains {
+			if r.IntN(2) == 0 {
+				sans = append(sans, "meet."+d)
+			}
+		}
+		us := []any{pick(usages)}
+		if r.IntN(2) == 0 {
+			us = append(us, pick(usages))
+		}
+		certs[fmt.Sprintf("gen%d", r.IntN(1000))] = map[string]any{
+			"usage": us, "assigned_to": []any{pick(targets)}, "subject": pick(names), "sans": sans,
+			"issuer": pick([]string{"public", "internal"}),
+		}
+		return
+	}
+	c := certs[pick(keys(certs))].(map[string]any)
+	list := func(k string) []any { l, _ := c[k].([]any); return l }
+	switch r.IntN(10) {
+	case 0, 1: // a SAN added
+		c["sans"] = append(list("sans"), pick(names))
+	case 2: // a SAN removed
+		if l := list("sans"); len(l) > 0 {
+			i := r.IntN(len(l))
+			c["sans"] = append(slices.Clone(l[:i]), l[i+1:]...)
+		}
+	case 3: // a usage added or the usages replaced
+		if r.IntN(2) == 0 {
+			c["usage"] = append(list("usage"), pick(usages))
+		} else {
+			c["usage"] = []any{pick(usages)}
+		}
+	case 4: // an assignment added
+		c["assigned_to"] = append(list("assigned_to"), pick(targets))
+	case 5:
+		c["subject"] = pick(names)
+	case 6:
+		c["issuer"] = pick([]string{"public", "internal"})
+	case 7: // the simple URLs the rules check
+		su, _ := v["simple_urls"].(map[string]any)
+		if su == nil {
+			su = map[string]any{}
+			v["simple_urls"] = su
+		}
+		switch r.IntN(4) {
+		case 0:
+			delete(su, pick([]string{"meet", "dialin", "admin"}))
+		default:
+			k := pick([]string{"meet", "dialin", "admin"})
+			u := map[string]any{"url": "https://" + pick([]string{"meet", "dialin", "admin", "m.x"}) + "." + pick(domains) + pick([]string{"", "/x", ":443/y"})}
+			if k == "meet" {
+				u["domain"] = pick(domains)
+			}
+			l, _ := su[k].([]any)
+			su[k] = append(l, u)
+		}
+	case 8: // Office Web Apps published or not
+		if owa, ok := v["office_web_apps"].(map[string]any); ok {
+			owa["published"] = r.IntN(2) == 0
+		} else {
+			c["sans"] = append(list("sans"), strings.ToUpper(pick(names)))
+		}
+	default: // a publishing rule's names
+		rps := getObj(v, "reverse_proxies")
+		if len(rps) == 0 {
+			return
+		}
+		us := getObj(rps, pick(keys(rps)), "rules")
+		if len(us) == 0 {
+			return
+		}
+		u := getObj(us, pick(keys(us)))
+		u["public_names"] = append(getList(u, "public_names"), pick(names))
 	}
 }

@@ -204,6 +204,13 @@ const (
 	// Simple URL rule evaluated in Go: in CUE its per-domain lookups cost
 	// O(N²) in the domains.
 	RuleTOPO007 = "TOPO-007" // simple URLs complete, unique and well formed
+
+	// Certificate rules that check the simple URL hosts, evaluated in Go:
+	// in CUE they cost O(N²) in the domains.
+	RuleCERT002 = "CERT-002" // internal web services certificate SANs
+	RuleCERT003 = "CERT-003" // external web services certificate SANs
+	RuleCERT005 = "CERT-005" // reverse proxy certificate
+	RuleCERT007 = "CERT-007" // wildcard subjects and SANs
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or
