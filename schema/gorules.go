@@ -58,7 +58,7 @@ func reads(groups ...[]string) []string {
 	return out
 }
 
-// goRules lists the Go rules, in catalogue order.
+// goRules lists the Go rules; each gorules_*.go file adds its own.
 var goRules []goRule
 
 // goRules adds the findings of the Go rules to found, the CUE rules'.

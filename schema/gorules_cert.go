@@ -8,27 +8,35 @@ import (
 	"github.com/mobplan/mobplan/internal/canon"
 )
 
-// The certificate rules that check the simple URL hosts, evaluated in Go:
-// each looks up every meet host (one per SIP domain) in each
-// certificate's SANs, a struct as wide as the domains, O(N²) in CUE
-// v0.17.1 (BenchmarkRuleCost, family=CERT: +0.35 M allocations at 1,000
-// domains, +0.04 M without these four). Their catalogue entries are in
-// rules_cert.cue.
+// The certificate rules that check a name per SIP domain, evaluated in Go:
+// each looks up a name per SIP domain (the meet hosts, lyncdiscover.<d>,
+// sip.<d>) in each certificate's SANs, a struct as wide as the domains,
+// O(N²) in CUE v0.17.1 (BenchmarkRuleCost, family=CERT at 1,000 domains:
+// +0.34 M allocations over "shared" with them in CUE, +0.01 M without).
+// Their catalogue entries are in rules_cert.cue.
 
 func init() {
 	// What each rule reads of _crt: the usages and SANs, with the pools
 	// (and servers) it is installed on and its label, or the reverse
-	// proxies carrying it.
+	// proxies carrying it. The lists are what schema/reference worked out
+	// from the CUE rules, which leaves out what only the keys of a
+	// comprehension were computed from (the SIP domains of CERT-001, 004,
+	// 006 and 010, the pools of CERT-004).
 	crt := []string{"certificates.*.usage.[]", "certificates.*.sans.[]", "certificates.*.assigned_to.[]"}
 	pools := []string{"certificates.*.file", "pools.*.servers.*.fqdn"}
 	rps := []string{"reverse_proxies.*.listeners.*.certificate"}
 	simple := []string{"sip_domains.[]", "simple_urls.meet.[].url", "simple_urls.dialin.[].url"}
 	goRules = append(goRules,
+		goRule{canon.RuleCERT001, cert001, reads(crt, pools, []string{"certificates.*.subject", "pools.*.fqdn", "pools.*.kind",
+			"mobility.strict_dns_autologon"})},
 		goRule{canon.RuleCERT002, cert002, reads(crt, pools, simple, []string{"simple_urls.admin.[].url", "pools.*.fqdn", "pools.*.web_internal.fqdn"})},
 		goRule{canon.RuleCERT003, cert003, reads(crt, pools, simple, []string{"pools.*.web_external.fqdn"})},
+		goRule{canon.RuleCERT004, cert004, []string{"certificates.*.usage.[]", "certificates.*.sans.[]", "certificates.*.file", "pools.*.autodiscover", "mobility.enabled"}},
 		goRule{canon.RuleCERT005, cert005, reads(crt, rps, simple, []string{"certificates.*.file", "certificates.*.issuer", "pools.*.web_external.fqdn",
 			"reverse_proxies.*.rules.*.public_names.[]", "office_web_apps.fqdn", "office_web_apps.published"})},
+		goRule{canon.RuleCERT006, cert006, reads(crt, rps, []string{"certificates.*.file", "mobility.enabled", "mobility.autodiscover_scheme"})},
 		goRule{canon.RuleCERT007, cert007, reads(crt, rps, simple, []string{"certificates.*.subject"})},
+		goRule{canon.RuleCERT010, cert010, reads(crt, []string{"certificates.*.file", "certificates.*.subject", "sbas.*.fqdn"})},
 	)
 }
 
@@ -40,6 +48,7 @@ type crt struct {
 	sans  map[string]bool // lower case
 	pools map[string]bool // the pools it is installed on (servers are not needed here)
 	rps   map[string]bool // the reverse proxies that carry it
+	sbas  map[string]bool // the branch appliances it is installed on
 	label string
 }
 
@@ -83,12 +92,21 @@ func (tp *topo) certs() []*crt {
 			}
 		}
 	}
+	sbas := getObj(tp.t, "sbas")
+	sbaFQDN := map[string]map[string]bool{} // appliance FQDN (lower case) -> appliances
+	for _, bn := range keys(sbas) {
+		f := strings.ToLower(str(sbas[bn], "fqdn"))
+		if sbaFQDN[f] == nil {
+			sbaFQDN[f] = map[string]bool{}
+		}
+		sbaFQDN[f][bn] = true
+	}
 	pools := getObj(tp.t, "pools")
 	cs := getObj(tp.t, "certificates")
 	var out []*crt
 	for _, cn := range keys(cs) {
 		c := getObj(cs[cn])
-		k := &crt{name: cn, c: c, uses: map[string]bool{}, sans: map[string]bool{}, pools: map[string]bool{}, rps: map[string]bool{}, label: cn}
+		k := &crt{name: cn, c: c, uses: map[string]bool{}, sans: map[string]bool{}, pools: map[string]bool{}, rps: map[string]bool{}, sbas: map[string]bool{}, label: cn}
 		for _, u := range getList(c, "usage") {
 			k.uses[str(u)] = true
 		}
@@ -105,6 +123,12 @@ func (tp *topo) certs() []*crt {
 			}
 			if _, ok := rps[t]; ok {
 				k.rps[t] = true
+			}
+			if _, ok := sbas[t]; ok {
+				k.sbas[t] = true
+			}
+			for bn := range sbaFQDN[strings.ToLower(t)] {
+				k.sbas[bn] = true
 			}
 		}
 		for rn := range listeners[cn] {
@@ -385,6 +409,167 @@ func cert007(tp *topo) []finding {
 				d = fmt.Sprintf("Certificate %s (%s) has the wildcard SAN %s; wildcard SANs are supported only on Front End, Director and reverse proxy web certificates.", k.name, strings.Join(usage, ", "), s)
 			}
 			out = append(out, finding{At: []any{"certificates", k.name, "sans", i}, Detail: d})
+		}
+	}
+	return out
+}
+
+// lowerDomains are _crtDomains: the SIP domains in lower case, each once.
+func (tp *topo) lowerDomains() []string {
+	var s set
+	for _, d := range tp.sipDomains() {
+		s.add(strings.ToLower(d))
+	}
+	return s.order
+}
+
+// lacksEach lists the names prefix+d (or the wildcard *.d, when wild)
+// the certificate lacks, for every SIP domain d.
+func (tp *topo) lacksEach(k *crt, prefix string, wild bool) []string {
+	var miss []string
+	for _, d := range tp.lowerDomains() {
+		if !k.sans[prefix+d] && !(wild && k.sans["*."+d]) {
+			miss = append(miss, prefix+d)
+		}
+	}
+	return miss
+}
+
+// cert001: the Default certificate of a pool has the pool FQDN as its
+// subject and the pool and server FQDNs as SANs; with strict DNS matching
+// for auto-logon, the sign-in target's has sip.<d> for every SIP domain.
+func cert001(tp *topo) []finding {
+	var out []finding
+	certs := tp.certs()
+	for _, k := range certs {
+		if !k.uses["Default"] {
+			continue
+		}
+		subj := str(k.c, "subject")
+		for _, pn := range keys(boolObj(k.pools)) {
+			if f := str(tp.t, "pools", pn, "fqdn"); strings.ToLower(subj) != strings.ToLower(f) {
+				out = append(out, finding{At: []any{"certificates", k.name, "subject"},
+					Detail: fmt.Sprintf("Certificate %s is the Default certificate of pool %s, so its subject must be the pool FQDN %s, not %s.", k.name, pn, f, subj)})
+			}
+		}
+	}
+	for _, k := range certs {
+		if !k.uses["Default"] {
+			continue
+		}
+		var miss set
+		for _, pn := range keys(boolObj(k.pools)) {
+			if n := strings.ToLower(str(tp.t, "pools", pn, "fqdn")); !k.sans[n] {
+				miss.add(n)
+			}
+			for _, sn := range k.servers(tp, pn) {
+				if n := strings.ToLower(str(tp.t, "pools", pn, "servers", sn, "fqdn")); !k.sans[n] {
+					miss.add(n)
+				}
+			}
+		}
+		if miss.len() > 0 {
+			out = append(out, finding{At: []any{"certificates", k.name, "sans"},
+				Detail: fmt.Sprintf("The Default certificate %s of pool %s lacks %s (the pool FQDN and the FQDN of every server it is installed on).", k.label, k.poolNames(), crtSans(miss.order))})
+		}
+	}
+	if getBool(tp.t, "mobility", "strict_dns_autologon") {
+		ad := tp.adTargetName()
+		for _, k := range certs {
+			if !k.uses["Default"] || !k.pools[ad] {
+				continue
+			}
+			if miss := tp.lacksEach(k, "sip.", false); len(miss) > 0 {
+				out = append(out, finding{At: []any{"certificates", k.name, "sans"}, Severity: "warning",
+					Detail: fmt.Sprintf("Strict DNS matching for auto-logon is enforced and pool %s is the sign-in target, but its Default certificate %s lacks %s.", ad, k.label, crtSans(miss))})
+			}
+		}
+	}
+	return out
+}
+
+// cert004: with mobility, a web services certificate of a pool that runs
+// Autodiscover has lyncdiscoverinternal.<d> (internal) and lyncdiscover.<d>
+// (external) for every SIP domain, or *.<d>.
+func cert004(tp *topo) []finding {
+	if !getBool(tp.t, "mobility", "enabled") {
+		return nil
+	}
+	var out []finding
+	for _, k := range tp.certs() {
+		if !k.web() {
+			continue
+		}
+		var ad []string
+		for _, pn := range keys(boolObj(k.pools)) {
+			if getBool(tp.t, "pools", pn, "autodiscover") {
+				ad = append(ad, pn)
+			}
+		}
+		if len(ad) == 0 {
+			continue
+		}
+		var miss set
+		var serves []string
+		for _, u := range []struct{ use, prefix string }{{"WebServicesInternal", "lyncdiscoverinternal."}, {"WebServicesExternal", "lyncdiscover."}} {
+			if k.uses[u.use] {
+				serves = append(serves, u.use)
+				for _, n := range tp.lacksEach(k, u.prefix, true) {
+					miss.add(n)
+				}
+			}
+		}
+		if miss.len() > 0 {
+			out = append(out, finding{At: []any{"certificates", k.name, "sans"},
+				Detail: fmt.Sprintf("Certificate %s serves %s on pool %s, which runs Autodiscover, but lacks %s (a wildcard *.<SIP domain> would also do).", k.label, strings.Join(serves, " and "), crtList(ad), crtSans(miss.order))})
+		}
+	}
+	return out
+}
+
+// cert006: with Autodiscover over HTTPS, the reverse proxy certificate
+// has lyncdiscover.<d> for every SIP domain, or *.<d>.
+func cert006(tp *topo) []finding {
+	if !getBool(tp.t, "mobility", "enabled") || str(tp.t, "mobility", "autodiscover_scheme") != "https" {
+		return nil
+	}
+	var out []finding
+	for _, k := range tp.certs() {
+		if !k.rp() {
+			continue
+		}
+		if miss := tp.lacksEach(k, "lyncdiscover.", true); len(miss) > 0 {
+			out = append(out, finding{At: []any{"certificates", k.name, "sans"},
+				Detail: fmt.Sprintf("Autodiscover is published over HTTPS, but the reverse proxy certificate %s lacks %s (or *.<SIP domain>); a CNAME does not change the name the client checks.", k.label, crtSans(miss))})
+		}
+	}
+	return out
+}
+
+// cert010: a branch appliance's certificate has the appliance FQDN as its
+// subject and sip.<d> for every SIP domain.
+func cert010(tp *topo) []finding {
+	var out []finding
+	certs := tp.certs()
+	for _, k := range certs {
+		if !k.uses["SBA"] && !k.uses["Default"] {
+			continue
+		}
+		subj := str(k.c, "subject")
+		for _, bn := range keys(boolObj(k.sbas)) {
+			if f := str(tp.t, "sbas", bn, "fqdn"); strings.ToLower(subj) != strings.ToLower(f) {
+				out = append(out, finding{At: []any{"certificates", k.name, "subject"},
+					Detail: fmt.Sprintf("Certificate %s is the certificate of the appliance %s, so its subject must be the appliance FQDN %s, not %s.", k.name, bn, f, subj)})
+			}
+		}
+	}
+	for _, k := range certs {
+		if !k.uses["SBA"] && !(k.uses["Default"] && len(k.sbas) > 0) {
+			continue
+		}
+		if miss := tp.lacksEach(k, "sip.", false); len(miss) > 0 {
+			out = append(out, finding{At: []any{"certificates", k.name, "sans"},
+				Detail: fmt.Sprintf("The branch appliance certificate %s lacks %s (one sip.<domain> per SIP domain).", k.label, crtSans(miss))})
 		}
 	}
 	return out

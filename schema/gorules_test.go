@@ -29,7 +29,7 @@ const recordedFile = "testdata/gorules/findings.json"
 // rules read the declared DNS through #DnsRecs, no longer through _dns).
 var recordIDs = []string{"DNS-001", "DNS-002", "DNS-003", "DNS-004", "DNS-005", "DNS-006", "DNS-007", "DNS-008", "DNS-009", "DNS-010", "PUSH-007",
 	"RP-001", "RP-002", "RP-003", "RP-004", "RP-005", "RP-006", "RP-007", "RP-008", "RP-009", "TOPO-007",
-	"CERT-002", "CERT-003", "CERT-005", "CERT-007"}
+	"CERT-001", "CERT-002", "CERT-003", "CERT-004", "CERT-005", "CERT-006", "CERT-007", "CERT-010"}
 
 // TestGoRulesMatchCUE: every Go rule gives the findings its CUE rule gave
 // (at, detail, severity and hint) on the HCL examples, the failing
@@ -285,6 +285,17 @@ func ruleCases(t *testing.T) []ruleCase {
 				mutateCert(r, m.Value)
 			}
 			cases = append(cases, ruleCase{fmt.Sprintf("%s~crt%d", name, i), &m, false, []string{canon.RuleCERT002, canon.RuleCERT003, canon.RuleCERT005, canon.RuleCERT007}})
+		}
+		// Variations of the certificates and the switches the rules of a
+		// name per SIP domain read (CERT-001, 004, 006, 010).
+		for i := range ncrt {
+			r := rand.New(rand.NewPCG(uint64(i), uint64(len(base))+13))
+			m := *doc
+			m.Value = deepCopy(doc.Value).(map[string]any)
+			for range 1 + r.IntN(5) {
+				mutateCertDomains(r, m.Value)
+			}
+			cases = append(cases, ruleCase{fmt.Sprintf("%s~crtd%d", name, i), &m, false, []string{canon.RuleCERT001, canon.RuleCERT004, canon.RuleCERT006, canon.RuleCERT010}})
 		}
 		// Variations of the simple URLs (TOPO-007).
 		nsu := 0
@@ -882,5 +893,86 @@ func mutateCert(r *rand.Rand, v map[string]any) {
 		}
 		u := getObj(us, pick(keys(us)))
 		u["public_names"] = append(getList(u, "public_names"), pick(names))
+	}
+}
+
+// mutateCertDomains changes what the certificate rules of a name per SIP
+// domain read: a certificate (mutateCert), its sip.<d> and lyncdiscover
+// SANs, a certificate for a branch appliance, or the mobility switches.
+func mutateCertDomains(r *rand.Rand, v map[string]any) {
+	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
+	m := func(v map[string]any, k string) map[string]any {
+		x, _ := v[k].(map[string]any)
+		if x == nil {
+			x = map[string]any{}
+			v[k] = x
+		}
+		return x
+	}
+	var domains []string
+	for _, d := range getList(v, "sip_domains") {
+		domains = append(domains, str(d))
+	}
+	if len(domains) == 0 {
+		return
+	}
+	switch r.IntN(6) {
+	case 0, 1:
+		mutateCert(r, v)
+	case 2: // names per SIP domain on a certificate
+		certs := getObj(v, "certificates")
+		if len(certs) == 0 {
+			mutateCert(r, v)
+			return
+		}
+		c := m(certs, pick(keys(certs)))
+		l, _ := c["sans"].([]any)
+		for _, d := range domains {
+			if r.IntN(3) > 0 {
+				l = append(l, pick([]string{"sip.", "lyncdiscover.", "lyncdiscoverinternal.", "*.", "SIP."})+d)
+			}
+		}
+		c["sans"] = l
+	case 3: // a certificate for a branch appliance
+		sbas := getObj(v, "sbas")
+		if len(sbas) == 0 {
+			return
+		}
+		bn := pick(keys(sbas))
+		t := bn
+		if r.IntN(2) == 0 {
+			t = strings.ToUpper(str(sbas[bn], "fqdn"))
+		}
+		var sans []any
+		for _, d := range domains {
+			if r.IntN(2) == 0 {
+				sans = append(sans, "sip."+d)
+			}
+		}
+		m(v, "certificates")[fmt.Sprintf("sba%d", r.IntN(100))] = map[string]any{
+			"usage": []any{pick([]string{"SBA", "Default"})}, "assigned_to": []any{t},
+			"subject": pick([]string{str(sbas[bn], "fqdn"), "x." + domains[0]}), "sans": sans, "issuer": "internal",
+		}
+	case 4: // the mobility switches
+		mob := m(v, "mobility")
+		switch r.IntN(3) {
+		case 0:
+			mob["enabled"] = r.IntN(2) == 0
+		case 1:
+			mob["autodiscover_scheme"] = pick([]string{"http", "https"})
+		default:
+			mob["strict_dns_autologon"] = r.IntN(3) > 0
+		}
+	default: // a pool runs Autodiscover or not, or becomes a Director
+		pools := getObj(v, "pools")
+		if len(pools) == 0 {
+			return
+		}
+		p := m(pools, pick(keys(pools)))
+		if r.IntN(2) == 0 {
+			p["autodiscover"] = r.IntN(2) == 0
+		} else {
+			p["kind"] = "director"
+		}
 	}
 }

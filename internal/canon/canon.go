@@ -205,12 +205,16 @@ const (
 	// O(N²) in the domains.
 	RuleTOPO007 = "TOPO-007" // simple URLs complete, unique and well formed
 
-	// Certificate rules that check the simple URL hosts, evaluated in Go:
-	// in CUE they cost O(N²) in the domains.
+	// Certificate rules that check a name per SIP domain, evaluated in
+	// Go: in CUE they cost O(N²) in the domains.
+	RuleCERT001 = "CERT-001" // Default certificate subject and SANs
 	RuleCERT002 = "CERT-002" // internal web services certificate SANs
 	RuleCERT003 = "CERT-003" // external web services certificate SANs
+	RuleCERT004 = "CERT-004" // lyncdiscover names on web services certificates
 	RuleCERT005 = "CERT-005" // reverse proxy certificate
+	RuleCERT006 = "CERT-006" // lyncdiscover names on the reverse proxy certificate
 	RuleCERT007 = "CERT-007" // wildcard subjects and SANs
+	RuleCERT010 = "CERT-010" // branch appliance certificate
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or
