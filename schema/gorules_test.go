@@ -34,7 +34,7 @@ var recordIDs = []string{"DNS-001", "DNS-002", "DNS-003", "DNS-004", "DNS-005", 
 // TestGoRulesMatchCUE: every Go rule gives the findings its CUE rule gave
 // (at, detail, severity and hint) on the HCL examples, the failing
 // examples, a small examples/scale topology and seeded variations of
-// their DNS records, simple URLs and switches.
+// their DNS records, simple URLs, certificates and switches.
 func TestGoRulesMatchCUE(t *testing.T) {
 	s, err := Load()
 	if err != nil {
