@@ -28,6 +28,7 @@ import (
 	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 	"github.com/mobplan/mobplan/runtime/dnsserver"
+	"github.com/mobplan/mobplan/runtime/fastpath"
 	"github.com/mobplan/mobplan/runtime/hlb"
 	"github.com/mobplan/mobplan/runtime/labca"
 )
@@ -364,13 +365,20 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 				c.Read(buf)
 			})
 		default:
-			var h http.Handler = &logged{r: r, slot: b.slot, key: k}
+			h := &logged{r: r, slot: b.slot, key: k}
 			srv := r.httpServer(h)
 			ln := r.inst.gate(b.slot, b.ln)
 			if b.slot.Certificate != "" {
 				ln = tls.NewListener(ln, r.tlsConfig(b.slot))
 			}
-			r.serveHTTP(ctx, srv, ln)
+			switch b.slot.Serves {
+			case "web-internal", "web-external":
+				// A Front End's site: Root requests on kept connections
+				// are answered ahead of net/http (runtime/fastpath).
+				r.serveHTTP(ctx, &fastpath.Server{HTTP: srv, Router: h}, ln)
+			default:
+				r.serveHTTP(ctx, srv, ln)
+			}
 		}
 	}
 	r.serveHTTP(ctx, r.httpServer(r.admin), adminLn)
@@ -398,7 +406,13 @@ func (r *Runtime) httpServer(h http.Handler) *http.Server {
 	return srv
 }
 
-func (r *Runtime) serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener) {
+// httpServing is an *http.Server or a *fastpath.Server.
+type httpServing interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+func (r *Runtime) serveHTTP(ctx context.Context, srv httpServing, ln net.Listener) {
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
@@ -472,10 +486,43 @@ type logged struct {
 	r    *Runtime
 	slot addrmap.Slot
 	key  string
+
+	// fast is the fast path's handler for the latest generation.
+	fast atomic.Pointer[pinned]
+}
+
+// pinned serves a fast-path request with the generation that Fast found
+// answering it there, even if a reload swaps it meanwhile.
+type pinned struct {
+	l *logged
+	g *generation
+}
+
+func (p *pinned) ServeHTTP(w http.ResponseWriter, req *http.Request) { p.l.serve(p.g, w, req) }
+
+// Fast is the fast path's Router (runtime/fastpath): what the current
+// generation's web services answer from the request head alone.
+func (l *logged) Fast(method, path string) http.Handler {
+	g := l.r.gen.Load()
+	f, ok := g.http[l.key].(interface {
+		FastPath(method, path string) bool
+	})
+	if !ok || !f.FastPath(method, path) {
+		return nil
+	}
+	if p := l.fast.Load(); p != nil && p.g == g {
+		return p
+	}
+	p := &pinned{l: l, g: g}
+	l.fast.Store(p)
+	return p
 }
 
 func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	g := l.r.gen.Load()
+	l.serve(l.r.gen.Load(), w, req)
+}
+
+func (l *logged) serve(g *generation, w http.ResponseWriter, req *http.Request) {
 	start := time.Now()
 	w.Header().Set("X-Mobplan-Plan", g.header)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}

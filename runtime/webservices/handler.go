@@ -238,6 +238,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// FastPath reports whether the answer to method on path (as sent) is a
+// function of the request line and headers alone — no body, credentials,
+// state or connection — so that a server may answer it on its fast path
+// (runtime/fastpath): GET and HEAD of the Root resource.
+func (h *Handler) FastPath(method, path string) bool {
+	if method != http.MethodGet && method != http.MethodHead {
+		return false
+	}
+	return isRootPath(path)
+}
+
+// isRootPath reports cleanPath(p) == "/" or pathRoot, without
+// allocating.
+func isRootPath(p string) bool {
+	var buf [len(pathRoot) + 1]byte
+	n := 0
+	prev := byte('/')
+	buf[0], n = '/', 1
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '/' && prev == '/' {
+			continue
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return false
+		}
+		buf[n] = c
+		n++
+		prev = c
+	}
+	if n > 1 && buf[n-1] == '/' {
+		n--
+	}
+	s := buf[:n]
+	return string(s) == "/" || string(s) == pathRoot
+}
+
 // cleanPath lower-cases a path, collapses repeated slashes (clients send
 // "//" prefixes) and drops a trailing slash.
 func cleanPath(p string) string {

@@ -1,0 +1,530 @@
+// Package fastpath answers the simplest HTTP/1.1 requests of a keep-alive
+// connection itself, ahead of net/http, and hands every other connection
+// to a net/http server.
+//
+// net/http spends more per request than the TLS record does on a small
+// answer: a background-read goroutine, a context, a response and header
+// maps, deadline changes. Autodiscover's Root document is asked for
+// over and over on kept connections and is a function of the request
+// line and headers alone, so here one goroutine per connection reads
+// into one buffer, parses each request head strictly, and, when the
+// Router says the request's answer needs nothing else, runs the handler
+// with a reused Request and a writer that lays out the response exactly
+// as net/http does (headers sorted, then Date, Content-Length,
+// Content-Type), batching the answers to pipelined requests into one
+// write.
+//
+// Anything else — another method or version, a body, Expect, Upgrade,
+// Connection, a character outside a conservative set, a head larger than
+// the buffer, a path the Router does not name — hands the connection, with
+// the bytes already read, to the net/http server for good: the fast path
+// never answers what net/http would refuse or answer differently
+// (fastpath_test.go checks that against net/http itself).
+//
+// The server's timeouts are net/http's: the TLS handshake within the
+// least of ReadHeaderTimeout, ReadTimeout and WriteTimeout; a request
+// head within ReadHeaderTimeout of its first bytes (of the connection's
+// start, for the first); IdleTimeout between requests; WriteTimeout for
+// the answers. Shutdown closes idle connections, lets answers in progress
+// finish (with Connection: close, as net/http does) and shuts the
+// net/http server down. ConnState, ConnContext and BaseContext hooks are
+// not run for the connections served here.
+package fastpath
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Router names the requests the fast path answers.
+type Router interface {
+	// Fast returns the handler that answers a GET or HEAD of path
+	// (as sent: not cleaned, not unescaped), or nil to leave the request
+	// and its connection to net/http. The handler gets a Request with
+	// Method, URL (Path, RawQuery, ForceQuery), Proto, Header (without
+	// Host, as net/http gives it), Host, RequestURI, RemoteAddr and
+	// http.NoBody; no TLS state and a background context. It must answer
+	// from those alone, with a status that allows a body, without
+	// Transfer-Encoding, Trailer or Connection headers, and with a
+	// Content-Length (or a body of at most 2 KiB); the response is then
+	// byte for byte net/http's. It must not keep the Request or its
+	// Header: both are reused.
+	Fast(method, path string) http.Handler
+}
+
+// bufSize is a connection's read buffer: a request head that does not fit
+// goes to net/http (whose limit, MaxHeaderBytes, is larger).
+const bufSize = 4 << 10
+
+// Server serves a listener's connections on the fast path, handing the
+// others to HTTP.
+type Server struct {
+	// HTTP serves what the fast path does not; its timeouts and ErrorLog
+	// are the fast path's too.
+	HTTP   *http.Server
+	Router Router
+
+	inShutdown atomic.Bool
+	mu         sync.Mutex
+	listeners  map[*net.Listener]struct{}
+	conns      map[*conn]struct{}
+	handoff    *handoffListener
+	httpDone   chan struct{}
+}
+
+// Serve accepts connections on ln until it fails or the server shuts
+// down (then ErrServerClosed, as http.Server.Serve).
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.inShutdown.Load() {
+		s.mu.Unlock()
+		return http.ErrServerClosed
+	}
+	if s.listeners == nil {
+		s.listeners = map[*net.Listener]struct{}{}
+		s.conns = map[*conn]struct{}{}
+	}
+	s.listeners[&ln] = struct{}{}
+	if s.handoff == nil {
+		s.handoff = newHandoff(ln.Addr())
+		s.httpDone = make(chan struct{})
+		go func() {
+			defer close(s.httpDone)
+			if err := s.HTTP.Serve(s.handoff); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+				s.logf("fastpath: the net/http server stopped: %v", err)
+			}
+		}()
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, &ln)
+		s.mu.Unlock()
+	}()
+	var backoff time.Duration
+	for {
+		rw, err := ln.Accept()
+		if err != nil {
+			if s.inShutdown.Load() {
+				return http.ErrServerClosed
+			}
+			// net/http's retry of temporary accept errors.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Temporary() { //nolint:staticcheck // as net/http
+				if backoff == 0 {
+					backoff = 5 * time.Millisecond
+				} else {
+					backoff = min(2*backoff, time.Second)
+				}
+				s.logf("http: Accept error: %v; retrying in %v", err, backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		c := &conn{s: s, rwc: rw}
+		c.setState(stateNew)
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		go c.serve()
+	}
+}
+
+// Shutdown stops accepting, closes idle connections, waits for answers in
+// progress and shuts the net/http server down, until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.inShutdown.Store(true)
+	s.mu.Lock()
+	for ln := range s.listeners {
+		(*ln).Close()
+	}
+	s.mu.Unlock()
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- s.HTTP.Shutdown(ctx) }()
+	// net/http's polling, from 1 ms up to 500 ms.
+	wait := time.Millisecond
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for !s.closeIdle() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			wait = min(2*wait, 500*time.Millisecond)
+			timer.Reset(wait)
+		}
+	}
+	return <-httpErr
+}
+
+// closeIdle closes the idle connections (and those that have not sent a
+// whole first request in 5 s, as net/http) and reports whether none is
+// left.
+func (s *Server) closeIdle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now().Unix()
+	for c := range s.conns {
+		st := c.state.Load()
+		if st>>2 == 0 {
+			continue // not yet stamped
+		}
+		switch st & 3 {
+		case stateIdle:
+		case stateNew:
+			if st>>2 >= now-5 {
+				continue
+			}
+		default:
+			continue
+		}
+		c.rwc.Close()
+		delete(s.conns, c)
+	}
+	return len(s.conns) == 0
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.HTTP.ErrorLog != nil {
+		s.HTTP.ErrorLog.Printf(format, args...)
+	} else {
+		log.Printf(format, args...)
+	}
+}
+
+func (s *Server) tlsHandshakeTimeout() time.Duration {
+	var ret time.Duration
+	for _, v := range [...]time.Duration{s.HTTP.ReadHeaderTimeout, s.HTTP.ReadTimeout, s.HTTP.WriteTimeout} {
+		if v > 0 && (ret == 0 || v < ret) {
+			ret = v
+		}
+	}
+	return ret
+}
+
+func (s *Server) readHeaderTimeout() time.Duration {
+	if s.HTTP.ReadHeaderTimeout != 0 {
+		return s.HTTP.ReadHeaderTimeout
+	}
+	return s.HTTP.ReadTimeout
+}
+
+func (s *Server) idleTimeout() time.Duration {
+	if s.HTTP.IdleTimeout != 0 {
+		return s.HTTP.IdleTimeout
+	}
+	return s.HTTP.ReadTimeout
+}
+
+// Connection states, in the low two bits of conn.state; the rest is the
+// Unix second the state began.
+const (
+	stateNew    = 0
+	stateActive = 1
+	stateIdle   = 2
+)
+
+type conn struct {
+	s      *Server
+	rwc    net.Conn
+	state  atomic.Int64
+	buf    []byte
+	r, w   int // buf[r:w] is read and not yet answered
+	out    []byte
+	req    http.Request
+	url    url.URL
+	remote string
+	header http.Header
+	vals   []string
+	rw     writer
+}
+
+func (c *conn) setState(st int64) { c.state.Store(time.Now().Unix()<<2 | st) }
+
+func (c *conn) close() {
+	c.rwc.Close()
+	c.forget()
+}
+
+func (c *conn) forget() {
+	c.s.mu.Lock()
+	delete(c.s.conns, c)
+	c.s.mu.Unlock()
+}
+
+// handshake is net/http's: within its timeout; a client speaking
+// plain HTTP gets net/http's 400.
+func (c *conn) handshake(tc *tls.Conn) bool {
+	to := c.s.tlsHandshakeTimeout()
+	if to > 0 {
+		dl := time.Now().Add(to)
+		c.rwc.SetReadDeadline(dl)
+		c.rwc.SetWriteDeadline(dl)
+	}
+	if err := tc.HandshakeContext(context.Background()); err != nil {
+		var reason string
+		var re tls.RecordHeaderError
+		if errors.As(err, &re) && re.Conn != nil && looksLikeHTTP(re.RecordHeader) {
+			io.WriteString(re.Conn, "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+			re.Conn.Close()
+			reason = "client sent an HTTP request to an HTTPS server"
+		} else {
+			reason = err.Error()
+		}
+		c.s.logf("http: TLS handshake error from %s: %v", c.rwc.RemoteAddr(), reason)
+		return false
+	}
+	if to > 0 {
+		c.rwc.SetReadDeadline(time.Time{})
+		c.rwc.SetWriteDeadline(time.Time{})
+	}
+	return true
+}
+
+func looksLikeHTTP(hdr [5]byte) bool {
+	switch string(hdr[:]) {
+	case "GET /", "HEAD ", "POST ", "PUT /", "OPTIO":
+		return true
+	}
+	return false
+}
+
+func (c *conn) serve() {
+	handed := false
+	defer func() {
+		if err := recover(); err != nil && err != http.ErrAbortHandler {
+			const size = 64 << 10
+			buf := make([]byte, size)
+			buf = buf[:runtime.Stack(buf, false)]
+			c.s.logf("http: panic serving %v: %v\n%s", c.rwc.RemoteAddr(), err, buf)
+		}
+		if !handed {
+			c.close()
+		}
+	}()
+	tc, isTLS := c.rwc.(*tls.Conn)
+	if isTLS && !c.handshake(tc) {
+		return
+	}
+	if d := c.s.readHeaderTimeout(); d > 0 {
+		c.rwc.SetReadDeadline(time.Now().Add(d))
+	}
+	c.buf = make([]byte, bufSize)
+	c.header = make(http.Header, 8)
+	c.rw.header = make(http.Header, 8)
+	first := true     // the connection's first request: its head deadline runs from the start
+	hdrTimed := true  // the head deadline of the request being read is set
+	idleTimed := true // the idle deadline is set (or not needed)
+	for {
+		// Answer every whole request already read.
+		batch := false
+		for c.r < c.w {
+			n, h := c.parse(c.buf[c.r:c.w])
+			if n == 0 {
+				break
+			}
+			if h == nil {
+				handed = c.handOff()
+				return
+			}
+			if c.s.inShutdown.Load() {
+				// net/http drops a request read during shutdown.
+				c.flush()
+				return
+			}
+			c.setState(stateActive)
+			if !batch {
+				batch = true
+				if d := c.s.HTTP.WriteTimeout; d > 0 {
+					c.rwc.SetWriteDeadline(time.Now().Add(d))
+				}
+			}
+			c.r += n
+			first = false
+			hdrTimed, idleTimed = false, false
+			if !c.answer(h) {
+				c.flush()
+				return
+			}
+		}
+		if batch {
+			if !c.flush() {
+				return
+			}
+			c.setState(stateIdle)
+			if c.s.inShutdown.Load() {
+				return
+			}
+		}
+		if c.r > 0 {
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.r = 0
+		}
+		if c.w == len(c.buf) {
+			handed = c.handOff()
+			return
+		}
+		if !first && c.w < 4 {
+			if !idleTimed {
+				idleTimed = true
+				if d := c.s.idleTimeout(); d > 0 {
+					c.rwc.SetReadDeadline(time.Now().Add(d))
+				} else {
+					c.rwc.SetReadDeadline(time.Time{})
+				}
+			}
+		} else if !hdrTimed {
+			hdrTimed = true
+			if d := c.s.readHeaderTimeout(); d > 0 {
+				c.rwc.SetReadDeadline(time.Now().Add(d))
+			} else {
+				c.rwc.SetReadDeadline(time.Time{})
+			}
+		}
+		n, err := c.rwc.Read(c.buf[c.w:])
+		c.w += n
+		if err != nil {
+			var ne net.Error
+			if c.w == 0 || (!first && c.w < 4) || errors.As(err, &ne) && ne.Timeout() {
+				// What net/http does: close without an answer.
+				return
+			}
+			// A partial head and the end: net/http says what it says.
+			handed = c.handOff()
+			return
+		}
+	}
+}
+
+// flush writes the answers so far.
+func (c *conn) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
+	_, err := c.rwc.Write(c.out)
+	if cap(c.out) > 64<<10 {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+	return err == nil
+}
+
+// handOff gives the connection, with what was read and not answered, to
+// the net/http server, after the answers so far.
+func (c *conn) handOff() bool {
+	if !c.flush() {
+		return false
+	}
+	pending := append([]byte(nil), c.buf[c.r:c.w]...)
+	var hc net.Conn = &handedConn{Conn: c.rwc, pending: pending}
+	if tc, ok := c.rwc.(*tls.Conn); ok {
+		hc = &handedTLSConn{handedConn: hc.(*handedConn), tc: tc}
+	}
+	c.forget()
+	if !c.s.handoff.give(hc) {
+		c.rwc.Close()
+	}
+	return true
+}
+
+// handedConn reads what the fast path read before the connection.
+type handedConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (h *handedConn) Read(p []byte) (int, error) {
+	if len(h.pending) > 0 {
+		n := copy(p, h.pending)
+		h.pending = h.pending[n:]
+		return n, nil
+	}
+	return h.Conn.Read(p)
+}
+
+// CloseWrite is what net/http calls after a 431, as on the bare conn.
+func (h *handedConn) CloseWrite() error {
+	if cw, ok := h.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// handedTLSConn gives net/http the TLS state for Request.TLS.
+type handedTLSConn struct {
+	*handedConn
+	tc *tls.Conn
+}
+
+func (h *handedTLSConn) ConnectionState() tls.ConnectionState { return h.tc.ConnectionState() }
+
+// handoffListener yields the handed connections to net/http.
+type handoffListener struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newHandoff(addr net.Addr) *handoffListener {
+	return &handoffListener{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *handoffListener) give(c net.Conn) bool {
+	select {
+	case l.ch <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handoffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *handoffListener) Addr() net.Addr { return l.addr }
+
+// errUnsupported is a response the fast path cannot lay out as net/http
+// would; the Router promised none.
+var errUnsupported = errors.New("fastpath: the handler's response is not one the fast path writes")
+
+// answer runs the handler and appends its response; false closes the
+// connection after the answers so far.
+func (c *conn) answer(h http.Handler) bool {
+	c.rw.reset(c.req.Method == http.MethodHead)
+	h.ServeHTTP(&c.rw, &c.req)
+	// net/http decides on Connection: close as it writes the header,
+	// after the handler here.
+	closing := c.s.inShutdown.Load()
+	out, reuse, err := c.rw.finish(c.out, closing)
+	if err != nil {
+		c.s.logf("%v: %s %s: %v", errUnsupported, c.req.Method, c.req.RequestURI, err)
+		return false
+	}
+	c.out = out
+	return reuse && !closing
+}
