@@ -251,7 +251,15 @@ type conn struct {
 	rw     writer
 }
 
-func (c *conn) setState(st int64) { c.state.Store(time.Now().Unix()<<2 | st) }
+// setState records a state; only a new connection's start time is read
+// (closeIdle), so the others carry a placeholder second.
+func (c *conn) setState(st int64) {
+	sec := int64(1)
+	if st == stateNew {
+		sec = time.Now().Unix()
+	}
+	c.state.Store(sec<<2 | st)
+}
 
 func (c *conn) close() {
 	c.rwc.Close()
@@ -328,8 +336,10 @@ func (c *conn) serve() {
 	hdrTimed := true  // the head deadline of the request being read is set
 	idleTimed := true // the idle deadline is set (or not needed)
 	for {
-		// Answer every whole request already read.
+		// Answer every whole request already read; now is the batch's
+		// time, for its deadlines and Date.
 		batch := false
+		var now time.Time
 		for c.r < c.w {
 			n, h := c.parse(c.buf[c.r:c.w])
 			if n == 0 {
@@ -347,14 +357,15 @@ func (c *conn) serve() {
 			c.setState(stateActive)
 			if !batch {
 				batch = true
+				now = time.Now()
 				if d := c.s.HTTP.WriteTimeout; d > 0 {
-					c.rwc.SetWriteDeadline(time.Now().Add(d))
+					c.rwc.SetWriteDeadline(now.Add(d))
 				}
 			}
 			c.r += n
 			first = false
 			hdrTimed, idleTimed = false, false
-			if !c.answer(h) {
+			if !c.answer(h, now) {
 				c.flush()
 				return
 			}
@@ -379,8 +390,13 @@ func (c *conn) serve() {
 		if !first && c.w < 4 {
 			if !idleTimed {
 				idleTimed = true
+				if now.IsZero() {
+					now = time.Now()
+				}
 				if d := c.s.idleTimeout(); d > 0 {
-					c.rwc.SetReadDeadline(time.Now().Add(d))
+					// From the batch's time: microseconds before its
+					// answers left.
+					c.rwc.SetReadDeadline(now.Add(d))
 				} else {
 					c.rwc.SetReadDeadline(time.Time{})
 				}
@@ -514,13 +530,13 @@ var errUnsupported = errors.New("fastpath: the handler's response is not one the
 
 // answer runs the handler and appends its response; false closes the
 // connection after the answers so far.
-func (c *conn) answer(h http.Handler) bool {
+func (c *conn) answer(h http.Handler, now time.Time) bool {
 	c.rw.reset(c.req.Method == http.MethodHead)
 	h.ServeHTTP(&c.rw, &c.req)
 	// net/http decides on Connection: close as it writes the header,
 	// after the handler here.
 	closing := c.s.inShutdown.Load()
-	out, reuse, err := c.rw.finish(c.out, closing)
+	out, reuse, err := c.rw.finish(c.out, now, closing)
 	if err != nil {
 		c.s.logf("%v: %s %s: %v", errUnsupported, c.req.Method, c.req.RequestURI, err)
 		return false

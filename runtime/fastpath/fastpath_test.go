@@ -1,6 +1,7 @@
 package fastpath
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -527,7 +528,7 @@ func TestAllocations(t *testing.T) {
 		if n != len(req) || h == nil {
 			t.Fatal("not on the fast path")
 		}
-		if !c.answer(h) {
+		if !c.answer(h, time.Now()) {
 			t.Fatal("no answer")
 		}
 		c.out = c.out[:0]
@@ -580,6 +581,23 @@ func FuzzMatchesNetHTTP(f *testing.F) {
 		got := exchange(t, p.fast, nil, []string{string(req)})
 		if got != want {
 			t.Errorf("request %q:\nfast path:\n%s\nnet/http:\n%s", short(string(req)), got, want)
+		}
+	})
+}
+
+// FuzzPlainHeader: appendPlainHeader writes what http.Header.Write does,
+// or leaves it to it.
+func FuzzPlainHeader(f *testing.F) {
+	f.Add("X-Ms-Server-Fqdn", "fe01", "Cache-Control", "no-cache", "a")
+	f.Add("b", " x", "B", "y\r\n", "")
+	f.Add("Bad Name", "x", "X-Odd", "a\tb", "c")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, v3 string) {
+		h := http.Header{k1: {v1}, k2: {v2, v3}, "Content-Length": {"12"}}
+		var want bytes.Buffer
+		h.Write(&want)
+		var got []byte
+		if appendPlainHeader(&got, h) && string(got) != want.String() {
+			t.Errorf("%q: wrote %q, net/http %q", h, got, want.String())
 		}
 	})
 }

@@ -72,7 +72,65 @@ func (w *writer) WriteHeader(code int) {
 		}
 	}
 	// The header as net/http writes it, fixed now as net/http's clone is.
-	w.header.Write((*appender)(&w.fixed))
+	if !appendPlainHeader(&w.fixed, w.header) {
+		w.header.Write((*appender)(&w.fixed))
+	}
+}
+
+// appendPlainHeader appends h as http.Header.Write does (sorted by name),
+// when writing it is plain: at most 16 names, every name a token, no
+// value with CR or LF or spaces at its ends, which Header.Write would
+// clean. It reports false, having appended nothing, otherwise.
+func appendPlainHeader(out *[]byte, h http.Header) bool {
+	type kv struct {
+		k  string
+		vs []string
+	}
+	var kvs [16]kv
+	n := 0
+	for k, vs := range h {
+		if n == len(kvs) || k == "" {
+			return false
+		}
+		for i := 0; i < len(k); i++ {
+			if !isToken(k[i]) {
+				return false
+			}
+		}
+		for _, v := range vs {
+			if v == "" {
+				continue
+			}
+			if c := v[0]; c == ' ' || c == '\t' {
+				return false
+			}
+			if c := v[len(v)-1]; c == ' ' || c == '\t' {
+				return false
+			}
+			if strings.ContainsAny(v, "\r\n") {
+				return false
+			}
+		}
+		kvs[n] = kv{k, vs}
+		n++
+	}
+	// Insertion sort: a response has a handful of names.
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && kvs[j].k < kvs[j-1].k; j-- {
+			kvs[j], kvs[j-1] = kvs[j-1], kvs[j]
+		}
+	}
+	b := *out
+	for _, e := range kvs[:n] {
+		for _, v := range e.vs {
+			b = append(b, e.k...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	*out = b
+	return true
 }
 
 func (w *writer) Write(p []byte) (int, error) {
@@ -94,7 +152,7 @@ func (w *writer) Write(p []byte) (int, error) {
 // Connection: close of a server shutting down. reuse is false when
 // net/http would close the connection after it: a body shorter (or, as
 // written, longer) than its Content-Length.
-func (w *writer) finish(out []byte, closing bool) (_ []byte, reuse bool, _ error) {
+func (w *writer) finish(out []byte, now time.Time, closing bool) (_ []byte, reuse bool, _ error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -121,7 +179,7 @@ func (w *writer) finish(out []byte, closing bool) (_ []byte, reuse bool, _ error
 	out = append(out, w.fixed...)
 	if !f.date {
 		out = append(out, "Date: "...)
-		out = appendDate(out)
+		out = appendDate(out, now)
 		out = append(out, "\r\n"...)
 	}
 	// net/http sets a missing length once the handler is done, except
@@ -170,8 +228,7 @@ type dateCache struct {
 
 var dates atomic.Pointer[dateCache]
 
-func appendDate(out []byte) []byte {
-	now := time.Now()
+func appendDate(out []byte, now time.Time) []byte {
 	sec := now.Unix()
 	d := dates.Load()
 	if d == nil || d.sec != sec {
