@@ -25,7 +25,8 @@
 // least of ReadHeaderTimeout, ReadTimeout and WriteTimeout; a request
 // head within ReadHeaderTimeout of its first bytes (of the connection's
 // start, for the first); IdleTimeout between requests; WriteTimeout for
-// the answers. Shutdown closes idle connections, lets answers in progress
+// the answers. The last two may run up to 1/64 longer (at most a second),
+// so that a deadline set moments ago need not be set again. Shutdown closes idle connections, lets answers in progress
 // finish (with Connection: close, as net/http does) and shuts the
 // net/http server down. ConnState, ConnContext and BaseContext hooks are
 // not run for the connections served here.
@@ -246,6 +247,9 @@ type conn struct {
 	req    http.Request
 	url    url.URL
 	remote string
+	// readDL is the idle deadline set (zero: the read deadline is
+	// another), writeDL the write deadline.
+	readDL, writeDL time.Time
 	header http.Header
 	vals   []string
 	rw     writer
@@ -359,7 +363,7 @@ func (c *conn) serve() {
 				batch = true
 				now = time.Now()
 				if d := c.s.HTTP.WriteTimeout; d > 0 {
-					c.rwc.SetWriteDeadline(now.Add(d))
+					c.writeBy(now, d)
 				}
 			}
 			c.r += n
@@ -396,13 +400,15 @@ func (c *conn) serve() {
 				if d := c.s.idleTimeout(); d > 0 {
 					// From the batch's time: microseconds before its
 					// answers left.
-					c.rwc.SetReadDeadline(now.Add(d))
+					c.idleBy(now, d)
 				} else {
+					c.readDL = time.Time{}
 					c.rwc.SetReadDeadline(time.Time{})
 				}
 			}
 		} else if !hdrTimed {
 			hdrTimed = true
+			c.readDL = time.Time{} // not an idle deadline
 			if d := c.s.readHeaderTimeout(); d > 0 {
 				c.rwc.SetReadDeadline(time.Now().Add(d))
 			} else {
@@ -422,6 +428,32 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// slack is how much later than net/http a kept deadline may fall: d/64,
+// at most a second (2 s on a 2 min timeout).
+func slack(d time.Duration) time.Duration { return min(d/64, time.Second) }
+
+// idleBy puts the read deadline between d and d + slack(d) after now:
+// an idle deadline set within the slack is kept, which spares most
+// requests a timer change.
+func (c *conn) idleBy(now time.Time, d time.Duration) {
+	want := now.Add(d)
+	if !c.readDL.IsZero() && !c.readDL.Before(want) && c.readDL.Sub(want) <= slack(d) {
+		return
+	}
+	c.readDL = want.Add(slack(d))
+	c.rwc.SetReadDeadline(c.readDL)
+}
+
+// writeBy is idleBy for the write deadline.
+func (c *conn) writeBy(now time.Time, d time.Duration) {
+	want := now.Add(d)
+	if !c.writeDL.IsZero() && !c.writeDL.Before(want) && c.writeDL.Sub(want) <= slack(d) {
+		return
+	}
+	c.writeDL = want.Add(slack(d))
+	c.rwc.SetWriteDeadline(c.writeDL)
 }
 
 // flush writes the answers so far.

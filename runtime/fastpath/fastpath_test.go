@@ -1,6 +1,7 @@
 package fastpath
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -598,6 +599,30 @@ func FuzzPlainHeader(f *testing.F) {
 		var got []byte
 		if appendPlainHeader(&got, h) && string(got) != want.String() {
 			t.Errorf("%q: wrote %q, net/http %q", h, got, want.String())
+		}
+	})
+}
+
+// FuzzParseHeaderName: a header name the fast path takes is keyed as
+// textproto keys it.
+func FuzzParseHeaderName(f *testing.F) {
+	for _, k := range []string{"host", "Accept", "x-ms-X", "A-", "-a", "X_y", "ÿ", "a b", "Content-length"} {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, k string) {
+		c := &conn{s: &Server{HTTP: newHTTP(), Router: router{}}, rwc: nopConn{}, header: http.Header{}}
+		req := "GET / HTTP/1.1\r\nHost: x\r\n" + k + ": v\r\n\r\n"
+		n, h := c.parse([]byte(req))
+		if n != len(req) || h == nil {
+			return // handed to net/http
+		}
+		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(req)))
+		if err != nil {
+			t.Fatalf("the fast path takes %q, net/http refuses it: %v", req, err)
+		}
+		delete(r.Header, "Host")
+		if fmt.Sprint(r.Header) != fmt.Sprint(c.header) {
+			t.Errorf("%q: header %v, net/http %v", k, c.header, r.Header)
 		}
 	})
 }

@@ -59,10 +59,16 @@ func (c *conn) parse(b []byte) (int, http.Handler) {
 			return n, nil
 		}
 		k := line[:colon]
+		canonical, upper := true, true
 		for i := 0; i < len(k); i++ {
-			if !isToken(k[i]) {
+			ch := k[i]
+			if !isToken(ch) {
 				return n, nil
 			}
+			if upper && 'a' <= ch && ch <= 'z' || !upper && 'A' <= ch && ch <= 'Z' {
+				canonical = false
+			}
+			upper = ch == '-'
 		}
 		v := line[colon+1:]
 		for i := 0; i < len(v); i++ {
@@ -71,7 +77,9 @@ func (c *conn) parse(b []byte) (int, http.Handler) {
 			}
 		}
 		v = trimOWS(v)
-		k = textproto.CanonicalMIMEHeaderKey(k)
+		if !canonical {
+			k = textproto.CanonicalMIMEHeaderKey(k)
+		}
 		switch k {
 		case "Host":
 			hosts++

@@ -107,8 +107,10 @@ func appendPlainHeader(out *[]byte, h http.Header) bool {
 			if c := v[len(v)-1]; c == ' ' || c == '\t' {
 				return false
 			}
-			if strings.ContainsAny(v, "\r\n") {
-				return false
+			for i := 0; i < len(v); i++ {
+				if v[i] == '\r' || v[i] == '\n' {
+					return false
+				}
 			}
 		}
 		kvs[n] = kv{k, vs}
