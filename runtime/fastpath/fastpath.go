@@ -250,9 +250,9 @@ type conn struct {
 	// readDL is the idle deadline set (zero: the read deadline is
 	// another), writeDL the write deadline.
 	readDL, writeDL time.Time
-	header http.Header
-	vals   []string
-	rw     writer
+	header          http.Header
+	vals            []string
+	rw              writer
 }
 
 // setState records a state; only a new connection's start time is read
