@@ -122,6 +122,10 @@ func TestFrontEndFastPathMatchesNetHTTP(t *testing.T) {
 		// Pipelined, in and out of the fast path.
 		get(ext, "/", "Accept: application/json\r\n") + get(disc, "/autodiscover/autodiscoverservice.svc/root/domain", "") + get(ext, "/", ""),
 	}
+	// The request log line, as it has always been.
+	if _, l := send(fast, corpus[0]); !regexp.MustCompile(`^level=INFO msg=request location=external listener=\S+ host=webext\.contoso\.com method=GET path=/ status=200\n`).MatchString(l) {
+		t.Errorf("request log: %q", l)
+	}
 	for _, req := range corpus {
 		want, wantLog := send(plain, req)
 		got, gotLog := send(fast, req)

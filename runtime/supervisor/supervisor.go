@@ -489,6 +489,7 @@ type logged struct {
 
 	// fast is the fast path's handler for the latest generation.
 	fast atomic.Pointer[pinned]
+	log  atomic.Pointer[slog.Logger]
 }
 
 // pinned serves a fast-path request with the generation that Fast found
@@ -532,6 +533,19 @@ func (l *logged) serve(g *generation, w http.ResponseWriter, req *http.Request) 
 	} else {
 		h.ServeHTTP(rec, req)
 	}
+	// LogAttrs: no boxing of the values into a slice per request; the
+	// listener's own two attributes come formatted already (the line is
+	// the same).
+	l.logger().LogAttrs(req.Context(), slog.LevelInfo, "request",
+		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
+		slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()))
+}
+
+// logger is the runtime's logger with the listener's location and name.
+func (l *logged) logger() *slog.Logger {
+	if lg := l.log.Load(); lg != nil {
+		return lg
+	}
 	loc := l.slot.Network
 	switch l.slot.Serves {
 	case "web-internal", "web-external":
@@ -539,10 +553,9 @@ func (l *logged) serve(g *generation, w http.ResponseWriter, req *http.Request) 
 		// reverse proxy.
 		loc = l.slot.Serves[len("web-"):]
 	}
-	// LogAttrs: no boxing of the values into a slice per request.
-	l.r.o.Log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("location", loc), slog.String("listener", l.slot.Name),
-		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
-		slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()))
+	lg := l.r.o.Log.With(slog.String("location", loc), slog.String("listener", l.slot.Name))
+	l.log.Store(lg)
+	return lg
 }
 
 type statusRecorder struct {
