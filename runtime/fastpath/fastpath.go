@@ -26,7 +26,14 @@
 // head within ReadHeaderTimeout of its first bytes (of the connection's
 // start, for the first); IdleTimeout between requests; WriteTimeout for
 // the answers. The last two may run up to 1/64 longer (at most a second),
-// so that a deadline set moments ago need not be set again. Shutdown closes idle connections, lets answers in progress
+// so that a deadline set moments ago need not be set again.
+//
+// Why a fast path ahead of net/http rather than another server (such as
+// fasthttp) for the whole site: UCWA's P-GETs rely on the request
+// context ending when the client goes, on ResponseController deadlines
+// and on net/http's handling of bodies, Expect and limits, which the
+// tests check; here all of that stays net/http's, and only requests
+// whose answer is a pure function of their head are served otherwise. Shutdown closes idle connections, lets answers in progress
 // finish (with Connection: close, as net/http does) and shuts the
 // net/http server down. ConnState, ConnContext and BaseContext hooks are
 // not run for the connections served here.
