@@ -150,7 +150,7 @@ func BenchmarkPlan(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			keys := certs.NewKeyStore(filepath.Join(dir, "keys"), true)
+			keys := certs.NewKeyStore(benchKeys(b, dir, bs.name), true)
 			opts := render.Options{ArtifactsDir: filepath.Join(dir, "artifacts"), Keys: keys, ToolVersion: "bench"}
 			if _, err := render.Render(planner.New(m), generators.All(), opts); err != nil {
 				b.Fatal(err)
@@ -166,6 +166,18 @@ func BenchmarkPlan(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchKeysEnv names a folder where BenchmarkPlan keeps each size's keys
+// between runs: making a large deployment's keys takes minutes, which
+// would otherwise dominate a profile of planning.
+const benchKeysEnv = "MOBPLAN_BENCH_KEYS"
+
+func benchKeys(b *testing.B, dir, size string) string {
+	if k := os.Getenv(benchKeysEnv); k != "" {
+		return filepath.Join(k, size)
+	}
+	return filepath.Join(dir, "keys")
 }
 
 // BenchmarkNoChangePlan is the CI check: the whole of `plan` (read,

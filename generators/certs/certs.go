@@ -17,6 +17,8 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -150,56 +152,67 @@ const PendingNewKey = "new key and CSR on apply"
 // pending.
 func requests(ctx *artifact.Context, certs []plan.Certificate) ([]artifact.File, error) {
 	out := make([]artifact.File, len(certs))
-	var need []int
-	for i, c := range certs {
-		path := "certs/" + c.Name + ".csr"
-		out[i].Path = path
-		key, err := ctx.Keys.Stored(c.Name, c.KeyType, c.KeyBits)
-		if err != nil {
-			return nil, err
-		}
-		if key != nil {
-			if out[i].Data, err = CSR(c, key); err != nil {
-				return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
-			}
-			continue
-		}
-		if ctx.Previous != nil {
-			if prev := ctx.Previous(path); prev != nil && RequestMatches(prev, c) {
-				out[i].Data = prev
-				continue
-			}
-		}
-		need = append(need, i)
-	}
 	errs := make([]error, len(certs))
+	// One certificate per core at a time: signing (and making a key) is
+	// the costly part, and a large deployment has hundreds.
+	next := make(chan int)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, i := range need {
+	for range min(runtime.GOMAXPROCS(0), len(certs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			c := certs[i]
-			key, err := ctx.Keys.Make(c.Name, c.KeyType, c.KeyBits)
-			if errors.Is(err, artifact.ErrKeysReadOnly) {
-				out[i].Pending = PendingNewKey
-				return
-			}
-			if err == nil {
-				out[i].Data, err = CSR(c, key)
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
+			for i := range next {
+				if err := request(ctx, certs[i], &out[i]); err != nil {
+					errs[i] = fmt.Errorf("certs: %s: %w", certs[i].Name, err)
+				}
 			}
 		}()
 	}
+	for i := range certs {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// request fills in one certificate's CSR file, as requests says.
+func request(ctx *artifact.Context, c plan.Certificate, out *artifact.File) error {
+	path := "certs/" + c.Name + ".csr"
+	out.Path = path
+	var prev []byte
+	if ctx.Previous != nil {
+		prev = ctx.Previous(path)
+	}
+	key, err := ctx.Keys.Stored(c.Name, c.KeyType, c.KeyBits)
+	if err != nil {
+		return err
+	}
+	if key != nil {
+		if prev != nil && sameRequest(prev, c, key) {
+			out.Data = prev
+			return nil
+		}
+		out.Data, err = CSR(c, key)
+		return err
+	}
+	if prev != nil && RequestMatches(prev, c) {
+		out.Data = prev
+		return nil
+	}
+	key, err = ctx.Keys.Make(c.Name, c.KeyType, c.KeyBits)
+	if errors.Is(err, artifact.ErrKeysReadOnly) {
+		out.Pending = PendingNewKey
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	out.Data, err = CSR(c, key)
+	return err
 }
 
 // RequestMatches reports whether pemData is a certificate request, with a
@@ -284,6 +297,76 @@ func CSR(c plan.Certificate, key crypto.Signer) ([]byte, error) {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
+}
+
+// sameRequest reports whether prev is, byte for byte, the request CSR(c,
+// key) makes, without the private-key operation: a plan of a large
+// deployment otherwise signs hundreds of requests that it then finds
+// unchanged. For an RSA key (PKCS#1 v1.5) a valid signature over the
+// same content is the only one, so prev is that request when it is one
+// PEM block in CSR's encoding, its content (CertificationRequestInfo) is
+// what the template gives for this key, and its signature verifies. An
+// ECDSA signature is not unique, and ECDSA signs fast: always signed.
+func sameRequest(prev []byte, c plan.Certificate, key crypto.Signer) bool {
+	pub, ok := key.Public().(*rsa.PublicKey)
+	if !ok {
+		return false
+	}
+	b, rest := pem.Decode(prev)
+	if b == nil || len(rest) != 0 || b.Type != "CERTIFICATE REQUEST" || len(b.Headers) != 0 || !bytes.Equal(pem.EncodeToMemory(b), prev) {
+		return false
+	}
+	req, err := x509.ParseCertificateRequest(b.Bytes)
+	if err != nil || req.SignatureAlgorithm != x509.SHA256WithRSA || !pub.Equal(req.PublicKey) || req.CheckSignature() != nil {
+		return false
+	}
+	want, err := requestDigest(c, pub)
+	if err != nil {
+		return false
+	}
+	got := sha256.Sum256(req.RawTBSCertificateRequest)
+	if !bytes.Equal(got[:], want) {
+		return false
+	}
+	// The whole request is its content, the algorithm and the signature:
+	// re-encoded, it is prev's DER.
+	der, err := asn1.Marshal(struct {
+		Raw       asn1.RawContent
+		TBS       asn1.RawValue
+		Algorithm pkix.AlgorithmIdentifier
+		Signature asn1.BitString
+	}{TBS: asn1.RawValue{FullBytes: req.RawTBSCertificateRequest}, Algorithm: pkix.AlgorithmIdentifier{Algorithm: oidSHA256WithRSA, Parameters: asn1.NullRawValue},
+		Signature: asn1.BitString{Bytes: req.Signature, BitLength: 8 * len(req.Signature)}})
+	return err == nil && bytes.Equal(der, b.Bytes)
+}
+
+var oidSHA256WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+
+// errDigestTaken ends CSR's signing once the digest is known.
+var errDigestTaken = errors.New("digest taken")
+
+// digestSigner is a crypto.Signer that keeps the digest it is asked to
+// sign and signs nothing.
+type digestSigner struct {
+	pub    crypto.PublicKey
+	digest []byte
+}
+
+func (d *digestSigner) Public() crypto.PublicKey { return d.pub }
+
+func (d *digestSigner) Sign(_ io.Reader, digest []byte, _ crypto.SignerOpts) ([]byte, error) {
+	d.digest = append([]byte(nil), digest...)
+	return nil, errDigestTaken
+}
+
+// requestDigest is the SHA-256 digest of the content CSR(c, key) signs,
+// for a key with the public part pub.
+func requestDigest(c plan.Certificate, pub *rsa.PublicKey) ([]byte, error) {
+	d := &digestSigner{pub: pub}
+	if _, err := CSR(c, d); !errors.Is(err, errDigestTaken) {
+		return nil, fmt.Errorf("no digest: %v", err)
+	}
+	return d.digest, nil
 }
 
 // keyUsageExt is the critical key usage of a TLS server key: digital

@@ -615,3 +615,84 @@ func TestKeyStoreRefusesLinkedStateFolder(t *testing.T) {
 		t.Error("read through a linked .mobplan")
 	}
 }
+
+// sameRequest recognises exactly the bytes CSR would make, so a plan may
+// keep a request instead of signing it again; anything else is signed.
+func TestSameRequest(t *testing.T) {
+	c := plan.Certificate{Name: "x", Subject: "a.example.com", SANs: []string{"a.example.com", "b.example.com"},
+		EKU: []string{plan.EKUServerAuth}, KeyType: "RSA", KeyBits: 2048}
+	s := NewKeyStore(t.TempDir(), true)
+	k := key(t, s, "x", "RSA", 2048)
+	other := key(t, s, "y", "RSA", 2048)
+	csr, err := CSR(c, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameRequest(csr, c, k) {
+		t.Fatal("CSR's own request is not recognised")
+	}
+	otherCSR, _ := CSR(c, other)
+	b, _ := pem.Decode(csr)
+	withHeader := pem.EncodeToMemory(&pem.Block{Type: b.Type, Headers: map[string]string{"X": "y"}, Bytes: b.Bytes})
+	for name, prev := range map[string][]byte{
+		"another key's request": otherCSR,
+		"trailing bytes":        append(slices.Clone(csr), '\n'),
+		"leading bytes":         append([]byte("x\n"), csr...),
+		"a PEM header":          withHeader,
+		"a CRLF line end":       bytes.Replace(csr, []byte("\n"), []byte("\r\n"), 1),
+		"a changed signature":   pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: append(slices.Clone(b.Bytes[:len(b.Bytes)-1]), b.Bytes[len(b.Bytes)-1]^1)}),
+		"garbage":               []byte("not a request"),
+	} {
+		if sameRequest(prev, c, k) {
+			t.Errorf("%s: taken as the same request", name)
+		}
+	}
+	for name, edit := range map[string]func(*plan.Certificate){
+		"SAN added":   func(c *plan.Certificate) { c.SANs = append(c.SANs, "c.example.com") },
+		"SAN order":   func(c *plan.Certificate) { c.SANs = []string{"b.example.com", "a.example.com"} },
+		"subject":     func(c *plan.Certificate) { c.Subject = "b.example.com" },
+		"client auth": func(c *plan.Certificate) { c.EKU = append(c.EKU, plan.EKUClientAuth) },
+	} {
+		changed := c
+		changed.SANs, changed.EKU = slices.Clone(c.SANs), slices.Clone(c.EKU)
+		edit(&changed)
+		if sameRequest(csr, changed, k) {
+			t.Errorf("%s: the old request is taken as the new one", name)
+		}
+	}
+	// ECDSA requests are always signed again.
+	c.KeyType, c.KeyBits = "ECDSA", 256
+	ek := key(t, s, "e", "ECDSA", 256)
+	ecsr, _ := CSR(c, ek)
+	if sameRequest(ecsr, c, ek) {
+		t.Error("an ECDSA request was kept")
+	}
+}
+
+// A render with the keys stored gives the same bytes whether the
+// artifacts hold the last requests (kept) or not (signed).
+func TestKeptRequestsAreTheSigned(t *testing.T) {
+	for _, ex := range []string{"contoso", "pki-options"} {
+		p := loadPlan(t, ex)
+		dir := t.TempDir()
+		fresh := run(t, p, dir)
+		prev := fileMap(fresh)
+		keys := NewKeyStore(dir, false)
+		kept, err := Generator.Generate(&artifact.Context{Plan: p, Keys: keys, Previous: func(path string) []byte { return prev[path] }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fresh, kept) {
+			t.Fatalf("%s: the kept requests differ from the signed ones", ex)
+		}
+		n := 0
+		for _, c := range p.Certificates {
+			if k, _ := keys.Stored(c.Name, c.KeyType, c.KeyBits); k != nil && sameRequest(prev["certs/"+c.Name+".csr"], c, k) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no request was kept", ex)
+		}
+	}
+}

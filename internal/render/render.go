@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/artifacts"
@@ -49,12 +51,19 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 			return b
 		},
 	}
+	// plan.json is encoded while the generators run.
+	planJSON := make(chan encoded, 1)
+	go func() {
+		b, err := json.MarshalIndent(p, "", "  ")
+		planJSON <- encoded{b, err}
+	}()
 	var files []artifacts.File
 	// Problems in the user's programs are gathered from every generator,
 	// so all of them are reported at once; any other error stops here.
 	var problems artifact.DiagnosticsError
-	for _, g := range gens {
-		out, err := g.Generate(ctx)
+	results := generateAll(ctx, gens)
+	for i, g := range gens {
+		out, err := results[i].files, results[i].err
 		var de *artifact.DiagnosticsError
 		if errors.As(err, &de) {
 			problems.Diagnostics = append(problems.Diagnostics, de.Diagnostics...)
@@ -77,11 +86,11 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		problems.Diagnostics.Sort()
 		return nil, &problems
 	}
-	pj, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return nil, err
+	pj := <-planJSON
+	if pj.err != nil {
+		return nil, pj.err
 	}
-	files = append(files, artifacts.File{Path: PlanFile, Data: append(pj, '\n')})
+	files = append(files, artifacts.File{Path: PlanFile, Data: append(pj.data, '\n')})
 	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
 }
 
@@ -104,4 +113,39 @@ func PreviousPlan(dir string) *plan.Plan {
 		return nil
 	}
 	return &p
+}
+
+type encoded struct {
+	data []byte
+	err  error
+}
+
+type generated struct {
+	files []artifact.File
+	err   error
+}
+
+// generateAll runs the generators, as many at once as there are cores:
+// each reads the plan and the context only (the key store locks), so the
+// results are those of running them in turn, which Render then reads in
+// the generators' order.
+func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
+	results := make([]generated, len(gens))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(gens)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i].files, results[i].err = gens[i].Generate(ctx)
+			}
+		}()
+	}
+	for i := range gens {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
 }

@@ -107,6 +107,7 @@ func build(b *bundle.Bundle, cas *labca.Authorities, net *network, log *slog.Log
 			g.tokens[p.Name] = webservices.NewTokenStore(0)
 		}
 	}
+	logContactNotes(log, ucwa.ContactListNotes(b.Plan.Directory))
 	var ucwas ucwaServers
 	for _, s := range slots {
 		if s.Certificate != "" && g.certs[s.Certificate] == nil {
@@ -217,4 +218,21 @@ func sameEndpoints(a, b *generation) error {
 		}
 	}
 	return nil
+}
+
+// maxContactNotes bounds how many contact-list notes serve logs: a
+// topology of thousands of users with federated contacts would otherwise
+// bury the request log.
+const maxContactNotes = 20
+
+// logContactNotes logs what of the declared contact lists the lab leaves
+// out, so a contact missing from a phone's list in the lab is explained.
+func logContactNotes(log *slog.Logger, notes []string) {
+	for i, n := range notes {
+		if i == maxContactNotes {
+			log.Warn(fmt.Sprintf("%d more contact-list notes not shown", len(notes)-i))
+			return
+		}
+		log.Warn("contact list: " + n)
+	}
 }

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,12 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/internal/testtool/applytest"
 	"github.com/mobplan/mobplan/runtime/addrmap"
 	"github.com/mobplan/mobplan/runtime/bundle"
@@ -254,4 +257,52 @@ func TestLoadAndReloadDropNothing(t *testing.T) {
 	if total.failed > 0 || total.ok == 0 {
 		t.Errorf("%d of %d requests failed (first: %v)", total.failed, total.ok+total.failed, firstErr.Load())
 	}
+}
+
+// A contact the lab cannot serve (not a user of the topology) is left out
+// of the list and said so on the log, once per generation.
+func TestContactListNotesLogged(t *testing.T) {
+	root := testtool.CopyExample(t, "contoso")
+	testtool.AddTestKeys(t, root, "contoso")
+	extra := `user "zed@contoso.com" {
+  pool         = pool.pool01.name
+  lab_password = var.lab_password
+  contact_group "Friends" {
+    members = ["alice@contoso.com", "nobody@contoso.com"]
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(root, "zed.hcl"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	applytest.Apply(t, root, false)
+	var buf syncBuffer
+	startLogged(t, root, slog.New(slog.NewTextHandler(&buf, nil)))
+	out := buf.String()
+	want := `contact group \"Friends\" lists nobody@contoso.com, who is not a user of the topology, left out`
+	if !strings.Contains(out, want) {
+		t.Fatalf("log lacks %s:\n%s", want, out)
+	}
+	if strings.Contains(out, "alice@contoso.com, who is not") {
+		t.Errorf("a user of the topology was noted:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the servers' goroutines may log to while a
+// test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

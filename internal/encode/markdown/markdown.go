@@ -30,6 +30,14 @@ import (
 
 // Inline returns s as inline text on one line.
 func Inline(s string) string {
+	if plain(s) {
+		return strings.TrimSpace(s)
+	}
+	return inline(s)
+}
+
+// inline is Inline rune by rune.
+func inline(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -130,4 +138,22 @@ func Code(s string) string {
 		t = " " + t + " "
 	}
 	return fence + t + fence
+}
+
+// plain reports whether Inline would leave s as it is, but for the
+// spaces it trims: printable ASCII with nothing to escape. Most values
+// (DNS names, addresses, cmdlet names) are; a large deployment's report
+// holds hundreds of thousands of them.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+		switch c {
+		case '\\', '`', '<', '>', '&', '[', ']', '|':
+			return false
+		}
+	}
+	return true
 }

@@ -79,3 +79,32 @@ func TestHeadingCellCode(t *testing.T) {
 		}
 	}
 }
+
+// Inline's fast path for plain text says what the rune-by-rune encoder
+// says: every string of up to two bytes, and the fuzzer's.
+func TestInlinePlainIsInline(t *testing.T) {
+	var b [2]byte
+	for i := range 256 {
+		b[0] = byte(i)
+		if got, want := Inline(string(b[:1])), inline(string(b[:1])); got != want {
+			t.Fatalf("Inline(%q) = %q, want %q", b[:1], got, want)
+		}
+		for j := range 256 {
+			b[1] = byte(j)
+			if got, want := Inline(string(b[:])), inline(string(b[:])); got != want {
+				t.Fatalf("Inline(%q) = %q, want %q", b[:], got, want)
+			}
+		}
+	}
+}
+
+func FuzzInline(f *testing.F) {
+	for _, s := range []string{"", " sip.contoso.com ", "a|b", "_sipfederationtls._tcp", "x\ny", "é", "\u202e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Inline(s), inline(s); got != want {
+			t.Fatalf("Inline(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
