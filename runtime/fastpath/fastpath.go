@@ -48,6 +48,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,23 @@ type Router interface {
 	// Header: both are reused.
 	Fast(method, path string) http.Handler
 }
+
+// A Replayer is a fast-path handler whose answer, and all it does besides
+// (a log line, say), is a function of the request head alone and of the
+// handler value: a request whose head is byte for byte the previous one
+// on the connection, for which the Router returns the same handler
+// again, gets that answer again (with the current Date) and Replayed
+// is called instead of ServeHTTP, to do the rest. A Replayer's dynamic
+// type must be comparable (a pointer, say): the fast path compares it.
+type Replayer interface {
+	http.Handler
+	// Replayed does for r what ServeHTTP does besides answering, for an
+	// answer of status given in d.
+	Replayed(r *http.Request, status int, d time.Duration)
+}
+
+// maxReplay bounds a connection's copy of its last answer.
+const maxReplay = 16 << 10
 
 // bufSize is a connection's read buffer: a request head that does not fit
 // goes to net/http (whose limit, MaxHeaderBytes, is larger).
@@ -260,6 +278,16 @@ type conn struct {
 	header          http.Header
 	vals            []string
 	rw              writer
+	// last is the previous request's head and answer, while the
+	// request in req is that one and its handler a Replayer.
+	last struct {
+		h            Replayer
+		head, answer []byte
+		dateAt       int
+		status       int
+	}
+	replay  bool // parse matched last
+	headLen int  // the length of the request in req, ending at buf[r]
 }
 
 // setState records a state; only a new connection's start time is read
@@ -374,6 +402,7 @@ func (c *conn) serve() {
 				}
 			}
 			c.r += n
+			c.headLen = n
 			first = false
 			hdrTimed, idleTimed = false, false
 			if !c.answer(h, now) {
@@ -570,6 +599,15 @@ var errUnsupported = errors.New("fastpath: the handler's response is not one the
 // answer runs the handler and appends its response; false closes the
 // connection after the answers so far.
 func (c *conn) answer(h http.Handler, now time.Time) bool {
+	if c.replay && !c.s.inShutdown.Load() {
+		c.out = append(c.out, c.last.answer...)
+		d := c.out[len(c.out)-len(c.last.answer)+c.last.dateAt:]
+		c.rw.fixed = appendDate(c.rw.fixed[:0], now)
+		copy(d[:len(c.rw.fixed)], c.rw.fixed)
+		c.last.h.Replayed(&c.req, c.last.status, time.Since(now))
+		return true
+	}
+	c.last.h = nil
 	c.rw.reset(c.req.Method == http.MethodHead)
 	h.ServeHTTP(&c.rw, &c.req)
 	// net/http decides on Connection: close as it writes the header,
@@ -581,5 +619,10 @@ func (c *conn) answer(h http.Handler, now time.Time) bool {
 		return false
 	}
 	c.out = out
+	if rp, ok := h.(Replayer); ok && reuse && !closing && c.rw.dateAt >= 0 && len(out)-c.rw.start <= maxReplay && reflect.TypeOf(rp).Comparable() {
+		c.last.h, c.last.status, c.last.dateAt = rp, c.rw.status, c.rw.dateAt
+		c.last.head = append(c.last.head[:0], c.buf[c.r-c.headLen:c.r]...)
+		c.last.answer = append(c.last.answer[:0], out[c.rw.start:]...)
+	}
 	return reuse && !closing
 }

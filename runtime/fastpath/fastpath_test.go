@@ -99,9 +99,31 @@ var fastAnswers atomic.Int64
 func (router) Fast(method, path string) http.Handler {
 	if path == "/" || strings.HasPrefix(path, "/f") {
 		fastAnswers.Add(1)
-		return echo
+		return replayed
 	}
 	return nil
+}
+
+// replayEcho is echo as a Replayer: its answer is its request's.
+type replayEcho struct {
+	mu      sync.Mutex
+	replays map[string]int // by "method host path?query"
+}
+
+var replayed = &replayEcho{replays: map[string]int{}}
+
+func (e *replayEcho) ServeHTTP(w http.ResponseWriter, r *http.Request) { echo(w, r) }
+
+func (e *replayEcho) Replayed(r *http.Request, status int, _ time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.replays[r.Method+" "+r.Host+" "+r.URL.Path+"?"+r.URL.RawQuery]++
+}
+
+func (e *replayEcho) count(key string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.replays[key]
 }
 
 func newHTTP() *http.Server {
@@ -277,6 +299,13 @@ var corpus = []string{
 	"GET / HTTP/1.1\r\nHost: a\r\n\r\nGARBAGE\r\n\r\n",
 	"GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: c\r\n\r\n",
 	"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+	// The same request again (answered again from the first answer), and
+	// again after others.
+	strings.Repeat("GET /f?r=1 HTTP/1.1\r\nHost: rep\r\nAccept: a\r\n\r\n", 3),
+	strings.Repeat("HEAD /f/nocl HTTP/1.1\r\nHost: rep\r\n\r\n", 2) + "GET /f/nocl HTTP/1.1\r\nHost: rep\r\n\r\n" + "HEAD /f/nocl HTTP/1.1\r\nHost: rep\r\n\r\n",
+	"GET /f/long HTTP/1.1\r\nHost: rep\r\n\r\nGET /f/long HTTP/1.1\r\nHost: rep\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: rep\r\n\r\nGET /slow HTTP/1.1\r\nHost: rep\r\n\r\nGET / HTTP/1.1\r\nHost: rep\r\n\r\n",
+	"GET /f HTTP/1.1\r\nHost: rep\r\n\r\nGET /f HTTP/1.1\r\nHost: rep\r\nPragma: no-cache\r\n\r\nGET /f HTTP/1.1\r\nHost: rep\r\n\r\n",
 }
 
 // oversized heads: over the fast path's buffer, and over net/http's limit.
@@ -309,9 +338,15 @@ func TestMatchesNetHTTP(t *testing.T) {
 		}
 	})
 	// The comparison is worth something only if the fast path answered
-	// much of the corpus itself.
+	// much of the corpus itself, and answered repeated requests again.
 	if n := fastAnswers.Load() - before; n < 100 {
 		t.Errorf("the fast path answered %d requests of the corpus", n)
+	}
+	if n := replayed.count("GET rep /f?r=1"); n < len(splits(corpus[0])) {
+		t.Errorf("%d answers replayed for a request sent three times in a row", n)
+	}
+	if n := replayed.count("GET rep /f/long?"); n != 0 {
+		t.Errorf("an answer that closes the connection was replayed %d times", n)
 	}
 }
 
@@ -635,4 +670,43 @@ func FuzzParseHeaderName(f *testing.F) {
 			t.Errorf("%q: header %v, net/http %v", k, c.header, r.Header)
 		}
 	})
+}
+
+// TestReplayDate: an answer given again carries the Date of its time.
+func TestReplayDate(t *testing.T) {
+	p := startPair(t, nil)
+	c, err := net.Dial("tcp", p.fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	date := regexp.MustCompile(`\r\nDate: ([^\r]*)\r\n`)
+	ask := func() time.Time {
+		t.Helper()
+		io.WriteString(c, "GET /f?date HTTP/1.1\r\nHost: date\r\n\r\n")
+		b := make([]byte, 8<<10)
+		n, err := c.Read(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := date.FindSubmatch(b[:n])
+		if m == nil {
+			t.Fatalf("no Date in %q", b[:n])
+		}
+		d, err := http.ParseTime(string(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	first := ask()
+	time.Sleep(1100 * time.Millisecond)
+	before := time.Now().Truncate(time.Second)
+	if again := ask(); again.Before(before) || !again.After(first) {
+		t.Errorf("Date %v answered again, first %v, now %v", again, first, before)
+	}
+	if n := replayed.count("GET date /f?date"); n != 1 {
+		t.Errorf("%d replays", n)
+	}
 }

@@ -27,6 +27,15 @@ func (c *conn) parse(b []byte) (int, http.Handler) {
 		return 0, nil
 	}
 	n := end + 4
+	// The previous request again: req holds it still.
+	c.replay = false
+	if c.last.h != nil && bytes.Equal(b[:n], c.last.head) {
+		if h := c.s.Router.Fast(c.req.Method, c.req.URL.Path); h == http.Handler(c.last.h) {
+			c.replay = true
+			return n, h
+		}
+	}
+	c.last.h = nil
 	var method string
 	switch {
 	case bytes.HasPrefix(b, getSP):

@@ -24,6 +24,9 @@ type writer struct {
 	clen    int // -1: none set
 	facts   facts
 	bad     error
+	// start is where finish put the response in out, dateAt where its
+	// Date value is (-1: the handler set Date).
+	start, dateAt int
 }
 
 // facts are what the layout needs of the header as it was at WriteHeader.
@@ -36,6 +39,7 @@ func (w *writer) reset(head bool) {
 	w.head, w.status, w.wrote = head, 0, false
 	w.fixed, w.body = w.fixed[:0], w.body[:0]
 	w.written, w.clen, w.facts, w.bad = 0, -1, facts{}, nil
+	w.start, w.dateAt = 0, -1
 }
 
 func (w *writer) Header() http.Header { return w.header }
@@ -168,6 +172,7 @@ func (w *writer) finish(out []byte, now time.Time, closing bool) (_ []byte, reus
 		return out, false, errors.New("no Content-Length on a body over 2 KiB")
 	}
 	reuse = w.head || w.clen < 0 || w.written == w.clen
+	w.start = len(out)
 	out = append(out, "HTTP/1.1 "...)
 	out = strconv.AppendInt(out, int64(w.status), 10)
 	if text := http.StatusText(w.status); text != "" {
@@ -181,6 +186,7 @@ func (w *writer) finish(out []byte, now time.Time, closing bool) (_ []byte, reus
 	out = append(out, w.fixed...)
 	if !f.date {
 		out = append(out, "Date: "...)
+		w.dateAt = len(out) - w.start
 		out = appendDate(out, now)
 		out = append(out, "\r\n"...)
 	}

@@ -119,6 +119,10 @@ func TestFrontEndFastPathMatchesNetHTTP(t *testing.T) {
 		get(ext, "/ucwa/oauth/v1/applications", ""),
 		"POST /WebTicket/oauthtoken HTTP/1.1\r\nHost: webext.contoso.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\ngrant_type",
 		"DELETE / HTTP/1.1\r\nHost: webext.contoso.com\r\n\r\n",
+		// The same request again and again: answered again from the first
+		// answer, and logged each time.
+		strings.Repeat(get(ext, "/", "Accept: application/json\r\n"), 3),
+		strings.Repeat("HEAD / HTTP/1.1\r\nHost: lyncdiscover.contoso.com\r\n\r\n", 2) + get(disc, "/", ""),
 		// Pipelined, in and out of the fast path.
 		get(ext, "/", "Accept: application/json\r\n") + get(disc, "/autodiscover/autodiscoverservice.svc/root/domain", "") + get(ext, "/", ""),
 	}

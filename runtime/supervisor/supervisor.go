@@ -501,6 +501,15 @@ type pinned struct {
 
 func (p *pinned) ServeHTTP(w http.ResponseWriter, req *http.Request) { p.l.serve(p.g, w, req) }
 
+// Replayed logs a request the fast path answered with the answer to the
+// same request head before (fastpath.Replayer): what the fast path
+// serves is the Root resource, whose answer is a function of the head
+// and the generation, and the web services log nothing of their own here
+// (their Config.Logger is not set).
+func (p *pinned) Replayed(req *http.Request, status int, d time.Duration) {
+	p.l.logRequest(req, status, d)
+}
+
 // Fast is the fast path's Router (runtime/fastpath): what the current
 // generation's web services answer from the request head alone.
 func (l *logged) Fast(method, path string) http.Handler {
@@ -533,12 +542,17 @@ func (l *logged) serve(g *generation, w http.ResponseWriter, req *http.Request) 
 	} else {
 		h.ServeHTTP(rec, req)
 	}
+	l.logRequest(req, rec.status, time.Since(start))
+}
+
+// logRequest is the one line per request.
+func (l *logged) logRequest(req *http.Request, status int, d time.Duration) {
 	// LogAttrs: no boxing of the values into a slice per request; the
 	// listener's own two attributes come formatted already (the line is
 	// the same).
 	l.logger().LogAttrs(req.Context(), slog.LevelInfo, "request",
 		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
-		slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()))
+		slog.Int("status", status), slog.Int64("ms", d.Milliseconds()))
 }
 
 // logger is the runtime's logger with the listener's location and name.
