@@ -76,7 +76,9 @@ type Router interface {
 // handler value: a request whose head is byte for byte the previous one
 // on the connection, for which the Router returns the same handler
 // again, gets that answer again (with the current Date) and Replayed
-// is called instead of ServeHTTP, to do the rest. A Replayer's dynamic
+// is called instead of ServeHTTP, to do the rest, once the answer is
+// written (in the order of the requests, before any later request's
+// handler runs). A Replayer's dynamic
 // type must be comparable (a pointer, say): the fast path compares it.
 type Replayer interface {
 	http.Handler
@@ -286,8 +288,12 @@ type conn struct {
 		dateAt       int
 		status       int
 	}
-	replay  bool // parse matched last
-	headLen int  // the length of the request in req, ending at buf[r]
+	replay bool // parse matched last
+	// replays answers were given again since replayAt and are not yet
+	// Replayed (logReplays).
+	replays  int
+	replayAt time.Time
+	headLen  int // the length of the request in req, ending at buf[r]
 }
 
 // setState records a state; only a new connection's start time is read
@@ -357,6 +363,7 @@ func (c *conn) serve() {
 			buf = buf[:runtime.Stack(buf, false)]
 			c.s.logf("http: panic serving %v: %v\n%s", c.rwc.RemoteAddr(), err, buf)
 		}
+		c.logReplays()
 		if !handed {
 			c.close()
 		}
@@ -414,6 +421,7 @@ func (c *conn) serve() {
 			if !c.flush() {
 				return
 			}
+			c.logReplays()
 			c.setState(stateIdle)
 			if c.s.inShutdown.Load() {
 				return
@@ -492,6 +500,21 @@ func (c *conn) writeBy(now time.Time, d time.Duration) {
 	c.rwc.SetWriteDeadline(c.writeDL)
 }
 
+// logReplays calls Replayed for the answers given again since the last
+// call, all to the request in req: after they are written, so that the
+// handler's other work (the log line) does not delay them; before req
+// changes, and before net/http gets the connection, so that the lines
+// keep the requests' order.
+func (c *conn) logReplays() {
+	if c.replays == 0 {
+		return
+	}
+	d := time.Since(c.replayAt)
+	for ; c.replays > 0; c.replays-- {
+		c.last.h.Replayed(&c.req, c.last.status, d)
+	}
+}
+
 // flush writes the answers so far.
 func (c *conn) flush() bool {
 	if len(c.out) == 0 {
@@ -512,6 +535,8 @@ func (c *conn) handOff() bool {
 	if !c.flush() {
 		return false
 	}
+	// Logged before net/http answers (and logs) what follows.
+	c.logReplays()
 	pending := append([]byte(nil), c.buf[c.r:c.w]...)
 	var hc net.Conn = &handedConn{Conn: c.rwc, pending: pending}
 	if tc, ok := c.rwc.(*tls.Conn); ok {
@@ -604,9 +629,14 @@ func (c *conn) answer(h http.Handler, now time.Time) bool {
 		d := c.out[len(c.out)-len(c.last.answer)+c.last.dateAt:]
 		c.rw.fixed = appendDate(c.rw.fixed[:0], now)
 		copy(d[:len(c.rw.fixed)], c.rw.fixed)
-		c.last.h.Replayed(&c.req, c.last.status, time.Since(now))
+		// Replayed once the answers are on their way (logReplays).
+		if c.replays == 0 {
+			c.replayAt = now
+		}
+		c.replays++
 		return true
 	}
+	c.logReplays()
 	c.last.h = nil
 	c.rw.reset(c.req.Method == http.MethodHead)
 	h.ServeHTTP(&c.rw, &c.req)

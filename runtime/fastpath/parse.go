@@ -35,6 +35,7 @@ func (c *conn) parse(b []byte) (int, http.Handler) {
 			return n, h
 		}
 	}
+	c.logReplays() // req is about to change
 	c.last.h = nil
 	var method string
 	switch {
