@@ -28,6 +28,7 @@ import (
 //	MOBPLAN_BENCH_TOPOLOGY=/tmp/t3000 go test -timeout 0 -run '^$' -bench RuleCost -benchtime 1x ./schema
 //
 // "schema" is the unification with #Topology alone (topology.cue);
+// "all+go" adds the Go rules (gorules*.go) to "all";
 // "shared" adds the shared helpers and SCHEMA-002; a family's own cost is
 // its time less "shared" (less "family=DNS" for PUSH, whose DNS-record
 // rule reads the DNS helpers, and less "deps=VER" for POL). "all" is every
@@ -49,7 +50,7 @@ func BenchmarkRuleCost(b *testing.B) {
 		all = append(all, n)
 	}
 	slices.Sort(all)
-	run := func(name string, files []string, alone bool) {
+	run := func(name string, files []string, alone bool, withGo ...bool) {
 		b.Run(name, func(b *testing.B) {
 			ctx := cuecontext.New()
 			inst := build.NewContext().NewInstance("schema", nil)
@@ -90,6 +91,16 @@ func BenchmarkRuleCost(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+				if len(withGo) > 0 {
+					// The Go rules, on the topology exported as Check exports it.
+					top, err := exportTopology(v.LookupPath(cue.ParsePath("topology")))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := goFindings(top); err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
 			b.ReportMetric((cpuTime()-start).Seconds()/float64(b.N), "cpu-s/op")
 		})
@@ -113,6 +124,8 @@ func BenchmarkRuleCost(b *testing.B) {
 		}
 	}
 	run("all", rest, false)
+	// What validate evaluates: every file and the Go rules (gorules*.go).
+	run("all+go", rest, false, true)
 }
 
 // cpuTime is the process's user and system time so far.

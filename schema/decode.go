@@ -81,30 +81,48 @@ func decodeNumbers(b []byte, v any) error {
 
 // exported is the topology and the user buckets as JSON, made once per
 // checked topology: walking the CUE value is what costs (for 10,000 users
-// about 0.6 s, where decoding the JSON takes a tenth of that), and both
-// the model and the input digest need it.
+// about 0.6 s, where decoding the JSON takes a tenth of that), and the
+// Go rules, the model and the input digest need it. The Go rules need the
+// topology alone, so it is made on its own.
 func (r Result) exported() (top, users []byte, err error) {
-	if r.export == nil {
-		return exportJSON(r.Topology, r.Users)
+	if top, err = r.exportedTopology(); err != nil {
+		return nil, nil, err
 	}
-	r.export.once.Do(func() { r.export.top, r.export.users, r.export.err = exportJSON(r.Topology, r.Users) })
-	return r.export.top, r.export.users, r.export.err
+	if r.export == nil {
+		users, err = exportUsers(r.Users)
+		return top, users, err
+	}
+	r.export.usersOnce.Do(func() { r.export.users, r.export.usersErr = exportUsers(r.Users) })
+	return top, r.export.users, r.export.usersErr
+}
+
+// exportedTopology is the topology without its users as JSON.
+func (r Result) exportedTopology() ([]byte, error) {
+	if r.export == nil {
+		return exportTopology(r.Topology)
+	}
+	r.export.topOnce.Do(func() { r.export.top, r.export.topErr = exportTopology(r.Topology) })
+	return r.export.top, r.export.topErr
 }
 
 type exportCache struct {
-	once       sync.Once
-	top, users []byte
-	err        error
+	topOnce, usersOnce sync.Once
+	top, users         []byte
+	topErr, usersErr   error
 }
 
-func exportJSON(top, users cue.Value) ([]byte, []byte, error) {
+func exportTopology(top cue.Value) ([]byte, error) {
 	t, err := top.MarshalJSON()
 	if err != nil {
-		return nil, nil, fmt.Errorf("decoding the validated topology: %w", err)
+		return nil, fmt.Errorf("decoding the validated topology: %w", err)
 	}
+	return t, nil
+}
+
+func exportUsers(users cue.Value) ([]byte, error) {
 	u, err := users.MarshalJSON()
 	if err != nil {
-		return nil, nil, fmt.Errorf("decoding the validated users: %w", err)
+		return nil, fmt.Errorf("decoding the validated users: %w", err)
 	}
-	return t, u, nil
+	return u, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/mobplan/mobplan/internal/canon"
 	"github.com/mobplan/mobplan/internal/diag"
 )
 
@@ -17,7 +18,7 @@ const (
 	CheckedByFrontEnd  = "frontend"  // a front-end reading the files
 	CheckedBySchema    = "schema"    // the unification with #Topology (Check)
 	CheckedByCUE       = "cue"       // violations[ID] in the rule's family file
-	CheckedByGo        = "go"        // Go code of this package (certfile.go)
+	CheckedByGo        = "go"        // Go code of this package (certfile.go, gorules*.go)
 	CheckedByGenerator = "generator" // a generator run by plan and apply
 )
 
@@ -76,6 +77,9 @@ func loadCatalogue(root cue.Value) (catalogue, error) {
 		}
 	}
 	sort.Slice(c.checks, func(i, j int) bool { return c.less(c.checks[i], c.checks[j]) })
+	if err := c.checkGoRules(inCUE); err != nil {
+		return c, err
+	}
 	for _, r := range c.rules {
 		says := slices.Contains(c.checkedBy[r.ID], CheckedByCUE)
 		if says && !inCUE[r.ID] {
@@ -86,6 +90,38 @@ func loadCatalogue(root cue.Value) (catalogue, error) {
 		}
 	}
 	return c, nil
+}
+
+// goCheckedElsewhere are the rules Go code of this package raises other
+// than the Go rules (goRules): the files a topology refers to (certfile.go).
+var goCheckedElsewhere = []string{canon.RuleFile}
+
+// checkGoRules refuses a Go rule without a catalogue entry that says
+// "go", a Go rule that also has a CUE check, and a catalogue entry that
+// says "go" with no Go code to raise it.
+func (c catalogue) checkGoRules(inCUE map[string]bool) error {
+	inGo := map[string]bool{}
+	for _, r := range goRules {
+		if inGo[r.id] {
+			return fmt.Errorf("the Go rule %s is listed twice", r.id)
+		}
+		inGo[r.id] = true
+		if _, ok := c.byID[r.id]; !ok {
+			return fmt.Errorf("the Go rule %s has no catalogue entry", r.id)
+		}
+		if !slices.Contains(c.checkedBy[r.id], CheckedByGo) {
+			return fmt.Errorf("%s is a Go rule, but checked_by does not say %q", r.id, CheckedByGo)
+		}
+		if inCUE[r.id] {
+			return fmt.Errorf("%s is a Go rule and has violations[%q] too: remove the CUE check", r.id, r.id)
+		}
+	}
+	for _, r := range c.rules {
+		if slices.Contains(c.checkedBy[r.ID], CheckedByGo) && !inGo[r.ID] && !slices.Contains(goCheckedElsewhere, r.ID) {
+			return fmt.Errorf("%s: checked_by says %q, but there is no Go rule %s", r.ID, CheckedByGo, r.ID)
+		}
+	}
+	return nil
 }
 
 // less orders rule IDs by family, then by ID.

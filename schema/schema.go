@@ -152,17 +152,20 @@ func (s *Schema) Check(doc *canon.Document) Result {
 			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})
 		return res
 	}
-	var found map[string][]struct {
-		At       []any  `json:"at"`
-		Detail   string `json:"detail"`
-		Severity string `json:"severity"`
-		Hint     string `json:"hint"`
-	}
+	var found map[string][]finding
 	if err := viol.Decode(&found); err != nil {
 		// A rule that cannot evaluate is a bug in the schema, not in the
 		// user's topology; say so plainly.
 		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
 			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})
+		return res
+	}
+	if found == nil {
+		found = map[string][]finding{}
+	}
+	if err := res.goRules(found); err != nil {
+		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+			Summary: "Internal error evaluating the rules", Detail: err.Error()})
 		return res
 	}
 	for id, list := range found {

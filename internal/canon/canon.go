@@ -186,6 +186,20 @@ const (
 	RuleDuplicate = "SCHEMA-003" // the same name declared twice
 	RuleFile      = "SCHEMA-004" // a file the topology refers to is missing, outside the folder or invalid
 	RuleGenerator = "GEN-001"    // a custom generator program fails or returns what cannot be written
+
+	// Rules of the declared DNS records, evaluated in Go
+	// (schema/gorules*.go) because in CUE they cost O(N²) in the domains.
+	RuleDNS001  = "DNS-001"  // public lyncdiscover record
+	RuleDNS002  = "DNS-002"  // internal lyncdiscoverinternal record
+	RuleDNS003  = "DNS-003"  // lyncdiscoverinternal not in public DNS
+	RuleDNS004  = "DNS-004"  // lyncdiscover CNAME within its domain over HTTPS
+	RuleDNS005  = "DNS-005"  // external web FQDNs resolve publicly to the reverse proxy
+	RuleDNS006  = "DNS-006"  // external web FQDNs resolve internally to the reverse proxy
+	RuleDNS007  = "DNS-007"  // internal web FQDNs resolve to the pool, internally only
+	RuleDNS008  = "DNS-008"  // DNS load-balanced pools' records
+	RuleDNS009  = "DNS-009"  // simple URL hosts in both views
+	RuleDNS010  = "DNS-010"  // hybrid records point on-premises
+	RulePUSH007 = "PUSH-007" // federation SRV record for push
 )
 
 // MaxFileSize bounds each topology file a front-end reads, so a huge or

@@ -155,6 +155,8 @@ type haproxyShape struct {
 	sections map[string]bool // kind -> named
 	keep     map[string][]*regexp.Regexp
 	rewrite  map[string]func(w []string) ([]string, error)
+	// add are lines the lab adds at the start of each section of a kind.
+	add map[string][]Line
 }
 
 // renderHAProxy checks every line against the shape and rewrites those
@@ -205,7 +207,13 @@ func renderHAProxy(conf []byte, sh haproxyShape, head []string) ([]byte, error) 
 	for _, h := range head {
 		top = append(top, Line{Comment: h})
 	}
-	return EncodeHAProxy(append(top, lines...))
+	for _, l := range lines {
+		top = append(top, l)
+		if l.Section {
+			top = append(top, sh.add[l.Words[0]]...)
+		}
+	}
+	return EncodeHAProxy(top)
 }
 
 // RenderHLB renders a generated hlb/haproxy.cfg onto the lab: each bind
@@ -295,6 +303,23 @@ var proxyShape = map[string][]*regexp.Regexp{
 
 var pemPath = regexp.MustCompile(`^tls/([A-Za-z0-9][A-Za-z0-9_.-]*)\.pem$`)
 
+// RP006File is the body of HAProxy's own 504 in a rendered
+// proxy/haproxy.cfg, read beside it (default-path config); the caller
+// writes RP006Body there.
+const RP006File = "rp-006.txt"
+
+// RP006Body says why HAProxy answered 504: its "timeout server", the
+// rule's planned idle timeout, cut a request the back end held longer.
+const RP006Body = "The back end held the request longer than the planned idle timeout of the reverse proxy, so the proxy cut it (RP-006: with push, at least 960 s).\n"
+
+// rp006 is what the lab adds to the defaults of a reverse proxy's
+// HAProxy file: HAProxy's own 504 (never a back end's, which passes as
+// it is) names RP-006, as the built-in proxy's does.
+var rp006 = []Line{
+	{Comment: "Added by mobplan serve (the lab only): HAProxy's own 504, a request held past the idle timeout, names RP-006.", Indented: true},
+	{Words: []string{"http-error", "status", "504", "content-type", "text/plain", "file", RP006File, "hdr", "X-Mobplan-Rule", "RP-006"}},
+}
+
 // RenderProxy renders a generated proxy/haproxy.cfg onto the lab: each
 // bind becomes the inherited socket of its listener (fd@N, its TLS
 // options kept), each back end its served address. The TLS files keep
@@ -311,6 +336,7 @@ func RenderProxy(conf []byte, m ProxyMap) ([]byte, []int, []string, error) {
 		file:     "proxy/haproxy.cfg",
 		sections: map[string]bool{"global": false, "defaults": false, "frontend": true, "backend": true},
 		keep:     proxyShape,
+		add:      map[string][]Line{"defaults": rp006},
 		rewrite: map[string]func([]string) ([]string, error){
 			"global default-path": func(w []string) ([]string, error) {
 				if len(w) != 2 || w[1] != "config" {

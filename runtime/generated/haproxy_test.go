@@ -204,6 +204,25 @@ func TestRenderProxy(t *testing.T) {
 		return o
 	}
 	a, b = words(a), words(b)
+	// RP-006's error page, added once, to the defaults section.
+	var kept []Line
+	rp, section := 0, ""
+	for _, l := range b {
+		if l.Section {
+			section = l.Words[0]
+		}
+		if strings.Join(l.Words, " ") == strings.Join(rp006[1].Words, " ") {
+			if section != "defaults" {
+				t.Errorf("RP-006's error page in %s", section)
+			}
+			rp++
+			continue
+		}
+		kept = append(kept, l)
+	}
+	if b = kept; rp != 1 {
+		t.Errorf("RP-006's error page %d times, want once", rp)
+	}
 	if len(a) != len(b) {
 		t.Fatalf("%d lines, rendered %d", len(a), len(b))
 	}

@@ -354,6 +354,11 @@ func RenderNginx(conf []byte, m NginxMap) ([]byte, []string, error) {
 		httpOwn = append(httpOwn, &Directive{Name: d[0], Args: []string{p}})
 	}
 	r.http.Block = append(httpOwn, r.http.Block...)
+	for _, d := range r.http.Block {
+		if d.Name == "server" {
+			addRP006(d)
+		}
+	}
 	out, err := EncodeNginx(ds)
 	if err != nil {
 		return nil, nil, err
@@ -364,6 +369,42 @@ func RenderNginx(conf []byte, m NginxMap) ([]byte, []string, error) {
 	}
 	return out, listens, nil
 }
+
+// RP006Location is the named location the lab adds to each server that
+// proxies: nginx's own 504 (its proxy_read_timeout, the rule's planned
+// idle timeout, cut the request) answered as the built-in proxy does,
+// with X-Mobplan-Rule: RP-006. A 504 from a back end is not nginx's own
+// (no proxy_intercept_errors) and passes as it is.
+const RP006Location = "@mobplan_rp006"
+
+// addRP006 adds the lab-only lines to a server block whose location
+// proxies to a back end.
+func addRP006(server *Directive) {
+	timeout := ""
+	for _, l := range server.Block {
+		if l.Name != "location" {
+			continue
+		}
+		for _, x := range l.Block {
+			if x.Name == "proxy_read_timeout" && len(x.Args) == 1 && nginxTime.MatchString(x.Args[0]) {
+				timeout = x.Args[0]
+			}
+		}
+	}
+	if timeout == "" {
+		return
+	}
+	server.Block = append(server.Block,
+		&Directive{Args: []string{"Added by mobplan serve (the lab only): nginx's own 504, a request held past the idle timeout, names RP-006."}},
+		&Directive{Name: "error_page", Args: []string{"504", RP006Location}},
+		&Directive{Name: "location", Args: []string{RP006Location}, IsBlock: true, Block: []*Directive{
+			{Name: "add_header", Args: []string{"X-Mobplan-Rule", "RP-006", "always"}},
+			{Name: "return", Args: []string{"504", "the back end held the request longer than the planned idle timeout of the reverse proxy, " + timeout + ", so the proxy cut it (RP-006: with push, at least 960 s)"}},
+		}},
+	)
+}
+
+var nginxTime = regexp.MustCompile(`^[0-9]+(ms|s|m|h|d)?$`)
 
 type nginxRender struct {
 	m       NginxMap

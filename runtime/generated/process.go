@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -49,6 +50,10 @@ type Command struct {
 	Files []*os.File
 	// ErrorLog is a file whose end is quoted when the child fails.
 	ErrorLog string
+	// Notify: the product speaks the systemd notify protocol (HAProxy
+	// with -Ws) on the socket NOTIFY_SOCKET names; Start and Reload
+	// wait for its READY=1.
+	Notify bool
 }
 
 func (c *Command) cmd(ctx context.Context, args []string) *exec.Cmd {
@@ -81,6 +86,10 @@ type Child struct {
 	err      error // the exit, once done
 	mu       sync.Mutex
 	stopping bool
+	exitMsg  error     // what onExit is told, once done
+	notify   *notifier // Command.Notify
+	// reload serialises Reload.
+	reload sync.Mutex
 }
 
 // Start runs the product in the foreground as a child. onExit is called
@@ -89,36 +98,103 @@ type Child struct {
 func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 	// The child outlives no context of ours: Stop ends it.
 	x := c.cmd(context.Background(), c.Run)
+	var notify *notifier
+	if c.Notify {
+		var err error
+		if notify, err = newNotifier(); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		x.Env = append(x.Env, "NOTIFY_SOCKET="+notify.path())
+	}
 	lw := &lineWriter{log: log, name: c.Name}
 	x.Stderr = lw
 	// nginx's workers share its standard error: once the master has
 	// exited, Wait does not wait for them to close it.
 	x.WaitDelay = time.Second
 	if err := x.Start(); err != nil {
+		if notify != nil {
+			notify.close()
+		}
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
-	ch := &Child{c: c, log: log, x: x, done: make(chan struct{})}
+	ch := &Child{c: c, log: log, x: x, done: make(chan struct{}), notify: notify}
+	// Until it is ready, an exit is Start's error, not onExit's; once
+	// is what keeps the report to one when the two meet.
+	var starting atomic.Bool
+	starting.Store(notify != nil)
+	var once sync.Once
+	report := func() {
+		ch.mu.Lock()
+		stopping, why := ch.stopping, ch.exitMsg
+		ch.mu.Unlock()
+		if !stopping && onExit != nil {
+			once.Do(func() { onExit(why) })
+		}
+	}
 	go func() {
 		err := x.Wait()
+		if notify != nil {
+			notify.close()
+		}
+		why := "exited"
+		if err != nil {
+			why = err.Error()
+		}
+		end := tail(c.ErrorLog)
+		if end == "" {
+			end = lw.last()
+		}
 		ch.mu.Lock()
-		stopping := ch.stopping
 		ch.err = err
+		ch.exitMsg = fmt.Errorf("%s stopped unexpectedly (%s)%s", c.Name, why, end)
 		ch.mu.Unlock()
 		close(ch.done)
-		if !stopping && onExit != nil {
-			why := "exited"
-			if err != nil {
-				why = err.Error()
-			}
+		if !starting.Load() {
+			report()
+		}
+	}()
+	if notify != nil {
+		if err := notify.waitPast(0, ch.done, ReadyTimeout); err != nil {
+			ch.Stop()
 			end := tail(c.ErrorLog)
 			if end == "" {
 				end = lw.last()
 			}
-			onExit(fmt.Errorf("%s stopped unexpectedly (%s)%s", c.Name, why, end))
+			return nil, fmt.Errorf("%s: %w%s", c.Name, err, end)
 		}
-	}()
+		starting.Store(false)
+		// An exit in the moment between is still reported.
+		select {
+		case <-ch.done:
+			report()
+		default:
+		}
+	}
 	log.Info("started", "process", c.Name, "pid", x.Process.Pid)
 	return ch, nil
+}
+
+// Reload sends sig (the product's reload signal) and, for a product
+// that notifies, waits until it says the new file runs: the next reload
+// is not sent into one under way, and the caller knows the new
+// configuration serves.
+func (ch *Child) Reload(sig os.Signal) error {
+	ch.reload.Lock()
+	defer ch.reload.Unlock()
+	var before int
+	if ch.notify != nil {
+		before, _ = ch.notify.count()
+	}
+	if err := ch.Signal(sig); err != nil {
+		return err
+	}
+	if ch.notify == nil {
+		return nil
+	}
+	if err := ch.notify.waitPast(before, ch.done, ReadyTimeout); err != nil {
+		return fmt.Errorf("%s: reload: %w", ch.c.Name, err)
+	}
+	return nil
 }
 
 // lineWriter copies a child's output to the log, one entry per line.

@@ -4,9 +4,12 @@ package generated
 
 import (
 	"log/slog"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,6 +66,82 @@ func TestChildExitAndStop(t *testing.T) {
 	select {
 	case err := <-exited:
 		t.Errorf("a stopped child was reported as failed: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// A socket handed over stays in non-blocking mode when a process starts
+// on it, as the running product that shares it needs; one handed as
+// os/exec would take it becomes blocking (the cause of products stuck in
+// accept after a reload's check).
+func TestHandOverKeepsNonblocking(t *testing.T) {
+	sh := testtool.Require(t, "sh")
+	// The mode is the socket's: read it through the listener's own
+	// descriptor, which os.File does not touch.
+	nonblocking := func(ln net.Listener) bool {
+		rc, err := ln.(*net.TCPListener).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flags uintptr
+		var errno syscall.Errno
+		rc.Control(func(fd uintptr) {
+			flags, _, errno = syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_GETFL, 0)
+		})
+		if errno != 0 {
+			t.Fatal(errno)
+		}
+		return flags&syscall.O_NONBLOCK != 0
+	}
+	run := func(f *os.File) {
+		x := exec.Command(sh, "-c", "exit 0")
+		x.ExtraFiles = []*os.File{f}
+		if err := x.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, handOver := range []bool{false, true} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if handOver {
+			h, err := HandOver(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			f = h
+			if !nonblocking(ln) {
+				t.Error("HandOver left the socket blocking")
+			}
+		}
+		run(f)
+		if got := nonblocking(ln); got != handOver {
+			t.Errorf("handed over %v: non-blocking %v after a process started on it", handOver, got)
+		}
+		f.Close()
+		ln.Close()
+	}
+}
+
+// A product that notifies and exits before it says READY=1 fails Start,
+// which names it; that exit is not reported again as a later failure.
+func TestNotifyingChildThatNeverReadies(t *testing.T) {
+	sh := testtool.Require(t, "sh")
+	exited := make(chan error, 1)
+	c := &Command{Name: "a child that never readies", Path: sh, Run: []string{"-c", `test -n "$NOTIFY_SOCKET" || exit 9; echo no ready >&2; exit 3`}, Notify: true}
+	ch, err := Start(c, slog.New(slog.DiscardHandler), func(err error) { exited <- err })
+	if err == nil || ch != nil || !strings.Contains(err.Error(), "a child that never readies: it exited before it was ready") || !strings.Contains(err.Error(), "no ready") {
+		t.Fatalf("start: %v", err)
+	}
+	select {
+	case err := <-exited:
+		t.Errorf("reported as a failure of a running child: %v", err)
 	case <-time.After(200 * time.Millisecond):
 	}
 }

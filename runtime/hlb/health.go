@@ -22,10 +22,11 @@ const Fall = 2
 
 // Monitor checks the back ends' monitor ports (HLB-002, HLB-003: the SIP
 // TLS port) on an interval, as a load balancer's TCP health monitor
-// does. A check is a TCP connection; a connection the server closes at
-// once also counts as down, because the lab stops a Front End instance
-// by closing what it accepts rather than its listening socket. A back
-// end is up until Fall checks in a row say otherwise.
+// does. A check is a TCP connection, as HAProxy's "check port" is: a
+// Front End instance stopped on the admin endpoint refuses it. A
+// connection the server closes at once also counts as down (a port held
+// by something that no longer serves). A back end is up until Fall
+// checks in a row say otherwise.
 type Monitor struct {
 	dial     Dialer
 	interval time.Duration

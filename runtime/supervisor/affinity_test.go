@@ -160,17 +160,30 @@ func TestSourceAffinityAndStop(t *testing.T) {
 			t.Errorf("client %s of %s moved to %s", c, home[c], fe)
 		}
 	}
-	// The stopped instance's own listener closes what it accepts.
-	var direct string
+	// The stopped instance's own listeners refuse connections, its
+	// monitor port (SIP TLS, 5061) too: a TCP health check, HAProxy's,
+	// fails on the connect.
+	var direct, monitor string
 	for planned, served := range info.Locations["internal"] {
-		if h, p, _ := net.SplitHostPort(planned); p == "443" && h == resolve(t, info, "internal", stopped) {
+		h, p, _ := net.SplitHostPort(planned)
+		if h != resolve(t, info, "internal", stopped) {
+			continue
+		}
+		switch p {
+		case "443":
 			direct = served
+		case "5061":
+			monitor = served
 		}
 	}
-	c, err := tls.Dial("tcp", direct, &tls.Config{RootCAs: pool(t, info.CAs.Internal), ServerName: stopped})
-	if err == nil {
-		c.Close()
-		t.Errorf("the stopped %s still shakes hands at %s", stopped, direct)
+	if direct == "" || monitor == "" {
+		t.Fatalf("%s: web %q, monitor port %q not served", stopped, direct, monitor)
+	}
+	for _, a := range []string{direct, monitor} {
+		if c, err := net.DialTimeout("tcp", a, 5*time.Second); err == nil {
+			c.Close()
+			t.Errorf("the stopped %s still accepts connections at %s", stopped, a)
+		}
 	}
 	if code := adminDo(t, info, "POST", "/instances/"+stopped+"/start", &got); code != 200 || got.State != "running" {
 		t.Fatalf("start %s: %d %+v", stopped, code, got)

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -17,9 +18,9 @@ import (
 // instances are the planned servers' Front End instances: each server's
 // web and SIP listeners, which the admin endpoint stops and starts. A
 // stopped instance behaves as a server whose services are stopped: its
-// connections are dropped and every new one is closed as soon as it is
-// accepted (the socket stays bound, so starting again cannot lose the
-// port). The load balancers' health checks then take it out of its VIPs.
+// connections are dropped and its listening sockets closed, so a new
+// connection is refused (starting it binds the same addresses again).
+// The load balancers' health checks then take it out of its VIPs.
 type instances struct {
 	byFQDN map[string]*instance // lower-case FQDN
 	list   []*instance          // by FQDN
@@ -32,6 +33,7 @@ type instance struct {
 	stopped    atomic.Bool
 	mu         sync.Mutex
 	conns      map[net.Conn]struct{}
+	gates      []*gated // its listening sockets
 }
 
 // newInstances finds each server's listeners among the slots; health
@@ -95,8 +97,29 @@ func (in *instances) Set(ctx context.Context, server string, running bool) (admi
 	if i == nil {
 		return admin.Instance{}, fmt.Errorf("%w", admin.ErrNoInstance)
 	}
-	i.stopped.Store(!running)
-	if !running {
+	i.mu.Lock()
+	gates := append([]*gated(nil), i.gates...)
+	i.mu.Unlock()
+	if running {
+		var errs []error
+		for _, g := range gates {
+			if err := g.start(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			// Half started is no state to leave it in.
+			for _, g := range gates {
+				g.stop()
+			}
+			return i.state(), fmt.Errorf("starting %s: %w", i.fqdn, err)
+		}
+		i.stopped.Store(false)
+	} else {
+		i.stopped.Store(true)
+		for _, g := range gates {
+			g.stop()
+		}
 		i.mu.Lock()
 		conns := make([]net.Conn, 0, len(i.conns))
 		for c := range i.conns {
@@ -121,19 +144,104 @@ func (in *instances) gate(s addrmap.Slot, ln net.Listener) net.Listener {
 	return ln
 }
 
-// gate wraps a listener of the instance's.
-func (in *instance) gate(ln net.Listener) net.Listener { return &gated{Listener: ln, in: in} }
-
-type gated struct {
-	net.Listener
-	in *instance
+// gate wraps a listener of the instance's; the gated listener owns it.
+func (in *instance) gate(ln net.Listener) net.Listener {
+	g := &gated{in: in, addr: ln.Addr(), ln: ln}
+	in.mu.Lock()
+	in.gates = append(in.gates, g)
+	in.mu.Unlock()
+	return g
 }
 
-// Accept closes what it accepts while the instance is stopped.
+// gated is an instance's listener. While the instance is stopped its
+// socket is closed, so a connection to it is refused, as it is to a
+// server whose services are stopped: a load balancer's TCP health check
+// (HAProxy's "check", the lab's monitor) fails on the connect. Started
+// again, it binds the same address anew; the server serving it sees one
+// listener throughout, its Accept waiting while the instance is stopped.
+type gated struct {
+	in   *instance
+	addr net.Addr
+	mu   sync.Mutex
+	ln   net.Listener  // nil while stopped
+	wake chan struct{} // while stopped: closed by a start or Close
+	done bool          // closed for good
+}
+
+func (g *gated) Addr() net.Addr { return g.addr }
+
+// Close closes the listener for good (serve's end).
+func (g *gated) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.done {
+		return nil
+	}
+	g.done = true
+	if g.wake != nil {
+		close(g.wake)
+		g.wake = nil
+	}
+	if g.ln != nil {
+		return g.ln.Close()
+	}
+	return nil
+}
+
+// stop closes the socket: connections waiting in its backlog are reset,
+// new ones refused.
+func (g *gated) stop() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.done || g.ln == nil {
+		return
+	}
+	g.ln.Close()
+	g.ln = nil
+	g.wake = make(chan struct{})
+}
+
+// start binds the address again (the same port: Go's listeners reuse
+// an address whose old connections linger in TIME_WAIT).
+func (g *gated) start() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.done || g.ln != nil {
+		return nil
+	}
+	ln, err := net.Listen(g.addr.Network(), g.addr.String())
+	if err != nil {
+		return fmt.Errorf("binding %s again: %w", g.addr, err)
+	}
+	g.ln = ln
+	close(g.wake)
+	g.wake = nil
+	return nil
+}
+
+// Accept waits while the instance is stopped, and closes what it
+// accepts in the moment a stop is under way.
 func (g *gated) Accept() (net.Conn, error) {
 	for {
-		c, err := g.Listener.Accept()
+		g.mu.Lock()
+		ln, wake, done := g.ln, g.wake, g.done
+		g.mu.Unlock()
+		if done {
+			return nil, net.ErrClosed
+		}
+		if ln == nil {
+			<-wake
+			continue
+		}
+		c, err := ln.Accept()
 		if err != nil {
+			g.mu.Lock()
+			stopped := g.ln != ln && !g.done
+			g.mu.Unlock()
+			if stopped {
+				// A stop closed this socket, not serve.
+				continue
+			}
 			return nil, err
 		}
 		if g.in.stopped.Load() {

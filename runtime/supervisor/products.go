@@ -204,7 +204,12 @@ func (p *product) setUp() error {
 		if err != nil {
 			return fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
 		}
-		p.files = append(p.files, f)
+		h, err := generated.HandOver(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("handing %s to %s: %w", b.slot.Name, p.kind, err)
+		}
+		p.files = append(p.files, h)
 	}
 	return nil
 }
@@ -420,6 +425,10 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 		}
 		return out, nil
 	}
+	// The body of HAProxy's own 504 (RP-006), beside the file.
+	if err := os.WriteFile(filepath.Join(dir, generated.RP006File), []byte(generated.RP006Body), 0o600); err != nil {
+		return nil, err
+	}
 	tlsDir := filepath.Join(dir, "tls")
 	if err := os.MkdirAll(tlsDir, 0o700); err != nil {
 		return nil, err
@@ -442,17 +451,21 @@ func (r *Runtime) renderHAProxyProxy(p *product, g *generation, data []byte, dir
 }
 
 // haproxyCommand runs HAProxy on conf in master-worker mode, in the
-// foreground (-W -db), with the sockets inherited (bind fd@N). SIGUSR2
+// foreground (-Ws -db), with the sockets inherited (bind fd@N). SIGUSR2
 // reloads: the master, which keeps the sockets, re-reads the file,
 // starts a new worker on them and has the old one finish its
-// connections; the child serve watches is the master throughout.
+// connections; the child serve watches is the master throughout. -Ws
+// has the master say READY=1 (the systemd notify protocol) once its
+// worker serves, at the start and after each reload: a SIGUSR2 before
+// the first killed it, so the lab waits for them.
 func haproxyCommand(bin string, p *product, conf string) *generated.Command {
 	return &generated.Command{
-		Name:  haproxyName(p),
-		Path:  bin,
-		Check: []string{"-c", "-q", "-f", conf},
-		Run:   []string{"-W", "-db", "-f", conf},
-		Files: p.files,
+		Name:   haproxyName(p),
+		Path:   bin,
+		Check:  []string{"-c", "-q", "-f", conf},
+		Run:    []string{"-Ws", "-db", "-f", conf},
+		Files:  p.files,
+		Notify: true,
 	}
 }
 
@@ -581,10 +594,11 @@ func (r *Runtime) applyReload() error {
 		p.cmd = r.command(cmd.Path, p, conf)
 		// nginx re-reads its file on SIGHUP, HAProxy's master on SIGUSR2;
 		// both keep their (inherited) sockets and let the old workers
-		// finish what they carry.
+		// finish what they carry. HAProxy's reload returns once its new
+		// worker serves.
 		sig := reloadSignal(p.kind)
 		if ch != nil {
-			if err := ch.Signal(sig); err != nil {
+			if err := ch.Reload(sig); err != nil {
 				errs = append(errs, err)
 			}
 		}

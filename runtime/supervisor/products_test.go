@@ -5,6 +5,7 @@ package supervisor
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/mobplan/mobplan/internal/testtool"
+	"github.com/mobplan/mobplan/internal/testtool/applytest"
+	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 )
 
@@ -406,10 +409,7 @@ func TestHAProxyPersistence(t *testing.T) {
 
 // Reloads under load through nginx drop nothing: nginx re-reads its
 // file and lets its old workers finish what they carry (the bar of
-// TestLoadAndReloadDropNothing for the built-in proxy). HAProxy's
-// reloads are checked one request at a time (TestHAProxyRunsGenerated*):
-// under load, a reload of it was seen to reset a few connections its
-// old worker carried.
+// TestLoadAndReloadDropNothing for the built-in proxy).
 func TestNginxReloadUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
@@ -417,6 +417,47 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 	testtool.Require(t, "nginx")
 	root := applyExample(t, "contoso")
 	rt := startWith(t, root, func(o *Options) { o.Proxy = Nginx })
+	reloadUnderLoad(t, rt)
+}
+
+// Reloads of HAProxy under load drop nothing either: as the reverse
+// proxy (--proxy haproxy), and as the load balancer behind the built-in
+// proxy or nginx (--hlb haproxy). What made them fail: a reload signal
+// sent before HAProxy's master had installed its handlers killed it
+// (the lab now waits for its READY=1, -Ws); and each reload's check
+// (haproxy -c, nginx -t, started on the same sockets) put the shared
+// sockets in blocking mode, so a running worker blocked in accept() with
+// what it carried stalled, until HAProxy's watchdog aborted it (reset
+// connections, a 502 in front) or a client gave up (generated.HandOver).
+func TestHAProxyReloadUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	testtool.Require(t, "haproxy")
+	for _, c := range []struct {
+		name       string
+		proxy, hlb string
+	}{
+		{"proxy", HAProxy, Builtin},
+		{"hlb", Builtin, HAProxy},
+		{"nginx+hlb", Nginx, HAProxy},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.proxy == Nginx {
+				testtool.Require(t, "nginx")
+			}
+			root := applyExample(t, "contoso")
+			rt := startWith(t, root, func(o *Options) { o.Proxy, o.HLB = c.proxy, c.hlb })
+			reloadUnderLoad(t, rt)
+		})
+	}
+}
+
+// reloadUnderLoad has 4 clients outside fetch the Root through the
+// reverse proxy over kept-alive connections for 4 s while the lab
+// reloads every 400 ms: no request may fail.
+func reloadUnderLoad(t *testing.T, rt *Runtime) {
+	t.Helper()
 	info := rt.Info()
 	served, ok := info.Served("external", "131.107.155.1:443")
 	if !ok {
@@ -445,14 +486,14 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != 200 {
-						err = fmt.Errorf("%s", resp.Status)
+						err = fmt.Errorf("%s (Server %q)", resp.Status, resp.Header.Get("Server"))
 					}
 				}
+				// Every request began while the load ran: one that fails
+				// after it is a failure too.
 				if err != nil {
-					if ctx.Err() == nil {
-						failed.Add(1)
-						first.CompareAndSwap(nil, err.Error())
-					}
+					failed.Add(1)
+					first.CompareAndSwap(nil, err.Error())
 					continue
 				}
 				ok64.Add(1)
@@ -472,7 +513,175 @@ func TestNginxReloadUnderLoad(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d requests, %d failed, %d reloads", ok64.Load()+failed.Load(), failed.Load(), reloads)
 	if failed.Load() > 0 || ok64.Load() == 0 {
-		b, _ := os.ReadFile(filepath.Join(rt.products[0].dir, "error.log"))
-		t.Errorf("%d of %d requests failed (first: %v); nginx's error log:\n%s", failed.Load(), ok64.Load()+failed.Load(), first.Load(), b)
+		var logs strings.Builder
+		for _, p := range rt.products {
+			if b, err := os.ReadFile(filepath.Join(p.dir, "error.log")); err == nil {
+				fmt.Fprintf(&logs, "%s's error log:\n%s", p.kind, b)
+			}
+		}
+		t.Errorf("%d of %d requests failed (first: %v)\n%s", failed.Load(), ok64.Load()+failed.Load(), first.Load(), logs.String())
+	}
+}
+
+// --hlb haproxy: a Front End stopped on the admin endpoint fails the
+// health check HAProxy runs (the generated "check port 5061", a TCP
+// connect: its listeners refuse connections), so new connections through
+// the VIP go to the others; started again, it is back in rotation. The
+// generated file sets no check timers, so HAProxy's defaults apply
+// (every 2 s, down after 3 failures, up after 2): the test waits for
+// them, up to 20 s each way.
+func TestHAProxyHealthCheckFollowsStop(t *testing.T) {
+	testtool.Require(t, "haproxy")
+	root := applyExample(t, "contoso")
+	rt := startWith(t, root, func(o *Options) { o.HLB = HAProxy })
+	info := rt.Info()
+	const name = "lyncdiscoverinternal.contoso.com"
+	var st admin.Status
+	adminDo(t, info, "GET", "/status", &st)
+	if len(st.Instances) < 2 {
+		t.Fatalf("instances %+v, want a pool of several", st.Instances)
+	}
+	stopped := st.Instances[0].Server // fe01
+	// A client address never seen before: HAProxy balances it afresh.
+	fresh := 0
+	next := func() string {
+		fresh++
+		return fmt.Sprintf("127.201.%d.%d", fresh/200, fresh%200+1)
+	}
+	// in reports whether n fresh clients in a row land where want says,
+	// polling until the deadline.
+	settle := func(what string, want func(fe string) bool, n int) time.Duration {
+		t.Helper()
+		begin := time.Now()
+		deadline := begin.Add(20 * time.Second)
+		for run := 0; run < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 20 s", what)
+			}
+			if fe := frontEnd(t, info, next(), name); fe != "" && want(fe) {
+				run++
+				continue
+			}
+			run = 0
+			time.Sleep(100 * time.Millisecond)
+		}
+		return time.Since(begin)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 12; i++ {
+		seen[frontEnd(t, info, next(), name)] = true
+	}
+	if !seen[stopped] || seen[""] {
+		t.Fatalf("before the stop, fresh clients went to %v, want %s among them", seen, stopped)
+	}
+	var got admin.Instance
+	if code := adminDo(t, info, "POST", "/instances/"+stopped+"/stop", &got); code != 200 || got.State != "stopped" {
+		t.Fatalf("stop %s: %d %+v", stopped, code, got)
+	}
+	// Twice the pool: round robin over the others only.
+	out := settle(stopped+" out of rotation", func(fe string) bool { return fe != stopped }, 2*len(st.Instances))
+	t.Logf("HAProxy took %s out of rotation within %s", stopped, out.Round(100*time.Millisecond))
+	// A sign-in from outside, through the built-in reverse proxy and
+	// HAProxy's VIP, lands on a running Front End.
+	roots := pool(t, info.CAs.Public, info.CAs.Internal)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := &soakClient{sip: "alice@contoso.com", other: "bob@fabrikam.com", hc: soakHTTP(info, roots)}
+	if err := c.signIn(ctx, rt.gen.Load().bundle.Passwords[c.sip], 0); err != nil {
+		t.Fatalf("sign-in with %s stopped: %v", stopped, err)
+	}
+	if code := adminDo(t, info, "POST", "/instances/"+stopped+"/start", &got); code != 200 || got.State != "running" {
+		t.Fatalf("start %s: %d %+v", stopped, code, got)
+	}
+	back := settle(stopped+" back in rotation", func(fe string) bool { return fe == stopped }, 1)
+	t.Logf("HAProxy had %s back in rotation within %s", stopped, back.Round(100*time.Millisecond))
+}
+
+// applyShortIdle applies examples/invalid/RP-006 (push on, the web rule's
+// idle timeout under 960 s) with the idle timeout cut to 2 s and a user
+// who may sign in, so that a P-GET outlives it in a test.
+func applyShortIdle(t *testing.T) (root, sip string) {
+	t.Helper()
+	root = t.TempDir()
+	testtool.CopyTopology(t, filepath.Join(testtool.ExampleDir("invalid"), "RP-006"), root)
+	f := filepath.Join(root, "topology.hcl")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(b), "idle_timeout = 300", "idle_timeout = 2", 1)
+	if src == string(b) {
+		t.Fatal("the RP-006 example no longer sets idle_timeout = 300")
+	}
+	src += "\nuser \"dave@contoso.com\" {\n  pool         = \"se01\"\n  lab_password = \"Passw0rd!\"\n}\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	applytest.Apply(t, root, true)
+	return root, "dave@contoso.com"
+}
+
+// RP-006 as production shows it, through every reverse proxy the lab
+// runs: a P-GET the Front End parks longer than the rule's idle timeout
+// (2 s here) is cut by the proxy with 504, and the lab names the rule
+// (X-Mobplan-Rule: RP-006): the built-in proxy itself, nginx and HAProxy
+// through what the lab adds to their rendered files (an error page for
+// their own 504 only).
+func TestRP006ThroughProducts(t *testing.T) {
+	root, sip := applyShortIdle(t)
+	for _, kind := range []string{Builtin, Nginx, HAProxy} {
+		t.Run(kind, func(t *testing.T) {
+			if kind != Builtin {
+				testtool.Require(t, kind)
+			}
+			rt := startWith(t, root, func(o *Options) { o.Proxy, o.Bundle.AllowErrors = kind, true })
+			info := rt.Info()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			c := &soakClient{sip: sip, hc: soakHTTP(info, pool(t, info.CAs.Public, info.CAs.Internal))}
+			if err := c.signIn(ctx, rt.gen.Load().bundle.Passwords[sip], 0); err != nil {
+				t.Fatalf("%s signs in from outside: %v", sip, err)
+			}
+			// The first P-GETs may answer at once (the events of the sign-in);
+			// one then parks, and the proxy cuts it.
+			for i := 0; ; i++ {
+				if i == 5 {
+					t.Fatal("no P-GET was held long enough to be cut")
+				}
+				ref, err := c.base.Parse(c.next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ref.String(), nil)
+				req.Header.Set("Accept", "application/json")
+				req.Header.Set("Authorization", "Bearer "+c.token)
+				begin := time.Now()
+				resp, err := c.hc.Do(req)
+				if err != nil {
+					t.Fatalf("P-GET: %v", err)
+				}
+				body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+				resp.Body.Close()
+				held := time.Since(begin)
+				if resp.StatusCode == http.StatusOK {
+					var ev struct {
+						Links links `json:"_links"`
+					}
+					if err := json.Unmarshal(body, &ev); err != nil || ev.Links["next"].Href == "" {
+						t.Fatalf("P-GET: %v %s", err, body)
+					}
+					c.next = ev.Links["next"].Href
+					continue
+				}
+				if resp.StatusCode != http.StatusGatewayTimeout || resp.Header.Get("X-Mobplan-Rule") != "RP-006" || !strings.Contains(string(body), "RP-006") {
+					t.Fatalf("P-GET after %s: %s, X-Mobplan-Rule %q: %s", held, resp.Status, resp.Header.Get("X-Mobplan-Rule"), body)
+				}
+				if held < 2*time.Second || held > 20*time.Second {
+					t.Errorf("cut after %s, want the planned 2 s idle timeout", held)
+				}
+				t.Logf("%s: P-GET cut after %s: %s", kind, held.Round(100*time.Millisecond), strings.TrimSpace(string(body)))
+				break
+			}
+		})
 	}
 }

@@ -476,7 +476,7 @@ func TestSoakSize(t *testing.T) {
 	if s := soakSizeOf("full"); s.clients != 50 || s.duration != time.Minute || s.clients%s.users != 0 {
 		t.Errorf("full soak %+v", s)
 	}
-	if s := soakSizeOf(""); s.clients != 20 || s.duration != 15*time.Second || s.users != 0 {
+	if s := soakSizeOf(""); s.clients != 20 || s.duration != 15*time.Second || s.clients%s.users != 0 {
 		t.Errorf("default soak %+v", s)
 	}
 }

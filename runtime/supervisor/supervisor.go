@@ -126,6 +126,9 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	if err := r.precheck(g); err != nil {
 		return nil, err
 	}
+	// The Front End instances own their listeners (bind wraps them), so
+	// that stopping one closes its sockets.
+	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.Settle)
 	if err := r.bind(g.slots); err != nil {
 		return nil, err
 	}
@@ -135,7 +138,6 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
 	r.admin = admin.New(r.Reload)
-	r.inst = newInstances(g.bundle.Plan, g.slots, r.net.health.Settle)
 	r.admin.SetInstances(r.inst)
 	r.admin.SetPush(func() any { return r.gen.Load().pushRecords() })
 	r.info = r.describe(g, adminLn.Addr().String())
@@ -262,7 +264,7 @@ func (r *Runtime) bind(slots []addrmap.Slot) error {
 			r.closeAll()
 			return fmt.Errorf("binding %s (%s): %w", s.Name, s.IP, err)
 		}
-		b.ln = ln
+		b.ln = r.inst.gate(s, ln)
 		if s.Serves == "dns" {
 			// UDP on the port TCP got.
 			pc, err := net.ListenPacket("udp", ln.Addr().String())
@@ -353,7 +355,7 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		case b.slot.Serves == "vip":
 			r.acceptLoop(ctx, b.ln, func(c net.Conn) { r.gen.Load().vips[k].Handle(ctx, c) })
 		case b.slot.Serves == "sip" || b.slot.Serves == "edge-access":
-			ln := tls.NewListener(r.inst.gate(b.slot, b.ln), r.tlsConfig(b.slot))
+			ln := tls.NewListener(b.ln, r.tlsConfig(b.slot))
 			r.acceptLoop(ctx, ln, func(c net.Conn) {
 				defer c.Close()
 				c.SetDeadline(time.Now().Add(HandshakeTimeout))
@@ -367,7 +369,7 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 		default:
 			h := &logged{r: r, slot: b.slot, key: k}
 			srv := r.httpServer(h)
-			ln := r.inst.gate(b.slot, b.ln)
+			ln := b.ln
 			if b.slot.Certificate != "" {
 				ln = tls.NewListener(ln, r.tlsConfig(b.slot))
 			}

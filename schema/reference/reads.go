@@ -199,6 +199,43 @@ func analyseReads(t *tree) error {
 			}
 		}
 	}
+	// The rules evaluated in Go say what they read.
+	for id, paths := range schema.GoRuleReads() {
+		for _, p := range paths {
+			if err := markPath(t.root, strings.Split(p, "."), id); err != nil {
+				return fmt.Errorf("Go rule %s reads %s: %w", id, p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// markPath marks every attribute along a canonical path pattern ("*" a
+// map's elements, "[]" a list's) as read by the rule id.
+func markPath(n *node, path []string, id string) error {
+	for _, seg := range path {
+		switch {
+		case seg == "*" && n.kind == mapK, seg == "[]" && n.kind == listK:
+			n = n.elem
+			continue
+		case n.kind != structK:
+			return fmt.Errorf("no attribute %q here", seg)
+		}
+		var f *field
+		for _, x := range n.fields {
+			if x.name == seg {
+				f = x
+			}
+		}
+		if f == nil {
+			return fmt.Errorf("no attribute %q", seg)
+		}
+		if f.readBy == nil {
+			f.readBy = map[string]bool{}
+		}
+		f.readBy[id] = true
+		n = f.value
+	}
 	return nil
 }
 
