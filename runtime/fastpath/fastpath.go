@@ -66,8 +66,9 @@ type Router interface {
 	// from those alone, with a status that allows a body, without
 	// Transfer-Encoding, Trailer or Connection headers, and with a
 	// Content-Length (or a body of at most 2 KiB); the response is then
-	// byte for byte net/http's. It must not keep the Request or its
-	// Header: both are reused.
+	// byte for byte net/http's. It must not keep or change the Request
+	// or its Header: both are reused (and, for a Replayer, passed to
+	// Replayed again).
 	Fast(method, path string) http.Handler
 }
 
