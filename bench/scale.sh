@@ -97,16 +97,19 @@ for size in "${sizes[@]}"; do
 	rm -rf "$d"
 	mkdir -p "$d"
 	"$scale" "${args[@]}" -out "$d/topo" -json "$d/topology.json"
-	# One key store for every size: key generation is timed once.
-	mkdir -p "$work/state"
-	ln -s "$work/state" "$d/topo/.mobplan"
-	keys=$(find "$work/state" -type f | wc -l)
+	# One key store for every size, so key generation is timed once: the
+	# keys made so far are copied in, and those the first apply makes
+	# copied back (a linked .mobplan is refused, so no symbolic link).
+	mkdir -p "$work/keys" "$d/topo/.mobplan/keys"
+	cp -a "$work/keys/." "$d/topo/.mobplan/keys/"
+	keys=$(find "$d/topo/.mobplan/keys" -type f | wc -l)
 
 	timed validate 0 "$mobplan" validate "$d/topo"
 	cell_firstapply=skipped cell_plan=skipped cell_apply=skipped cell_nochange=skipped
 	if [ "${SKIP_PLAN:-}" != 1 ]; then
 		timed firstapply 0 "$mobplan" apply --artifacts "$d/first" "$d/topo"
-		keys=$(($(find "$work/state" -type f | wc -l) - keys))
+		keys=$(($(find "$d/topo/.mobplan/keys" -type f | wc -l) - keys))
+		cp -a "$d/topo/.mobplan/keys/." "$work/keys/"
 		timed plan 0 "$mobplan" plan --artifacts "$d/empty" "$d/topo"
 		timed apply 0 "$mobplan" apply --artifacts "$d/art" "$d/topo"
 		timed nochange 0 "$mobplan" plan --detailed-exitcode --artifacts "$d/art" "$d/topo"
