@@ -560,6 +560,9 @@ func (h *handedConn) Read(p []byte) (int, error) {
 	if len(h.pending) > 0 {
 		n := copy(p, h.pending)
 		h.pending = h.pending[n:]
+		if len(h.pending) == 0 {
+			h.pending = nil // a parked P-GET's connection keeps no copy
+		}
 		return n, nil
 	}
 	return h.Conn.Read(p)
