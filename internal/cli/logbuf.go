@@ -11,13 +11,18 @@ import (
 // call each, as dear as the rest of a small request. Lines are written
 // whole and in order, at least every flushEvery, when maxLogBuffer
 // bytes wait, before anything else is written to stderr (flush), and on
-// Close.
+// Close. The system call is made outside the lock the lines are added
+// under, into a second buffer meanwhile: a slow stderr (a file on a
+// busy disk) holds up the one request that filled the buffer, not every
+// request logging a line.
 type logBuffer struct {
-	mu   sync.Mutex
-	w    io.Writer
-	buf  []byte
-	stop chan struct{}
-	done chan struct{}
+	mu    sync.Mutex // buf, spare
+	w     io.Writer
+	buf   []byte
+	spare []byte     // a written buffer, to reuse
+	wmu   sync.Mutex // held while writing to w, taken under mu: in order
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 const maxLogBuffer = 64 << 10
@@ -43,13 +48,18 @@ func newLogBuffer(w io.Writer, flushEvery time.Duration) *logBuffer {
 // Write keeps p (slog writes one whole line a call) for the next flush.
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if len(l.buf)+len(p) > maxLogBuffer {
 		if err := l.flushLocked(); err != nil {
 			return 0, err
 		}
+		l.mu.Lock()
 	}
+	defer l.mu.Unlock()
 	if len(p) > maxLogBuffer {
+		// After what is buffered (flushed above), and before what comes
+		// next (mu is held).
+		l.wmu.Lock()
+		defer l.wmu.Unlock()
 		return l.w.Write(p)
 	}
 	l.buf = append(l.buf, p...)
@@ -58,16 +68,32 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 
 func (l *logBuffer) flush() error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	return l.flushLocked()
 }
 
+// flushLocked writes what is buffered, and returns once every line
+// added before it is written; it is called with mu held and releases it.
 func (l *logBuffer) flushLocked() error {
-	if len(l.buf) == 0 {
-		return nil
+	out := l.buf
+	l.buf = l.spare
+	if l.buf == nil {
+		l.buf = make([]byte, 0, maxLogBuffer)
 	}
-	_, err := l.w.Write(l.buf)
-	l.buf = l.buf[:0]
+	l.spare = nil
+	// Taken before mu is let go: writes start in the order of their
+	// lines, and this one waits for any still being written.
+	l.wmu.Lock()
+	l.mu.Unlock()
+	var err error
+	if len(out) > 0 {
+		_, err = l.w.Write(out)
+	}
+	l.wmu.Unlock()
+	l.mu.Lock()
+	if l.spare == nil {
+		l.spare = out[:0]
+	}
+	l.mu.Unlock()
 	return err
 }
 

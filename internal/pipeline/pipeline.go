@@ -165,8 +165,10 @@ func Run(path string, o Options) (res *Result, err error) {
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
+	prev := render.ReadPrevious(dir)
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
+		Previous:     prev,
 		Keys:         keys,
 		ToolVersion:  o.ToolVersion,
 		InputDigest:  res.InputDigest,
@@ -204,7 +206,9 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Differences = plan.Compare(render.PreviousPlan(dir), p)
+	if !prev.Unchanged(set) {
+		res.Differences = plan.Compare(prev.Plan, p)
+	}
 	return res, nil
 }
 

@@ -3,6 +3,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,48 @@ type Options struct {
 	// Inputs, when not nil, receives the files generators read from the
 	// topology folder (custom generator programs), path to sha256.
 	Inputs map[string]string
+	// Previous, when not nil, is the artifacts folder's plan.json as the
+	// caller read it (ReadPrevious), so that it is read and decoded once.
+	Previous *Previous
+}
+
+// Previous is the plan the last apply wrote: its bytes and, decoded, the
+// plan (both nil when there is none, or Plan nil when it does not decode).
+type Previous struct {
+	JSON []byte
+	Plan *plan.Plan
+}
+
+// ReadPrevious reads the plan kept by the last apply in dir.
+func ReadPrevious(dir string) *Previous {
+	prev := &Previous{}
+	if dir == "" {
+		return prev
+	}
+	b, err := artifacts.ReadFile(dir, PlanFile)
+	if err != nil || b == nil {
+		return prev
+	}
+	prev.JSON = b
+	var p plan.Plan
+	if json.Unmarshal(b, &p) == nil {
+		prev.Plan = &p
+	}
+	return prev
+}
+
+// Unchanged reports whether the set's plan.json is, byte for byte, the
+// previous one: then the two plans have no difference to show.
+func (p *Previous) Unchanged(s *artifacts.Set) bool {
+	if p == nil || p.JSON == nil {
+		return false
+	}
+	for _, f := range s.Files {
+		if f.Path == PlanFile {
+			return bytes.Equal(f.Data, p.JSON)
+		}
+	}
+	return false
 }
 
 // Render runs every generator, in order, over the plan.
@@ -42,7 +85,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
 		// Read like every other previous file, from the artifacts folder.
-		PreviousPlan: previousPlan(o.ArtifactsDir),
+		PreviousPlan: o.previousPlan(),
 		Previous: func(path string) []byte {
 			b, err := artifacts.ReadFile(o.ArtifactsDir, path)
 			if err != nil {
@@ -94,12 +137,16 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
 }
 
-// previousPlan is PreviousPlan, or nil for a render into no folder.
-func previousPlan(dir string) *plan.Plan {
-	if dir == "" {
+// previousPlan is the previous plan given, else the one in the folder,
+// or nil for a render into no folder.
+func (o Options) previousPlan() *plan.Plan {
+	if o.Previous != nil {
+		return o.Previous.Plan
+	}
+	if o.ArtifactsDir == "" {
 		return nil
 	}
-	return PreviousPlan(dir)
+	return PreviousPlan(o.ArtifactsDir)
 }
 
 // PreviousPlan reads the plan kept by the last apply, or nil.

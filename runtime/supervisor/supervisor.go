@@ -28,6 +28,7 @@ import (
 	"github.com/mobplan/mobplan/runtime/admin"
 	"github.com/mobplan/mobplan/runtime/bundle"
 	"github.com/mobplan/mobplan/runtime/dnsserver"
+	"github.com/mobplan/mobplan/runtime/fastpath"
 	"github.com/mobplan/mobplan/runtime/hlb"
 	"github.com/mobplan/mobplan/runtime/labca"
 )
@@ -366,13 +367,20 @@ func (r *Runtime) serveAll(ctx context.Context, adminLn net.Listener) {
 				c.Read(buf)
 			})
 		default:
-			var h http.Handler = &logged{r: r, slot: b.slot, key: k}
+			h := &logged{r: r, slot: b.slot, key: k}
 			srv := r.httpServer(h)
 			ln := b.ln
 			if b.slot.Certificate != "" {
 				ln = tls.NewListener(ln, r.tlsConfig(b.slot))
 			}
-			r.serveHTTP(ctx, srv, ln)
+			switch b.slot.Serves {
+			case "web-internal", "web-external":
+				// A Front End's site: Root requests on kept connections
+				// are answered ahead of net/http (runtime/fastpath).
+				r.serveHTTP(ctx, &fastpath.Server{HTTP: srv, Router: h}, ln)
+			default:
+				r.serveHTTP(ctx, srv, ln)
+			}
 		}
 	}
 	r.serveHTTP(ctx, r.httpServer(r.admin), adminLn)
@@ -400,7 +408,13 @@ func (r *Runtime) httpServer(h http.Handler) *http.Server {
 	return srv
 }
 
-func (r *Runtime) serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener) {
+// httpServing is an *http.Server or a *fastpath.Server.
+type httpServing interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+func (r *Runtime) serveHTTP(ctx context.Context, srv httpServing, ln net.Listener) {
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
@@ -474,10 +488,53 @@ type logged struct {
 	r    *Runtime
 	slot addrmap.Slot
 	key  string
+
+	// fast is the fast path's handler for the latest generation.
+	fast atomic.Pointer[pinned]
+	log  atomic.Pointer[slog.Logger]
+}
+
+// pinned serves a fast-path request with the generation that Fast found
+// answering it there, even if a reload swaps it meanwhile.
+type pinned struct {
+	l *logged
+	g *generation
+}
+
+func (p *pinned) ServeHTTP(w http.ResponseWriter, req *http.Request) { p.l.serve(p.g, w, req) }
+
+// Replayed logs a request the fast path answered with the answer to the
+// same request head before (fastpath.Replayer): what the fast path
+// serves is the Root resource, whose answer is a function of the head
+// and the generation, and the web services log nothing of their own here
+// (their Config.Logger is not set).
+func (p *pinned) Replayed(req *http.Request, status int, d time.Duration) {
+	p.l.logRequest(req, status, d)
+}
+
+// Fast is the fast path's Router (runtime/fastpath): what the current
+// generation's web services answer from the request head alone.
+func (l *logged) Fast(method, path string) http.Handler {
+	g := l.r.gen.Load()
+	f, ok := g.http[l.key].(interface {
+		FastPath(method, path string) bool
+	})
+	if !ok || !f.FastPath(method, path) {
+		return nil
+	}
+	if p := l.fast.Load(); p != nil && p.g == g {
+		return p
+	}
+	p := &pinned{l: l, g: g}
+	l.fast.Store(p)
+	return p
 }
 
 func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	g := l.r.gen.Load()
+	l.serve(l.r.gen.Load(), w, req)
+}
+
+func (l *logged) serve(g *generation, w http.ResponseWriter, req *http.Request) {
 	start := time.Now()
 	w.Header().Set("X-Mobplan-Plan", g.header)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -487,6 +544,24 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	} else {
 		h.ServeHTTP(rec, req)
 	}
+	l.logRequest(req, rec.status, time.Since(start))
+}
+
+// logRequest is the one line per request.
+func (l *logged) logRequest(req *http.Request, status int, d time.Duration) {
+	// LogAttrs: no boxing of the values into a slice per request; the
+	// listener's own two attributes come formatted already (the line is
+	// the same).
+	l.logger().LogAttrs(req.Context(), slog.LevelInfo, "request",
+		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
+		slog.Int("status", status), slog.Int64("ms", d.Milliseconds()))
+}
+
+// logger is the runtime's logger with the listener's location and name.
+func (l *logged) logger() *slog.Logger {
+	if lg := l.log.Load(); lg != nil {
+		return lg
+	}
 	loc := l.slot.Network
 	switch l.slot.Serves {
 	case "web-internal", "web-external":
@@ -494,10 +569,9 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		// reverse proxy.
 		loc = l.slot.Serves[len("web-"):]
 	}
-	// LogAttrs: no boxing of the values into a slice per request.
-	l.r.o.Log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("location", loc), slog.String("listener", l.slot.Name),
-		slog.String("host", req.Host), slog.String("method", req.Method), slog.String("path", req.URL.Path),
-		slog.Int("status", rec.status), slog.Int64("ms", time.Since(start).Milliseconds()))
+	lg := l.r.o.Log.With(slog.String("location", loc), slog.String("listener", l.slot.Name))
+	l.log.Store(lg)
+	return lg
 }
 
 type statusRecorder struct {

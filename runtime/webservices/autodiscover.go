@@ -45,15 +45,15 @@ func (h *Handler) serveRoot(w http.ResponseWriter, r *http.Request, rep protocol
 		h.document(w, r, rep, protocol.NewRedirect(protocol.KindRoot, h.loc, to))
 		return
 	}
-	web := "https://" + h.webFQDN(h.pool) + linkRoot
 	if h.cfg.Scheme == "http" && !h.cfg.HTTPServesRoot {
 		// MS-OCDISCWS: the HTTP Root MUST be a Redirect to the next hop.
-		h.document(w, r, rep, protocol.NewRedirect(protocol.KindRoot, h.loc, web+q.encode()))
+		h.document(w, r, rep, protocol.NewRedirect(protocol.KindRoot, h.loc, "https://"+h.webFQDN(h.pool)+linkRoot+q.encode()))
 		return
 	}
 	qs := q.encode()
 	body, ok := h.roots.get(rep, qs)
 	if !ok {
+		web := "https://" + h.webFQDN(h.pool) + linkRoot
 		d := &protocol.Document{Kind: protocol.KindRoot, AccessLocation: h.loc, Links: []protocol.Link{
 			{Token: protocol.TokenSelf, Href: web + qs},
 			{Token: protocol.TokenDomain, Href: web + "/domain" + qs},

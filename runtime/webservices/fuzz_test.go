@@ -139,3 +139,25 @@ func FuzzToken(f *testing.F) {
 		}
 	})
 }
+
+// TestIsRootPath: the fast path's test of a Root path is cleanPath's.
+func TestIsRootPath(t *testing.T) {
+	for _, p := range []string{"", "/", "//", "///", "/x", "x", "/Autodiscover/AutodiscoverService.svc/root", "//autodiscover//AUTODISCOVERSERVICE.SVC/ROOT/",
+		"autodiscover/autodiscoverservice.svc/root", "/autodiscover/autodiscoverservice.svc/root/user", "/autodiscover/autodiscoverservice.svc/roo",
+		"/autodiscover/autodiscoverservice.svc/root//", "/autodiscover/autodiscoverservice.svc/rootx", "/autodiscover/autodiscoverservice.svc/root/ "} {
+		c := cleanPath(p)
+		if want := c == "/" || c == pathRoot; isRootPath(p) != want {
+			t.Errorf("isRootPath(%q) = %v, cleanPath gives %q", p, !want, c)
+		}
+	}
+}
+
+func FuzzIsRootPath(f *testing.F) {
+	f.Add("/Autodiscover/AutodiscoverService.svc/root/")
+	f.Fuzz(func(t *testing.T, p string) {
+		c := cleanPath(p)
+		if want := c == "/" || c == pathRoot; isRootPath(p) != want {
+			t.Errorf("isRootPath(%q) = %v, cleanPath gives %q", p, !want, c)
+		}
+	})
+}

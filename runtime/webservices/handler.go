@@ -178,13 +178,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}()
 	}
 	hd := rec.Header()
-	// Fresh one-element slices per response: a later Add by a wrapper
-	// must not write into another response's headers.
-	hd["X-Ms-Server-Fqdn"] = []string{h.cfg.ServerFQDN}
-	hd["Cache-Control"] = []string{"no-cache"}
-	hd["Pragma"] = []string{"no-cache"}
-	hd["Expires"] = []string{"-1"}
-	hd["X-Content-Type-Options"] = []string{"nosniff"}
+	// Fresh one-element slices per response, of one array: a later Add
+	// by a wrapper must not write into another response's headers (nor
+	// into the next slice: each one's capacity is its length).
+	vals := &[5]string{h.cfg.ServerFQDN, "no-cache", "no-cache", "-1", "nosniff"}
+	hd["X-Ms-Server-Fqdn"] = vals[0:1:1]
+	hd["Cache-Control"] = vals[1:2:2]
+	hd["Pragma"] = vals[2:3:3]
+	hd["Expires"] = vals[3:4:4]
+	hd["X-Content-Type-Options"] = vals[4:5:5]
 
 	if len(r.URL.Path)+len(r.URL.RawQuery) > MaxURLBytes {
 		h.fail(rec, r, http.StatusRequestURITooLong, protocol.UCWAJSON, protocol.Error{Code: protocol.CodeBadRequest, Message: "The request URL is too long."}, protocol.DiagLabRequestTooLarge)
@@ -236,6 +238,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// with an empty body, as for an unknown user.
 		h.write(rec, r, http.StatusNotFound, "", nil)
 	}
+}
+
+// FastPath reports whether the answer to method on path (as sent) is a
+// function of the request line and headers alone — no body, credentials,
+// state or connection — so that a server may answer it on its fast path
+// (runtime/fastpath): GET and HEAD of the Root resource.
+func (h *Handler) FastPath(method, path string) bool {
+	if method != http.MethodGet && method != http.MethodHead {
+		return false
+	}
+	return isRootPath(path)
+}
+
+// isRootPath reports cleanPath(p) == "/" or pathRoot, without
+// allocating.
+func isRootPath(p string) bool {
+	var buf [len(pathRoot) + 1]byte
+	n := 0
+	prev := byte('/')
+	buf[0], n = '/', 1
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '/' && prev == '/' {
+			continue
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return false
+		}
+		buf[n] = c
+		n++
+		prev = c
+	}
+	if n > 1 && buf[n-1] == '/' {
+		n--
+	}
+	s := buf[:n]
+	return string(s) == "/" || string(s) == pathRoot
 }
 
 // cleanPath lower-cases a path, collapses repeated slashes (clients send
@@ -292,10 +334,13 @@ func (h *Handler) allow(w http.ResponseWriter, r *http.Request, rep protocol.Rep
 
 // write sends a response; a HEAD gets the headers and no body.
 func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	// Set's work, with the two values in one array.
+	hd := w.Header()
+	vals := &[2]string{contentType, strconv.Itoa(len(body))}
 	if contentType != "" {
-		w.Header().Set("Content-Type", contentType)
+		hd["Content-Type"] = vals[0:1:1]
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	hd["Content-Length"] = vals[1:2:2]
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead && len(body) > 0 {
 		_, _ = w.Write(body)
@@ -336,9 +381,12 @@ type query struct {
 // originalDomain (or Domain, which cloud tools send), which otherwise comes
 // from a lyncdiscover[internal].<domain> Host.
 func (h *Handler) readQuery(r *http.Request) (query, string) {
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return query{}, "The query string is malformed."
+	var v url.Values // none: what ParseQuery gives for no query
+	if r.URL.RawQuery != "" {
+		var err error
+		if v, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			return query{}, "The query string is malformed."
+		}
 	}
 	get := func(name string) string {
 		if vals := v[name]; len(vals) > 0 {
