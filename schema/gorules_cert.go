@@ -274,7 +274,7 @@ func (k *crt) servers(tp *topo, pn string) []string {
 	for _, t := range getList(k.c, "assigned_to") {
 		t := str(t)
 		for _, sn := range keys(ss) {
-			if t == pn || strings.ToLower(t) == strings.ToLower(str(ss[sn], "fqdn")) {
+			if t == pn || sameLower(t, str(ss[sn], "fqdn")) {
 				on[sn] = true
 			}
 		}
@@ -447,7 +447,7 @@ func cert001(tp *topo) []finding {
 		}
 		subj := str(k.c, "subject")
 		for _, pn := range keys(boolObj(k.pools)) {
-			if f := str(tp.t, "pools", pn, "fqdn"); strings.ToLower(subj) != strings.ToLower(f) {
+			if f := str(tp.t, "pools", pn, "fqdn"); !sameLower(subj, f) {
 				out = append(out, finding{At: []any{"certificates", k.name, "subject"},
 					Detail: fmt.Sprintf("Certificate %s is the Default certificate of pool %s, so its subject must be the pool FQDN %s, not %s.", k.name, pn, f, subj)})
 			}
@@ -557,7 +557,7 @@ func cert010(tp *topo) []finding {
 		}
 		subj := str(k.c, "subject")
 		for _, bn := range keys(boolObj(k.sbas)) {
-			if f := str(tp.t, "sbas", bn, "fqdn"); strings.ToLower(subj) != strings.ToLower(f) {
+			if f := str(tp.t, "sbas", bn, "fqdn"); !sameLower(subj, f) {
 				out = append(out, finding{At: []any{"certificates", k.name, "subject"},
 					Detail: fmt.Sprintf("Certificate %s is the certificate of the appliance %s, so its subject must be the appliance FQDN %s, not %s.", k.name, bn, f, subj)})
 			}
@@ -573,4 +573,11 @@ func cert010(tp *topo) []finding {
 		}
 	}
 	return out
+}
+
+// sameLower compares two names as the CUE rules did, by strings.ToLower
+// of each (strings.EqualFold folds a few non-ASCII letters differently).
+func sameLower(a, b string) bool {
+	//lint:ignore SA6005 the CUE rules' comparison, kept exactly
+	return strings.ToLower(a) == strings.ToLower(b)
 }

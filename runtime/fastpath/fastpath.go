@@ -149,7 +149,8 @@ func (s *Server) Serve(ln net.Listener) error {
 			}
 			// net/http's retry of temporary accept errors.
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Temporary() { //nolint:staticcheck // as net/http
+			//lint:ignore SA1019 the retry net/http's Serve makes, kept alike
+			if errors.As(err, &ne) && ne.Temporary() {
 				if backoff == 0 {
 					backoff = 5 * time.Millisecond
 				} else {

@@ -203,7 +203,7 @@ func analyseReads(t *tree) error {
 	for id, paths := range schema.GoRuleReads() {
 		for _, p := range paths {
 			if err := markPath(t.root, strings.Split(p, "."), id); err != nil {
-				return fmt.Errorf("Go rule %s reads %s: %w", id, p, err)
+				return fmt.Errorf("rule %s (evaluated in Go) reads %s: %w", id, p, err)
 			}
 		}
 	}
