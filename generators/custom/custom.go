@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mobplan/mobplan/generators/artifact"
@@ -80,12 +81,17 @@ func Generators(sources map[string]string, o Options) []artifact.Generator {
 	return out
 }
 
+// planJSON is the plan as every program reads it, encoded once; the
+// generators may run at once.
 type planJSON struct {
+	mu   sync.Mutex
 	plan *plan.Plan
 	text string
 }
 
 func (e *planJSON) get(p *plan.Plan) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.plan != p || e.text == "" {
 		b, err := json.Marshal(p)
 		if err != nil {

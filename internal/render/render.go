@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"sync"
@@ -173,11 +174,29 @@ type generated struct {
 }
 
 // generateAll runs the generators, as many at once as there are cores:
-// each reads the plan and the context only (the key store locks), so the
-// results are those of running them in turn, which Render then reads in
-// the generators' order.
+// each reads the plan and the context only (the key store locks; the
+// custom generators' shared plan encoding locks; each writes the inputs
+// it read into a map of its own), so the results are those of running
+// them in turn, which Render then reads in the generators' order.
 func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
 	results := make([]generated, len(gens))
+	// Each generator records the files it read in a map of its own,
+	// merged when all are done.
+	own := make([]*artifact.Context, len(gens))
+	for i := range gens {
+		c := *ctx
+		if ctx.Inputs != nil {
+			c.Inputs = map[string]string{}
+		}
+		own[i] = &c
+	}
+	defer func() {
+		if ctx.Inputs != nil {
+			for _, c := range own {
+				maps.Copy(ctx.Inputs, c.Inputs)
+			}
+		}
+	}()
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(gens)) {
@@ -185,7 +204,7 @@ func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i].files, results[i].err = gens[i].Generate(ctx)
+				results[i].files, results[i].err = gens[i].Generate(own[i])
 			}
 		}()
 	}
