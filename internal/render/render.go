@@ -151,17 +151,7 @@ func (o Options) previousPlan() *plan.Plan {
 }
 
 // PreviousPlan reads the plan kept by the last apply, or nil.
-func PreviousPlan(dir string) *plan.Plan {
-	b, err := artifacts.ReadFile(dir, PlanFile)
-	if err != nil || b == nil {
-		return nil
-	}
-	var p plan.Plan
-	if json.Unmarshal(b, &p) != nil {
-		return nil
-	}
-	return &p
-}
+func PreviousPlan(dir string) *plan.Plan { return ReadPrevious(dir).Plan }
 
 type encoded struct {
 	data []byte

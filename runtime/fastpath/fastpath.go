@@ -484,22 +484,23 @@ func slack(d time.Duration) time.Duration { return min(d/64, time.Second) }
 // an idle deadline set within the slack is kept, which spares most
 // requests a timer change.
 func (c *conn) idleBy(now time.Time, d time.Duration) {
-	want := now.Add(d)
-	if !c.readDL.IsZero() && !c.readDL.Before(want) && c.readDL.Sub(want) <= slack(d) {
-		return
-	}
-	c.readDL = want.Add(slack(d))
-	c.rwc.SetReadDeadline(c.readDL)
+	moveBy(&c.readDL, now, d, c.rwc.SetReadDeadline)
 }
 
 // writeBy is idleBy for the write deadline.
 func (c *conn) writeBy(now time.Time, d time.Duration) {
+	moveBy(&c.writeDL, now, d, c.rwc.SetWriteDeadline)
+}
+
+// moveBy sets the deadline *dl (kept in step with the connection's) to
+// d after now, unless it already lies within slack(d) past that.
+func moveBy(dl *time.Time, now time.Time, d time.Duration, set func(time.Time) error) {
 	want := now.Add(d)
-	if !c.writeDL.IsZero() && !c.writeDL.Before(want) && c.writeDL.Sub(want) <= slack(d) {
+	if !dl.IsZero() && !dl.Before(want) && dl.Sub(want) <= slack(d) {
 		return
 	}
-	c.writeDL = want.Add(slack(d))
-	c.rwc.SetWriteDeadline(c.writeDL)
+	*dl = want.Add(slack(d))
+	set(*dl)
 }
 
 // logReplays calls Replayed for the answers given again since the last
