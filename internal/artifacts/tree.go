@@ -1,6 +1,9 @@
 package artifacts
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 )
 
 // tree is an artifacts directory. The directory itself is resolved once
@@ -115,35 +119,62 @@ func (t *tree) stat(rel string) (fs.FileInfo, error) {
 // read returns the bytes and mode of the regular file rel; nil data and
 // a nil error when it does not exist.
 func (t *tree) read(rel string) ([]byte, fs.FileMode, bool, error) {
-	fi, err := t.stat(rel)
-	if err != nil || fi == nil {
-		return nil, 0, false, err
-	}
-	f, err := os.Open(t.abs(rel))
-	if err != nil {
+	f, fi, err := t.open(rel)
+	if err != nil || f == nil {
 		return nil, 0, false, err
 	}
 	defer f.Close()
+	// Sized from the Stat, so a large artifact is read in one allocation.
+	var buf bytes.Buffer
+	buf.Grow(int(min(fi.Size(), 1<<30)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(f); err != nil {
+		return nil, 0, false, err
+	}
+	b := buf.Bytes()
+	return b, fi.Mode().Perm(), true, nil
+}
+
+// open opens the regular file rel for reading; nil when it does not
+// exist.
+func (t *tree) open(rel string) (*os.File, fs.FileInfo, error) {
+	fi, err := t.stat(rel)
+	if err != nil || fi == nil {
+		return nil, nil, err
+	}
+	f, err := os.Open(t.abs(rel))
+	if err != nil {
+		return nil, nil, err
+	}
 	// The file opened must be the one checked, not a link swapped in
 	// since the Lstat.
 	if ofi, err := f.Stat(); err != nil || !os.SameFile(fi, ofi) {
-		return nil, 0, false, fmt.Errorf("%s changed while being read", t.show(rel))
+		f.Close()
+		return nil, nil, fmt.Errorf("%s changed while being read", t.show(rel))
 	}
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return nil, 0, false, err
-	}
-	return b, fi.Mode().Perm(), true, nil
+	return f, fi, nil
 }
 
 // digest is the sha256 of the file rel, "" when it does not exist.
 func (t *tree) digest(rel string) (string, error) {
-	b, _, ok, err := t.read(rel)
-	if err != nil || !ok {
+	f, _, err := t.open(rel)
+	if err != nil || f == nil {
 		return "", err
 	}
-	return Digest(b), nil
+	defer f.Close()
+	h := sha256.New()
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	if _, err := io.CopyBuffer(h, onlyReader{f}, *buf); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// bufPool holds digest's read buffers.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// onlyReader hides the file's WriteTo, so CopyBuffer uses the buffer.
+type onlyReader struct{ io.Reader }
 
 // removeEmptyFolders removes the folder rel and then each parent while
 // they are empty, never the root; it returns the folders whose entries
