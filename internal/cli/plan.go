@@ -14,6 +14,7 @@ import (
 	"github.com/mobplan/mobplan/internal/encode/csv"
 	"github.com/mobplan/mobplan/internal/encode/markdown"
 	"github.com/mobplan/mobplan/internal/pipeline"
+	"github.com/mobplan/mobplan/internal/plancache"
 	"github.com/mobplan/mobplan/internal/savedplan"
 	"github.com/mobplan/mobplan/planner/plan"
 )
@@ -51,6 +52,11 @@ the result with the artifacts directory: files to create, update or delete, what
 means in deployment terms (record added, SAN removed, rule changed), and generated files
 edited by hand (drift), which apply refuses to overwrite without --force.
 
+A plan that finds nothing to change records a digest of what it read (this build of
+mobplan, the topology, the findings, the keys, every artifact's sha256) in the user's cache
+folder ($MOBPLAN_CACHE_DIR, "off" for none); the next plan over the same inputs then says
+so without rendering. The record is never among the artifacts. --out always renders.
+
 Exit status: 0 when the plan is made, changes pending or not; 1 on an error (an invalid
 topology included). With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending
 (files edited by hand included), for CI.`,
@@ -60,6 +66,10 @@ topology included). With --detailed-exitcode: 0 no changes, 1 error, 2 changes p
 			prog := startProgress(env)
 			o := f.options(env)
 			o.Progress = prog.Stage
+			if out == "" {
+				// A saved plan records every file, so it always renders.
+				o.Cache = plancache.Cache{Dir: cacheDir(env)}
+			}
 			r, err := pipeline.Run(path, o)
 			prog.Done()
 			var problems *pipeline.Problems

@@ -5,8 +5,10 @@
 package pipeline
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -26,6 +28,7 @@ import (
 	"github.com/mobplan/mobplan/internal/labstate"
 	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/model"
+	"github.com/mobplan/mobplan/internal/plancache"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/planner"
 	"github.com/mobplan/mobplan/planner/plan"
@@ -54,6 +57,11 @@ type Options struct {
 	// Progress, when set, is told each stage as the run enters it
 	// ("checking the topology"), for a progress report on a terminal.
 	Progress func(stage string)
+	// Cache, when it has a folder, lets a run that only reports (plan
+	// without --out) skip rendering when a full plan on this machine
+	// found these very inputs and artifacts to need no change, and
+	// records such a finding for the next run (see plancache).
+	Cache plancache.Cache
 }
 
 func (o Options) stage(s string) {
@@ -83,6 +91,10 @@ type Result struct {
 	// Inputs are the custom generator programs (and their imports) the
 	// rendering read, path to sha256.
 	Inputs map[string]string
+	// Reused says the cache vouched that nothing changed: nothing was
+	// rendered, so Plan, Set and Keys are nil and Changes lists every
+	// file unchanged.
+	Reused bool
 }
 
 // Warnings are the result's non-error findings (warnings and notes).
@@ -138,10 +150,6 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Release()
-	// Collect it now: left to itself, the collector's next goal would be
-	// twice the evaluation's heap, and planning would grow to that first.
-	runtime.GC()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
@@ -160,8 +168,21 @@ func Run(path string, o Options) (res *Result, err error) {
 			}
 		}()
 	}
+	findings := Findings(c.Diagnostics, c.Acknowledged)
+	var reuse *reuseCheck
+	if o.Cache.Dir != "" && !o.Lock && !o.MakeKeys && len(m.Generators) == 0 {
+		o.stage("reading " + dir)
+		reuse = newReuseCheck(o, c, dir, findings)
+		if reuse.unchanged() {
+			return &Result{Checked: c, ArtifactsDir: dir, InputDigest: c.InputDigest(), Changes: reuse.state.Unchanged(), Reused: true}, nil
+		}
+	}
+	c.Release()
+	// Collect it now: left to itself, the collector's next goal would be
+	// twice the evaluation's heap, and planning would grow to that first.
+	runtime.GC()
 	p := planner.New(m)
-	p.Findings = Findings(c.Diagnostics, c.Acknowledged)
+	p.Findings = findings
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
@@ -209,7 +230,59 @@ func Run(path string, o Options) (res *Result, err error) {
 	if !prev.Unchanged(set) {
 		res.Differences = plan.Compare(prev.Plan, p)
 	}
+	reuse.record(set, res.Changes)
 	return res, nil
+}
+
+// reuseCheck is a run's use of the plan cache: the key of its inputs as
+// they stood before anything was rendered ("" when they cannot be
+// known: an unsettled artifacts folder, a key store or executable that
+// cannot be read).
+type reuseCheck struct {
+	cache plancache.Cache
+	dir   string
+	key   string
+	state *artifacts.State
+}
+
+func newReuseCheck(o Options, c *loader.Checked, dir string, findings []plan.Finding) *reuseCheck {
+	r := &reuseCheck{cache: o.Cache, dir: dir}
+	tool, err := plancache.Executable()
+	if err != nil {
+		return r
+	}
+	keys, err := plancache.KeysDigest(KeyDir(c.Doc.Root))
+	if err != nil {
+		return r
+	}
+	encoded, err := json.Marshal(findings)
+	if err != nil {
+		return r
+	}
+	state, err := artifacts.ReadState(dir)
+	if err != nil || state == nil {
+		return r
+	}
+	r.state = state
+	r.key = plancache.Inputs{Tool: o.ToolVersion + " " + tool, Schema: SchemaDigest(), Topology: c.InputDigest(),
+		Findings: encoded, Keys: keys, Artifacts: state}.Key()
+	return r
+}
+
+func (r *reuseCheck) unchanged() bool { return r.key != "" && r.cache.Unchanged(r.dir, r.key) }
+
+// record keeps the key when the full run found nothing to change in the
+// very state the key was made from (its files, and its manifest read
+// again now, so nothing moved while rendering).
+func (r *reuseCheck) record(set *artifacts.Set, changes []artifacts.Change) {
+	if r == nil || r.key == "" || !r.state.Matches(set, changes) {
+		return
+	}
+	if m, err := artifacts.ReadFile(r.dir, artifacts.ManifestName); err != nil || !bytes.Equal(m, r.state.Manifest) {
+		return
+	}
+	// The cache is an optimisation: failing to write it changes nothing.
+	_ = r.cache.Record(r.dir, r.key)
 }
 
 // Findings are the diagnostics as the plan carries them for the report:
