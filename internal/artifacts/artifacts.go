@@ -252,8 +252,11 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 	}
 	// judge says whether path p is drift or the user's, by the bytes it
 	// holds once any interrupted apply is rolled back.
-	judge := func(p string, cur []byte, exists bool) (drift, unmanaged bool, sum string, present bool) {
-		sum, present = Digest(cur), exists
+	judge := func(p string, cur []byte, exists bool, known string) (drift, unmanaged bool, sum string, present bool) {
+		sum, present = known, exists
+		if sum == "" {
+			sum = Digest(cur)
+		}
 		if e, ok := pending[p]; ok {
 			sum, present = e.Old, e.Old != ""
 		}
@@ -282,7 +285,12 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 				c.Action = Update
 			}
 		}
-		drift, unmanaged, sum, _ := judge(f.Path, cur, exists)
+		// A file that holds the planned bytes has the planned digest.
+		known := ""
+		if c.Action == Unchanged {
+			known = s.Manifest.Files[f.Path]
+		}
+		drift, unmanaged, sum, _ := judge(f.Path, cur, exists, known)
 		c.Drift = drift
 		// A file of the user's that already holds the planned bytes is
 		// not overwritten: it is adopted, not refused.
@@ -312,7 +320,7 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 		if !exists {
 			continue
 		}
-		drift, _, _, _ := judge(p, cur, exists)
+		drift, _, _, _ := judge(p, cur, exists, "")
 		changes = append(changes, Change{Path: p, Action: Delete, Old: cur, oldMode: mode, Drift: drift})
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
