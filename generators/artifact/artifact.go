@@ -46,10 +46,11 @@ type Context struct {
 	// directory, or nil. The DNS generator uses it to keep a zone's SOA
 	// serial unless the zone's content changed.
 	Previous func(path string) []byte
-	// PreviousPlan is the plan the last apply wrote (plan.json among the
-	// artifacts), or nil. The DNS generator removes on Windows DNS what
-	// that plan had and this one does not.
-	PreviousPlan *plan.Plan
+	// PreviousPlan returns the plan the last apply wrote (plan.json among
+	// the artifacts), or nil; it may wait and decode, so only a generator
+	// that needs it calls it. The DNS generator removes on Windows DNS
+	// what that plan had and this one does not.
+	PreviousPlan func() *plan.Plan
 	// Keys are the certificates' private keys (the key store, default
 	// .mobplan/keys beside the topology, outside the artifacts directory).
 	// Only the certificate generator uses them; nil means no key store.

@@ -106,6 +106,40 @@ func (s *KeyStore) Make(name, keyType string, bits int) (crypto.Signer, error) {
 	return key, nil
 }
 
+// Digest fingerprints what the store holds, read as Stored reads it (the
+// folders checked for links, each key file a regular file): every
+// entry's name and mode and each key file's bytes. It identifies the
+// keys a plan used, for the plan cache; it stays on this machine.
+func (s *KeyStore) Digest() (string, error) {
+	if err := atomicfile.NotLinked(filepath.Dir(s.Dir), s.Dir); err != nil {
+		return "", fmt.Errorf("certs: key store: %w", err)
+	}
+	entries, err := os.ReadDir(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		entries, err = nil, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("certs: key store: %w", err)
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			return "", fmt.Errorf("certs: key store: %w", err)
+		}
+		fmt.Fprintf(h, "%d %s %v\n", len(e.Name()), e.Name(), fi.Mode())
+		if fi.Mode().IsRegular() {
+			data, err := readKeyFile(filepath.Join(s.Dir, e.Name()))
+			if err != nil {
+				return "", err
+			}
+			sum := sha256.Sum256(data)
+			h.Write(sum[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // Made lists the names of the keys this run made, sorted.
 func (s *KeyStore) Made() []string {
 	s.mu.Lock()

@@ -417,7 +417,7 @@ func TestWindowsScriptRemoves(t *testing.T) {
 	addNew := "    Add-PlannedRecord 'contoso.com' 'webext' 'A' '" + moveTo + "' 3600\n"
 	run := func(p, prev *plan.Plan, prevScript []byte) string {
 		t.Helper()
-		files, err := dns.Generator.Generate(&artifact.Context{Plan: p, PreviousPlan: prev, Previous: func(path string) []byte {
+		files, err := dns.Generator.Generate(&artifact.Context{Plan: p, PreviousPlan: func() *plan.Plan { return prev }, Previous: func(path string) []byte {
 			if path == dns.ScriptPath {
 				return prevScript
 			}

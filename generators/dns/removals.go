@@ -42,7 +42,11 @@ func removals(ctx *artifact.Context) []Removal {
 		seen[k] = true
 		out = append(out, rm)
 	}
-	if prev := ctx.PreviousPlan; prev != nil {
+	var prev *plan.Plan
+	if ctx.PreviousPlan != nil {
+		prev = ctx.PreviousPlan()
+	}
+	if prev != nil {
 		for _, z := range prev.Zones {
 			for _, r := range z.Records {
 				add(Removal{View: z.View, Zone: z.Name, Record: r})

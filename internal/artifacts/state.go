@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-
-	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // State is what a settled artifacts directory holds, by digest: the
@@ -15,23 +13,22 @@ import (
 type State struct {
 	Manifest []byte
 	Files    map[string]string
+	// listed is what the manifest says each file holds.
+	listed map[string]string
 }
 
 // ReadState reads dir's state the way Diff reads the files (no link
 // followed), hashing on every core. It returns nil, nil when the
-// directory is not settled: no manifest, or an apply's journal or lock
-// (an apply at work or interrupted), which only a full comparison
-// judges.
+// directory is not settled: no manifest, or an apply's journal before
+// or after the files are read (an apply at work or interrupted), which
+// only a full comparison judges. It takes no lock, so an apply never
+// finds the directory locked by a plan.
 func ReadState(dir string) (*State, error) {
 	t, err := openTree(dir)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := t.stat(journalName); err != nil || fi != nil {
-		return nil, err
-	}
-	// Every apply leaves its lock file; only a held one is at work.
-	if held, err := atomicfile.Held(t.abs(lockName)); err != nil || held {
+	if settled, err := noJournal(t); err != nil || !settled {
 		return nil, err
 	}
 	b, _, ok, err := t.read(ManifestName)
@@ -61,22 +58,38 @@ func ReadState(dir string) (*State, error) {
 	}
 	close(next)
 	wg.Wait()
-	st := &State{Manifest: b, Files: make(map[string]string, len(paths))}
+	st := &State{Manifest: b, Files: make(map[string]string, len(paths)), listed: m.Files}
 	for i, p := range paths {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("reading %s: %w", t.show(p), errs[i])
 		}
 		st.Files[p] = sums[i]
 	}
+	if settled, err := noJournal(t); err != nil || !settled {
+		return nil, err
+	}
 	return st, nil
 }
 
+func noJournal(t *tree) (bool, error) {
+	fi, err := t.stat(journalName)
+	return err == nil && fi == nil, err
+}
+
 // Matches reports whether a comparison found nothing to do and the
-// set's files are exactly the state's, digest for digest: the state is
-// then one that renders to itself.
+// set's files are exactly the state's, digest for digest, each as its
+// manifest lists it (no drift in the state itself): the state is then
+// one that renders to itself.
 func (st *State) Matches(s *Set, changes []Change) bool {
+	// The set's paths are distinct (NewSet), so equal counts and every
+	// set path in the state make the same set of paths.
 	if st == nil || len(s.Files) != len(st.Files) {
 		return false
+	}
+	for p, sum := range st.Files {
+		if st.listed[p] != sum {
+			return false
+		}
 	}
 	for _, c := range changes {
 		if c.Action != Unchanged || c.Drift || c.Unmanaged || c.Pending != "" {

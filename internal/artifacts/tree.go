@@ -124,9 +124,10 @@ func (t *tree) read(rel string) ([]byte, fs.FileMode, bool, error) {
 		return nil, 0, false, err
 	}
 	defer f.Close()
-	// Sized from the Stat, so a large artifact is read in one allocation.
+	// Sized from the open file, so a large artifact is read in one
+	// allocation (one said to be huge grows as it is read instead).
 	var buf bytes.Buffer
-	buf.Grow(int(min(fi.Size(), 1<<30)) + bytes.MinRead)
+	buf.Grow(int(min(fi.Size(), 64<<20)) + bytes.MinRead)
 	if _, err := buf.ReadFrom(f); err != nil {
 		return nil, 0, false, err
 	}
@@ -147,11 +148,12 @@ func (t *tree) open(rel string) (*os.File, fs.FileInfo, error) {
 	}
 	// The file opened must be the one checked, not a link swapped in
 	// since the Lstat.
-	if ofi, err := f.Stat(); err != nil || !os.SameFile(fi, ofi) {
+	ofi, err := f.Stat()
+	if err != nil || !os.SameFile(fi, ofi) {
 		f.Close()
 		return nil, nil, fmt.Errorf("%s changed while being read", t.show(rel))
 	}
-	return f, fi, nil
+	return f, ofi, nil
 }
 
 // digest is the sha256 of the file rel, "" when it does not exist.

@@ -18,7 +18,12 @@ func cacheDir(env Env) string {
 		return ""
 	case "":
 	default:
-		return v
+		// Made absolute now, so a later change of folder keeps the cache.
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return ""
+		}
+		return abs
 	}
 	var base string
 	switch runtime.GOOS {

@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/loader"
 	"github.com/mobplan/mobplan/internal/pipeline"
 	"github.com/mobplan/mobplan/internal/plancache"
 	"github.com/mobplan/mobplan/internal/testtool"
@@ -199,5 +201,110 @@ func edit(t *testing.T, path string, f func([]byte) []byte) func() {
 		if err := os.WriteFile(path, old, fi.Mode().Perm()); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// What the key holds beyond the files: the date (an acknowledgement that
+// expires changes the findings and REPORT.md), the version, and the key
+// store as the key store reads it (a link at its folder is refused by
+// the full plan, and so must not be vouched for).
+func TestPlanCacheFollowsDateVersionAndKeyStore(t *testing.T) {
+	root := testtool.CopyExample(t, "contoso")
+	testtool.AddTestKeys(t, root, "contoso")
+	ack := "\nacknowledge \"VER-009\" {\n  reason  = \"We plan with mobplan's reports.\"\n  expires = \"2026-06-30\"\n}\n"
+	f, err := os.OpenFile(filepath.Join(root, "deployment.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(ack); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	day := func(d string) func() time.Time {
+		return func() time.Time { tm, _ := time.Parse(time.DateOnly, d); return tm }
+	}
+	cache := t.TempDir()
+	opts := func(now func() time.Time, version string) pipeline.Options {
+		return pipeline.Options{ToolVersion: version, Load: loader.Options{Now: now}, Cache: plancache.Cache{Dir: cache}}
+	}
+	apply := pipeline.Options{ToolVersion: "test", MakeKeys: true, Load: loader.Options{Now: day("2026-06-01")}}
+	r, err := pipeline.Run(root, apply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
+		t.Fatal(err)
+	}
+	run := func(o pipeline.Options) *pipeline.Result {
+		t.Helper()
+		r, err := pipeline.Run(root, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	june := opts(day("2026-06-01"), "test")
+	run(june)
+	if !run(june).Reused {
+		t.Fatal("no reuse on the same day")
+	}
+	if r := run(opts(day("2026-07-01"), "test")); r.Reused || !slices.Contains(changed(r), "REPORT.md") {
+		t.Errorf("after the acknowledgement expired: reused %v, changes %v", r.Reused, changed(r))
+	}
+	if r := run(opts(day("2026-06-01"), "test 2")); r.Reused {
+		t.Error("another version reused the record")
+	}
+	run(june) // the record is the last version's: one per folder
+	if !run(june).Reused {
+		t.Fatal("no reuse once back")
+	}
+	// The key store moved behind a link: the full plan refuses it.
+	state := filepath.Join(root, ".mobplan")
+	moved := filepath.Join(t.TempDir(), "state")
+	if err := os.Rename(state, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(moved, state); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if r, err := pipeline.Run(root, june); err == nil {
+		t.Errorf("a linked key store: reused %v, no error", r.Reused)
+	}
+}
+
+// A plan takes no lock: an apply holding one does not stop it, and a
+// plan never makes an apply find the folder locked.
+func TestPlanCacheTakesNoLock(t *testing.T) {
+	root := applytest.Example(t, "contoso")
+	cache := t.TempDir()
+	cachedPlan(t, root, cache)
+	lock, err := artifacts.LockDir(filepath.Join(root, "artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cachedPlan(t, root, cache); !r.Reused {
+		t.Error("a held lock with no journal stopped reuse")
+	}
+	lock.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			if _, err := pipeline.Run(root, pipeline.Options{ToolVersion: "test", Cache: plancache.Cache{Dir: cache}}); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		lock, err := artifacts.LockDir(filepath.Join(root, "artifacts"))
+		if err != nil {
+			t.Fatalf("an apply found the folder locked by a plan: %v", err)
+		}
+		lock.Unlock()
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mobplan/mobplan/generators"
@@ -93,7 +94,9 @@ type Result struct {
 	Inputs map[string]string
 	// Reused says the cache vouched that nothing changed: nothing was
 	// rendered, so Plan, Set and Keys are nil and Changes lists every
-	// file unchanged.
+	// file unchanged. Only a run with Options.Cache reuses, and only plan
+	// without --out sets it: what needs the files (a saved plan, apply,
+	// serve) always renders.
 	Reused bool
 }
 
@@ -187,9 +190,15 @@ func Run(path string, o Options) (res *Result, err error) {
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	prev := render.ReadPrevious(dir)
+	var readArtifact func(string) ([]byte, error)
+	if reuse != nil {
+		reuse.saw(render.PlanFile, prev.JSON)
+		readArtifact = reuse.read
+	}
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
 		Previous:     prev,
+		ReadArtifact: readArtifact,
 		Keys:         keys,
 		ToolVersion:  o.ToolVersion,
 		InputDigest:  res.InputDigest,
@@ -228,21 +237,24 @@ func Run(path string, o Options) (res *Result, err error) {
 		return nil, err
 	}
 	if !prev.Unchanged(set) {
-		res.Differences = plan.Compare(prev.Plan, p)
+		res.Differences = plan.Compare(prev.Plan(), p)
 	}
-	reuse.record(set, res.Changes)
+	reuse.record(set, res.Changes, keys)
 	return res, nil
 }
 
 // reuseCheck is a run's use of the plan cache: the key of its inputs as
 // they stood before anything was rendered ("" when they cannot be
 // known: an unsettled artifacts folder, a key store or executable that
-// cannot be read).
+// cannot be read). A nil reuseCheck (no cache) records nothing.
 type reuseCheck struct {
 	cache plancache.Cache
 	dir   string
 	key   string
 	state *artifacts.State
+	keys  string
+	// moved is set when a file the rendering read is not the one hashed.
+	moved atomic.Bool
 }
 
 func newReuseCheck(o Options, c *loader.Checked, dir string, findings []plan.Finding) *reuseCheck {
@@ -251,7 +263,7 @@ func newReuseCheck(o Options, c *loader.Checked, dir string, findings []plan.Fin
 	if err != nil {
 		return r
 	}
-	keys, err := plancache.KeysDigest(KeyDir(c.Doc.Root))
+	keys, err := certs.NewKeyStore(KeyDir(c.Doc.Root), false).Digest()
 	if err != nil {
 		return r
 	}
@@ -263,7 +275,7 @@ func newReuseCheck(o Options, c *loader.Checked, dir string, findings []plan.Fin
 	if err != nil || state == nil {
 		return r
 	}
-	r.state = state
+	r.state, r.keys = state, keys
 	r.key = plancache.Inputs{Tool: o.ToolVersion + " " + tool, Schema: SchemaDigest(), Topology: c.InputDigest(),
 		Findings: encoded, Keys: keys, Artifacts: state}.Key()
 	return r
@@ -271,14 +283,41 @@ func newReuseCheck(o Options, c *loader.Checked, dir string, findings []plan.Fin
 
 func (r *reuseCheck) unchanged() bool { return r.key != "" && r.cache.Unchanged(r.dir, r.key) }
 
+// read reads a previous artifact for the rendering, noting whether it is
+// the file hashed.
+func (r *reuseCheck) read(path string) ([]byte, error) {
+	b, err := artifacts.ReadFile(r.dir, path)
+	if err == nil {
+		r.saw(path, b)
+	}
+	return b, err
+}
+
+// saw notes the bytes the rendering read at path (nil: no such file).
+func (r *reuseCheck) saw(path string, b []byte) {
+	if r.state == nil {
+		return
+	}
+	want, sum := r.state.Files[path], ""
+	if b != nil {
+		sum = artifacts.Digest(b)
+	}
+	if sum != want {
+		r.moved.Store(true)
+	}
+}
+
 // record keeps the key when the full run found nothing to change in the
-// very state the key was made from (its files, and its manifest read
-// again now, so nothing moved while rendering).
-func (r *reuseCheck) record(set *artifacts.Set, changes []artifacts.Change) {
-	if r == nil || r.key == "" || !r.state.Matches(set, changes) {
+// very state the key was made from: the files it read are the ones
+// hashed, the manifest and the key store read again now are the same.
+func (r *reuseCheck) record(set *artifacts.Set, changes []artifacts.Change, keys *certs.KeyStore) {
+	if r == nil || r.key == "" || r.moved.Load() || !r.state.Matches(set, changes) {
 		return
 	}
 	if m, err := artifacts.ReadFile(r.dir, artifacts.ManifestName); err != nil || !bytes.Equal(m, r.state.Manifest) {
+		return
+	}
+	if now, err := keys.Digest(); err != nil || now != r.keys {
 		return
 	}
 	// The cache is an optimisation: failing to write it changes nothing.

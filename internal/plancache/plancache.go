@@ -13,12 +13,12 @@
 package plancache
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,7 +43,7 @@ type Inputs struct {
 	// they move with the date (an acknowledgement expires) as well as
 	// with the topology.
 	Findings []byte
-	// Keys is the digest of the key store (KeysDigest).
+	// Keys is the digest of the key store (certs.KeyStore.Digest).
 	Keys string
 	// Artifacts is the artifacts folder's state.
 	Artifacts *artifacts.State
@@ -52,7 +52,7 @@ type Inputs struct {
 // Key is the digest of the inputs, as recorded.
 func (in Inputs) Key() string {
 	h := sha256.New()
-	field := func(name, v string) { fmt.Fprintf(h, "%s %d %s\n", name, len(v), v) }
+	field := func(name, v string) { fmt.Fprintf(h, "%d %s %d %s\n", len(name), name, len(v), v) }
 	field("format", "1")
 	field("tool", in.Tool)
 	field("schema", in.Schema)
@@ -105,47 +105,26 @@ func (c Cache) Record(artifactsDir, key string) error {
 	return atomicfile.WriteFile(p, []byte(key+"\n"), 0o600)
 }
 
-// KeysDigest is the digest of the key store in dir: each entry's name,
-// type and, for a file, bytes. The digest stays on this machine, in the
-// cache, like the keys themselves.
-func KeysDigest(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		entries, err = nil, nil
-	}
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	for _, e := range entries {
-		fmt.Fprintf(h, "%q %v", e.Name(), e.Type())
-		if e.Type().IsRegular() {
-			b, err := atomicfile.ReadRegular(filepath.Join(dir, e.Name()), 1<<20)
-			if err != nil {
-				return "", err
-			}
-			sum := sha256.Sum256(b)
-			h.Write(sum[:])
-		}
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 var executable struct {
 	once sync.Once
-	sum  string
+	id   string
 	err  error
 }
 
-// Executable identifies the running build of mobplan by the digest of
-// its executable, so a rebuilt mobplan (a new generator, a fixed rule)
-// never trusts an older one's record, whatever its version says.
+// Executable identifies the running build of mobplan, so a rebuilt
+// mobplan (a new generator, a fixed rule) never trusts an older one's
+// record, whatever its version says: the Go build ID that cmd/go stamps
+// in, made from the build's inputs and its output, else the digest of
+// the whole executable.
 func Executable() (string, error) {
 	executable.once.Do(func() {
 		path, err := os.Executable()
 		if err != nil {
 			executable.err = err
+			return
+		}
+		if id := goBuildID(path); id != "" {
+			executable.id = "go build ID " + id
 			return
 		}
 		f, err := os.Open(path)
@@ -159,9 +138,68 @@ func Executable() (string, error) {
 			executable.err = err
 			return
 		}
-		executable.sum = hex.EncodeToString(h.Sum(nil))
+		executable.id = "sha256 " + hex.EncodeToString(h.Sum(nil))
 	})
-	return executable.sum, executable.err
+	return executable.id, executable.err
+}
+
+// goBuildID reads the build ID as `go tool buildid` does: from ELF's
+// .note.go.buildid, elsewhere from the marked string the linker puts
+// near the start of the text. Only an ID of cmd/go's own form counts
+// (action/content digests): one set by hand (-ldflags=-buildid=...)
+// need not change from build to build.
+func goBuildID(path string) string {
+	var id string
+	if f, err := elf.Open(path); err == nil {
+		defer f.Close()
+		id = elfBuildID(f)
+	} else if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		head := make([]byte, 32<<10)
+		n, _ := io.ReadFull(f, head)
+		id = markedBuildID(head[:n])
+	}
+	parts := strings.Split(id, "/")
+	if len(parts) < 2 {
+		return ""
+	}
+	for _, p := range parts {
+		if len(p) < 20 || strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			return ""
+		}
+	}
+	return id
+}
+
+func elfBuildID(f *elf.File) string {
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return ""
+	}
+	data, err := sec.Data()
+	if err != nil || len(data) < 12 {
+		return ""
+	}
+	namesz, descsz := int(f.ByteOrder.Uint32(data)), int(f.ByteOrder.Uint32(data[4:]))
+	start := 12 + (namesz+3)&^3
+	if namesz != 4 || string(data[12:15]) != "Go\x00" || descsz > len(data) || start > len(data)-descsz {
+		return ""
+	}
+	return string(data[start : start+descsz])
+}
+
+func markedBuildID(head []byte) string {
+	const prefix, suffix = "\xff Go build ID: \"", "\"\n \xff"
+	i := bytes.Index(head, []byte(prefix))
+	if i < 0 {
+		return ""
+	}
+	rest := head[i+len(prefix):]
+	j := bytes.Index(rest, []byte(suffix))
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -2,7 +2,9 @@ package plancache
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mobplan/mobplan/internal/artifacts"
@@ -76,36 +78,9 @@ func TestRecord(t *testing.T) {
 	}
 }
 
-func TestKeysDigest(t *testing.T) {
-	dir := t.TempDir()
-	empty, err := KeysDigest(filepath.Join(dir, "missing"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "a.key"), []byte("one"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	one, err := KeysDigest(dir)
-	if err != nil || one == empty {
-		t.Fatal(one, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "a.key"), []byte("two"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if two, _ := KeysDigest(dir); two == one {
-		t.Error("a key's bytes do not move the digest")
-	}
-	if err := os.Rename(filepath.Join(dir, "a.key"), filepath.Join(dir, "b.key")); err != nil {
-		t.Fatal(err)
-	}
-	if renamed, _ := KeysDigest(dir); renamed == one {
-		t.Error("a key's name does not move the digest")
-	}
-}
-
 func TestExecutable(t *testing.T) {
 	a, err := Executable()
-	if err != nil || len(a) != 64 {
+	if err != nil || !strings.HasPrefix(a, "go build ID ") {
 		t.Fatal(a, err)
 	}
 	if b, _ := Executable(); a != b {
@@ -119,4 +94,36 @@ func mustGetwd(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return wd
+}
+
+// The build ID read is the one `go tool buildid` reports.
+func TestBuildID(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	out, err := exec.Command(goTool, "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skipf("go tool buildid: %v", err)
+	}
+	if got, want := goBuildID(exe), strings.TrimSpace(string(out)); got != want {
+		t.Errorf("build ID %q, go tool buildid says %q", got, want)
+	}
+	marked := []byte("junk\xff Go build ID: \"" + strings.TrimSpace(string(out)) + "\"\n \xffmore")
+	if markedBuildID(marked) != strings.TrimSpace(string(out)) {
+		t.Error("the marked form is not read")
+	}
+	for _, id := range []string{"redacted", "", "a/b", "x"} {
+		f := filepath.Join(t.TempDir(), "exe")
+		if err := os.WriteFile(f, []byte("\xff Go build ID: \""+id+"\"\n \xff"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := goBuildID(f); got != "" {
+			t.Errorf("build ID %q taken from %q", got, id)
+		}
+	}
 }

@@ -1,9 +1,12 @@
 package render
 
 import (
+	"encoding/json"
 	"testing"
 
+	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/planner/plan"
 )
 
 // A plan is taken as unchanged only when its plan.json is the previous
@@ -27,7 +30,41 @@ func TestPreviousUnchanged(t *testing.T) {
 			t.Errorf("previous %+v: unchanged %v, want %v", c.prev, got, c.want)
 		}
 	}
-	if ReadPrevious(t.TempDir()).Plan != nil || ReadPrevious("").JSON != nil {
+	if ReadPrevious(t.TempDir()).Plan() != nil || ReadPrevious("").JSON != nil {
 		t.Error("a plan read from nowhere")
+	}
+}
+
+// A generator asking for the previous plan gets this plan itself when
+// plan.json would not change (nothing decoded), else the decoded one.
+func TestPreviousPlanDecodedOnlyWhenChanged(t *testing.T) {
+	p := &plan.Plan{}
+	same, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same = append(same, '\n')
+	other := []byte("{\"zones\": [{\"name\": \"contoso.com\"}]}\n")
+	for _, c := range []struct {
+		name string
+		prev []byte
+		want func(got *plan.Plan) bool
+	}{
+		{"same bytes", same, func(got *plan.Plan) bool { return got == p }},
+		{"another plan", other, func(got *plan.Plan) bool { return got != nil && got != p && len(got.Zones) == 1 }},
+		{"none", nil, func(got *plan.Plan) bool { return got == nil }},
+		{"not JSON", []byte("{"), func(got *plan.Plan) bool { return got == nil }},
+	} {
+		var got *plan.Plan
+		probe := artifact.Generator{Name: "probe", Generate: func(ctx *artifact.Context) ([]artifact.File, error) {
+			got = ctx.PreviousPlan()
+			return nil, nil
+		}}
+		if _, err := Render(p, []artifact.Generator{probe}, Options{Previous: &Previous{JSON: c.prev}}); err != nil {
+			t.Fatal(err)
+		}
+		if !c.want(got) {
+			t.Errorf("%s: previous plan %+v", c.name, got)
+		}
 	}
 }

@@ -37,13 +37,18 @@ type Options struct {
 	// Previous, when not nil, is the artifacts folder's plan.json as the
 	// caller read it (ReadPrevious), so that it is read and decoded once.
 	Previous *Previous
+	// ReadArtifact, when set, reads the previous files generators ask
+	// for in place of artifacts.ReadFile from ArtifactsDir (the plan
+	// cache checks that they are the files it hashed).
+	ReadArtifact func(path string) ([]byte, error)
 }
 
-// Previous is the plan the last apply wrote: its bytes and, decoded, the
-// plan (both nil when there is none, or Plan nil when it does not decode).
+// Previous is the plan the last apply wrote: its bytes (nil when there
+// is none), decoded only when asked for.
 type Previous struct {
 	JSON []byte
-	Plan *plan.Plan
+	once sync.Once
+	plan *plan.Plan
 }
 
 // ReadPrevious reads the plan kept by the last apply in dir.
@@ -52,16 +57,28 @@ func ReadPrevious(dir string) *Previous {
 	if dir == "" {
 		return prev
 	}
-	b, err := artifacts.ReadFile(dir, PlanFile)
-	if err != nil || b == nil {
-		return prev
-	}
-	prev.JSON = b
-	var p plan.Plan
-	if json.Unmarshal(b, &p) == nil {
-		prev.Plan = &p
+	if b, err := artifacts.ReadFile(dir, PlanFile); err == nil {
+		prev.JSON = b
 	}
 	return prev
+}
+
+// Plan is the previous plan decoded, nil when there is none or it does
+// not decode.
+func (p *Previous) Plan() *plan.Plan {
+	if p == nil {
+		return nil
+	}
+	p.once.Do(func() {
+		if p.JSON == nil {
+			return
+		}
+		var decoded plan.Plan
+		if json.Unmarshal(p.JSON, &decoded) == nil {
+			p.plan = &decoded
+		}
+	})
+	return p.plan
 }
 
 // Unchanged reports whether the set's plan.json is, byte for byte, the
@@ -85,10 +102,12 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		Keys:        o.Keys,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
-		// Read like every other previous file, from the artifacts folder.
-		PreviousPlan: o.previousPlan(),
 		Previous: func(path string) []byte {
-			b, err := artifacts.ReadFile(o.ArtifactsDir, path)
+			read := o.ReadArtifact
+			if read == nil {
+				read = func(path string) ([]byte, error) { return artifacts.ReadFile(o.ArtifactsDir, path) }
+			}
+			b, err := read(path)
 			if err != nil {
 				return nil
 			}
@@ -96,11 +115,24 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		},
 	}
 	// plan.json is encoded while the generators run.
-	planJSON := make(chan encoded, 1)
+	var planJSON encoded
+	encodedPlan := make(chan struct{})
 	go func() {
+		defer close(encodedPlan)
 		b, err := json.MarshalIndent(p, "", "  ")
-		planJSON <- encoded{b, err}
+		planJSON = encoded{append(b, '\n'), err}
 	}()
+	// Read like every other previous file, from the artifacts folder;
+	// when this plan encodes to the same bytes, it is that plan, and the
+	// previous one need not be decoded.
+	prev := o.previous()
+	ctx.PreviousPlan = func() *plan.Plan {
+		<-encodedPlan
+		if prev.JSON != nil && planJSON.err == nil && bytes.Equal(prev.JSON, planJSON.data) {
+			return p
+		}
+		return prev.Plan()
+	}
 	var files []artifacts.File
 	// Problems in the user's programs are gathered from every generator,
 	// so all of them are reported at once; any other error stops here.
@@ -130,28 +162,22 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		problems.Diagnostics.Sort()
 		return nil, &problems
 	}
-	pj := <-planJSON
-	if pj.err != nil {
-		return nil, pj.err
+	<-encodedPlan
+	if planJSON.err != nil {
+		return nil, planJSON.err
 	}
-	files = append(files, artifacts.File{Path: PlanFile, Data: append(pj.data, '\n')})
+	files = append(files, artifacts.File{Path: PlanFile, Data: planJSON.data})
 	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
 }
 
-// previousPlan is the previous plan given, else the one in the folder,
-// or nil for a render into no folder.
-func (o Options) previousPlan() *plan.Plan {
+// previous is the previous plan given, else the one in the folder (none
+// for a render into no folder).
+func (o Options) previous() *Previous {
 	if o.Previous != nil {
-		return o.Previous.Plan
+		return o.Previous
 	}
-	if o.ArtifactsDir == "" {
-		return nil
-	}
-	return PreviousPlan(o.ArtifactsDir)
+	return ReadPrevious(o.ArtifactsDir)
 }
-
-// PreviousPlan reads the plan kept by the last apply, or nil.
-func PreviousPlan(dir string) *plan.Plan { return ReadPrevious(dir).Plan }
 
 type encoded struct {
 	data []byte
