@@ -10,7 +10,9 @@
 # Columns: validate; a first apply into a new folder, which makes the
 # private keys the run lacks (every size shares one key store, so the
 # count of keys made is shown); plan into an empty artifacts folder and apply into a new one (keys
-# present); plan with no change (--detailed-exitcode, after that apply);
+# present); plan with no change (--detailed-exitcode, after that apply):
+# the first renders in full and records the finding in the plan cache (a
+# cache folder of the run's own), the second reuses it;
 # `cue vet -c` of the same topology as JSON against the schema alone
 # (topology.cue: types, enums, defaults) and against every .cue file
 # (schema and rules); and validate / cue vet of the schema alone. Each cell
@@ -60,7 +62,7 @@ cp "$schema/topology.cue" "$alone/"
 printf 'package schema\n\ninput: {...}\ntopology: #Topology & input\n' >"$alone/alone.cue"
 
 # timed NAME EXPECTED-EXIT CMD...: runs CMD under /usr/bin/time -v and
-# sets cell_NAME to "W s, C s cpu, M MiB" (and cpu_NAME to C).
+# sets cell_NAME to "W s, C s cpu, M MiB" (cpu_NAME to C, wall_NAME to W).
 timed() {
 	local name=$1 want=$2
 	shift 2
@@ -77,12 +79,13 @@ timed() {
 	m=$(awk -F': ' '/Maximum resident set size/ {printf "%d", $2 / 1024}' "$t")
 	printf -v "cell_$name" '%s s, %s s cpu, %s MiB' "$s" "$c" "$m"
 	printf -v "cpu_$name" '%s' "$c"
+	printf -v "wall_$name" '%s' "$s"
 }
 
 echo "mobplan: $mobplan; cue: $("$cue" version | head -1); $(nproc) cores; $(date -u +%FT%TZ)"
 echo
-echo "| size | validate | first apply (keys made) | plan (empty artifacts dir) | apply (new dir) | plan, no change | cue vet, schema alone | cue vet, schema + rules | validate / cue vet alone |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| size | validate | first apply (keys made) | plan (empty artifacts dir) | apply (new dir) | plan, no change (full) | plan, no change (cached) | cue vet, schema alone | cue vet, schema + rules | validate / cue vet alone | cached plan / validate (wall) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for size in "${sizes[@]}"; do
 	n=${size#*=}
 	case $size in
@@ -105,14 +108,16 @@ for size in "${sizes[@]}"; do
 	keys=$(find "$d/topo/.mobplan/keys" -type f | wc -l)
 
 	timed validate 0 "$mobplan" validate "$d/topo"
-	cell_firstapply=skipped cell_plan=skipped cell_apply=skipped cell_nochange=skipped
+	cell_firstapply=skipped cell_plan=skipped cell_apply=skipped cell_nochange=skipped cell_cached=skipped wall_cached=
 	if [ "${SKIP_PLAN:-}" != 1 ]; then
 		timed firstapply 0 "$mobplan" apply --artifacts "$d/first" "$d/topo"
 		keys=$(($(find "$d/topo/.mobplan/keys" -type f | wc -l) - keys))
 		cp -a "$d/topo/.mobplan/keys/." "$work/keys/"
 		timed plan 0 "$mobplan" plan --artifacts "$d/empty" "$d/topo"
 		timed apply 0 "$mobplan" apply --artifacts "$d/art" "$d/topo"
-		timed nochange 0 "$mobplan" plan --detailed-exitcode --artifacts "$d/art" "$d/topo"
+		rm -rf "$d/cache"
+		timed nochange 0 env MOBPLAN_CACHE_DIR="$d/cache" "$mobplan" plan --detailed-exitcode --artifacts "$d/art" "$d/topo"
+		timed cached 0 env MOBPLAN_CACHE_DIR="$d/cache" "$mobplan" plan --detailed-exitcode --artifacts "$d/art" "$d/topo"
 	fi
 	timed vetalone 0 "$cue" vet -c "$alone"/*.cue "$d/topology.json" -l '"input"'
 	cell_vetrules=skipped
@@ -120,6 +125,7 @@ for size in "${sizes[@]}"; do
 		timed vetrules 0 "$cue" vet -c "$schema"/*.cue "$d/topology.json" -l '"input"'
 	fi
 	ratio=$(awk -v a="$cpu_validate" -v b="$cpu_vetalone" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}')
-	echo "| $size | $cell_validate | $cell_firstapply ($keys) | $cell_plan | $cell_apply | $cell_nochange | $cell_vetalone | $cell_vetrules | $ratio |"
-	rm -rf "$d/first" "$d/empty" "$d/art"
+	cached_ratio=$(awk -v a="${wall_cached:-0}" -v b="$wall_validate" 'BEGIN {if (a > 0 && b > 0) printf "%.2f×", a / b; else print "-"}')
+	echo "| $size | $cell_validate | $cell_firstapply ($keys) | $cell_plan | $cell_apply | $cell_nochange | $cell_cached | $cell_vetalone | $cell_vetrules | $ratio | $cached_ratio |"
+	rm -rf "$d/first" "$d/empty" "$d/art" "$d/cache"
 done

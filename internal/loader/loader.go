@@ -118,16 +118,22 @@ func detect(path string) (frontend.Syntax, error) {
 	return frontend.Syntax{}, fmt.Errorf("%s mixes topology syntaxes: %s; a topology folder holds one syntax, so move the other files elsewhere (JSON and YAML data such as saved plans belong outside the topology folder)", path, strings.Join(parts, "; "))
 }
 
+// Root is the topology folder of path: path itself, or the folder of a
+// topology file.
+func Root(path string) string {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		return filepath.Dir(path)
+	}
+	return path
+}
+
 // Load reads and checks the topology at path.
 func Load(path string, opts Options) (*Checked, error) {
 	s, err := schema.Load()
 	if err != nil {
 		return nil, err
 	}
-	root := path
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		root = filepath.Dir(path)
-	}
+	root := Root(path)
 	syntax, err := detect(path)
 	if err != nil {
 		doc := canon.NewDocument("", root)

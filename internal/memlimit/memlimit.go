@@ -23,6 +23,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -176,7 +177,45 @@ func Run(timeout time.Duration, f func()) error { return run(timeout, 0, f) }
 // Run, which knows where in the topology the evaluation was, reports it.
 func Watch(f func()) error { return run(0, Grace, f) }
 
+// evalGC is the collector's GOGC while an evaluation runs (0: as it is),
+// and depth the evaluations under way, nested or side by side.
+var evalGC struct {
+	sync.Mutex
+	percent, depth, saved int
+}
+
+// SetEvalGC makes the collector's target percent (GOGC) while Run or
+// Watch runs an evaluation, and what it was once the last one returns;
+// 0 leaves it alone. An evaluation makes garbage fast over a live heap
+// that only grows, so collecting less often saves much of the
+// collector's work, and the ceiling still bounds the whole.
+func SetEvalGC(percent int) {
+	evalGC.Lock()
+	defer evalGC.Unlock()
+	evalGC.percent = percent
+}
+
+func enterEval() {
+	evalGC.Lock()
+	defer evalGC.Unlock()
+	evalGC.depth++
+	if evalGC.percent > 0 && evalGC.depth == 1 {
+		evalGC.saved = debug.SetGCPercent(evalGC.percent)
+	}
+}
+
+func leaveEval() {
+	evalGC.Lock()
+	defer evalGC.Unlock()
+	evalGC.depth--
+	if evalGC.percent > 0 && evalGC.depth == 0 {
+		debug.SetGCPercent(evalGC.saved)
+	}
+}
+
 func run(timeout, grace time.Duration, f func()) error {
+	enterEval()
+	defer leaveEval()
 	tripped := trips.Load()
 	if grace == 0 {
 		leaves.Add(1)

@@ -149,3 +149,30 @@ func TestFit(t *testing.T) {
 		t.Errorf("Fit set a ceiling where the user asked for none: %d", got)
 	}
 }
+
+// While an evaluation runs, nested or not, the collector runs at the
+// evaluation's percent; once the last returns, at what it was.
+func TestEvalGC(t *testing.T) {
+	gcPercent := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
+	before := gcPercent()
+	SetEvalGC(321)
+	defer SetEvalGC(0)
+	var inner, outer int
+	if err := Watch(func() {
+		outer = gcPercent()
+		if err := Run(0, func() { inner = gcPercent() }); err != nil {
+			t.Error(err)
+		}
+		if p := gcPercent(); p != 321 {
+			t.Errorf("after the inner evaluation: GOGC %d", p)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if outer != 321 || inner != 321 {
+		t.Errorf("during the evaluations: GOGC %d, %d", outer, inner)
+	}
+	if p := gcPercent(); p != before {
+		t.Errorf("after: GOGC %d, want %d", p, before)
+	}
+}

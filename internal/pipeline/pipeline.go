@@ -141,6 +141,12 @@ func Load(path string, o Options) (*loader.Checked, error) {
 // error always does.
 func Run(path string, o Options) (res *Result, err error) {
 	o.stage("reading and checking the topology")
+	// A plan that may reuse hashes the artifacts while the topology is
+	// checked, on the core the evaluation leaves idle.
+	var early <-chan *reuseInputs
+	if o.reuses() {
+		early = readReuseInputs(o, loader.Root(path))
+	}
 	c, err := loader.Load(path, o.Load)
 	if err != nil {
 		return nil, err
@@ -153,6 +159,7 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Release()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
@@ -173,14 +180,13 @@ func Run(path string, o Options) (res *Result, err error) {
 	}
 	findings := Findings(c.Diagnostics, c.Acknowledged)
 	var reuse *reuseCheck
-	if o.Cache.Dir != "" && !o.Lock && !o.MakeKeys && len(m.Generators) == 0 {
+	if early != nil && len(m.Generators) == 0 {
 		o.stage("reading " + dir)
-		reuse = newReuseCheck(o, c, dir, findings)
+		reuse = newReuseCheck(o, c, <-early, dir, findings)
 		if reuse.unchanged() {
 			return &Result{Checked: c, ArtifactsDir: dir, InputDigest: c.InputDigest(), Changes: reuse.state.Unchanged(), Reused: true}, nil
 		}
 	}
-	c.Release()
 	// Collect it now: left to itself, the collector's next goal would be
 	// twice the evaluation's heap, and planning would grow to that first.
 	runtime.GC()
@@ -257,27 +263,58 @@ type reuseCheck struct {
 	moved atomic.Bool
 }
 
-func newReuseCheck(o Options, c *loader.Checked, dir string, findings []plan.Finding) *reuseCheck {
+// reuses says whether the run may reuse the cache: a report, not a run
+// that writes.
+func (o Options) reuses() bool { return o.Cache.Dir != "" && !o.Lock && !o.MakeKeys }
+
+// reuseInputs are the inputs of the cache key that are read from disk:
+// the build, the key store and the artifacts folder (nil when any of
+// them cannot be read).
+type reuseInputs struct {
+	root  string
+	dir   string
+	tool  string
+	keys  string
+	state *artifacts.State
+}
+
+// readReuseInputs reads them in the background, for the topology at
+// root; the channel yields nil when they cannot be known.
+func readReuseInputs(o Options, root string) <-chan *reuseInputs {
+	out := make(chan *reuseInputs, 1)
+	go func() {
+		in := &reuseInputs{root: root, dir: o.ArtifactsDir}
+		if in.dir == "" {
+			in.dir = DefaultArtifactsDir(root)
+		}
+		var err error
+		if err = checkArtifactsDir(in.dir, root); err == nil {
+			if in.tool, err = plancache.Executable(); err == nil {
+				if in.keys, err = certs.NewKeyStore(KeyDir(root), false).Digest(); err == nil {
+					in.state, err = artifacts.ReadState(in.dir)
+				}
+			}
+		}
+		if err != nil || in.state == nil {
+			in = nil
+		}
+		out <- in
+	}()
+	return out
+}
+
+func newReuseCheck(o Options, c *loader.Checked, in *reuseInputs, dir string, findings []plan.Finding) *reuseCheck {
 	r := &reuseCheck{cache: o.Cache, dir: dir}
-	tool, err := plancache.Executable()
-	if err != nil {
-		return r
-	}
-	keys, err := certs.NewKeyStore(KeyDir(c.Doc.Root), false).Digest()
-	if err != nil {
+	if in == nil || in.dir != dir || in.root != c.Doc.Root {
 		return r
 	}
 	encoded, err := json.Marshal(findings)
 	if err != nil {
 		return r
 	}
-	state, err := artifacts.ReadState(dir)
-	if err != nil || state == nil {
-		return r
-	}
-	r.state, r.keys = state, keys
-	r.key = plancache.Inputs{Tool: o.ToolVersion + " " + tool, Schema: SchemaDigest(), Topology: c.InputDigest(),
-		Findings: encoded, Keys: keys, Artifacts: state}.Key()
+	r.state, r.keys = in.state, in.keys
+	r.key = plancache.Inputs{Tool: o.ToolVersion + " " + in.tool, Schema: SchemaDigest(), Topology: c.InputDigest(),
+		Findings: encoded, Keys: in.keys, Artifacts: in.state}.Key()
 	return r
 }
 
