@@ -17,7 +17,9 @@ import (
 	"github.com/mobplan/mobplan/generators/certs"
 	"github.com/mobplan/mobplan/internal/artifacts"
 	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/internal/pipeline"
+	"github.com/mobplan/mobplan/internal/plancache"
 	"github.com/mobplan/mobplan/internal/render"
 	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner"
@@ -102,6 +104,9 @@ var benchSizes = []struct {
 	{"users=100000", Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 2000}},
 }
 
+// The benchmarks evaluate as the CLI does (internal/cli setMemoryLimit).
+func init() { memlimit.SetEvalGC(400) }
+
 // cpu reports the process's CPU seconds per op beside the wall time: on a
 // shared machine the steadier figure. Call it after setup, as
 // defer cpu(b)().
@@ -173,6 +178,19 @@ func BenchmarkPlan(b *testing.B) {
 // would otherwise dominate a profile of planning.
 const benchKeysEnv = "MOBPLAN_BENCH_KEYS"
 
+// seedKeys copies the keys BenchmarkPlan kept for size (benchKeysEnv)
+// into the key store of the topology in dir, so a benchmark of the whole
+// pipeline makes none.
+func seedKeys(b *testing.B, dir, size string) {
+	from := os.Getenv(benchKeysEnv)
+	if from == "" {
+		return
+	}
+	if err := os.CopyFS(pipeline.KeyDir(dir), os.DirFS(filepath.Join(from, size))); err != nil && !os.IsNotExist(err) {
+		b.Fatal(err)
+	}
+}
+
 func benchKeys(b *testing.B, dir, size string) string {
 	if k := os.Getenv(benchKeysEnv); k != "" {
 		return filepath.Join(k, size)
@@ -186,6 +204,7 @@ func BenchmarkNoChangePlan(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
 			dir := writeTopology(b, bs.size)
+			seedKeys(b, dir, bs.name)
 			o := pipeline.Options{ToolVersion: "bench", MakeKeys: true}
 			r, err := pipeline.Run(dir, o)
 			if err != nil {
@@ -203,6 +222,40 @@ func BenchmarkNoChangePlan(b *testing.B) {
 				}
 				if artifacts.Summarize(r.Changes).Pending() {
 					b.Fatalf("plan after apply has changes: %+v", artifacts.Pending(r.Changes)[0])
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNoChangePlanCached is the same check on the machine that
+// planned before: the plan cache (internal/plancache) vouches for the
+// artifacts, so the plan validates and hashes them without rendering.
+func BenchmarkNoChangePlanCached(b *testing.B) {
+	for _, bs := range benchSizes {
+		b.Run(bs.name, func(b *testing.B) {
+			dir := writeTopology(b, bs.size)
+			seedKeys(b, dir, bs.name)
+			o := pipeline.Options{ToolVersion: "bench", MakeKeys: true}
+			r, err := pipeline.Run(dir, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
+				b.Fatal(err)
+			}
+			o.MakeKeys, o.Cache = false, plancache.Cache{Dir: b.TempDir()}
+			if _, err := pipeline.Run(dir, o); err != nil { // the full plan that records
+				b.Fatal(err)
+			}
+			defer cpu(b)()
+			for i := 0; i < b.N; i++ {
+				r, err := pipeline.Run(dir, o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !r.Reused {
+					b.Fatal("the plan rendered again")
 				}
 			}
 		})

@@ -170,8 +170,11 @@ type Change struct {
 	Unmanaged bool   `json:"unmanaged,omitempty"`
 	// Pending says why the new bytes are made only by apply.
 	Pending string `json:"pending,omitempty"`
-	Old     []byte `json:"-"`
-	New     []byte `json:"-"`
+	// Old is the file's bytes on disk, for a file updated or deleted
+	// (nil for one unchanged: nothing reads them, and a large
+	// deployment's artifacts would be held twice).
+	Old []byte `json:"-"`
+	New []byte `json:"-"`
 	// oldMode is the mode of the file on disk, kept with its backup.
 	oldMode fs.FileMode
 }
@@ -291,6 +294,9 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 			known = s.Manifest.Files[f.Path]
 		}
 		drift, unmanaged, sum, _ := judge(f.Path, cur, exists, known)
+		if c.Action == Unchanged {
+			c.Old = nil
+		}
 		c.Drift = drift
 		// A file of the user's that already holds the planned bytes is
 		// not overwritten: it is adopted, not refused.

@@ -252,6 +252,17 @@ func (c *Checked) InputDigest() string {
 	return c.digest
 }
 
+// ReadDigest fingerprints the topology as the front-end read it, before
+// the schema: the sha256 of its value in canonical JSON, secrets
+// replaced as for InputDigest. With the schema fixed it decides the
+// checked value, and it costs no export of the checked value (seconds
+// for a hundred thousand users), so the plan cache keys on it.
+func (c *Checked) ReadDigest() string {
+	b, _ := json.Marshal(c.Doc.Redacted(c.Doc.Value))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
 // Release lets the evaluated CUE value go once the model is decoded: it is
 // many times the size of the topology, and planning no longer needs it.
 // InputDigest is computed first and kept; Result.Topology is no longer

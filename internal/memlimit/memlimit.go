@@ -178,17 +178,22 @@ func Run(timeout time.Duration, f func()) error { return run(timeout, 0, f) }
 func Watch(f func()) error { return run(0, Grace, f) }
 
 // evalGC is the collector's GOGC while an evaluation runs (0: as it is),
-// and depth the evaluations under way, nested or side by side.
+// depth the evaluations under way, nested or side by side, and lowered
+// whether memory passed half the ceiling, which puts GOGC back.
 var evalGC struct {
 	sync.Mutex
 	percent, depth, saved int
+	lowered               bool
 }
 
 // SetEvalGC makes the collector's target percent (GOGC) while Run or
 // Watch runs an evaluation, and what it was once the last one returns;
 // 0 leaves it alone. An evaluation makes garbage fast over a live heap
 // that only grows, so collecting less often saves much of the
-// collector's work, and the ceiling still bounds the whole.
+// collector's work. Once the process passes half the ceiling, GOGC goes
+// back to what it was for the rest of the evaluation: a large
+// topology's heap would otherwise sit at the ceiling, where the
+// collector works hardest and a moment's excess stops the evaluation.
 func SetEvalGC(percent int) {
 	evalGC.Lock()
 	defer evalGC.Unlock()
@@ -200,7 +205,17 @@ func enterEval() {
 	defer evalGC.Unlock()
 	evalGC.depth++
 	if evalGC.percent > 0 && evalGC.depth == 1 {
-		evalGC.saved = debug.SetGCPercent(evalGC.percent)
+		evalGC.saved, evalGC.lowered = debug.SetGCPercent(evalGC.percent), false
+	}
+}
+
+// lowerEvalGC puts GOGC back while evaluations still run, once.
+func lowerEvalGC() {
+	evalGC.Lock()
+	defer evalGC.Unlock()
+	if evalGC.percent > 0 && evalGC.depth > 0 && !evalGC.lowered {
+		debug.SetGCPercent(evalGC.saved)
+		evalGC.lowered = true
 	}
 }
 
@@ -247,7 +262,11 @@ func run(timeout, grace time.Duration, f func()) error {
 			return &TimeoutError{After: timeout}
 		case <-poll:
 			if limit := Limit(); limit > 0 {
-				if used := Used(); used > uint64(limit) {
+				used := Used()
+				if used > uint64(limit)/2 {
+					lowerEvalGC()
+				}
+				if used > uint64(limit) {
 					if grace > 0 && (leaves.Load() > 0 || trips.Load() != tripped) {
 						select {
 						case <-done:

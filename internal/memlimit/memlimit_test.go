@@ -176,3 +176,25 @@ func TestEvalGC(t *testing.T) {
 		t.Errorf("after: GOGC %d, want %d", p, before)
 	}
 }
+
+// Past half the ceiling an evaluation's GOGC goes back to what it was.
+func TestEvalGCLowersPastHalfTheCeiling(t *testing.T) {
+	gcPercent := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
+	before := gcPercent()
+	SetEvalGC(321)
+	defer SetEvalGC(0)
+	defer Set(Set(int64(Used()) * 3 / 2)) // already past half
+	var during int
+	if err := Run(0, func() {
+		time.Sleep(5 * PollInterval)
+		during = gcPercent()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if during != before {
+		t.Errorf("GOGC %d past half the ceiling, want %d", during, before)
+	}
+	if p := gcPercent(); p != before {
+		t.Errorf("after: GOGC %d, want %d", p, before)
+	}
+}

@@ -93,8 +93,8 @@ type Result struct {
 	// rendering read, path to sha256.
 	Inputs map[string]string
 	// Reused says the cache vouched that nothing changed: nothing was
-	// rendered, so Plan, Set and Keys are nil and Changes lists every
-	// file unchanged. Only a run with Options.Cache reuses, and only plan
+	// rendered, so Plan, Set, Keys and InputDigest are unset and Changes
+	// lists every file unchanged. Only a run with Options.Cache reuses, and only plan
 	// without --out sets it: what needs the files (a saved plan, apply,
 	// serve) always renders.
 	Reused bool
@@ -154,12 +154,6 @@ func Run(path string, o Options) (res *Result, err error) {
 	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || c.Result.Users.Err() != nil || structural(c.Diagnostics)) {
 		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources, Acknowledged: c.Acknowledged}
 	}
-	o.stage("deriving the plan")
-	m, err := c.Result.Model()
-	if err != nil {
-		return nil, err
-	}
-	c.Release()
 	dir := o.ArtifactsDir
 	if dir == "" {
 		dir = DefaultArtifactsDir(c.Doc.Root)
@@ -167,6 +161,21 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err := checkArtifactsDir(dir, c.Doc.Root); err != nil {
 		return nil, err
 	}
+	findings := Findings(c.Diagnostics, c.Acknowledged)
+	var reuse *reuseCheck
+	if early != nil && !declaresGenerators(c) {
+		o.stage("reading " + dir)
+		reuse = newReuseCheck(o, c, <-early, dir, findings)
+		if reuse.unchanged() {
+			return &Result{Checked: c, ArtifactsDir: dir, Changes: reuse.state.Unchanged(), Reused: true}, nil
+		}
+	}
+	o.stage("deriving the plan")
+	m, err := c.Result.Model()
+	if err != nil {
+		return nil, err
+	}
+	c.Release()
 	var lock *artifacts.DirLock
 	if o.Lock {
 		if lock, err = artifacts.LockDir(dir); err != nil {
@@ -177,15 +186,6 @@ func Run(path string, o Options) (res *Result, err error) {
 				lock.Unlock()
 			}
 		}()
-	}
-	findings := Findings(c.Diagnostics, c.Acknowledged)
-	var reuse *reuseCheck
-	if early != nil && len(m.Generators) == 0 {
-		o.stage("reading " + dir)
-		reuse = newReuseCheck(o, c, <-early, dir, findings)
-		if reuse.unchanged() {
-			return &Result{Checked: c, ArtifactsDir: dir, InputDigest: c.InputDigest(), Changes: reuse.state.Unchanged(), Reused: true}, nil
-		}
 	}
 	// Collect it now: left to itself, the collector's next goal would be
 	// twice the evaluation's heap, and planning would grow to that first.
@@ -263,6 +263,13 @@ type reuseCheck struct {
 	moved atomic.Bool
 }
 
+// declaresGenerators reports whether the topology declares custom
+// generators, whose programs read files no cache key covers.
+func declaresGenerators(c *loader.Checked) bool {
+	gens, _ := c.Doc.Value["generators"].(map[string]any)
+	return len(gens) > 0 || (c.Doc.Value["generators"] != nil && gens == nil)
+}
+
 // reuses says whether the run may reuse the cache: a report, not a run
 // that writes.
 func (o Options) reuses() bool { return o.Cache.Dir != "" && !o.Lock && !o.MakeKeys }
@@ -313,7 +320,7 @@ func newReuseCheck(o Options, c *loader.Checked, in *reuseInputs, dir string, fi
 		return r
 	}
 	r.state, r.keys = in.state, in.keys
-	r.key = plancache.Inputs{Tool: o.ToolVersion + " " + in.tool, Schema: SchemaDigest(), Topology: c.InputDigest(),
+	r.key = plancache.Inputs{Tool: o.ToolVersion + " " + in.tool, Schema: SchemaDigest(), Topology: c.ReadDigest(),
 		Findings: encoded, Keys: in.keys, Artifacts: in.state}.Key()
 	return r
 }

@@ -37,7 +37,7 @@ type Inputs struct {
 	Tool string
 	// Schema is the digest of the embedded schema and rules.
 	Schema string
-	// Topology is the digest of the canonical topology value.
+	// Topology is the digest of the topology as read (loader ReadDigest).
 	Topology string
 	// Findings are the validation findings the plan carries, encoded:
 	// they move with the date (an acknowledgement expires) as well as
