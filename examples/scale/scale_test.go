@@ -203,17 +203,7 @@ func benchKeys(b *testing.B, dir, size string) string {
 func BenchmarkNoChangePlan(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
-			dir := writeTopology(b, bs.size)
-			seedKeys(b, dir, bs.name)
-			o := pipeline.Options{ToolVersion: "bench", MakeKeys: true}
-			r, err := pipeline.Run(dir, o)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
-				b.Fatal(err)
-			}
-			o.MakeKeys = false
+			dir, o := applied(b, bs.name, bs.size)
 			defer cpu(b)()
 			for i := 0; i < b.N; i++ {
 				r, err := pipeline.Run(dir, o)
@@ -228,23 +218,31 @@ func BenchmarkNoChangePlan(b *testing.B) {
 	}
 }
 
+// applied writes a topology of size, applies it (keys seeded) and
+// returns its folder and the options of a plan over it.
+func applied(b *testing.B, name string, size Size) (string, pipeline.Options) {
+	dir := writeTopology(b, size)
+	seedKeys(b, dir, name)
+	o := pipeline.Options{ToolVersion: "bench", MakeKeys: true}
+	r, err := pipeline.Run(dir, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
+		b.Fatal(err)
+	}
+	o.MakeKeys = false
+	return dir, o
+}
+
 // BenchmarkNoChangePlanCached is the same check on the machine that
 // planned before: the plan cache (internal/plancache) vouches for the
 // artifacts, so the plan validates and hashes them without rendering.
 func BenchmarkNoChangePlanCached(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
-			dir := writeTopology(b, bs.size)
-			seedKeys(b, dir, bs.name)
-			o := pipeline.Options{ToolVersion: "bench", MakeKeys: true}
-			r, err := pipeline.Run(dir, o)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
-				b.Fatal(err)
-			}
-			o.MakeKeys, o.Cache = false, plancache.Cache{Dir: b.TempDir()}
+			dir, o := applied(b, bs.name, bs.size)
+			o.Cache = plancache.Cache{Dir: b.TempDir()}
 			if _, err := pipeline.Run(dir, o); err != nil { // the full plan that records
 				b.Fatal(err)
 			}

@@ -27,14 +27,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/encode/csv"
+	"github.com/mobplan/mobplan/internal/parallel"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -155,24 +154,11 @@ func requests(ctx *artifact.Context, certs []plan.Certificate) ([]artifact.File,
 	errs := make([]error, len(certs))
 	// One certificate per core at a time: signing (and making a key) is
 	// the costly part, and a large deployment has hundreds.
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(certs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := request(ctx, certs[i], &out[i]); err != nil {
-					errs[i] = fmt.Errorf("certs: %s: %w", certs[i].Name, err)
-				}
-			}
-		}()
-	}
-	for i := range certs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(certs), func(i int) {
+		if err := request(ctx, certs[i], &out[i]); err != nil {
+			errs[i] = fmt.Errorf("certs: %s: %w", certs[i].Name, err)
+		}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

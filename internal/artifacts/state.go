@@ -2,8 +2,8 @@ package artifacts
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
+
+	"github.com/mobplan/mobplan/internal/parallel"
 )
 
 // State is what a settled artifacts directory holds, by digest: the
@@ -42,22 +42,7 @@ func ReadState(dir string) (*State, error) {
 	paths := sortedKeys(m.Files)
 	sums := make([]string, len(paths))
 	errs := make([]error, len(paths))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				sums[i], errs[i] = t.digest(paths[i])
-			}
-		}()
-	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(paths), func(i int) { sums[i], errs[i] = t.digest(paths[i]) })
 	st := &State{Manifest: b, Files: make(map[string]string, len(paths)), listed: m.Files}
 	for i, p := range paths {
 		if errs[i] != nil {

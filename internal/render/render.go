@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"runtime"
 	"sync"
 
 	"github.com/mobplan/mobplan/generators/artifact"
 	"github.com/mobplan/mobplan/internal/artifacts"
+	"github.com/mobplan/mobplan/internal/parallel"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
@@ -213,21 +213,8 @@ func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
 			}
 		}
 	}()
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(gens)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i].files, results[i].err = gens[i].Generate(own[i])
-			}
-		}()
-	}
-	for i := range gens {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(gens), func(i int) {
+		results[i].files, results[i].err = gens[i].Generate(own[i])
+	})
 	return results
 }
