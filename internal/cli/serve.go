@@ -140,7 +140,7 @@ func serve(ctx context.Context, env Env, path string, artifactsOnly bool, f *pip
 	// garbage: collecting at five times the live heap rather than twice
 	// takes the collector's share of a request down by half or more, and
 	// the memory ceiling still bounds the whole. GOGC, when set, decides.
-	if env.getenv("GOGC") == "" {
+	if !gogcGiven(env) {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	logs := newLogBuffer(env.Stderr, 50*time.Millisecond)

@@ -39,6 +39,10 @@ func (t *topologyFlags) add(cmd *cobra.Command, env Env) {
 	cmd.PreRunE = func(*cobra.Command, []string) error { return t.setMemoryLimit(env) }
 }
 
+// gogcGiven reports whether the environment sets GOGC (the Go runtime
+// takes an empty one as unset), which then decides the collector's pace.
+func gogcGiven(env Env) bool { return env.getenv("GOGC") != "" }
+
 // setMemoryLimit makes --max-memory, else $MOBPLAN_MAX_MEMORY, else the
 // automatic ceiling (memlimit.Default, raised for a large topology) the
 // process's memory ceiling.
@@ -51,7 +55,7 @@ func (t *topologyFlags) setMemoryLimit(env Env) error {
 	// CPU at 1,000 SIP domains becomes a tenth, and planning, whose live
 	// heap is the artifacts themselves, keeps the default. GOGC, when
 	// set, decides.
-	if _, set := lookupEnv(env, "GOGC"); !set {
+	if !gogcGiven(env) {
 		memlimit.SetEvalGC(400)
 	}
 	s, from := t.maxMemory, "--max-memory"

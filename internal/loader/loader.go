@@ -246,10 +246,16 @@ func (c *Checked) InputDigest() string {
 			v = unified
 		}
 	}
-	b, _ := json.Marshal(c.Doc.Redacted(v)) // maps marshal with sorted keys
-	sum := sha256.Sum256(b)
-	c.digest = hex.EncodeToString(sum[:])
+	c.digest = c.digestOf(v)
 	return c.digest
+}
+
+// digestOf is the sha256 of v, redacted, in canonical JSON (maps marshal
+// with sorted keys).
+func (c *Checked) digestOf(v any) string {
+	b, _ := json.Marshal(c.Doc.Redacted(v))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // ReadDigest fingerprints the topology as the front-end read it, before
@@ -257,11 +263,7 @@ func (c *Checked) InputDigest() string {
 // replaced as for InputDigest. With the schema fixed it decides the
 // checked value, and it costs no export of the checked value (seconds
 // for a hundred thousand users), so the plan cache keys on it.
-func (c *Checked) ReadDigest() string {
-	b, _ := json.Marshal(c.Doc.Redacted(c.Doc.Value))
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
+func (c *Checked) ReadDigest() string { return c.digestOf(c.Doc.Value) }
 
 // Release lets the evaluated CUE value go once the model is decoded: it is
 // many times the size of the topology, and planning no longer needs it.

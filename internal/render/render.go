@@ -97,16 +97,16 @@ func (p *Previous) Unchanged(s *artifacts.Set) bool {
 
 // Render runs every generator, in order, over the plan.
 func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set, error) {
+	read := o.ReadArtifact
+	if read == nil {
+		read = func(path string) ([]byte, error) { return artifacts.ReadFile(o.ArtifactsDir, path) }
+	}
 	ctx := &artifact.Context{
 		Plan:        p,
 		Keys:        o.Keys,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
 		Previous: func(path string) []byte {
-			read := o.ReadArtifact
-			if read == nil {
-				read = func(path string) ([]byte, error) { return artifacts.ReadFile(o.ArtifactsDir, path) }
-			}
 			b, err := read(path)
 			if err != nil {
 				return nil
