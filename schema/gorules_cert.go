@@ -353,7 +353,7 @@ func cert005(tp *topo) []finding {
 			}
 		}
 		miss.lacks(k, meet, dialin)
-		if owa != nil && getBool(owa, "published") {
+		if getBool(owa, "published") {
 			nm := strings.ToLower(str(owa, "fqdn"))
 			if (len(pub) == 0 || pub[nm]) && !k.sans[nm] {
 				miss.add(nm)

@@ -709,7 +709,7 @@ func dns008(tp *topo) []finding {
 			for _, a := range sips {
 				found = found || got[str(a)]
 			}
-			if !found {
+			if !found && len(sips) > 0 { // the schema wants one address at least
 				lacking = append(lacking, sn+" ("+str(sips[0])+")")
 			}
 		}

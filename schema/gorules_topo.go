@@ -158,9 +158,13 @@ func topo007(tp *topo) []finding {
 	}
 	// No URL lies under another of the same scope.
 	for _, e := range urls {
-		segs := strings.Split(e.norm, "/")
-		for j := 1; j < len(segs); j++ {
-			if f, ok := firstURL[key{e.sc, strings.Join(segs[:j], "/")}]; ok {
+		// Each prefix ending before a slash, as a slice of the URL (no
+		// copy per prefix: a long path of many segments stays linear).
+		for i := range len(e.norm) {
+			if e.norm[i] != '/' {
+				continue
+			}
+			if f, ok := firstURL[key{e.sc, e.norm[:i]}]; ok {
 				out = append(out, finding{At: e.at(), Detail: fmt.Sprintf("The %s starts with the %s; no simple URL may be a prefix of another.", e.name(), urls[f].name())})
 			}
 		}

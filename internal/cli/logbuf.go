@@ -38,7 +38,7 @@ func newLogBuffer(w io.Writer, flushEvery time.Duration) *logBuffer {
 			case <-l.stop:
 				return
 			case <-t.C:
-				l.flush()
+				l.flush(false)
 			}
 		}
 	}()
@@ -49,7 +49,7 @@ func newLogBuffer(w io.Writer, flushEvery time.Duration) *logBuffer {
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	if len(l.buf)+len(p) > maxLogBuffer {
-		if err := l.flushLocked(); err != nil {
+		if err := l.flushLocked(true); err != nil {
 			return 0, err
 		}
 		l.mu.Lock()
@@ -66,23 +66,31 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (l *logBuffer) flush() error {
+func (l *logBuffer) flush(wait bool) error {
 	l.mu.Lock()
-	return l.flushLocked()
+	return l.flushLocked(wait)
 }
 
 // flushLocked writes what is buffered, and returns once every line
 // added before it is written; it is called with mu held and releases it.
-func (l *logBuffer) flushLocked() error {
+// Without wait it does nothing while a write is under way (the timer's
+// flush): waiting for it under mu would hold up every line logged.
+func (l *logBuffer) flushLocked(wait bool) error {
+	// Taken before mu is let go: writes start in the order of their
+	// lines, and this one waits for any still being written.
+	if !wait && !l.wmu.TryLock() {
+		l.mu.Unlock()
+		return nil
+	}
+	if wait {
+		l.wmu.Lock()
+	}
 	out := l.buf
 	l.buf = l.spare
 	if l.buf == nil {
 		l.buf = make([]byte, 0, maxLogBuffer)
 	}
 	l.spare = nil
-	// Taken before mu is let go: writes start in the order of their
-	// lines, and this one waits for any still being written.
-	l.wmu.Lock()
 	l.mu.Unlock()
 	var err error
 	if len(out) > 0 {
@@ -101,5 +109,5 @@ func (l *logBuffer) flushLocked() error {
 func (l *logBuffer) Close() error {
 	close(l.stop)
 	<-l.done
-	return l.flush()
+	return l.flush(true)
 }

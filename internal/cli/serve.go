@@ -184,7 +184,7 @@ func serve(ctx context.Context, env Env, path string, artifactsOnly bool, f *pip
 			return rt.Wait()
 		case <-hup:
 			if err := rt.Reload(ctx); err != nil {
-				logs.flush()
+				logs.flush(true)
 				fmt.Fprintf(env.Stderr, "reload refused, the running plan is kept: %v\n", err)
 			}
 		}

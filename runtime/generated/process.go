@@ -131,6 +131,14 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 			once.Do(func() { onExit(why) })
 		}
 	}
+	// lastWords is what the product said last: its error log's tail,
+	// else its last line of output.
+	lastWords := func() string {
+		if end := tail(c.ErrorLog); end != "" {
+			return end
+		}
+		return lw.last()
+	}
 	go func() {
 		err := x.Wait()
 		if notify != nil {
@@ -140,10 +148,7 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 		if err != nil {
 			why = err.Error()
 		}
-		end := tail(c.ErrorLog)
-		if end == "" {
-			end = lw.last()
-		}
+		end := lastWords()
 		ch.mu.Lock()
 		ch.err = err
 		ch.exitMsg = fmt.Errorf("%s stopped unexpectedly (%s)%s", c.Name, why, end)
@@ -156,11 +161,7 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 	if notify != nil {
 		if err := notify.waitPast(0, ch.done, ReadyTimeout); err != nil {
 			ch.Stop()
-			end := tail(c.ErrorLog)
-			if end == "" {
-				end = lw.last()
-			}
-			return nil, fmt.Errorf("%s: %w%s", c.Name, err, end)
+			return nil, fmt.Errorf("%s: %w%s", c.Name, err, lastWords())
 		}
 		starting.Store(false)
 		// An exit in the moment between is still reported.

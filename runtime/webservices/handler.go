@@ -255,9 +255,9 @@ func (h *Handler) FastPath(method, path string) bool {
 // allocating.
 func isRootPath(p string) bool {
 	var buf [len(pathRoot) + 1]byte
-	n := 0
+	buf[0] = '/'
+	n := 1
 	prev := byte('/')
-	buf[0], n = '/', 1
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if c == '/' && prev == '/' {
