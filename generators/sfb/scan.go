@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mobplan/mobplan/internal/pwsh"
 )
@@ -39,89 +40,100 @@ func scan(src string) ([]token, error) {
 	var out []token
 	line := 1
 	isDouble := func(r rune) bool { return strings.ContainsRune("\"\u201C\u201D\u201E", r) }
-	rs := []rune(src)
-	// byte offsets of each rune, for slicing src
-	offs := make([]int, len(rs)+1)
-	{
-		i := 0
-		for k, r := range src {
-			_ = r
-			offs[i] = k
-			i++
+	// at is the rune at byte offset i and its width, 0 past the end. The
+	// source is walked in place: a script is megabytes at scale, and a
+	// rune slice of it four times that.
+	at := func(i int) (rune, int) {
+		if i >= len(src) {
+			return 0, 0
 		}
-		offs[len(rs)] = len(src)
+		return utf8.DecodeRuneInString(src[i:])
 	}
-	text := func(a, b int) string { return src[offs[a]:offs[b]] }
 	wordChar := func(r rune) bool {
 		return r == '-' || r == '_' || r == '.' || r == ':' || r == '\\' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r > 0x7f && !pwsh.IsQuote(r) && !isDouble(r)
 	}
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
+	for i := 0; i < len(src); {
+		r, w := at(i)
+		next := i + w
 		switch {
 		case r == '\n':
-			out = append(out, token{tNewline, "\n", offs[i], line})
+			out = append(out, token{tNewline, "\n", i, line})
 			line++
 		case r == ' ' || r == '\t' || r == '\r' || r == '\uFEFF':
 		case r == '`':
-			i++ // an escaped character; a backtick before a line break continues the line
-			if i < len(rs) && rs[i] == '\n' {
-				line++
+			// an escaped character; a backtick before a line break
+			// continues the line
+			if c, cw := at(next); cw > 0 {
+				if c == '\n' {
+					line++
+				}
+				next += cw
 			}
-		case r == '<' && i+1 < len(rs) && rs[i+1] == '#':
-			end := strings.Index(string(rs[i+2:]), "#>")
+		case r == '<' && strings.HasPrefix(src[next:], "#"):
+			end := strings.Index(src[i+2:], "#>")
 			if end < 0 {
 				return nil, fmt.Errorf("line %d: unterminated block comment", line)
 			}
-			body := string(rs[i+2:])[:end]
-			line += strings.Count(body, "\n")
-			i += 2 + len([]rune(body)) + 1
+			line += strings.Count(src[i+2:i+2+end], "\n")
+			next = i + 2 + end + 2
 		case r == '#':
-			for i+1 < len(rs) && rs[i+1] != '\n' {
-				i++
+			if k := strings.IndexByte(src[i:], '\n'); k >= 0 {
+				next = i + k
+			} else {
+				next = len(src)
 			}
 		case pwsh.IsQuote(r) || isDouble(r):
 			same := pwsh.IsQuote
 			if isDouble(r) {
 				same = isDouble
 			}
-			start, startLine := i, line
+			startLine := line
 			for closed := false; !closed; {
-				i++
-				if i >= len(rs) {
+				c, cw := at(next)
+				if cw == 0 {
 					return nil, fmt.Errorf("line %d: unterminated string", startLine)
 				}
-				switch c := rs[i]; {
+				next += cw
+				switch {
 				case c == '\n':
 					line++
 				case c == '`' && isDouble(r):
-					i++ // escapes exist in double-quoted strings only
+					_, ew := at(next) // escapes exist in double-quoted strings only
+					next += ew
 				case same(c):
-					if i+1 < len(rs) && same(rs[i+1]) {
-						i++ // a doubled quote stands for itself
+					if d, dw := at(next); dw > 0 && same(d) {
+						next += dw // a doubled quote stands for itself
 					} else {
 						closed = true
 					}
 				}
 			}
-			out = append(out, token{tString, text(start, i+1), offs[start], startLine})
+			out = append(out, token{tString, src[i:next], i, startLine})
 		case r == '$':
-			start := i
-			for i+1 < len(rs) && (wordChar(rs[i+1]) && rs[i+1] != '-' && rs[i+1] != '\\' || rs[i+1] == '?') {
-				i++
+			for {
+				c, cw := at(next)
+				if cw == 0 || !(wordChar(c) && c != '-' && c != '\\' || c == '?') {
+					break
+				}
+				next += cw
 			}
-			out = append(out, token{tVar, text(start, i+1), offs[start], line})
-		case r == '@' && i+1 < len(rs) && (rs[i+1] == '(' || rs[i+1] == '{'):
-			out = append(out, token{tPunct, text(i, i+2), offs[i], line})
-			i++
+			out = append(out, token{tVar, src[i:next], i, line})
+		case r == '@' && (strings.HasPrefix(src[next:], "(") || strings.HasPrefix(src[next:], "{")):
+			next++
+			out = append(out, token{tPunct, src[i:next], i, line})
 		case strings.ContainsRune("(){}[]|;,=!", r):
-			out = append(out, token{tPunct, string(r), offs[i], line})
+			out = append(out, token{tPunct, src[i:next], i, line})
 		default:
-			start := i
-			for i+1 < len(rs) && wordChar(rs[i+1]) {
-				i++
+			for {
+				c, cw := at(next)
+				if cw == 0 || !wordChar(c) {
+					break
+				}
+				next += cw
 			}
-			out = append(out, token{tWord, text(start, i+1), offs[start], line})
+			out = append(out, token{tWord, src[i:next], i, line})
 		}
+		i = next
 	}
 	return out, nil
 }
