@@ -21,6 +21,9 @@ type File struct {
 	// Pending, when set, says why the bytes cannot be known before apply
 	// (e.g. "new key and CSR on apply": plan makes no keys); Data is nil.
 	Pending string
+	// Sum, set by Context.Finish in a run that keeps digests only, is
+	// the sha256 of the bytes it let go: Data is nil.
+	Sum string
 }
 
 // KeySource gives the certificate generator private keys: the stored
@@ -61,6 +64,19 @@ type Context struct {
 	// topology folder (custom generator programs and their imports), by
 	// path, with their sha256: a saved plan is stale when one changes.
 	Inputs map[string]string
+	// Done, when set, is what Finish does with each file (a run that
+	// only compares keeps its digest, not its bytes).
+	Done func(File) File
+}
+
+// Finish is given each file as soon as it is made and returns what to
+// keep of it: a generator that makes many files or large ones passes
+// each through it, so that a comparison never holds them all at once.
+func (c *Context) Finish(f File) File {
+	if c.Done == nil {
+		return f
+	}
+	return c.Done(f)
 }
 
 // Generator produces one family of artifacts.

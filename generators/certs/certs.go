@@ -71,21 +71,33 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []artifact.File
-	for i, c := range certs {
+	// The request templates, one certificate per core; the first
+	// certificate's error in order is the one reported.
+	files := make([]artifact.File, 0, 3*len(certs))
+	templates := make([][2]artifact.File, len(certs))
+	errs := make([]error, len(certs))
+	parallel.For(len(certs), func(i int) {
+		c := certs[i]
 		inf, err := INF(c)
 		if err != nil {
-			return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
+			errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
+			return
 		}
 		cnf, err := CNF(c)
 		if err != nil {
-			return nil, fmt.Errorf("certs: %s: %w", c.Name, err)
+			errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
+			return
 		}
-		files = append(files,
-			artifact.File{Path: "certs/" + c.Name + ".cnf", Data: cnf},
-			csrs[i],
-			artifact.File{Path: "certs/" + c.Name + ".inf", Data: inf},
-		)
+		templates[i] = [2]artifact.File{
+			ctx.Finish(artifact.File{Path: "certs/" + c.Name + ".cnf", Data: cnf}),
+			ctx.Finish(artifact.File{Path: "certs/" + c.Name + ".inf", Data: inf}),
+		}
+	})
+	for i := range certs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		files = append(files, templates[i][0], csrs[i], templates[i][1])
 	}
 	if HasPublicOrders(certs) {
 		orders, err := PublicOrders(certs)
@@ -157,7 +169,9 @@ func requests(ctx *artifact.Context, certs []plan.Certificate) ([]artifact.File,
 	parallel.For(len(certs), func(i int) {
 		if err := request(ctx, certs[i], &out[i]); err != nil {
 			errs[i] = fmt.Errorf("certs: %s: %w", certs[i].Name, err)
+			return
 		}
+		out[i] = ctx.Finish(out[i])
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -55,7 +55,7 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		}
 		// Checked above: the serial changes no value that is checked.
 		render := func(serial uint32) []byte { b, _ := ZoneFile(z, serial); return b }
-		files = append(files, artifact.File{Path: path, Data: render(Serial(prev, render))})
+		files = append(files, ctx.Finish(artifact.File{Path: path, Data: render(Serial(prev, render))}))
 	}
 	script, err := WindowsScriptRemoving(ctx.Plan.Zones, removals(ctx))
 	if err != nil {

@@ -64,7 +64,7 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("export: %s: %w", DNSPath(v), err)
 		}
-		out = append(out, artifact.File{Path: DNSPath(v), Data: b})
+		out = append(out, ctx.Finish(artifact.File{Path: DNSPath(v), Data: b}))
 	}
 	var certs [][]string
 	for _, c := range p.Certificates {

@@ -107,6 +107,9 @@ func (l *DirLock) Apply(s *Set, force bool) (*Result, error) {
 	if s.HasPending() {
 		return nil, fmt.Errorf("this rendering has files made only at apply (it was rendered for plan); nothing written")
 	}
+	if s.DigestsOnly() {
+		return nil, fmt.Errorf("this rendering kept digests, not the files' bytes (it was rendered for a report); nothing written")
+	}
 	dir, t := l.dir, l.t
 	var before []Change
 	j, err := readJournal(t)

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/mobplan/mobplan/internal/atomicfile"
+	"github.com/mobplan/mobplan/internal/parallel"
 )
 
 // ManifestName is the manifest's path inside the artifacts directory.
@@ -56,6 +57,25 @@ type File struct {
 	// Pending says why the bytes are known only at apply (plan makes no
 	// keys, so a CSR needing a new key is pending); Data is nil.
 	Pending string
+	// Sum, set by a rendering made only to be compared (a plan that
+	// prints its report), is the sha256 of bytes it did not keep: Data
+	// is nil. Such a set is never applied or saved.
+	Sum string
+}
+
+// Digest is the sha256 of the file's bytes, kept or not.
+func (f File) Digest() string {
+	if f.Sum != "" {
+		return f.Sum
+	}
+	return Digest(f.Data)
+}
+
+// DropData replaces the file's bytes by their digest (see Sum).
+func (f *File) DropData() {
+	if f.Pending == "" && f.Sum == "" {
+		f.Sum, f.Data = Digest(f.Data), nil
+	}
 }
 
 // Set is a complete rendering: the files and the manifest describing them.
@@ -79,6 +99,17 @@ func (s *Set) HasPending() bool {
 	return false
 }
 
+// DigestsOnly reports whether the set keeps digests in place of some
+// files' bytes (File.Sum): it can be compared, not applied.
+func (s *Set) DigestsOnly() bool {
+	for _, f := range s.Files {
+		if f.Sum != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // NewSet sorts files, checks their paths, and builds the manifest.
 func NewSet(files []File, m Manifest) (*Set, error) {
 	seen := map[string]bool{}
@@ -95,7 +126,7 @@ func NewSet(files []File, m Manifest) (*Set, error) {
 		if f.Mode == 0 {
 			f.Mode = 0o644
 		}
-		m.Files[f.Path] = Digest(f.Data)
+		m.Files[f.Path] = f.Digest()
 		out = append(out, f)
 	}
 	// A file and a folder of the same name cannot both exist.
@@ -273,23 +304,43 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 		}
 		return false, true, sum, true
 	}
+	// Files kept as digests are compared by the digest of what is on
+	// disk, hashed on every core; nothing is held whole.
+	sums := make([]diskSum, len(s.Files))
+	parallel.For(len(s.Files), func(i int) {
+		if f := s.Files[i]; f.Sum != "" {
+			sums[i].sum, sums[i].mode, sums[i].exists, sums[i].err = t.sum(f.Path)
+		}
+	})
 	var changes []Change
 	planned := map[string]bool{}
-	for _, f := range s.Files {
+	for i, f := range s.Files {
 		planned[f.Path] = true
-		cur, mode, exists, err := t.read(f.Path)
+		var cur []byte
+		var mode fs.FileMode
+		var exists bool
+		curSum := ""
+		if f.Sum != "" {
+			curSum, mode, exists, err = sums[i].sum, sums[i].mode, sums[i].exists, sums[i].err
+		} else {
+			cur, mode, exists, err = t.read(f.Path)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
 		c := Change{Path: f.Path, Action: Create, New: f.Data, Pending: f.Pending}
 		if exists {
 			c.Action, c.Old, c.oldMode = Unchanged, cur, mode
-			if !bytes.Equal(cur, f.Data) || f.Pending != "" {
+			same := bytes.Equal(cur, f.Data)
+			if f.Sum != "" {
+				same = curSum == f.Sum
+			}
+			if !same || f.Pending != "" {
 				c.Action = Update
 			}
 		}
 		// A file that holds the planned bytes has the planned digest.
-		known := ""
+		known := curSum
 		if c.Action == Unchanged {
 			known = s.Manifest.Files[f.Path]
 		}
@@ -300,7 +351,7 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 		c.Drift = drift
 		// A file of the user's that already holds the planned bytes is
 		// not overwritten: it is adopted, not refused.
-		c.Unmanaged = unmanaged && sum != Digest(f.Data)
+		c.Unmanaged = unmanaged && sum != f.Digest()
 		changes = append(changes, c)
 	}
 	candidates := map[string]bool{}

@@ -158,18 +158,33 @@ func (t *tree) open(rel string) (*os.File, fs.FileInfo, error) {
 
 // digest is the sha256 of the file rel, "" when it does not exist.
 func (t *tree) digest(rel string) (string, error) {
-	f, _, err := t.open(rel)
+	sum, _, _, err := t.sum(rel)
+	return sum, err
+}
+
+// diskSum is what sum returns, kept for one file.
+type diskSum struct {
+	sum    string
+	mode   fs.FileMode
+	exists bool
+	err    error
+}
+
+// sum is read without the bytes: the sha256 and mode of the regular
+// file rel, streamed through a pooled buffer.
+func (t *tree) sum(rel string) (string, fs.FileMode, bool, error) {
+	f, fi, err := t.open(rel)
 	if err != nil || f == nil {
-		return "", err
+		return "", 0, false, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
 	if _, err := io.CopyBuffer(h, onlyReader{f}, *buf); err != nil {
-		return "", err
+		return "", 0, false, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), fi.Mode().Perm(), true, nil
 }
 
 // bufPool holds digest's read buffers.
@@ -194,6 +209,19 @@ func (t *tree) removeEmptyFolders(rel string) []string {
 		touched = append(touched, path.Dir(d))
 	}
 	return touched
+}
+
+// FileDigest is the sha256 of the artifact rel below dir, read as
+// ReadFile reads it but streamed; "" when it does not exist.
+func FileDigest(dir, rel string) (string, error) {
+	if err := checkPath(rel); err != nil {
+		return "", err
+	}
+	t, err := openTree(dir)
+	if err != nil {
+		return "", err
+	}
+	return t.digest(rel)
 }
 
 // ReadFile reads the artifact rel (slash-separated) below dir without

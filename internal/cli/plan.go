@@ -70,6 +70,9 @@ topology included). With --detailed-exitcode: 0 no changes, 1 error, 2 changes p
 				// A saved plan records every file, so it always renders.
 				o.Cache = plancache.Cache{Dir: cacheDir(env)}
 			}
+			// The report and a saved plan need each file's digest, only
+			// diffs its bytes.
+			o.DigestsOnly = !detail
 			r, err := pipeline.Run(path, o)
 			prog.Done()
 			var problems *pipeline.Problems

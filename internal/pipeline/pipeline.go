@@ -63,6 +63,11 @@ type Options struct {
 	// found these very inputs and artifacts to need no change, and
 	// records such a finding for the next run (see plancache).
 	Cache plancache.Cache
+	// DigestsOnly renders for a comparison alone (plan's report, a saved
+	// plan): each file is kept as its sha256, not its bytes, so a large
+	// deployment's artifacts are never all held at once. Result.Set then
+	// cannot be applied, and Changes carry no bytes to show diffs of.
+	DigestsOnly bool
 }
 
 func (o Options) stage(s string) {
@@ -195,11 +200,14 @@ func Run(path string, o Options) (res *Result, err error) {
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
-	prev := render.ReadPrevious(dir)
 	var readArtifact func(string) ([]byte, error)
+	var prev *render.Previous
 	if reuse != nil {
-		reuse.saw(render.PlanFile, prev.JSON)
 		readArtifact = reuse.read
+		prev = render.ReadPreviousWith(dir, reuse.read)
+		reuse.sawDigest(render.PlanFile, prev.Sum)
+	} else {
+		prev = render.ReadPrevious(dir)
 	}
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
@@ -210,6 +218,7 @@ func Run(path string, o Options) (res *Result, err error) {
 		InputDigest:  res.InputDigest,
 		AllowErrors:  c.Diagnostics.HasErrors(),
 		Inputs:       res.Inputs,
+		DigestsOnly:  o.DigestsOnly,
 	})
 	var de *artifact.DiagnosticsError
 	if errors.As(err, &de) {
@@ -339,14 +348,17 @@ func (r *reuseCheck) read(path string) ([]byte, error) {
 
 // saw notes the bytes the rendering read at path (nil: no such file).
 func (r *reuseCheck) saw(path string, b []byte) {
-	if r.state == nil {
-		return
-	}
-	want, sum := r.state.Files[path], ""
+	sum := ""
 	if b != nil {
 		sum = artifacts.Digest(b)
 	}
-	if sum != want {
+	r.sawDigest(path, sum)
+}
+
+// sawDigest notes the digest of what the rendering read at path ("":
+// no such file).
+func (r *reuseCheck) sawDigest(path, sum string) {
+	if r.state != nil && sum != r.state.Files[path] {
 		r.moved.Store(true)
 	}
 }

@@ -20,9 +20,9 @@ func TestPreviousUnchanged(t *testing.T) {
 		prev *Previous
 		want bool
 	}{
-		{&Previous{JSON: []byte("{\"a\": 1}\n")}, true},
-		{&Previous{JSON: []byte("{\"a\": 2}\n")}, false},
-		{&Previous{JSON: []byte("{\"a\": 1}")}, false},
+		{PreviousOf([]byte("{\"a\": 1}\n")), true},
+		{PreviousOf([]byte("{\"a\": 2}\n")), false},
+		{PreviousOf([]byte("{\"a\": 1}")), false},
 		{&Previous{}, false},
 		{nil, false},
 	} {
@@ -30,7 +30,7 @@ func TestPreviousUnchanged(t *testing.T) {
 			t.Errorf("previous %+v: unchanged %v, want %v", c.prev, got, c.want)
 		}
 	}
-	if ReadPrevious(t.TempDir()).Plan() != nil || ReadPrevious("").JSON != nil {
+	if ReadPrevious(t.TempDir()).Plan() != nil || ReadPrevious("").Sum != "" {
 		t.Error("a plan read from nowhere")
 	}
 }
@@ -60,7 +60,7 @@ func TestPreviousPlanDecodedOnlyWhenChanged(t *testing.T) {
 			got = ctx.PreviousPlan()
 			return nil, nil
 		}}
-		if _, err := Render(p, []artifact.Generator{probe}, Options{Previous: &Previous{JSON: c.prev}}); err != nil {
+		if _, err := Render(p, []artifact.Generator{probe}, Options{Previous: PreviousOf(c.prev)}); err != nil {
 			t.Fatal(err)
 		}
 		if !c.want(got) {

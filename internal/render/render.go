@@ -4,9 +4,12 @@ package render
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"sync"
@@ -41,26 +44,49 @@ type Options struct {
 	// for in place of artifacts.ReadFile from ArtifactsDir (the plan
 	// cache checks that they are the files it hashed).
 	ReadArtifact func(path string) ([]byte, error)
+	// DigestsOnly keeps each file's sha256 in place of its bytes, taken
+	// as each generator finishes (artifacts.File.Sum): a run that only
+	// compares (plan) then holds no artifact whole for long. The set
+	// cannot be applied.
+	DigestsOnly bool
 }
 
-// Previous is the plan the last apply wrote: its bytes (nil when there
-// is none), decoded only when asked for.
+// Previous is the plan the last apply wrote, known by its digest and
+// read again only when it must be decoded: at scale plan.json is
+// hundreds of megabytes, not to be held for a comparison of digests.
 type Previous struct {
-	JSON []byte
+	// Sum is the sha256 of plan.json as first read, "" when there is none.
+	Sum  string
+	read func() ([]byte, error)
 	once sync.Once
 	plan *plan.Plan
 }
 
 // ReadPrevious reads the plan kept by the last apply in dir.
 func ReadPrevious(dir string) *Previous {
+	return ReadPreviousWith(dir, func(path string) ([]byte, error) { return artifacts.ReadFile(dir, path) })
+}
+
+// ReadPreviousWith is ReadPrevious reading plan.json through read (the
+// plan cache's, which notes what the rendering read).
+func ReadPreviousWith(dir string, read func(path string) ([]byte, error)) *Previous {
 	prev := &Previous{}
 	if dir == "" {
 		return prev
 	}
-	if b, err := artifacts.ReadFile(dir, PlanFile); err == nil {
-		prev.JSON = b
+	if sum, err := artifacts.FileDigest(dir, PlanFile); err == nil && sum != "" {
+		prev.Sum = sum
+		prev.read = func() ([]byte, error) { return read(PlanFile) }
 	}
 	return prev
+}
+
+// PreviousOf is a previous plan of the bytes b (nil for none).
+func PreviousOf(b []byte) *Previous {
+	if b == nil {
+		return &Previous{}
+	}
+	return &Previous{Sum: artifacts.Digest(b), read: func() ([]byte, error) { return b, nil }}
 }
 
 // Plan is the previous plan decoded, nil when there is none or it does
@@ -70,26 +96,31 @@ func (p *Previous) Plan() *plan.Plan {
 		return nil
 	}
 	p.once.Do(func() {
-		if p.JSON == nil {
+		if p.read == nil {
+			return
+		}
+		b, err := p.read()
+		if err != nil {
 			return
 		}
 		var decoded plan.Plan
-		if json.Unmarshal(p.JSON, &decoded) == nil {
+		if json.Unmarshal(b, &decoded) == nil {
 			p.plan = &decoded
 		}
 	})
 	return p.plan
 }
 
-// Unchanged reports whether the set's plan.json is, byte for byte, the
-// previous one: then the two plans have no difference to show.
+// Unchanged reports whether the set's plan.json is, byte for byte (by
+// digest), the previous one: then the two plans have no difference to
+// show.
 func (p *Previous) Unchanged(s *artifacts.Set) bool {
-	if p == nil || p.JSON == nil {
+	if p == nil || p.Sum == "" {
 		return false
 	}
 	for _, f := range s.Files {
 		if f.Path == PlanFile {
-			return bytes.Equal(f.Data, p.JSON)
+			return f.Digest() == p.Sum
 		}
 	}
 	return false
@@ -114,13 +145,24 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 			return b
 		},
 	}
-	// plan.json is encoded while the generators run.
+	// plan.json is encoded while the generators run, streamed into its
+	// digest (and its bytes, unless only digests are kept).
 	var planJSON encoded
 	encodedPlan := make(chan struct{})
 	go func() {
 		defer close(encodedPlan)
-		b, err := json.MarshalIndent(p, "", "  ")
-		planJSON = encoded{append(b, '\n'), err}
+		h := sha256.New()
+		var buf *bytes.Buffer
+		var w io.Writer = h
+		if !o.DigestsOnly {
+			buf = &bytes.Buffer{}
+			w = io.MultiWriter(buf, h)
+		}
+		planJSON.err = writeJSON(w, p)
+		planJSON.sum = hex.EncodeToString(h.Sum(nil))
+		if buf != nil {
+			planJSON.data = buf.Bytes()
+		}
 	}()
 	// Read like every other previous file, from the artifacts folder;
 	// when this plan encodes to the same bytes, it is that plan, and the
@@ -128,7 +170,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	prev := o.previous()
 	ctx.PreviousPlan = func() *plan.Plan {
 		<-encodedPlan
-		if prev.JSON != nil && planJSON.err == nil && bytes.Equal(prev.JSON, planJSON.data) {
+		if prev.Sum != "" && planJSON.err == nil && prev.Sum == planJSON.sum {
 			return p
 		}
 		return prev.Plan()
@@ -137,7 +179,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	// Problems in the user's programs are gathered from every generator,
 	// so all of them are reported at once; any other error stops here.
 	var problems artifact.DiagnosticsError
-	results := generateAll(ctx, gens)
+	results := generateAll(ctx, gens, o.DigestsOnly)
 	for i, g := range gens {
 		out, err := results[i].files, results[i].err
 		var de *artifact.DiagnosticsError
@@ -154,9 +196,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		if err != nil {
 			return nil, fmt.Errorf("generator %s: %w", g.Name, err)
 		}
-		for _, f := range out {
-			files = append(files, artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode), Pending: f.Pending})
-		}
+		files = append(files, out...)
 	}
 	if len(problems.Diagnostics) > 0 {
 		problems.Diagnostics.Sort()
@@ -166,7 +206,11 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	if planJSON.err != nil {
 		return nil, planJSON.err
 	}
-	files = append(files, artifacts.File{Path: PlanFile, Data: planJSON.data})
+	pf := artifacts.File{Path: PlanFile, Data: planJSON.data}
+	if o.DigestsOnly {
+		pf.Sum = planJSON.sum
+	}
+	files = append(files, pf)
 	return artifacts.NewSet(files, artifacts.Manifest{ToolVersion: o.ToolVersion, InputDigest: o.InputDigest, AllowErrors: o.AllowErrors})
 }
 
@@ -181,11 +225,20 @@ func (o Options) previous() *Previous {
 
 type encoded struct {
 	data []byte
+	sum  string
 	err  error
 }
 
+// keepDigest is Context.Done for a run that keeps digests only.
+func keepDigest(f artifact.File) artifact.File {
+	if f.Pending == "" && f.Sum == "" {
+		f.Sum, f.Data = artifacts.Digest(f.Data), nil
+	}
+	return f
+}
+
 type generated struct {
-	files []artifact.File
+	files []artifacts.File
 	err   error
 }
 
@@ -194,13 +247,16 @@ type generated struct {
 // custom generators' shared plan encoding locks; each writes the inputs
 // it read into a map of its own), so the results are those of running
 // them in turn, which Render then reads in the generators' order.
-func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
+func generateAll(ctx *artifact.Context, gens []artifact.Generator, digestsOnly bool) []generated {
 	results := make([]generated, len(gens))
 	// Each generator records the files it read in a map of its own,
 	// merged when all are done.
 	own := make([]*artifact.Context, len(gens))
 	for i := range gens {
 		c := *ctx
+		if digestsOnly {
+			c.Done = keepDigest
+		}
 		if ctx.Inputs != nil {
 			c.Inputs = map[string]string{}
 		}
@@ -214,7 +270,17 @@ func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
 		}
 	}()
 	parallel.For(len(gens), func(i int) {
-		results[i].files, results[i].err = gens[i].Generate(own[i])
+		out, err := gens[i].Generate(own[i])
+		files := make([]artifacts.File, len(out))
+		for j, f := range out {
+			files[j] = artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode), Pending: f.Pending, Sum: f.Sum}
+			if digestsOnly {
+				// Hashed here, on the generator's core, and let go.
+				files[j].DropData()
+				out[j].Data = nil
+			}
+		}
+		results[i].files, results[i].err = files, err
 	})
 	return results
 }

@@ -99,7 +99,7 @@ func New(file, topology, toolVersion string, r *pipeline.Result) (*Plan, error) 
 func renderedFiles(s *artifacts.Set) map[string]string {
 	out := map[string]string{}
 	for _, f := range s.Files {
-		out[f.Path] = artifacts.Digest(f.Data)
+		out[f.Path] = f.Digest()
 		if f.Pending != "" {
 			out[f.Path] = pendingPrefix + f.Pending
 		}
