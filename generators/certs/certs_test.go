@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -634,14 +635,34 @@ func TestSameRequest(t *testing.T) {
 	otherCSR, _ := CSR(c, other)
 	b, _ := pem.Decode(csr)
 	withHeader := pem.EncodeToMemory(&pem.Block{Type: b.Type, Headers: map[string]string{"X": "y"}, Bytes: b.Bytes})
+	// reencoded is the request with its outer structure edited.
+	reencoded := func(edit func(*signedRequest)) []byte {
+		var outer signedRequest
+		if _, err := asn1.Unmarshal(b.Bytes, &outer); err != nil {
+			t.Fatal(err)
+		}
+		outer.Raw = nil
+		edit(&outer)
+		der, err := asn1.Marshal(outer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: der})
+	}
+	if !bytes.Equal(reencoded(func(*signedRequest) {}), csr) {
+		t.Fatal("the request re-encoded unedited is not itself")
+	}
 	for name, prev := range map[string][]byte{
-		"another key's request": otherCSR,
-		"trailing bytes":        append(slices.Clone(csr), '\n'),
-		"leading bytes":         append([]byte("x\n"), csr...),
-		"a PEM header":          withHeader,
-		"a CRLF line end":       bytes.Replace(csr, []byte("\n"), []byte("\r\n"), 1),
-		"a changed signature":   pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: append(slices.Clone(b.Bytes[:len(b.Bytes)-1]), b.Bytes[len(b.Bytes)-1]^1)}),
-		"garbage":               []byte("not a request"),
+		"another key's request":   otherCSR,
+		"trailing bytes":          append(slices.Clone(csr), '\n'),
+		"leading bytes":           append([]byte("x\n"), csr...),
+		"a PEM header":            withHeader,
+		"a CRLF line end":         bytes.Replace(csr, []byte("\n"), []byte("\r\n"), 1),
+		"a changed signature":     pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: append(slices.Clone(b.Bytes[:len(b.Bytes)-1]), b.Bytes[len(b.Bytes)-1]^1)}),
+		"garbage":                 []byte("not a request"),
+		"no algorithm parameters": reencoded(func(o *signedRequest) { o.Algorithm.Parameters = asn1.RawValue{} }),
+		"SHA-384 named":           reencoded(func(o *signedRequest) { o.Algorithm.Algorithm = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12} }),
+		"unused signature bits":   reencoded(func(o *signedRequest) { o.Signature.BitLength-- }),
 	} {
 		if sameRequest(prev, c, k) {
 			t.Errorf("%s: taken as the same request", name)

@@ -143,6 +143,11 @@ func INF(c plan.Certificate) ([]byte, error) {
 	if err := checkRequest(c); err != nil {
 		return nil, err
 	}
+	return inf(c)
+}
+
+// inf is INF for a certificate checkRequest passed.
+func inf(c plan.Certificate) ([]byte, error) {
 	head, err := comments(";", append([]string{Header}, describe(c)...)...)
 	if err != nil {
 		return nil, err
@@ -221,6 +226,11 @@ func CNF(c plan.Certificate) ([]byte, error) {
 	if err := checkRequest(c); err != nil {
 		return nil, err
 	}
+	return cnf(c)
+}
+
+// cnf is CNF for a certificate checkRequest passed.
+func cnf(c plan.Certificate) ([]byte, error) {
 	head, err := comments("#", append([]string{Header}, describe(c)...)...)
 	if err != nil {
 		return nil, err
