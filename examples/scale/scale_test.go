@@ -163,6 +163,8 @@ func BenchmarkPlan(b *testing.B) {
 			if err := keys.Commit(); err != nil {
 				b.Fatal(err)
 			}
+			// Rendered as `plan` renders: each file kept as its digest.
+			opts.DigestsOnly = true
 			defer cpu(b)()
 			for i := 0; i < b.N; i++ {
 				if _, err := render.Render(planner.New(m), generators.All(), opts); err != nil {
@@ -231,7 +233,8 @@ func applied(b *testing.B, name string, size Size) (string, pipeline.Options) {
 	if _, err := artifacts.Apply(r.ArtifactsDir, r.Set, false); err != nil {
 		b.Fatal(err)
 	}
-	o.MakeKeys = false
+	// As `plan` runs: no keys made, each file kept as its digest.
+	o.MakeKeys, o.DigestsOnly = false, true
 	return dir, o
 }
 
