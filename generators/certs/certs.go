@@ -79,19 +79,19 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 	errs := make([]error, len(certs))
 	parallel.For(len(certs), func(i int) {
 		c := certs[i]
-		inf, err := inf(c)
+		infData, err := inf(c)
 		if err != nil {
 			errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
 			return
 		}
-		cnf, err := cnf(c)
+		cnfData, err := cnf(c)
 		if err != nil {
 			errs[i] = fmt.Errorf("certs: %s: %w", c.Name, err)
 			return
 		}
 		templates[i] = [2]artifact.File{
-			ctx.Finish(artifact.File{Path: "certs/" + c.Name + ".cnf", Data: cnf}),
-			ctx.Finish(artifact.File{Path: "certs/" + c.Name + ".inf", Data: inf}),
+			ctx.Finish(artifact.File{Path: "certs/" + c.Name + ".cnf", Data: cnfData}),
+			ctx.Finish(artifact.File{Path: "certs/" + c.Name + ".inf", Data: infData}),
 		}
 	})
 	for i := range certs {

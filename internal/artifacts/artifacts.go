@@ -58,8 +58,8 @@ type File struct {
 	// keys, so a CSR needing a new key is pending); Data is nil.
 	Pending string
 	// Sum, set by a rendering made only to be compared (a plan that
-	// prints its report), is the sha256 of bytes it did not keep: Data
-	// is nil. Such a set is never applied or saved.
+	// reports, or saves its digests), is the sha256 of bytes it did not
+	// keep: Data is nil. Such a set is never applied.
 	Sum string
 }
 
@@ -306,12 +306,15 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 	}
 	// Files kept as digests are compared by the digest of what is on
 	// disk, hashed on every core; nothing is held whole.
+	digestsOnly := s.DigestsOnly()
 	sums := make([]diskSum, len(s.Files))
-	parallel.For(len(s.Files), func(i int) {
-		if f := s.Files[i]; f.Sum != "" {
-			sums[i].sum, sums[i].mode, sums[i].exists, sums[i].err = t.sum(f.Path)
-		}
-	})
+	if digestsOnly {
+		parallel.For(len(s.Files), func(i int) {
+			if f := s.Files[i]; f.Sum != "" {
+				sums[i].sum, sums[i].mode, sums[i].exists, sums[i].err = t.sum(f.Path)
+			}
+		})
+	}
 	var changes []Change
 	planned := map[string]bool{}
 	for i, f := range s.Files {
@@ -370,14 +373,23 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 		if planned[p] {
 			continue
 		}
-		cur, mode, exists, err := t.read(p)
+		// A set that cannot be applied needs no file's bytes to delete.
+		var cur []byte
+		var mode fs.FileMode
+		var exists bool
+		known := ""
+		if digestsOnly {
+			known, mode, exists, err = t.sum(p)
+		} else {
+			cur, mode, exists, err = t.read(p)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
 		if !exists {
 			continue
 		}
-		drift, _, _, _ := judge(p, cur, exists, "")
+		drift, _, _, _ := judge(p, cur, exists, known)
 		changes = append(changes, Change{Path: p, Action: Delete, Old: cur, oldMode: mode, Drift: drift})
 	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })

@@ -99,7 +99,7 @@ func TestDigestsOnlyJudgesAsBytes(t *testing.T) {
 				t.Errorf("kept as digests:\n%s\nwith the bytes:\n%s", judged(got), judged(want))
 			}
 			for _, ch := range got {
-				if ch.New != nil {
+				if ch.New != nil || ch.Old != nil {
 					t.Errorf("%s: bytes kept", ch.Path)
 				}
 			}

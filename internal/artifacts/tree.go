@@ -212,10 +212,13 @@ func (t *tree) removeEmptyFolders(rel string) []string {
 }
 
 // FileDigest is the sha256 of the artifact rel below dir, read as
-// ReadFile reads it but streamed; "" when it does not exist.
+// ReadFile reads it (the manifest too) but streamed; "" when it does not
+// exist.
 func FileDigest(dir, rel string) (string, error) {
-	if err := checkPath(rel); err != nil {
-		return "", err
+	if rel != ManifestName {
+		if err := checkPath(rel); err != nil {
+			return "", err
+		}
 	}
 	t, err := openTree(dir)
 	if err != nil {

@@ -2,6 +2,8 @@ package render
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/mobplan/mobplan/generators/artifact"
@@ -66,5 +68,25 @@ func TestPreviousPlanDecodedOnlyWhenChanged(t *testing.T) {
 		if !c.want(got) {
 			t.Errorf("%s: previous plan %+v", c.name, got)
 		}
+	}
+}
+
+// The previous plan is decoded only from the plan.json that was hashed:
+// one rewritten since is not taken for it.
+func TestPreviousPlanIsTheOneHashed(t *testing.T) {
+	dir := t.TempDir()
+	write := func(b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, PlanFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write([]byte("{\"zones\": [{\"name\": \"contoso.com\"}]}\n"))
+	if p := ReadPrevious(dir).Plan(); p == nil || len(p.Zones) != 1 {
+		t.Fatalf("previous plan %+v", p)
+	}
+	prev := ReadPrevious(dir)
+	write([]byte("{\"zones\": []}\n"))
+	if p := prev.Plan(); p != nil {
+		t.Errorf("a plan.json rewritten after it was hashed was decoded: %+v", p)
 	}
 }

@@ -38,7 +38,7 @@ type Options struct {
 	// topology folder (custom generator programs), path to sha256.
 	Inputs map[string]string
 	// Previous, when not nil, is the artifacts folder's plan.json as the
-	// caller read it (ReadPrevious), so that it is read and decoded once.
+	// caller found it (ReadPrevious): hashed once, decoded at most once.
 	Previous *Previous
 	// ReadArtifact, when set, reads the previous files generators ask
 	// for in place of artifacts.ReadFile from ArtifactsDir (the plan
@@ -99,8 +99,10 @@ func (p *Previous) Plan() *plan.Plan {
 		if p.read == nil {
 			return
 		}
+		// Only the plan.json that was hashed: one rewritten since (by
+		// an apply; plan takes no lock) would contradict Unchanged.
 		b, err := p.read()
-		if err != nil {
+		if err != nil || artifacts.Digest(b) != p.Sum {
 			return
 		}
 		var decoded plan.Plan

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"io"
 	"reflect"
@@ -9,14 +10,16 @@ import (
 )
 
 // writeJSON writes v as json.MarshalIndent(v, "", "  ") does, with a
-// final newline, without holding the whole encoding: a struct's fields
-// and a top-level slice's elements are encoded one at a time (each
-// element is small; the list of them is what grows with a deployment).
-// Anything but a pointer to a struct of plainly tagged fields is
-// encoded whole.
+// final newline, without holding the whole encoding: the fields of a
+// struct (and of the structs in its fields) and the elements of the
+// lists among them are encoded one at a time. Each element is small;
+// the lists are what grow with a deployment. A value whose layout is
+// not plainly encoding/json's (a type with its own encoding, a tag with
+// options other than omitempty, a name encoding/json would not take) is
+// encoded whole, as MarshalIndent encodes it.
 func writeJSON(w io.Writer, v any) error {
 	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct || !plainStruct(rv.Elem().Type()) {
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || !plainStruct(rv.Elem().Type()) {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err
@@ -24,66 +27,110 @@ func writeJSON(w io.Writer, v any) error {
 		_, err = w.Write(append(b, '\n'))
 		return err
 	}
-	sv := rv.Elem()
 	ew := &errWriter{w: w}
-	ew.write("{")
+	ew.structFields(rv.Elem(), "")
+	ew.write("\n")
+	return ew.err
+}
+
+// structFields writes the plain struct sv (addressable) as an object
+// whose lines after the first start with prefix.
+func (e *errWriter) structFields(sv reflect.Value, prefix string) {
+	inner := prefix + "  "
+	e.write("{")
 	n := 0
 	for i := 0; i < sv.NumField(); i++ {
-		f := sv.Type().Field(i)
-		name, omit, skip := jsonField(f)
+		name, omit, skip := jsonField(sv.Type().Field(i))
 		fv := sv.Field(i)
 		if skip || omit && emptyValue(fv) {
 			continue
 		}
 		if n > 0 {
-			ew.write(",")
+			e.write(",")
 		}
 		n++
 		key, _ := json.Marshal(name)
-		ew.write("\n  " + string(key) + ": ")
-		if streamable(fv) {
-			ew.write("[")
+		e.write("\n" + inner + string(key) + ": ")
+		switch {
+		case plainStruct(fv.Type()):
+			e.structFields(fv, inner)
+		case streamable(fv):
+			e.write("[")
 			for j := 0; j < fv.Len(); j++ {
 				if j > 0 {
-					ew.write(",")
+					e.write(",")
 				}
-				ew.write("\n    ")
-				ew.marshal(fv.Index(j).Interface(), "    ")
+				e.write("\n" + inner + "  ")
+				// By address, as encoding/json reaches an element of a
+				// value it was given a pointer to.
+				e.marshal(fv.Index(j).Addr().Interface(), inner+"  ")
 			}
-			ew.write("\n  ]")
-			continue
+			e.write("\n" + inner + "]")
+		default:
+			e.marshal(fv.Addr().Interface(), inner)
 		}
-		ew.marshal(fv.Interface(), "  ")
 	}
 	if n > 0 {
-		ew.write("\n")
+		e.write("\n" + prefix)
 	}
-	ew.write("}\n")
-	return ew.err
+	e.write("}")
 }
 
-// streamable reports whether the field is a list encoded element by
-// element: not bytes (base64) and not a type with its own encoding.
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// ownEncoding reports whether t, or a pointer to it, encodes itself.
+func ownEncoding(t reflect.Type) bool {
+	pt := reflect.PointerTo(t)
+	return t.Implements(marshalerType) || pt.Implements(marshalerType) || t.Implements(textMarshalerType) || pt.Implements(textMarshalerType)
+}
+
+// streamable reports whether the field is a list written element by
+// element: not bytes (base64), not a type with its own encoding.
 func streamable(v reflect.Value) bool {
-	m := reflect.TypeFor[json.Marshaler]()
-	return v.Kind() == reflect.Slice && v.Len() > 0 && v.Type().Elem().Kind() != reflect.Uint8 &&
-		!v.Type().Implements(m) && !reflect.PointerTo(v.Type()).Implements(m)
+	return v.Kind() == reflect.Slice && v.Len() > 0 && v.Type().Elem().Kind() != reflect.Uint8 && !ownEncoding(v.Type())
 }
 
-// plainStruct reports whether every field is one writeJSON lays out as
-// encoding/json does: exported, not embedded, with no marshaler of its
-// own on the struct.
+// plainStruct reports whether t is a struct structFields lays out as
+// encoding/json does: no encoding of its own, every field exported and
+// not embedded, tagged with a plain name that no other field has, and
+// no option but omitempty.
 func plainStruct(t reflect.Type) bool {
-	m := reflect.TypeFor[json.Marshaler]()
-	if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+	if t.Kind() != reflect.Struct || ownEncoding(t) {
 		return false
 	}
+	names := map[string]bool{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() || f.Anonymous {
 			return false
 		}
+		name, _, skip := jsonField(f)
 		if _, opts, _ := strings.Cut(f.Tag.Get("json"), ","); opts != "" && opts != "omitempty" {
+			return false
+		}
+		if skip {
+			continue
+		}
+		if !plainName(name) || names[name] {
+			return false
+		}
+		names[name] = true
+	}
+	return true
+}
+
+// plainName is a name encoding/json takes as tagged: letters, digits and
+// '_' or '-' here (it takes more, and falls back on the field's name for
+// others; such a struct is encoded whole).
+func plainName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
 			return false
 		}
 	}
@@ -111,8 +158,10 @@ func emptyValue(v reflect.Value) bool {
 		return v.Len() == 0
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		reflect.Interface, reflect.Pointer:
 		return v.IsZero()
+	case reflect.Float32, reflect.Float64:
+		return v.Float() == 0
 	}
 	return false
 }

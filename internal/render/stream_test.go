@@ -4,14 +4,24 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
+	"github.com/mobplan/mobplan/internal/testtool"
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
 type marshals struct{ A int }
 
 func (marshals) MarshalJSON() ([]byte, error) { return []byte(`"own"`), nil }
+
+type byPointer struct{ A int }
+
+func (*byPointer) MarshalJSON() ([]byte, error) { return []byte(`"by pointer"`), nil }
+
+type text struct{ A int }
+
+func (text) MarshalText() ([]byte, error) { return []byte("as text"), nil }
 
 type names []string
 
@@ -42,11 +52,41 @@ func TestWriteJSONIsMarshalIndent(t *testing.T) {
 	type stringly struct {
 		N int `json:"n,string"`
 	}
+	type pointers struct {
+		One   byPointer   `json:"one"`
+		Many  []byPointer `json:"many"`
+		Text  text        `json:"text"`
+		Texts []text      `json:"texts"`
+	}
+	type nested struct {
+		Top   string   `json:"top"`
+		Inner streamed `json:"inner"`
+		Ptr   *inner   `json:"ptr"`
+		Float float64  `json:"float,omitempty"`
+	}
+	type oddName struct {
+		A int `json:"a b\""`
+	}
+	// two fields of one name, built at run time (vet refuses the tags
+	// written out)
+	twice := reflect.StructOf([]reflect.StructField{
+		{Name: "X", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
+		{Name: "Y", Type: reflect.TypeFor[int](), Tag: `json:"x"`},
+	})
+	both := reflect.New(twice)
+	both.Elem().Field(0).SetInt(1)
+	both.Elem().Field(1).SetInt(2)
 	for _, v := range []any{
 		&streamed{},
 		&streamed{Name: "a", Empty: []string{}, List: []inner{{X: []string{"1", "2"}}, {}}, Bytes: []byte("xyz"), Own: []marshals{{1}}, Names: names{"a"},
 			Map: map[string]string{"b": "c"}, Skipped: "no", Untaged: "u", HTML: []string{"<a&b>", "\u2028"}},
 		&stringly{N: 3},
+		&pointers{Many: []byPointer{{1}, {2}}, Texts: []text{{1}}},
+		&nested{Top: "t", Inner: streamed{List: []inner{{X: []string{"deep"}}}}, Ptr: &inner{}},
+		&nested{},
+		&text{},
+		&oddName{A: 1},
+		both.Interface(),
 		&struct{}{},
 		&plan.Plan{SIPDomains: []string{"contoso.com"}, Zones: []plan.Zone{{Name: "contoso.com"}}, Findings: []plan.Finding{{}}},
 		[]string{"not", "a", "struct"},
@@ -62,6 +102,25 @@ func TestWriteJSONIsMarshalIndent(t *testing.T) {
 		}
 		if got.String() != string(want)+"\n" {
 			t.Errorf("%T:\n%s\nwant\n%s", v, got.String(), want)
+		}
+	}
+}
+
+// Every example's plan is written as MarshalIndent writes it.
+func TestWriteJSONOfExamplePlans(t *testing.T) {
+	for _, name := range []string{"contoso", "multisite", "pki-options", "standard-edition", "tailspin"} {
+		p := testtool.ExamplePlan(t, name)
+		p.Findings = []plan.Finding{{}, {}}
+		want, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := writeJSON(&got, p); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != string(want)+"\n" {
+			t.Errorf("%s: plan.json differs from MarshalIndent's", name)
 		}
 	}
 }

@@ -291,15 +291,11 @@ func ArtifactsState(dir string, set *artifacts.Set) (map[string]string, error) {
 	for p := range paths {
 		// Confined like apply: a link planted in the artifacts is refused,
 		// not followed to a file outside them.
-		b, err := artifacts.ReadFile(dir, p)
-		switch {
-		case err != nil:
+		sum, err := artifacts.FileDigest(dir, p)
+		if err != nil {
 			return nil, err
-		case b == nil:
-			state[p] = ""
-		default:
-			state[p] = artifacts.Digest(b)
 		}
+		state[p] = sum
 	}
 	return state, nil
 }
