@@ -93,18 +93,25 @@ func TestWriteJSONIsMarshalIndent(t *testing.T) {
 		[]string{"not", "a", "struct"},
 		(*streamed)(nil),
 	} {
-		want, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := writeJSON(&got, v); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != string(want)+"\n" {
-			t.Errorf("%T:\n%s\nwant\n%s", v, got.String(), want)
+		if got, want := encodings(t, v); got != want {
+			t.Errorf("%T:\n%s\nwant\n%s", v, got, want)
 		}
 	}
+}
+
+// encodings are v as writeJSON writes it and as MarshalIndent does,
+// with writeJSON's final newline.
+func encodings(t *testing.T, v any) (got, want string) {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String(), string(b) + "\n"
 }
 
 // Every example's plan is written as MarshalIndent writes it.
@@ -112,15 +119,7 @@ func TestWriteJSONOfExamplePlans(t *testing.T) {
 	for _, name := range []string{"contoso", "multisite", "pki-options", "standard-edition", "tailspin"} {
 		p := testtool.ExamplePlan(t, name)
 		p.Findings = []plan.Finding{{}, {}}
-		want, err := json.MarshalIndent(p, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := writeJSON(&got, p); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != string(want)+"\n" {
+		if got, want := encodings(t, p); got != want {
 			t.Errorf("%s: plan.json differs from MarshalIndent's", name)
 		}
 	}
