@@ -3,9 +3,13 @@
 package artifact
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/planner/plan"
@@ -21,8 +25,8 @@ type File struct {
 	// Pending, when set, says why the bytes cannot be known before apply
 	// (e.g. "new key and CSR on apply": plan makes no keys); Data is nil.
 	Pending string
-	// Sum, set by Context.Finish in a run that keeps digests only, is
-	// the sha256 of the bytes it let go: Data is nil.
+	// Sum, set in a run that keeps digests only (Context.Finish,
+	// Output.File), is the hex sha256 of the bytes let go: Data is nil.
 	Sum string
 }
 
@@ -64,22 +68,100 @@ type Context struct {
 	// topology folder (custom generator programs and their imports), by
 	// path, with their sha256: a saved plan is stale when one changes.
 	Inputs map[string]string
-	// Done, when set, is what Finish does with each file (a run that
-	// only compares keeps its digest, not its bytes).
-	Done func(File) File
+	// DigestsOnly says the run only compares: a file is kept as its
+	// sha256 (File.Sum), not its bytes (see Finish and NewOutput).
+	DigestsOnly bool
 }
 
 // Finish is given each file as soon as it is made and returns what to
 // keep of it: a generator that makes many files or large ones passes
 // each through it, so that a comparison never holds them all at once.
 func (c *Context) Finish(f File) File {
-	if c.Done == nil {
-		return f
+	if c != nil && c.DigestsOnly && f.Pending == "" && f.Sum == "" {
+		sum := sha256.Sum256(f.Data)
+		f.Sum, f.Data = hex.EncodeToString(sum[:]), nil
 	}
-	return c.Done(f)
+	return f
 }
 
-// Generator produces one family of artifacts.
+// NewOutput is a file to write, as large as it grows: its bytes are
+// kept, or hashed as they come in a run that keeps digests only.
+func (c *Context) NewOutput() *Output { return NewOutput(c != nil && c.DigestsOnly) }
+
+// Output is one file as a generator writes it: its bytes kept, or, with
+// digestsOnly, hashed as they come and let go. It remembers its last
+// bytes, for a writer that looks back (one blank line, not two).
+type Output struct {
+	buf  bytes.Buffer
+	hash hash.Hash // nil: the bytes are kept
+	tail []byte
+}
+
+// NewOutput is an empty file that keeps its bytes unless digestsOnly.
+func NewOutput(digestsOnly bool) *Output {
+	o := &Output{tail: make([]byte, 0, tailSize)}
+	if digestsOnly {
+		o.hash = sha256.New()
+	}
+	return o
+}
+
+// tailSize is how many of the last bytes EndsWith sees.
+const tailSize = 8
+
+func (o *Output) remember(p []byte) {
+	if len(p) >= tailSize {
+		o.tail = append(o.tail[:0], p[len(p)-tailSize:]...)
+		return
+	}
+	o.tail = append(o.tail, p...)
+	if extra := len(o.tail) - tailSize; extra > 0 {
+		o.tail = append(o.tail[:0], o.tail[extra:]...)
+	}
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.remember(p)
+	if o.hash != nil {
+		return o.hash.Write(p)
+	}
+	return o.buf.Write(p)
+}
+
+func (o *Output) WriteString(s string) (int, error) {
+	return o.Write([]byte(s))
+}
+
+func (o *Output) WriteByte(b byte) error {
+	_, err := o.Write([]byte{b})
+	return err
+}
+
+// EndsWith reports whether what was written ends with s (at most
+// tailSize bytes).
+func (o *Output) EndsWith(s string) bool {
+	if len(s) > tailSize {
+		panic("artifact: EndsWith sees the last " + fmt.Sprint(tailSize) + " bytes only")
+	}
+	return bytes.HasSuffix(o.tail, []byte(s))
+}
+
+// Bytes are the bytes written; nil for an output that hashes them.
+func (o *Output) Bytes() []byte {
+	if o.hash != nil {
+		return nil
+	}
+	return o.buf.Bytes()
+}
+
+// File is the output as the file at path: its bytes, or its digest.
+func (o *Output) File(path string) File {
+	if o.hash != nil {
+		return File{Path: path, Sum: hex.EncodeToString(o.hash.Sum(nil))}
+	}
+	return File{Path: path, Data: o.buf.Bytes()}
+}
+
 type Generator struct {
 	Name     string
 	Generate func(ctx *Context) ([]File, error)

@@ -29,7 +29,9 @@ import (
 
 // Generator writes RUNBOOK.md.
 var Generator = artifact.Generator{Name: "runbook", Generate: func(ctx *artifact.Context) ([]artifact.File, error) {
-	return []artifact.File{{Path: Path, Data: Render(ctx.Plan)}}, nil
+	w := &writer{Output: ctx.NewOutput(), p: ctx.Plan}
+	w.render()
+	return []artifact.File{w.File(Path)}, nil
 }}
 
 // Path is the runbook's path in the artifacts directory.
@@ -50,7 +52,13 @@ const (
 
 // Render writes the runbook.
 func Render(p *plan.Plan) []byte {
-	w := &writer{p: p}
+	w := &writer{Output: artifact.NewOutput(false), p: p}
+	w.render()
+	return w.Bytes()
+}
+
+func (w *writer) render() {
+	p := w.p
 	w.line(strings.TrimSuffix(Header, "\n"))
 	w.blank()
 	w.line("# Go-live runbook: Mobility")
@@ -70,11 +78,11 @@ func Render(p *plan.Plan) []byte {
 	w.shell()
 	w.goLive()
 	w.matrix()
-	return []byte(w.String())
 }
 
+// writer writes the runbook into its output, kept or hashed.
 type writer struct {
-	strings.Builder
+	*artifact.Output
 	p       *plan.Plan
 	section int
 	step    int
@@ -83,7 +91,7 @@ type writer struct {
 func (w *writer) line(s string) { w.WriteString(s + "\n") }
 
 func (w *writer) blank() {
-	if !strings.HasSuffix(w.String(), "\n\n") {
+	if !w.EndsWith("\n\n") {
 		w.line("")
 	}
 }

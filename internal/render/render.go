@@ -231,14 +231,6 @@ type encoded struct {
 	err  error
 }
 
-// keepDigest is Context.Done for a run that keeps digests only.
-func keepDigest(f artifact.File) artifact.File {
-	if f.Pending == "" && f.Sum == "" {
-		f.Sum, f.Data = artifacts.Digest(f.Data), nil
-	}
-	return f
-}
-
 type generated struct {
 	files []artifacts.File
 	err   error
@@ -256,9 +248,7 @@ func generateAll(ctx *artifact.Context, gens []artifact.Generator, digestsOnly b
 	own := make([]*artifact.Context, len(gens))
 	for i := range gens {
 		c := *ctx
-		if digestsOnly {
-			c.Done = keepDigest
-		}
+		c.DigestsOnly = digestsOnly
 		if ctx.Inputs != nil {
 			c.Inputs = map[string]string{}
 		}
