@@ -89,52 +89,63 @@ func (c *Context) Finish(f File) File {
 func (c *Context) NewOutput() *Output { return NewOutput(c != nil && c.DigestsOnly) }
 
 // Output is one file as a generator writes it: its bytes kept, or, with
-// digestsOnly, hashed as they come and let go. It remembers its last
-// bytes, for a writer that looks back (one blank line, not two).
+// digestsOnly, hashed as they come and let go. It can tell how its text
+// ends, for a writer that looks back (one blank line, not two).
 type Output struct {
+	// buf holds the bytes, or, when hashing, those not hashed yet.
 	buf  bytes.Buffer
 	hash hash.Hash // nil: the bytes are kept
+	// tail are the last bytes hashed.
 	tail []byte
 }
 
 // NewOutput is an empty file that keeps its bytes unless digestsOnly.
 func NewOutput(digestsOnly bool) *Output {
-	o := &Output{tail: make([]byte, 0, tailSize)}
+	o := &Output{}
 	if digestsOnly {
 		o.hash = sha256.New()
 	}
 	return o
 }
 
-// tailSize is how many of the last bytes EndsWith sees.
-const tailSize = 8
+// tailSize is how many of the last bytes EndsWith sees; spillSize how
+// many a hashing output gathers before it hashes them.
+const (
+	tailSize  = 8
+	spillSize = 64 << 10
+)
 
-func (o *Output) remember(p []byte) {
-	if len(p) >= tailSize {
-		o.tail = append(o.tail[:0], p[len(p)-tailSize:]...)
+// spill hashes what a hashing output gathered once it is enough.
+func (o *Output) spill(all bool) {
+	if o.hash == nil || o.buf.Len() < spillSize && !all {
 		return
 	}
-	o.tail = append(o.tail, p...)
-	if extra := len(o.tail) - tailSize; extra > 0 {
-		o.tail = append(o.tail[:0], o.tail[extra:]...)
+	b := o.buf.Bytes()
+	o.hash.Write(b)
+	if len(b) >= tailSize {
+		o.tail = append(o.tail[:0], b[len(b)-tailSize:]...)
+	} else {
+		o.tail = append(o.tail, b...)
 	}
+	o.buf.Reset()
 }
 
 func (o *Output) Write(p []byte) (int, error) {
-	o.remember(p)
-	if o.hash != nil {
-		return o.hash.Write(p)
-	}
-	return o.buf.Write(p)
+	o.buf.Write(p)
+	o.spill(false)
+	return len(p), nil
 }
 
 func (o *Output) WriteString(s string) (int, error) {
-	return o.Write([]byte(s))
+	o.buf.WriteString(s)
+	o.spill(false)
+	return len(s), nil
 }
 
 func (o *Output) WriteByte(b byte) error {
-	_, err := o.Write([]byte{b})
-	return err
+	o.buf.WriteByte(b)
+	o.spill(false)
+	return nil
 }
 
 // EndsWith reports whether what was written ends with s (at most
@@ -143,7 +154,10 @@ func (o *Output) EndsWith(s string) bool {
 	if len(s) > tailSize {
 		panic("artifact: EndsWith sees the last " + fmt.Sprint(tailSize) + " bytes only")
 	}
-	return bytes.HasSuffix(o.tail, []byte(s))
+	if b := o.buf.Bytes(); len(b) >= len(s) || o.hash == nil {
+		return bytes.HasSuffix(b, []byte(s))
+	}
+	return bytes.HasSuffix(append(append([]byte(nil), o.tail...), o.buf.Bytes()...), []byte(s))
 }
 
 // Bytes are the bytes written; nil for an output that hashes them.
@@ -157,6 +171,7 @@ func (o *Output) Bytes() []byte {
 // File is the output as the file at path: its bytes, or its digest.
 func (o *Output) File(path string) File {
 	if o.hash != nil {
+		o.spill(true)
 		return File{Path: path, Sum: hex.EncodeToString(o.hash.Sum(nil))}
 	}
 	return File{Path: path, Data: o.buf.Bytes()}

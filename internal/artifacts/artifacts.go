@@ -71,13 +71,6 @@ func (f File) Digest() string {
 	return Digest(f.Data)
 }
 
-// DropData replaces the file's bytes by their digest (see Sum).
-func (f *File) DropData() {
-	if f.Pending == "" && f.Sum == "" {
-		f.Sum, f.Data = Digest(f.Data), nil
-	}
-}
-
 // Set is a complete rendering: the files and the manifest describing them.
 type Set struct {
 	Files    []File

@@ -13,7 +13,9 @@ func digestsOf(t *testing.T, s *Set) *Set {
 	t.Helper()
 	files := make([]File, len(s.Files))
 	for i, f := range s.Files {
-		f.DropData()
+		if f.Pending == "" {
+			f.Sum, f.Data = Digest(f.Data), nil
+		}
 		files[i] = f
 	}
 	out, err := NewSet(files, Manifest{ToolVersion: s.Manifest.ToolVersion, InputDigest: s.Manifest.InputDigest})

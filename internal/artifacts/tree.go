@@ -215,16 +215,22 @@ func (t *tree) removeEmptyFolders(rel string) []string {
 // ReadFile reads it (the manifest too) but streamed; "" when it does not
 // exist.
 func FileDigest(dir, rel string) (string, error) {
-	if rel != ManifestName {
-		if err := checkPath(rel); err != nil {
-			return "", err
-		}
-	}
-	t, err := openTree(dir)
+	t, err := openArtifact(dir, rel)
 	if err != nil {
 		return "", err
 	}
 	return t.digest(rel)
+}
+
+// openArtifact is the tree of dir, for reading the artifact rel (or the
+// manifest) that checkPath allows.
+func openArtifact(dir, rel string) (*tree, error) {
+	if rel != ManifestName {
+		if err := checkPath(rel); err != nil {
+			return nil, err
+		}
+	}
+	return openTree(dir)
 }
 
 // ReadFile reads the artifact rel (slash-separated) below dir without
@@ -232,12 +238,7 @@ func FileDigest(dir, rel string) (string, error) {
 // Apply do; nil data and a nil error when it does not exist. The
 // manifest may be read too.
 func ReadFile(dir, rel string) ([]byte, error) {
-	if rel != ManifestName {
-		if err := checkPath(rel); err != nil {
-			return nil, err
-		}
-	}
-	t, err := openTree(dir)
+	t, err := openArtifact(dir, rel)
 	if err != nil {
 		return nil, err
 	}

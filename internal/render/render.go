@@ -139,6 +139,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 		Keys:        o.Keys,
 		ToolVersion: o.ToolVersion,
 		Inputs:      o.Inputs,
+		DigestsOnly: o.DigestsOnly,
 		Previous: func(path string) []byte {
 			b, err := read(path)
 			if err != nil {
@@ -181,7 +182,7 @@ func Render(p *plan.Plan, gens []artifact.Generator, o Options) (*artifacts.Set,
 	// Problems in the user's programs are gathered from every generator,
 	// so all of them are reported at once; any other error stops here.
 	var problems artifact.DiagnosticsError
-	results := generateAll(ctx, gens, o.DigestsOnly)
+	results := generateAll(ctx, gens)
 	for i, g := range gens {
 		out, err := results[i].files, results[i].err
 		var de *artifact.DiagnosticsError
@@ -241,14 +242,13 @@ type generated struct {
 // custom generators' shared plan encoding locks; each writes the inputs
 // it read into a map of its own), so the results are those of running
 // them in turn, which Render then reads in the generators' order.
-func generateAll(ctx *artifact.Context, gens []artifact.Generator, digestsOnly bool) []generated {
+func generateAll(ctx *artifact.Context, gens []artifact.Generator) []generated {
 	results := make([]generated, len(gens))
 	// Each generator records the files it read in a map of its own,
 	// merged when all are done.
 	own := make([]*artifact.Context, len(gens))
 	for i := range gens {
 		c := *ctx
-		c.DigestsOnly = digestsOnly
 		if ctx.Inputs != nil {
 			c.Inputs = map[string]string{}
 		}
@@ -265,12 +265,10 @@ func generateAll(ctx *artifact.Context, gens []artifact.Generator, digestsOnly b
 		out, err := gens[i].Generate(own[i])
 		files := make([]artifacts.File, len(out))
 		for j, f := range out {
+			// What the generator did not finish (its few files, a
+			// custom generator's) is finished here, on its core.
+			f = own[i].Finish(f)
 			files[j] = artifacts.File{Path: f.Path, Data: f.Data, Mode: os.FileMode(f.Mode), Pending: f.Pending, Sum: f.Sum}
-			if digestsOnly {
-				// Hashed here, on the generator's core, and let go.
-				files[j].DropData()
-				out[j].Data = nil
-			}
 		}
 		results[i].files, results[i].err = files, err
 	})
