@@ -252,6 +252,9 @@ type topo struct {
 	pools  []string // pool names, in order
 	// simpleURLs: the input declares a simple_urls block (_topoSU).
 	simpleURLs bool
+	// crts and lowerDoms are made on first use (certs, lowerDomains).
+	crts      []*crt
+	lowerDoms []string
 }
 
 func newTopo(t obj) *topo {

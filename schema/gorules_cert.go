@@ -66,8 +66,16 @@ func (k *crt) poolNames() string {
 // has is "the SAN h, or the wildcard SAN w".
 func (k *crt) has(h, w string) bool { return k.sans[h] || k.sans[w] }
 
-// certs is _crt, by certificate name in order.
+// certs is _crt, by certificate name in order, made once for all the
+// rules (which only read it).
 func (tp *topo) certs() []*crt {
+	if tp.crts == nil {
+		tp.crts = tp.makeCerts()
+	}
+	return tp.crts
+}
+
+func (tp *topo) makeCerts() []*crt {
 	srv := map[string]map[string]bool{} // server FQDN (lower case) -> pools
 	for _, pn := range tp.pools {
 		ss := getObj(tp.t, "pools", pn, "servers")
@@ -103,7 +111,7 @@ func (tp *topo) certs() []*crt {
 	}
 	pools := getObj(tp.t, "pools")
 	cs := getObj(tp.t, "certificates")
-	var out []*crt
+	out := []*crt{}
 	for _, cn := range keys(cs) {
 		c := getObj(cs[cn])
 		k := &crt{name: cn, c: c, uses: map[string]bool{}, sans: map[string]bool{}, pools: map[string]bool{}, rps: map[string]bool{}, sbas: map[string]bool{}, label: cn}
@@ -414,13 +422,17 @@ func cert007(tp *topo) []finding {
 	return out
 }
 
-// lowerDomains are _crtDomains: the SIP domains in lower case, each once.
+// lowerDomains are _crtDomains: the SIP domains in lower case, each
+// once; made once, as lacksEach asks for them per certificate.
 func (tp *topo) lowerDomains() []string {
-	var s set
-	for _, d := range tp.sipDomains() {
-		s.add(strings.ToLower(d))
+	if tp.lowerDoms == nil {
+		var s set
+		for _, d := range tp.sipDomains() {
+			s.add(strings.ToLower(d))
+		}
+		tp.lowerDoms = append([]string{}, s.order...)
 	}
-	return s.order
+	return tp.lowerDoms
 }
 
 // lacksEach lists the names prefix+d (or the wildcard *.d, when wild)
