@@ -573,11 +573,19 @@ func psQuote(s string) string { return pwsh.Literal(s) }
 
 // psList writes a comma-separated list of quoted strings.
 func psList(xs []string) string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = psQuote(x)
+	var b strings.Builder
+	n := len(xs)
+	for _, x := range xs {
+		n += len(x) + 2
 	}
-	return strings.Join(out, ",")
+	b.Grow(n)
+	for i, x := range xs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		pwsh.WriteLiteral(&b, x)
+	}
+	return b.String()
 }
 
 func psBool(v bool) string {

@@ -71,7 +71,13 @@ func refused(r rune) string {
 // characters (line breaks included), line and paragraph separators,
 // bidirectional formatting characters and invalid UTF-8.
 func Check(s string) error {
-	for i, r := range s {
+	// Printable ASCII passes as it is; the rest is looked at rune by rune.
+	start := 0
+	for start < len(s) && s[start] >= 0x20 && s[start] < 0x7F {
+		start++
+	}
+	for i, r := range s[start:] {
+		i += start
 		if r == utf8.RuneError {
 			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
 				return fmt.Errorf("%q is not valid UTF-8 (byte %d); a PowerShell script cannot carry it", s, i)
@@ -101,15 +107,45 @@ func Quote(s string) (string, error) {
 func Literal(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
+	WriteLiteral(&b, s)
+	return b.String()
+}
+
+// WriteLiteral writes Literal(s) to b: the runs between quote
+// characters are copied whole (a SAN list of a large deployment is
+// millions of names, nearly all plain ASCII).
+func WriteLiteral(b *strings.Builder, s string) {
 	b.WriteByte('\'')
+	for {
+		i, n := nextQuote(s)
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i+n])
+		b.WriteString(s[i : i+n])
+		s = s[i+n:]
+	}
+	b.WriteString(s) // bytes as they are, valid or not
+	b.WriteByte('\'')
+}
+
+// nextQuote is the offset and length of the first quote character in s,
+// or -1.
+func nextQuote(s string) (int, int) {
 	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c == '\'' {
+				return i, 1
+			}
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if IsQuote(r) {
-			b.WriteString(s[i : i+n])
+			return i, n
 		}
-		b.WriteString(s[i : i+n]) // bytes as they are, valid or not
 		i += n
 	}
-	b.WriteByte('\'')
-	return b.String()
+	return -1, 0
 }

@@ -130,6 +130,9 @@ func checkQuote(t *testing.T, s string) {
 			t.Fatalf("Quote(%q) = %q is refused by Check", s, q)
 		}
 	}
+	if got, want := Literal(s), literalByRune(s); got != want {
+		t.Fatalf("Literal(%q) = %q, want %q", s, got, want)
+	}
 	if utf8.ValidString(s) {
 		toks, terr := tokenize(Literal(s))
 		if terr != nil || len(toks) != 1 || toks[0] != (token{"string", s}) {
@@ -167,6 +170,21 @@ func TestQuote(t *testing.T) {
 	if err := Check("line one\nline two"); err == nil || !strings.Contains(err.Error(), `U+000A, a control character`) {
 		t.Errorf("Check: %v", err)
 	}
+}
+
+// literalByRune is Literal's definition, one rune at a time: every quote
+// character doubled, every other byte as it is (invalid UTF-8 included).
+func literalByRune(s string) string {
+	out := "'"
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if IsQuote(r) {
+			out += s[i : i+n]
+		}
+		out += s[i : i+n]
+		i += n
+	}
+	return out + "'"
 }
 
 func FuzzQuote(f *testing.F) {
