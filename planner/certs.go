@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/planner/plan"
@@ -109,8 +110,9 @@ type certHosts struct {
 	// lyncdiscover.<d> and lyncdiscoverinternal.<d> per SIP domain; empty
 	// when mobility is disabled (CERT-004, CERT-006 do not apply).
 	lyncdiscover, lyncdiscoverInternal []string
-	// sip.<d> per SIP domain, in the topology's order (primary first).
-	sip []string
+	// sip.<d> per SIP domain, in the topology's order (primary first),
+	// and sorted for certSANs.
+	sip, sipSorted []string
 }
 
 // certHostsOf takes the simple URL hosts from the effective simple URLs
@@ -136,7 +138,10 @@ func certHostsOf(t *model.Topology) certHosts {
 		}
 		h.sip = append(h.sip, "sip."+d)
 	}
+	// Sorted once here, so that each certificate merges them (certSANs).
 	h.meet, h.dialin, h.admin = certSorted(h.meet), certSorted(h.dialin), certSorted(h.admin)
+	h.lyncdiscover, h.lyncdiscoverInternal = certSorted(h.lyncdiscover), certSorted(h.lyncdiscoverInternal)
+	h.sipSorted = certSorted(h.sip)
 	return h
 }
 
@@ -186,7 +191,7 @@ func certPoolCerts(t *model.Topology, h certHosts) []certCandidate {
 			match := certSet(pn, pool.FQDN, srv)
 			var sip []string
 			if t.Mobility.StrictDNSAutologon {
-				sip = h.sip
+				sip = h.sipSorted
 			}
 			def := certNew(sn+"-default", plan.UsageDefault, []string{srv}, subject, "internal",
 				certSANs(subject, []string{srv}, sip), certWhy("CERT-001"), plan.EKUServerAuth, plan.EKUClientAuth)
@@ -338,7 +343,7 @@ func certSBACerts(t *model.Topology, h certHosts) []certCandidate {
 	for _, bn := range model.SortedKeys(t.SBAs) {
 		fqdn := strings.ToLower(t.SBAs[bn].FQDN)
 		c := certNew(bn+"-sba", plan.UsageSBA, []string{fqdn}, fqdn, "internal",
-			certSANs(fqdn, h.sip), certWhy("CERT-010"), plan.EKUServerAuth, plan.EKUClientAuth)
+			certSANs(fqdn, h.sipSorted), certWhy("CERT-010"), plan.EKUServerAuth, plan.EKUClientAuth)
 		out = append(out, certCandidate{cert: c, match: certSet(bn, fqdn)})
 	}
 	return out
@@ -598,17 +603,82 @@ func certNew(name, usage string, assign []string, subject, issuer string, sans [
 }
 
 // certSANs is the request order: the subject first, then every other
-// name sorted, lower case, without duplicates or empty names.
+// name sorted, lower case, without duplicates or empty names. Lists
+// already so (the names per SIP domain, sorted once in certHostsOf) are
+// merged as they are: a certificate of a large deployment carries
+// several names per SIP domain, and sorting them again per certificate
+// was most of planning's time.
 func certSANs(subject string, lists ...[]string) []string {
-	var rest []string
+	out := []string{subject}
 	for _, l := range lists {
-		for _, n := range l {
-			if n = strings.ToLower(n); n != "" && n != subject {
-				rest = append(rest, n)
-			}
+		if !certIsSorted(l) {
+			l = certSorted(certLower(l))
+		}
+		out = append(out[:1], certMergeNames(out[1:], l, subject)...)
+	}
+	return out
+}
+
+// certIsSorted: every name lower case, not empty, and after the one
+// before it.
+func certIsSorted(l []string) bool {
+	for i, n := range l {
+		if n == "" || (i > 0 && l[i-1] >= n) || !certIsLower(n) {
+			return false
 		}
 	}
-	return append([]string{subject}, certSorted(rest)...)
+	return true
+}
+
+// certIsLower: strings.ToLower(n) == n, without converting plain ASCII.
+func certIsLower(n string) bool {
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c >= utf8.RuneSelf {
+			return strings.ToLower(n) == n
+		} else if 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func certLower(l []string) []string {
+	out := make([]string, len(l))
+	for i, n := range l {
+		out[i] = strings.ToLower(n)
+	}
+	return out
+}
+
+// certMergeNames merges two lists that certIsSorted accepts into a new one,
+// each name once, without skip.
+func certMergeNames(a, b []string, skip string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	add := func(n string) {
+		if n != skip {
+			out = append(out, n)
+		}
+	}
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			add(a[0])
+			a = a[1:]
+		case b[0] < a[0]:
+			add(b[0])
+			b = b[1:]
+		default:
+			add(a[0])
+			a, b = a[1:], b[1:]
+		}
+	}
+	for _, n := range a {
+		add(n)
+	}
+	for _, n := range b {
+		add(n)
+	}
+	return out
 }
 
 // certWhy lists the rules a certificate satisfies; CERT-009 (server-auth

@@ -3,9 +3,11 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -469,5 +471,50 @@ func TestCertListenerWithoutWebExternal(t *testing.T) {
 	c := certByName(t, certPlan(m), "rp-listener")
 	if c.Subject != "dialin.litware.com" || c.SANs[0] != c.Subject || !reflect.DeepEqual(c.SANs, []string{"dialin.litware.com", "meet.litware.com"}) {
 		t.Errorf("subject %q, SANs %v; want dialin.litware.com, then meet.litware.com", c.Subject, c.SANs)
+	}
+}
+
+// certSANsBySort is certSANs' definition: the subject, then every other
+// name lower-cased, without empty names or duplicates, sorted.
+func certSANsBySort(subject string, lists ...[]string) []string {
+	seen := map[string]bool{}
+	var rest []string
+	for _, l := range lists {
+		for _, n := range l {
+			if n = strings.ToLower(n); n != "" && n != subject && !seen[n] {
+				seen[n] = true
+				rest = append(rest, n)
+			}
+		}
+	}
+	slices.Sort(rest)
+	return append([]string{subject}, rest...)
+}
+
+// TestCertSANsMergesAsSortingWould: lists taken as they are (sorted,
+// lower case) and lists sorted first give the same SANs as sorting
+// everything, whatever the lists hold.
+func TestCertSANsMergesAsSortingWould(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	names := []string{"", "a.example", "A.example", "b.example", "sip.contoso.com", "meet.contoso.com", "Meet.Contoso.com", "z", "é.example", "É.example"}
+	pick := func() []string {
+		var l []string
+		for range r.IntN(6) {
+			l = append(l, names[r.IntN(len(names))])
+		}
+		if r.IntN(2) == 0 {
+			l = certSorted(certLower(l))
+		}
+		return l
+	}
+	for i := range 5000 {
+		subject := names[r.IntN(len(names))]
+		var lists [][]string
+		for range r.IntN(5) {
+			lists = append(lists, pick())
+		}
+		if got, want := certSANs(subject, lists...), certSANsBySort(subject, lists...); !slices.Equal(got, want) {
+			t.Fatalf("case %d: certSANs(%q, %q) = %q, want %q", i, subject, lists, got, want)
+		}
 	}
 }
