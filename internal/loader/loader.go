@@ -43,6 +43,9 @@ type Checked struct {
 	Acknowledged []diag.Acknowledged
 
 	digest string // InputDigest, once computed
+	// digesting, when set, is closed once a digest Release began in the
+	// background is in digest.
+	digesting chan struct{}
 }
 
 // Syntaxes are the topology front-ends, in the order messages list them.
@@ -237,17 +240,23 @@ func hasRule(ds diag.Diagnostics, rule string) bool {
 // passwords offline. Nothing mobplan writes depends on a secret, so a
 // changed password leaves the digest, and a saved plan, as they were.
 func (c *Checked) InputDigest() string {
-	if c.digest != "" {
-		return c.digest
+	if c.digesting != nil {
+		<-c.digesting
 	}
-	var v any = c.Doc.Value
+	if c.digest == "" {
+		c.digest = c.digestOf(c.digestedValue())
+	}
+	return c.digest
+}
+
+// digestedValue is the value InputDigest is of.
+func (c *Checked) digestedValue() any {
 	if t := c.Result.Topology; t.Exists() && t.Err() == nil {
 		if unified, err := c.Result.Value(); err == nil {
-			v = unified
+			return unified
 		}
 	}
-	c.digest = c.digestOf(v)
-	return c.digest
+	return c.Doc.Value
 }
 
 // digestOf is the sha256 of v, redacted, in canonical JSON (maps marshal
@@ -267,10 +276,19 @@ func (c *Checked) ReadDigest() string { return c.digestOf(c.Doc.Value) }
 
 // Release lets the evaluated CUE value go once the model is decoded: it is
 // many times the size of the topology, and planning no longer needs it.
-// InputDigest is computed first and kept; Result.Topology is no longer
-// set afterwards.
+// The value InputDigest is of is taken first, and hashed in the
+// background (a second at 10,000 SIP domains, while planning runs on the
+// other core); InputDigest waits for it. Result.Topology is no longer set
+// afterwards. Release is called once, before any other goroutine uses c.
 func (c *Checked) Release() {
-	c.InputDigest()
+	if c.digest == "" && c.digesting == nil {
+		v, done := c.digestedValue(), make(chan struct{})
+		c.digesting = done
+		go func() {
+			defer close(done)
+			c.digest = c.digestOf(v)
+		}()
+	}
 	c.Result.Topology = cue.Value{}
 	c.Result.Users = cue.Value{}
 }

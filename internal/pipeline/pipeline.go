@@ -192,6 +192,10 @@ func Run(path string, o Options) (res *Result, err error) {
 			}
 		}()
 	}
+	// The previous plan is hashed while planning runs (it is hundreds of
+	// MB at 10,000 SIP domains); under apply's lock, as before.
+	previous := make(chan *render.Previous, 1)
+	go func() { previous <- readPrevious(dir, reuse) }()
 	// Collect it now: left to itself, the collector's next goal would be
 	// twice the evaluation's heap, and planning would grow to that first.
 	runtime.GC()
@@ -201,14 +205,10 @@ func Run(path string, o Options) (res *Result, err error) {
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	var readArtifact func(string) ([]byte, error)
-	var prev *render.Previous
 	if reuse != nil {
 		readArtifact = reuse.read
-		prev = render.ReadPreviousWith(dir, reuse.read)
-		reuse.sawDigest(render.PlanFile, prev.Sum)
-	} else {
-		prev = render.ReadPrevious(dir)
 	}
+	prev := <-previous
 	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
 		ArtifactsDir: dir,
 		Previous:     prev,
@@ -256,6 +256,17 @@ func Run(path string, o Options) (res *Result, err error) {
 	}
 	reuse.record(set, res.Changes, keys)
 	return res, nil
+}
+
+// readPrevious is the plan.json in dir as the rendering compares with it,
+// read through reuse when the run may reuse the plan cache.
+func readPrevious(dir string, reuse *reuseCheck) *render.Previous {
+	if reuse == nil {
+		return render.ReadPrevious(dir)
+	}
+	prev := render.ReadPreviousWith(dir, reuse.read)
+	reuse.sawDigest(render.PlanFile, prev.Sum)
+	return prev
 }
 
 // reuseCheck is a run's use of the plan cache: the key of its inputs as
