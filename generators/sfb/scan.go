@@ -89,6 +89,12 @@ func scan(src string) ([]token, error) {
 			}
 			startLine := line
 			for closed := false; !closed; {
+				// A run of plain ASCII that neither ends the string nor
+				// escapes is skipped whole (the certificate lines are
+				// hundreds of KB of quoted names).
+				for next < len(src) && plainInString(src[next], isDouble(r)) {
+					next++
+				}
 				c, cw := at(next)
 				if cw == 0 {
 					return nil, fmt.Errorf("line %d: unterminated string", startLine)
@@ -136,6 +142,18 @@ func scan(src string) ([]token, error) {
 		i = next
 	}
 	return out, nil
+}
+
+// plainInString: the ASCII byte c means only itself inside a string,
+// single-quoted or (double) double-quoted.
+func plainInString(c byte, double bool) bool {
+	if c >= utf8.RuneSelf || c == '\n' {
+		return false
+	}
+	if double {
+		return c != '"' && c != '`'
+	}
+	return c != '\''
 }
 
 var opens = map[string]string{"(": ")", "{": "}", "[": "]", "@(": ")", "@{": "}"}
