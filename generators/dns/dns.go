@@ -50,11 +50,22 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		if ctx.Previous != nil {
 			prev = ctx.Previous(path)
 		}
-		if _, err := ZoneFile(z, 1); err != nil {
+		first, err := ZoneFile(z, 1)
+		if err != nil {
 			return nil, fmt.Errorf("dns: %s: %w", path, err)
 		}
 		// Checked above: the serial changes no value that is checked.
-		render := func(serial uint32) []byte { b, _ := ZoneFile(z, serial); return b }
+		// Each serial's file is rendered once (Serial renders the
+		// previous serial's to compare, which is then the one kept).
+		rendered := map[uint32][]byte{1: first}
+		render := func(serial uint32) []byte {
+			if b, ok := rendered[serial]; ok {
+				return b
+			}
+			b, _ := ZoneFile(z, serial)
+			rendered[serial] = b
+			return b
+		}
 		files = append(files, ctx.Finish(artifact.File{Path: path, Data: render(Serial(prev, render))}))
 	}
 	script, err := WindowsScriptRemoving(ctx.Plan.Zones, removals(ctx))

@@ -29,13 +29,32 @@ func Serial(prev []byte, render func(serial uint32) []byte) uint32 {
 
 // ParseSerial reads the serial of a zone file written by ZoneFile.
 func ParseSerial(zone []byte) (uint32, bool) {
-	m := serialRE.FindSubmatch(zone)
+	m := findSerial(zone)
 	if m == nil {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(string(m[1]), 10, 32)
+	n, err := strconv.ParseUint(string(zone[m[2]:m[3]]), 10, 32)
 	if err != nil {
 		return 0, false
 	}
 	return uint32(n), true
+}
+
+// serialHead is how much of a zone file findSerial looks at first: the
+// SOA is at the top of a file ZoneFile wrote, which at scale runs to
+// megabytes.
+const serialHead = 4 << 10
+
+// findSerial is serialRE.FindSubmatchIndex(zone), looking at the head of
+// the file first. A match in the head that ends before the head does is
+// a match in the whole file, and the first one: a match holds one
+// "; serial" and otherwise only digits and white space, so two matches
+// never overlap, and one starting earlier would end earlier too.
+func findSerial(zone []byte) []int {
+	if len(zone) > serialHead {
+		if m := serialRE.FindSubmatchIndex(zone[:serialHead]); m != nil && m[1] < serialHead {
+			return m
+		}
+	}
+	return serialRE.FindSubmatchIndex(zone)
 }
