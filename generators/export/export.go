@@ -60,28 +60,63 @@ func generate(ctx *artifact.Context) ([]artifact.File, error) {
 		if v != "internal" && v != "external" {
 			return nil, fmt.Errorf("export: DNS view %q is neither internal nor external", v)
 		}
-		b, err := csv.Write(DNSColumns, rows[v])
+		f, err := writeCSV(ctx, DNSPath(v), DNSColumns, func(row func([]string) error) error {
+			for _, r := range rows[v] {
+				if err := row(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("export: %s: %w", DNSPath(v), err)
+			return nil, err
 		}
-		out = append(out, ctx.Finish(artifact.File{Path: DNSPath(v), Data: b}))
+		out = append(out, f)
 	}
-	var certs [][]string
-	for _, c := range p.Certificates {
-		files := ""
-		if !c.Existing() {
-			files = "certs/" + c.Name + ".csr; certs/" + c.Name + ".inf; certs/" + c.Name + ".cnf"
+	// A row per certificate, written as it is made: at 10,000 SIP
+	// domains each row holds hundreds of KB of names.
+	f, err := writeCSV(ctx, CertificatesPath, CertificateColumns, func(row func([]string) error) error {
+		for _, c := range p.Certificates {
+			if err := row(certificateRow(c)); err != nil {
+				return err
+			}
 		}
-		key := c.KeyType
-		if c.KeyBits > 0 {
-			key = strings.TrimSpace(key + " " + strconv.Itoa(c.KeyBits))
-		}
-		certs = append(certs, []string{c.Name, c.Issuer, strings.Join(c.Usage, "; "), strings.Join(c.AssignTo, "; "), c.Subject,
-			strings.Join(c.SANs, "; "), key, strings.Join(c.EKU, "; "), files, c.File, c.Why})
-	}
-	b, err := csv.Write(CertificateColumns, certs)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("export: %s: %w", CertificatesPath, err)
+		return nil, err
 	}
-	return append(out, artifact.File{Path: CertificatesPath, Data: b}), nil
+	return append(out, f), nil
+}
+
+// writeCSV is the CSV file at path with the header and the rows rows
+// writes, into the run's output (hashed as it comes in a digests-only
+// run).
+func writeCSV(ctx *artifact.Context, path string, header []string, rows func(row func([]string) error) error) (artifact.File, error) {
+	o := ctx.NewOutput()
+	w, err := csv.NewWriter(o, header)
+	if err == nil {
+		err = rows(w.Row)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return artifact.File{}, fmt.Errorf("export: %s: %w", path, err)
+	}
+	return o.File(path), nil
+}
+
+// certificateRow is the certificate's row of certificates.csv.
+func certificateRow(c plan.Certificate) []string {
+	files := ""
+	if !c.Existing() {
+		files = "certs/" + c.Name + ".csr; certs/" + c.Name + ".inf; certs/" + c.Name + ".cnf"
+	}
+	key := c.KeyType
+	if c.KeyBits > 0 {
+		key = strings.TrimSpace(key + " " + strconv.Itoa(c.KeyBits))
+	}
+	return []string{c.Name, c.Issuer, strings.Join(c.Usage, "; "), strings.Join(c.AssignTo, "; "), c.Subject,
+		strings.Join(c.SANs, "; "), key, strings.Join(c.EKU, "; "), files, c.File, c.Why}
 }

@@ -16,27 +16,57 @@ package csv
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"strings"
 )
 
 // Write renders the header and the rows, every cell through Cell.
 func Write(header []string, rows [][]string) ([]byte, error) {
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	if err := w.Write(header); err != nil {
+	w, err := NewWriter(&b, header)
+	if err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			cells[i] = Cell(c)
-		}
-		if err := w.Write(cells); err != nil {
+		if err := w.Row(r); err != nil {
 			return nil, err
 		}
 	}
-	w.Flush()
-	return b.Bytes(), w.Error()
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Writer writes the rows one at a time, as Write does, for a file too
+// large to hold its rows and its bytes at once.
+type Writer struct {
+	w     *csv.Writer
+	cells []string
+}
+
+// NewWriter writes the header to out and returns the writer of the rows.
+func NewWriter(out io.Writer, header []string) (*Writer, error) {
+	w := &Writer{w: csv.NewWriter(out)}
+	if err := w.w.Write(header); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Row writes one row, every cell through Cell.
+func (w *Writer) Row(r []string) error {
+	w.cells = w.cells[:0]
+	for _, c := range r {
+		w.cells = append(w.cells, Cell(c))
+	}
+	return w.w.Write(w.cells)
+}
+
+// Close writes what is buffered and reports the first error.
+func (w *Writer) Close() error {
+	w.w.Flush()
+	return w.w.Error()
 }
 
 // Cell neutralises a cell a spreadsheet would read as a formula.
