@@ -25,6 +25,11 @@ func (text) MarshalText() ([]byte, error) { return []byte("as text"), nil }
 
 type names []string
 
+// upper is a string with an encoding of its own.
+type upper string
+
+func (u upper) MarshalText() ([]byte, error) { return []byte("U:" + string(u)), nil }
+
 func (names) MarshalJSON() ([]byte, error) { return []byte(`"names"`), nil }
 
 // writeJSON lays out every value as json.MarshalIndent does, the
@@ -48,6 +53,8 @@ func TestWriteJSONIsMarshalIndent(t *testing.T) {
 		Skipped string            `json:"-"`
 		Untaged string
 		HTML    []string `json:"html"`
+		Strings []string `json:"strings"`
+		Uppers  []upper  `json:"uppers"`
 	}
 	type stringly struct {
 		N int `json:"n,string"`
@@ -80,7 +87,9 @@ func TestWriteJSONIsMarshalIndent(t *testing.T) {
 	for _, v := range []any{
 		&streamed{},
 		&streamed{Name: "a", Empty: []string{}, List: []inner{{X: []string{"1", "2"}}, {}}, Bytes: []byte("xyz"), Own: []marshals{{1}}, Names: names{"a"},
-			Map: map[string]string{"b": "c"}, Skipped: "no", Untaged: "u", HTML: []string{"<a&b>", "\u2028"}},
+			Map: map[string]string{"b": "c"}, Skipped: "no", Untaged: "u", HTML: []string{"<a&b>", "\u2028"},
+			Strings: []string{"", "plain.example", "a\"b", "a\\b", "\x00", "\x1f", "\x7f", "é", "\xff", "\u2029", "tab\t"}, Uppers: []upper{"a", "<"}},
+		&nested{Inner: streamed{List: []inner{{X: []string{"a", "<"}}, {X: []string{}}}}},
 		&stringly{N: 3},
 		&pointers{Many: []byPointer{{1}, {2}}, Texts: []text{{1}}},
 		&nested{Top: "t", Inner: streamed{List: []inner{{X: []string{"deep"}}}}, Ptr: &inner{}},
@@ -143,4 +152,23 @@ func TestWriteJSONStopsAtTheFirstError(t *testing.T) {
 			t.Errorf("failing after %d writes: %v", after, err)
 		}
 	}
+}
+
+// Any list of strings, in a struct or in the structs of a list, is
+// written as MarshalIndent writes it.
+func FuzzWriteJSONStrings(f *testing.F) {
+	type inner struct {
+		X []string `json:"x"`
+	}
+	type outer struct {
+		S []string `json:"s"`
+		L []inner  `json:"l"`
+	}
+	f.Add("plain", "a\"<b>&\\", "\xff\u2028\x7f\x01")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		v := &outer{S: []string{a, b, c}, L: []inner{{X: []string{c, a}}, {X: []string{b}}}}
+		if got, want := encodings(t, v); got != want {
+			t.Fatalf("%q:\n%s\nwant\n%s", []string{a, b, c}, got, want)
+		}
+	})
 }
