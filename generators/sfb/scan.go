@@ -37,15 +37,20 @@ type token struct {
 // scan splits src into tokens; comments are dropped. It fails on an
 // unterminated string or comment.
 func scan(src string) ([]token, error) {
-	var out []token
+	// About a token per 16 bytes: a certificate's line is a list of
+	// quoted names, hundreds of KB.
+	out := make([]token, 0, len(src)/16)
 	line := 1
-	isDouble := func(r rune) bool { return strings.ContainsRune("\"\u201C\u201D\u201E", r) }
+	isDouble := func(r rune) bool { return r == '"' || r == '\u201C' || r == '\u201D' || r == '\u201E' }
 	// at is the rune at byte offset i and its width, 0 past the end. The
 	// source is walked in place: a script is megabytes at scale, and a
 	// rune slice of it four times that.
 	at := func(i int) (rune, int) {
 		if i >= len(src) {
 			return 0, 0
+		}
+		if c := src[i]; c < utf8.RuneSelf {
+			return rune(c), 1
 		}
 		return utf8.DecodeRuneInString(src[i:])
 	}
@@ -127,7 +132,7 @@ func scan(src string) ([]token, error) {
 		case r == '@' && (strings.HasPrefix(src[next:], "(") || strings.HasPrefix(src[next:], "{")):
 			next++
 			out = append(out, token{tPunct, src[i:next], i, line})
-		case strings.ContainsRune("(){}[]|;,=!", r):
+		case r == '(' || r == ')' || r == '{' || r == '}' || r == '[' || r == ']' || r == '|' || r == ';' || r == ',' || r == '=' || r == '!':
 			out = append(out, token{tPunct, src[i:next], i, line})
 		default:
 			for {
