@@ -119,14 +119,14 @@ func (l *DirLock) Apply(s *Set, force bool) (*Result, error) {
 	if j != nil {
 		// What changes is reported against the files as they were, as
 		// Diff (and so plan) showed it.
-		if before, _, err = diff(t, s, j); err != nil {
+		if before, _, err = diff(t, s, j, nil); err != nil {
 			return nil, err
 		}
 		if err := recoverJournal(t, j); err != nil {
 			return nil, fmt.Errorf("recovering from an interrupted apply in %s: %w", dir, err)
 		}
 	}
-	changes, old, err := diff(t, s, nil)
+	changes, old, err := diff(t, s, nil, nil)
 	if err != nil {
 		return nil, err
 	}

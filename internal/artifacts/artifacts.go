@@ -228,7 +228,30 @@ func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
 			return nil, nil, fmt.Errorf("another apply is writing %s now; try again once it has finished", dir)
 		}
 	}
-	return diff(t, s, j)
+	return diff(t, s, j, nil)
+}
+
+// DiffKnowing is Diff for a set kept as digests, taking the digest of
+// each file st lists from st (read while the topology was checked)
+// instead of hashing it again. st is used only while dir is as st found
+// it: no apply's journal, and the very manifest st read (an apply since
+// rewrote it). For a set with bytes, or st nil, it is Diff.
+func DiffKnowing(dir string, s *Set, st *State) ([]Change, *Manifest, error) {
+	if st == nil || !s.DigestsOnly() {
+		return Diff(dir, s)
+	}
+	t, err := openTree(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := readJournal(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	if j != nil {
+		return Diff(dir, s)
+	}
+	return diff(t, s, nil, st)
 }
 
 // Diff compares the set with the locked directory. Holding the lock, a
@@ -239,10 +262,12 @@ func (l *DirLock) Diff(s *Set) ([]Change, *Manifest, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return diff(l.t, s, j)
+	return diff(l.t, s, j, nil)
 }
 
-func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
+// diff compares; early, when set, holds digests of files on disk that
+// need not be hashed again while the manifest is the one it read.
+func diff(t *tree, s *Set, j *journal, early *State) ([]Change, *Manifest, error) {
 	// pending are the entries an interrupted apply may have half done;
 	// the bytes each path held before it are its Old digest.
 	pending := map[string]entry{}
@@ -270,6 +295,18 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 				manifestBytes, haveManifest = nil, false
 			}
 		}
+	}
+	if early != nil && (j != nil || !haveManifest || !bytes.Equal(manifestBytes, early.Manifest)) {
+		early = nil
+	}
+	// earlySum is the digest early holds of the file at p, as sum gives
+	// it (the mode is only for an apply's backups).
+	earlySum := func(p string) (diskSum, bool) {
+		if early == nil {
+			return diskSum{}, false
+		}
+		sum, ok := early.Files[p]
+		return diskSum{sum: sum, exists: sum != ""}, ok
 	}
 	var old *Manifest
 	if haveManifest {
@@ -303,9 +340,15 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 	sums := make([]diskSum, len(s.Files))
 	if digestsOnly {
 		parallel.For(len(s.Files), func(i int) {
-			if f := s.Files[i]; f.Sum != "" {
-				sums[i].sum, sums[i].mode, sums[i].exists, sums[i].err = t.sum(f.Path)
+			f := s.Files[i]
+			if f.Sum == "" {
+				return
 			}
+			if k, ok := earlySum(f.Path); ok {
+				sums[i] = k
+				return
+			}
+			sums[i].sum, sums[i].mode, sums[i].exists, sums[i].err = t.sum(f.Path)
 		})
 	}
 	var changes []Change
@@ -371,7 +414,9 @@ func diff(t *tree, s *Set, j *journal) ([]Change, *Manifest, error) {
 		var mode fs.FileMode
 		var exists bool
 		known := ""
-		if digestsOnly {
+		if k, ok := earlySum(p); ok && digestsOnly {
+			known, exists = k.sum, k.exists
+		} else if digestsOnly {
 			known, mode, exists, err = t.sum(p)
 		} else {
 			cur, mode, exists, err = t.read(p)

@@ -2,6 +2,7 @@ package artifacts
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,4 +140,54 @@ func TestFileDigest(t *testing.T) {
 			t.Error("a link was followed")
 		}
 	}
+}
+
+// DiffKnowing judges by the digests read a moment before, and only while
+// the folder is as they were read: an apply since, or one interrupted,
+// makes it hash again.
+func TestDiffKnowing(t *testing.T) {
+	v1, v2 := transition(t)
+	dir, _ := applied(t, v1)
+	st, err := ReadState(dir)
+	if err != nil || st == nil {
+		t.Fatalf("state: %v, %v", st, err)
+	}
+	same := func(name string, st *State) {
+		t.Helper()
+		want, _, err := Diff(dir, digestsOf(t, v2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := DiffKnowing(dir, digestsOf(t, v2), st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if judged(got) != judged(want) {
+			t.Errorf("%s:\n%s\nwant\n%s", name, judged(got), judged(want))
+		}
+	}
+	same("as read", st)
+
+	// The digests are the state's: one it says was edited is drift.
+	edited := &State{Manifest: st.Manifest, Files: maps.Clone(st.Files), listed: st.listed}
+	edited.Files["a/keep.txt"] = Digest([]byte("edited\n"))
+	got, _, err := DiffKnowing(dir, digestsOf(t, v2), edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(judged(got), "a/keep.txt unchanged drift=true") && !strings.Contains(judged(got), "a/keep.txt update drift=true") {
+		t.Errorf("the state's digest was not the one judged:\n%s", judged(got))
+	}
+
+	// An apply since rewrote the manifest: the files are hashed again.
+	if _, err := Apply(dir, v2, false); err != nil {
+		t.Fatal(err)
+	}
+	same("after an apply", edited)
+
+	// An apply interrupted: judged as Diff judges it.
+	if !crash(t, dir, v1, 1) {
+		t.Fatal("no rename")
+	}
+	same("interrupted", edited)
 }
