@@ -232,10 +232,13 @@ func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
 }
 
 // DiffKnowing is Diff for a set kept as digests, taking the digest of
-// each file st lists from st (read while the topology was checked)
-// instead of hashing it again. st is used only while dir is as st found
-// it: no apply's journal, and the very manifest st read (an apply since
-// rewrote it). For a set with bytes, or st nil, it is Diff.
+// a file st lists from st (read while the topology was checked) instead
+// of hashing it again when the file is still the one st hashed: the same
+// file (device and inode, or Windows' file index), size, mode and
+// modification time, and not modified just before st read it. st is
+// used at all only while dir is as st found it: no apply's journal, and
+// the very manifest st read. For a set with bytes, or st nil, it is
+// Diff.
 func DiffKnowing(dir string, s *Set, st *State) ([]Change, *Manifest, error) {
 	if st == nil || !s.DigestsOnly() {
 		return Diff(dir, s)
@@ -300,12 +303,17 @@ func diff(t *tree, s *Set, j *journal, early *State) ([]Change, *Manifest, error
 		early = nil
 	}
 	// earlySum is the digest early holds of the file at p, as sum gives
-	// it (the mode is only for an apply's backups).
+	// it, when the file is still the one early hashed (the mode is only
+	// for an apply's backups).
 	earlySum := func(p string) (diskSum, bool) {
 		if early == nil {
 			return diskSum{}, false
 		}
-		sum, ok := early.Files[p]
+		now, err := t.stat(p)
+		if err != nil {
+			return diskSum{}, false // sum reports it
+		}
+		sum, ok := early.sumOf(p, now)
 		return diskSum{sum: sum, exists: sum != ""}, ok
 	}
 	var old *Manifest

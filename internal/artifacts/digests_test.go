@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // digestsOf is s as a rendering that keeps digests only makes it.
@@ -142,52 +143,92 @@ func TestFileDigest(t *testing.T) {
 	}
 }
 
-// DiffKnowing judges by the digests read a moment before, and only while
-// the folder is as they were read: an apply since, or one interrupted,
-// makes it hash again.
+// DiffKnowing judges by the digests read a moment before, for the files
+// still as they were read, and only while the folder is as they were
+// read: a file written since, one written just before the reading, an
+// apply since, or one interrupted, is hashed again.
 func TestDiffKnowing(t *testing.T) {
 	v1, v2 := transition(t)
 	dir, _ := applied(t, v1)
-	st, err := ReadState(dir)
-	if err != nil || st == nil {
-		t.Fatalf("state: %v, %v", st, err)
+	// Written well before the reading, as files checked out are.
+	past := time.Now().Add(-time.Hour)
+	age := func(p string) {
+		if err := os.Chtimes(filepath.Join(dir, p), past, past); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range v1.Files {
+		age(f.Path)
+	}
+	read := func() *State {
+		st, err := ReadState(dir)
+		if err != nil || st == nil {
+			t.Fatalf("state: %v, %v", st, err)
+		}
+		return st
+	}
+	judge := func(st *State) (got, want string) {
+		t.Helper()
+		w, _, err := Diff(dir, digestsOf(t, v2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _, err := DiffKnowing(dir, digestsOf(t, v2), st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return judged(g), judged(w)
 	}
 	same := func(name string, st *State) {
 		t.Helper()
-		want, _, err := Diff(dir, digestsOf(t, v2))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _, err := DiffKnowing(dir, digestsOf(t, v2), st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if judged(got) != judged(want) {
-			t.Errorf("%s:\n%s\nwant\n%s", name, judged(got), judged(want))
+		if got, want := judge(st); got != want {
+			t.Errorf("%s:\n%s\nwant\n%s", name, got, want)
 		}
 	}
-	same("as read", st)
+	// forged is st saying a/keep.txt was edited by hand.
+	forged := func(st *State) *State {
+		f := *st
+		f.Files = maps.Clone(st.Files)
+		f.Files["a/keep.txt"] = Digest([]byte("edited\n"))
+		return &f
+	}
+	const drift = "a/keep.txt update drift=true"
+	same("as read", read())
+	if got, _ := judge(forged(read())); !strings.Contains(got, drift) {
+		t.Errorf("the state's digest was not the one judged:\n%s", got)
+	}
 
-	// The digests are the state's: one it says was edited is drift.
-	edited := &State{Manifest: st.Manifest, Files: maps.Clone(st.Files), listed: st.listed}
-	edited.Files["a/keep.txt"] = Digest([]byte("edited\n"))
-	got, _, err := DiffKnowing(dir, digestsOf(t, v2), edited)
-	if err != nil {
+	// Written since the reading, the same size: hashed again.
+	st := read()
+	if err := os.WriteFile(filepath.Join(dir, "a/keep.txt"), []byte("kept\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(judged(got), "a/keep.txt unchanged drift=true") && !strings.Contains(judged(got), "a/keep.txt update drift=true") {
-		t.Errorf("the state's digest was not the one judged:\n%s", judged(got))
+	same("edited since", st)
+	if got, _ := judge(st); !strings.Contains(got, drift) {
+		t.Errorf("an edit after the reading was hidden:\n%s", got)
+	}
+
+	// Written just before the reading: not taken on its information.
+	if err := os.WriteFile(filepath.Join(dir, "a/keep.txt"), []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := judge(forged(read())); strings.Contains(got, drift) {
+		t.Errorf("a file written just before the reading was taken as read:\n%s", got)
 	}
 
 	// An apply since rewrote the manifest: the files are hashed again.
+	for _, f := range v1.Files {
+		age(f.Path)
+	}
+	st = forged(read())
 	if _, err := Apply(dir, v2, false); err != nil {
 		t.Fatal(err)
 	}
-	same("after an apply", edited)
+	same("after an apply", st)
 
 	// An apply interrupted: judged as Diff judges it.
 	if !crash(t, dir, v1, 1) {
 		t.Fatal("no rename")
 	}
-	same("interrupted", edited)
+	same("interrupted", st)
 }

@@ -2,6 +2,9 @@ package artifacts
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"time"
 
 	"github.com/mobplan/mobplan/internal/parallel"
 )
@@ -15,6 +18,11 @@ type State struct {
 	Files    map[string]string
 	// listed is what the manifest says each file holds.
 	listed map[string]string
+	// stats are the files as they were opened to be hashed (nil for a
+	// missing one), and read when the reading began: a later comparison
+	// takes a digest only for a file still the same (DiffKnowing).
+	stats map[string]fs.FileInfo
+	read  time.Time
 }
 
 // ReadState reads dir's state the way Diff reads the files (no link
@@ -41,14 +49,17 @@ func ReadState(dir string) (*State, error) {
 	}
 	paths := sortedKeys(m.Files)
 	sums := make([]string, len(paths))
+	stats := make([]fs.FileInfo, len(paths))
 	errs := make([]error, len(paths))
-	parallel.For(len(paths), func(i int) { sums[i], errs[i] = t.digest(paths[i]) })
-	st := &State{Manifest: b, Files: make(map[string]string, len(paths)), listed: m.Files}
+	read := time.Now()
+	parallel.For(len(paths), func(i int) { sums[i], stats[i], errs[i] = t.sumStat(paths[i]) })
+	st := &State{Manifest: b, Files: make(map[string]string, len(paths)), listed: m.Files,
+		stats: make(map[string]fs.FileInfo, len(paths)), read: read}
 	for i, p := range paths {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("reading %s: %w", t.show(p), errs[i])
 		}
-		st.Files[p] = sums[i]
+		st.Files[p], st.stats[p] = sums[i], stats[i]
 	}
 	if settled, err := noJournal(t); err != nil || !settled {
 		return nil, err
@@ -97,4 +108,31 @@ func (st *State) Unchanged() []Change {
 		out = append(out, Change{Path: p, Action: Unchanged})
 	}
 	return out
+}
+
+// racyWindow is how close to the state's reading a file's modification
+// time may be for its digest to be taken on its information alone: a
+// file system that keeps times coarsely (FAT: two seconds) could show a
+// file written just after it was hashed with the time it had.
+const racyWindow = 2 * time.Second
+
+// sumOf is the digest the state holds of the file at p, if the file now
+// (now: its information, nil when missing) is the very one hashed: same
+// file, size, mode and modification time, not modified within
+// racyWindow of the reading; or missing then and now.
+func (st *State) sumOf(p string, now fs.FileInfo) (string, bool) {
+	sum, ok := st.Files[p]
+	if !ok {
+		return "", false
+	}
+	then := st.stats[p]
+	switch {
+	case then == nil || now == nil:
+		return sum, then == nil && now == nil
+	case !os.SameFile(then, now) || then.Size() != now.Size() || then.Mode() != now.Mode() || !then.ModTime().Equal(now.ModTime()):
+		return "", false
+	case !then.ModTime().Before(st.read.Add(-racyWindow)):
+		return "", false
+	}
+	return sum, true
 }

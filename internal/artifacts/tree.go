@@ -173,18 +173,28 @@ type diskSum struct {
 // sum is read without the bytes: the sha256 and mode of the regular
 // file rel, streamed through a pooled buffer.
 func (t *tree) sum(rel string) (string, fs.FileMode, bool, error) {
+	sum, fi, err := t.sumStat(rel)
+	if err != nil || fi == nil {
+		return "", 0, false, err
+	}
+	return sum, fi.Mode().Perm(), true, nil
+}
+
+// sumStat is sum with the file's information as it was opened (nil
+// when it does not exist).
+func (t *tree) sumStat(rel string) (string, fs.FileInfo, error) {
 	f, fi, err := t.open(rel)
 	if err != nil || f == nil {
-		return "", 0, false, err
+		return "", nil, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
 	if _, err := io.CopyBuffer(h, onlyReader{f}, *buf); err != nil {
-		return "", 0, false, err
+		return "", nil, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), fi.Mode().Perm(), true, nil
+	return hex.EncodeToString(h.Sum(nil)), fi, nil
 }
 
 // bufPool holds digest's read buffers.

@@ -245,8 +245,9 @@ func Run(path string, o Options) (res *Result, err error) {
 	o.stage("comparing with " + dir)
 	if lock != nil {
 		res.Changes, _, err = lock.Diff(set)
-	} else if reuse != nil && reuse.state != nil {
-		// The files were hashed while the topology was checked.
+	} else if reuse != nil && reuse.state != nil && !reuse.moved.Load() {
+		// The files were hashed while the topology was checked (and
+		// those the rendering read are the ones hashed).
 		res.Changes, _, err = artifacts.DiffKnowing(dir, set, reuse.state)
 	} else {
 		res.Changes, _, err = artifacts.Diff(dir, set)
