@@ -208,7 +208,17 @@ type Change struct {
 // disk; when an interrupted apply left its journal, hand edits and the
 // user's files are judged by the state the next apply rolls back to
 // first, so a half-finished apply is neither hidden nor called drift.
-func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
+func Diff(dir string, s *Set) ([]Change, *Manifest, error) { return DiffKnowing(dir, s, nil) }
+
+// DiffKnowing is Diff for a set kept as digests, taking the digest of
+// a file st lists from st (read while the topology was checked) instead
+// of hashing it again when the file is still the one st hashed: the same
+// file (device and inode, or Windows' file index), size, mode and
+// modification time, and not modified just before st read it. st is
+// used at all only while dir is as st found it: no apply's journal, and
+// the very manifest st read. For a set with bytes, or st nil, it is
+// Diff.
+func DiffKnowing(dir string, s *Set, st *State) ([]Change, *Manifest, error) {
 	t, err := openTree(dir)
 	if err != nil {
 		return nil, nil, err
@@ -228,33 +238,10 @@ func Diff(dir string, s *Set) ([]Change, *Manifest, error) {
 			return nil, nil, fmt.Errorf("another apply is writing %s now; try again once it has finished", dir)
 		}
 	}
-	return diff(t, s, j, nil)
-}
-
-// DiffKnowing is Diff for a set kept as digests, taking the digest of
-// a file st lists from st (read while the topology was checked) instead
-// of hashing it again when the file is still the one st hashed: the same
-// file (device and inode, or Windows' file index), size, mode and
-// modification time, and not modified just before st read it. st is
-// used at all only while dir is as st found it: no apply's journal, and
-// the very manifest st read. For a set with bytes, or st nil, it is
-// Diff.
-func DiffKnowing(dir string, s *Set, st *State) ([]Change, *Manifest, error) {
-	if st == nil || !s.DigestsOnly() {
-		return Diff(dir, s)
+	if !s.DigestsOnly() {
+		st = nil
 	}
-	t, err := openTree(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	j, err := readJournal(t)
-	if err != nil {
-		return nil, nil, err
-	}
-	if j != nil {
-		return Diff(dir, s)
-	}
-	return diff(t, s, nil, st)
+	return diff(t, s, j, st)
 }
 
 // Diff compares the set with the locked directory. Holding the lock, a
