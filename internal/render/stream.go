@@ -20,7 +20,8 @@ import (
 // encoded whole, as MarshalIndent encodes it.
 func writeJSON(w io.Writer, v any) error {
 	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || !plainStruct(rv.Elem().Type()) {
+	ew := &errWriter{w: w, types: map[reflect.Type]*typeInfo{}}
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || !ew.info(rv.Elem().Type()).plain {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err
@@ -28,9 +29,9 @@ func writeJSON(w io.Writer, v any) error {
 		_, err = w.Write(append(b, '\n'))
 		return err
 	}
-	ew := &errWriter{w: w}
 	ew.structFields(rv.Elem(), "")
 	ew.write("\n")
+	ew.flush()
 	return ew.err
 }
 
@@ -40,51 +41,51 @@ func (e *errWriter) structFields(sv reflect.Value, prefix string) {
 	inner := prefix + "  "
 	e.write("{")
 	n := 0
-	for i := 0; i < sv.NumField(); i++ {
-		name, omit, skip := jsonField(sv.Type().Field(i))
-		fv := sv.Field(i)
-		if skip || omit && emptyValue(fv) {
+	for _, f := range e.info(sv.Type()).fields {
+		fv := sv.Field(f.index)
+		if f.omitEmpty && emptyValue(fv) {
 			continue
 		}
 		if n > 0 {
 			e.write(",")
 		}
 		n++
-		key, _ := json.Marshal(name)
-		e.write("\n" + inner + string(key) + ": ")
+		e.write("\n", inner, f.key, ": ")
 		switch {
-		case plainStruct(fv.Type()):
+		case e.info(fv.Type()).plain:
 			e.structFields(fv, inner)
-		case streamable(fv):
-			e.write("[")
+		case e.streamable(fv):
+			elem, deeper := e.info(fv.Type().Elem()), inner+"  "
 			for j := 0; j < fv.Len(); j++ {
-				if j > 0 {
-					e.write(",")
+				if j == 0 {
+					e.write("[\n", deeper)
+				} else {
+					e.write(",\n", deeper)
 				}
-				e.write("\n" + inner + "  ")
-				e.element(fv.Index(j), inner+"  ")
+				e.element(fv.Index(j), elem, deeper)
 			}
-			e.write("\n" + inner + "]")
+			e.write("\n", inner, "]")
 		default:
 			e.marshal(fv.Addr().Interface(), inner)
 		}
 	}
 	if n > 0 {
-		e.write("\n" + prefix)
+		e.write("\n", prefix)
 	}
 	e.write("}")
 }
 
-// element writes a list's element ev (addressable): a plain struct field
-// by field, a plain string as it is, anything else marshalled. A list of
-// certificates at 10,000 SIP domains is 9 million names: marshalled
-// whole and indented, each certificate was copied three times.
-func (e *errWriter) element(ev reflect.Value, prefix string) {
+// element writes a list's element ev (addressable), of a type t
+// describes: a plain struct field by field, a plain string as it is,
+// anything else marshalled. A list of certificates at 10,000 SIP domains
+// is 9 million names: marshalled whole and indented, each certificate
+// was copied three times.
+func (e *errWriter) element(ev reflect.Value, t *typeInfo, prefix string) {
 	switch {
-	case plainStruct(ev.Type()):
+	case t.plain:
 		e.structFields(ev, prefix)
-	case ev.Kind() == reflect.String && !ownEncoding(ev.Type()) && plainString(ev.String()):
-		e.write(`"` + ev.String() + `"`)
+	case ev.Kind() == reflect.String && !t.own && plainString(ev.String()):
+		e.write(`"`, ev.String(), `"`)
 	default:
 		// By address, as encoding/json reaches an element of a value it
 		// was given a pointer to.
@@ -96,13 +97,21 @@ func (e *errWriter) element(ev reflect.Value, prefix string) {
 // ASCII, none of " \\ < > &, which it escapes).
 func plainString(s string) bool {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= utf8.RuneSelf, c == '"', c == '\\', c == '<', c == '>', c == '&':
+		if !plainByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// plainByte is plainString's test of one byte, as a table: the names of
+// a large plan are millions.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
@@ -117,8 +126,41 @@ func ownEncoding(t reflect.Type) bool {
 
 // streamable reports whether the field is a list written element by
 // element: not bytes (base64), not a type with its own encoding.
-func streamable(v reflect.Value) bool {
-	return v.Kind() == reflect.Slice && v.Len() > 0 && v.Type().Elem().Kind() != reflect.Uint8 && !ownEncoding(v.Type())
+func (e *errWriter) streamable(v reflect.Value) bool {
+	return v.Kind() == reflect.Slice && v.Len() > 0 && v.Type().Elem().Kind() != reflect.Uint8 && !e.info(v.Type()).own
+}
+
+// typeInfo is what the encoding needs of a type, worked out once per
+// encoding: the reflection behind it cost more than the writing, once
+// per element of a list of millions.
+type typeInfo struct {
+	own    bool        // it encodes itself (ownEncoding)
+	plain  bool        // a plain struct (plainStruct)
+	fields []fieldInfo // a plain struct's fields, "-" ones left out
+}
+
+type fieldInfo struct {
+	index     int
+	key       string // the name in JSON, quoted
+	omitEmpty bool
+}
+
+func (e *errWriter) info(t reflect.Type) *typeInfo {
+	if ti, ok := e.types[t]; ok {
+		return ti
+	}
+	ti := &typeInfo{own: ownEncoding(t), plain: plainStruct(t)}
+	if ti.plain {
+		for i := 0; i < t.NumField(); i++ {
+			name, omit, skip := jsonField(t.Field(i))
+			if !skip {
+				// A plain name needs no escaping (plainName).
+				ti.fields = append(ti.fields, fieldInfo{index: i, key: `"` + name + `"`, omitEmpty: omit})
+			}
+		}
+	}
+	e.types[t] = ti
+	return ti
 }
 
 // plainStruct reports whether t is a struct structFields lays out as
@@ -195,16 +237,36 @@ func emptyValue(v reflect.Value) bool {
 }
 
 // errWriter keeps the first error; the encoding stops writing there.
+// What it writes is gathered into chunks of flushSize, so that a name
+// is one append, not a write of its own.
 type errWriter struct {
-	w   io.Writer
-	err error
-	buf bytes.Buffer
+	w     io.Writer
+	err   error
+	out   []byte
+	buf   bytes.Buffer
+	types map[reflect.Type]*typeInfo
 }
 
-func (e *errWriter) write(s string) {
-	if e.err == nil {
-		_, e.err = io.WriteString(e.w, s)
+const flushSize = 64 << 10
+
+func (e *errWriter) write(parts ...string) {
+	if e.err != nil {
+		return
 	}
+	for _, s := range parts {
+		e.out = append(e.out, s...)
+	}
+	if len(e.out) >= flushSize {
+		e.flush()
+	}
+}
+
+// flush writes what is gathered.
+func (e *errWriter) flush() {
+	if e.err == nil && len(e.out) > 0 {
+		_, e.err = e.w.Write(e.out)
+	}
+	e.out = e.out[:0]
 }
 
 func (e *errWriter) marshal(v any, prefix string) {
@@ -218,6 +280,9 @@ func (e *errWriter) marshal(v any, prefix string) {
 	}
 	e.buf.Reset()
 	if e.err = json.Indent(&e.buf, b, prefix, "  "); e.err == nil {
-		_, e.err = e.w.Write(e.buf.Bytes())
+		e.out = append(e.out, e.buf.Bytes()...)
+		if len(e.out) >= flushSize {
+			e.flush()
+		}
 	}
 }

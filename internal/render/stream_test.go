@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"reflect"
 	"testing"
 
@@ -138,18 +140,28 @@ type failingWriter struct{ after int }
 
 func (f *failingWriter) Write(b []byte) (int, error) {
 	if f.after <= 0 {
+		f.after--
 		return 0, errors.New("disk full")
 	}
 	f.after--
 	return len(b), nil
 }
 
-// The first write error is the encoding's.
+// The first write error is the encoding's, and nothing is written
+// after it.
 func TestWriteJSONStopsAtTheFirstError(t *testing.T) {
-	p := &plan.Plan{Zones: []plan.Zone{{Name: "a"}, {Name: "b"}}}
+	// Large enough to be written in several chunks.
+	p := &plan.Plan{}
+	for i := range 20000 {
+		p.Zones = append(p.Zones, plan.Zone{Name: fmt.Sprintf("d%05d.example.com", i)})
+	}
 	for after := 0; after < 8; after++ {
-		if err := writeJSON(&failingWriter{after: after}, p); err == nil || err.Error() != "disk full" {
+		w := &failingWriter{after: after}
+		if err := writeJSON(w, p); err == nil || err.Error() != "disk full" {
 			t.Errorf("failing after %d writes: %v", after, err)
+		}
+		if w.after != -1 {
+			t.Errorf("failing after %d writes: written %d more times after the error", after, -1-w.after)
 		}
 	}
 }
@@ -171,4 +183,26 @@ func FuzzWriteJSONStrings(f *testing.F) {
 			t.Fatalf("%q:\n%s\nwant\n%s", []string{a, b, c}, got, want)
 		}
 	})
+}
+
+// BenchmarkWriteJSON encodes a plan shaped as at 10,000 SIP domains:
+// 450 certificates listing every domain's names, a zone per domain.
+func BenchmarkWriteJSON(b *testing.B) {
+	p := &plan.Plan{}
+	var sans []string
+	for i := range 10000 {
+		d := fmt.Sprintf("d%05d.example.com", i)
+		p.SIPDomains = append(p.SIPDomains, d)
+		p.Zones = append(p.Zones, plan.Zone{Name: d})
+		sans = append(sans, "sip."+d, "lyncdiscover."+d)
+	}
+	for i := range 450 {
+		p.Certificates = append(p.Certificates, plan.Certificate{Name: fmt.Sprintf("c%03d", i), Subject: "web.example.com", SANs: sans})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := writeJSON(io.Discard, p); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
