@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -199,4 +200,38 @@ func TestShapesSeeAttacks(t *testing.T) {
 	if got, _ := testtool.INFShape(bad); got == want[0] {
 		t.Error("INFShape does not see an added SAN")
 	}
+}
+
+// dnsNameSyntax is the definition isDNSName is written out from.
+var dnsNameSyntax = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$`)
+
+// isDNSName takes exactly what the regular expression takes.
+func FuzzIsDNSName(f *testing.F) {
+	for _, s := range []string{"", ".", "*", "*.", "*.a", "*.*.a", "a", "a.", "a..", ".a", "-a", "a-", "a-b.c", "sip.contoso.com.",
+		"xn--bcher-kva.example", "a_b.c", "é.com", "a.-b", "a.b-", "*a.b", "a.*.b", "A1.B2", "a\n", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isDNSName(s), dnsNameSyntax.MatchString(s); got != want {
+			t.Errorf("isDNSName(%q) = %v, the syntax says %v", s, got, want)
+		}
+	})
+}
+
+// plainValue takes exactly the ASCII letters, digits and "._-*".
+func FuzzPlainValue(f *testing.F) {
+	for _, s := range []string{"", "a.b_c-d*", "é", "a b", "a=b", "\xff", "${x}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := true
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-*", r)) {
+				want = false
+			}
+		}
+		if got := plainValue(s) == nil; got != want {
+			t.Errorf("plainValue(%q) passes: %v, want %v", s, got, want)
+		}
+	})
 }
