@@ -22,6 +22,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -370,14 +371,14 @@ func sameRequest(prev []byte, c plan.Certificate, key crypto.Signer) bool {
 	if !ok {
 		return false
 	}
-	b, rest := pem.Decode(prev)
-	if b == nil || len(rest) != 0 || b.Type != "CERTIFICATE REQUEST" || len(b.Headers) != 0 || !bytes.Equal(pem.EncodeToMemory(b), prev) {
+	der, ok := canonicalPEM(prev, "CERTIFICATE REQUEST")
+	if !ok {
 		return false
 	}
 	// Only the outer structure is parsed: the content is compared by
 	// digest, and parsing it would decode every SAN.
 	var outer signedRequest
-	if rest, err := asn1.Unmarshal(b.Bytes, &outer); err != nil || len(rest) != 0 || !outer.Algorithm.Algorithm.Equal(oidSHA256WithRSA) {
+	if rest, err := asn1.Unmarshal(der, &outer); err != nil || len(rest) != 0 || !outer.Algorithm.Algorithm.Equal(oidSHA256WithRSA) {
 		return false
 	}
 	want, err := requestDigest(c, pub)
@@ -390,10 +391,45 @@ func sameRequest(prev []byte, c plan.Certificate, key crypto.Signer) bool {
 	}
 	// The whole request is its content, the algorithm and the signature:
 	// re-encoded, it is prev's DER (so no other encoding of them passes).
-	der, err := asn1.Marshal(signedRequest{TBS: asn1.RawValue{FullBytes: outer.TBS.FullBytes},
+	again, err := asn1.Marshal(signedRequest{TBS: asn1.RawValue{FullBytes: outer.TBS.FullBytes},
 		Algorithm: pkix.AlgorithmIdentifier{Algorithm: oidSHA256WithRSA, Parameters: asn1.NullRawValue},
 		Signature: asn1.BitString{Bytes: outer.Signature.Bytes, BitLength: 8 * len(outer.Signature.Bytes)}})
-	return err == nil && bytes.Equal(der, b.Bytes)
+	return err == nil && bytes.Equal(again, der)
+}
+
+// canonicalPEM is the DER of data when data is exactly what
+// pem.EncodeToMemory writes of one block of type typ and no headers:
+// the two marker lines, and the base64 (standard, padded) in lines of 64
+// characters, the last one shorter or not, each ending in "\n". Written
+// out: pem.Decode and EncodeToMemory were most of a plan's comparison of
+// large requests.
+func canonicalPEM(data []byte, typ string) ([]byte, bool) {
+	head, tail := "-----BEGIN "+typ+"-----\n", "-----END "+typ+"-----\n"
+	if len(data) < len(head)+len(tail) || string(data[:len(head)]) != head || string(data[len(data)-len(tail):]) != tail {
+		return nil, false
+	}
+	body := data[len(head) : len(data)-len(tail)]
+	text := make([]byte, 0, len(body))
+	for len(body) > 0 {
+		i := bytes.IndexByte(body[:min(65, len(body))], '\n')
+		if i <= 0 || i < 64 && i != len(body)-1 {
+			return nil, false // not a full line, nor the last one
+		}
+		text = append(text, body[:i]...)
+		body = body[i+1:]
+	}
+	der := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	n, err := base64.StdEncoding.Strict().Decode(der, text)
+	if err != nil {
+		return nil, false
+	}
+	der = der[:n]
+	// The decoder skips '\r' and '\n' inside a line: encoded again, the
+	// text is the same only if it had none.
+	if base64.StdEncoding.EncodeToString(der) != string(text) {
+		return nil, false
+	}
+	return der, true
 }
 
 // signedRequest is a PKCS#10 CertificationRequest: its content, the

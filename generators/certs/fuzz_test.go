@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -232,6 +233,35 @@ func FuzzPlainValue(f *testing.F) {
 		}
 		if got := plainValue(s) == nil; got != want {
 			t.Errorf("plainValue(%q) passes: %v, want %v", s, got, want)
+		}
+	})
+}
+
+// canonicalPEM takes exactly what pem.EncodeToMemory writes of one
+// block of the type, and gives its bytes.
+func FuzzCanonicalPEM(f *testing.F) {
+	der := make([]byte, 200)
+	for i := range der {
+		der[i] = byte(i * 7)
+	}
+	for _, n := range []int{0, 1, 2, 3, 47, 48, 49, 96, 200} {
+		f.Add(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der[:n]}))
+	}
+	f.Add([]byte("-----BEGIN CERTIFICATE REQUEST-----\nAA==\r\n-----END CERTIFICATE REQUEST-----\n"))
+	f.Add([]byte("-----BEGIN CERTIFICATE REQUEST-----\nA\nA==\n-----END CERTIFICATE REQUEST-----\n"))
+	f.Add([]byte("-----BEGIN CERTIFICATE REQUEST-----\nAB==\n-----END CERTIFICATE REQUEST-----\n"))
+	f.Add([]byte("-----BEGIN CERTIFICATE REQUEST-----\nA: b\n\nAA==\n-----END CERTIFICATE REQUEST-----\n"))
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var want []byte
+		b, rest := pem.Decode(data)
+		wantOK := b != nil && len(rest) == 0 && b.Type == "CERTIFICATE REQUEST" && len(b.Headers) == 0 && bytes.Equal(pem.EncodeToMemory(b), data)
+		if wantOK {
+			want = b.Bytes
+		}
+		got, ok := canonicalPEM(data, "CERTIFICATE REQUEST")
+		if ok != wantOK || ok && !bytes.Equal(got, want) {
+			t.Errorf("canonicalPEM(%q) = %x, %v; pem says %x, %v", data, got, ok, want, wantOK)
 		}
 	})
 }
