@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -101,6 +102,16 @@ func plainValue(s string) error {
 	return nil
 }
 
+// requestBuffer is a buffer for c's INF or CNF, sized for its SAN lines
+// (hundreds of KB at scale) so that it is not copied as it grows.
+func requestBuffer(c plan.Certificate) *bytes.Buffer {
+	n := 4096
+	for _, s := range c.SANs {
+		n += len(s) + 24
+	}
+	return bytes.NewBuffer(make([]byte, 0, n))
+}
+
 // comments returns lines as comment lines after marker ("#" or ";").
 func comments(marker string, lines ...string) (string, error) {
 	var b strings.Builder
@@ -172,8 +183,8 @@ func inf(c plan.Certificate) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	b := requestBuffer(c)
+	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	b.WriteString(head)
 	line(";")
 	line("; On the server:  certreq -new %s.inf %s.req", c.Name, c.Name)
@@ -228,7 +239,9 @@ func inf(c plan.Certificate) ([]byte, error) {
 				sep = ""
 			}
 			// Written out: the lists are long (fmt was most of the time).
-			b.WriteString(`_continue_ = "dns=` + s + sep + "\"\n")
+			b.WriteString(`_continue_ = "dns=`)
+			b.WriteString(s)
+			b.WriteString(sep + "\"\n")
 		}
 	}
 	if c.Issuer != "public" {
@@ -237,7 +250,7 @@ func inf(c plan.Certificate) ([]byte, error) {
 		line("; The template issues exactly the extended key usages above (pki template_eku).")
 		line("CertificateTemplate = %s", c.Template)
 	}
-	return []byte(b.String()), nil
+	return b.Bytes(), nil
 }
 
 // CNF is the OpenSSL req configuration: the same subject, SANs and
@@ -256,8 +269,8 @@ func cnf(c plan.Certificate) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	b := requestBuffer(c)
+	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	b.WriteString(head)
 	newKey := fmt.Sprintf("rsa:%d", c.KeyBits)
 	keyUsage := "digitalSignature, keyEncipherment"
@@ -308,8 +321,13 @@ func cnf(c plan.Certificate) ([]byte, error) {
 		line("")
 		line("[ alt_names ]")
 		for i, s := range c.SANs {
-			b.WriteString("DNS." + strconv.Itoa(i+1) + " = " + s + "\n")
+			// Written out: the lists are long.
+			b.WriteString("DNS.")
+			b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(i+1), 10))
+			b.WriteString(" = ")
+			b.WriteString(s)
+			b.WriteString("\n")
 		}
 	}
-	return []byte(b.String()), nil
+	return b.Bytes(), nil
 }
