@@ -10,43 +10,24 @@ import (
 	"github.com/mobplan/mobplan/planner/plan"
 )
 
-// checkNames refuses a subject or SAN that is not a DNS name: the names
-// are written into INF and OpenSSL config syntax.
+// checkNames refuses a subject or SAN that is not a DNS name (a
+// wildcard first label allowed): the names are written into INF and
+// OpenSSL config syntax.
 func checkNames(c plan.Certificate) error {
-	if !isDNSName(c.Subject) {
-		return fmt.Errorf("%q is not a DNS name", c.Subject)
+	if err := encode.DNSName(c.Subject, dnsName); err != nil {
+		return err
 	}
 	for _, n := range c.SANs {
-		if !isDNSName(n) {
-			return fmt.Errorf("%q is not a DNS name", n)
+		if err := encode.DNSName(n, dnsName); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// isDNSName reports whether s is a DNS name, possibly with a leading
-// wildcard label and a final dot: labels of ASCII letters, digits and
-// '-', not at a label's ends. Written out rather than as a regular
-// expression: a certificate at 10,000 SIP domains lists 20,000 names,
-// and one plan has hundreds of certificates.
-func isDNSName(s string) bool {
-	s = strings.TrimPrefix(s, "*.")
-	s = strings.TrimSuffix(s, ".")
-	if s == "" {
-		return false
-	}
-	for label := range strings.SplitSeq(s, ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// dnsName is what a certificate may name, as the reverse proxy's
+// configuration takes it.
+var dnsName = encode.DNSOptions{Wildcard: true, Single: true}
 
 // Both request files are read line by line: OpenSSL's configuration
 // (NCONF) has "[ section ]" headers, "name = value" lines, '#' comments,

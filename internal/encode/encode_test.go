@@ -109,3 +109,18 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+// A name that passes costs no allocation: a plan at scale checks
+// millions (each certificate lists every SIP domain's names).
+func TestDNSNameAllocatesNothing(t *testing.T) {
+	o := DNSOptions{Wildcard: true, Underscore: true, Single: true}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, s := range []string{"*.contoso.com", "_sip._tls.contoso.com.", "localhost", "lyncdiscover.d00042.example.com"} {
+			if err := DNSName(s, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per run", n)
+	}
+}
