@@ -94,23 +94,35 @@ func normalizeNames(doc *canon.Document) (map[string]any, keyMap, diag.Diagnosti
 	for _, pat := range nameKeys {
 		walkPattern(v, strings.Split(pat, "."), canon.Path{}, func(p canon.Path, x any, set func(any)) {
 			m, ok := x.(map[string]any)
-			if !ok {
+			if !ok || !anyUpper(m) {
+				// All lower case already (the usual map): nothing to
+				// rename, and no two keys can collide.
 				return
 			}
-			keys := make([]string, 0, len(m))
-			for k := range m {
-				keys = append(keys, k)
-			}
 			// In source order, so the later declaration is the duplicate.
+			// Each key's position is looked up once, not per comparison.
 			orig := km.original(p)
-			sort.Slice(keys, func(i, j int) bool {
-				ri, oki := doc.RangeOf(orig.Append(keys[i]))
-				rj, okj := doc.RangeOf(orig.Append(keys[j]))
-				if oki && okj && ri.Filename == rj.Filename && ri.Start.Byte != rj.Start.Byte {
-					return ri.Start.Byte < rj.Start.Byte
+			type declared struct {
+				key   string
+				at    diag.Range
+				hasAt bool
+			}
+			decls := make([]declared, 0, len(m))
+			for k := range m {
+				r, ok := doc.RangeOf(orig.Append(k))
+				decls = append(decls, declared{k, r, ok})
+			}
+			sort.Slice(decls, func(i, j int) bool {
+				a, b := decls[i], decls[j]
+				if a.hasAt && b.hasAt && a.at.Filename == b.at.Filename && a.at.Start.Byte != b.at.Start.Byte {
+					return a.at.Start.Byte < b.at.Start.Byte
 				}
-				return keys[i] < keys[j]
+				return a.key < b.key
 			})
+			keys := make([]string, len(decls))
+			for i, d := range decls {
+				keys[i] = d.key
+			}
 			out := make(map[string]any, len(m))
 			first := map[string]string{}
 			for _, k := range keys {
@@ -183,6 +195,16 @@ func lowerURLHost(u string) string {
 		end = len(rest)
 	}
 	return pre + strings.ToLower(rest[:end]) + rest[end:]
+}
+
+// anyUpper reports whether a key of m changes when lower-cased.
+func anyUpper(m map[string]any) bool {
+	for k := range m {
+		if strings.ToLower(k) != k {
+			return true
+		}
+	}
+	return false
 }
 
 // walkPattern calls f for every value of v at a path matching pat, with a
