@@ -18,7 +18,7 @@ func FuzzFindSerial(f *testing.F) {
 	f.Add("@ IN SOA a. b. (\n", "\n 7 ; serial", -3, "\n")
 	f.Add(" 1 ; seri", "al\n 2 ; serial\n", -9, "x")
 	f.Add("", " 3 ; serial", 5, "\t\n")
-	// " 5 ; serial" ends where the head does, but not its line.
+	// A marker not at the end of its line, then one that is.
 	f.Add("", " 5 ; serialx\n 6 ; serial\n", -11, "\n")
 	f.Add(" 1\n 2 ; serial", "", 0, "")
 	f.Add("\n\n \t12\n\r ; serial\n", " 3 ; serial", 0, "")
