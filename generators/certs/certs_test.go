@@ -717,36 +717,3 @@ func TestKeptRequestsAreTheSigned(t *testing.T) {
 		}
 	}
 }
-
-// Preload parses the store's keys ahead; Stored hands out a preloaded key
-// only for the bytes the file holds when asked, and a file that is not a
-// key stays Stored's error.
-func TestPreloadedKeys(t *testing.T) {
-	dir := t.TempDir()
-	maker := NewKeyStore(dir, true)
-	key(t, maker, "a", "RSA", 2048)
-	key(t, maker, "b", "RSA", 2048)
-	if err := os.WriteFile(filepath.Join(dir, "c.key"), []byte("not a key\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := NewKeyStore(dir, false)
-	s.Preload()
-	<-s.preloaded
-	if len(s.parsed) != 2 {
-		t.Fatalf("%d keys preloaded, want 2", len(s.parsed))
-	}
-	a := key(t, s, "a", "RSA", 2048)
-	if a != s.parsed[string(readFile(t, filepath.Join(dir, "a.key")))] {
-		t.Error("a's preloaded key was not used")
-	}
-	// a.key now holds b's key: Stored reads the file again.
-	if err := os.WriteFile(filepath.Join(dir, "a.key"), readFile(t, filepath.Join(dir, "b.key")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := key(t, s, "a", "RSA", 2048), key(t, s, "b", "RSA", 2048); !got.Public().(*rsa.PublicKey).Equal(want.Public()) {
-		t.Error("Stored returned the key a.key held before")
-	}
-	if _, err := s.Stored("c", "RSA", 2048); err == nil || !strings.Contains(err.Error(), "remove it") {
-		t.Errorf("a broken key file: err = %v", err)
-	}
-}

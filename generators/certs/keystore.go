@@ -38,11 +38,6 @@ type KeyStore struct {
 
 	mu   sync.Mutex
 	made map[string][]byte // name -> PEM of a key made by this run
-
-	// Keys parsed ahead by Preload, by their PEM; read only once
-	// preloaded is closed.
-	preloaded chan struct{}
-	parsed    map[string]crypto.Signer
 }
 
 var _ artifact.KeySource = (*KeyStore)(nil)
@@ -78,7 +73,7 @@ func (s *KeyStore) Stored(name, keyType string, bits int) (crypto.Signer, error)
 		}
 		pemData = data
 	}
-	key, err := s.preparsed(pemData)
+	key, err := parseKey(pemData)
 	if err != nil {
 		return nil, fmt.Errorf("certs: %s: %w (remove it to make a new key)", filepath.Join(s.Dir, name+".key"), err)
 	}
@@ -86,63 +81,6 @@ func (s *KeyStore) Stored(name, keyType string, bits int) (crypto.Signer, error)
 		return nil, nil
 	}
 	return key, nil
-}
-
-// maxPreload bounds how many key files Preload parses: a store holds one
-// per certificate, and a few replaced ones.
-const maxPreload = 10000
-
-// Preload parses the store's key files in the background, one at a time,
-// so that their parse (for RSA the precomputation, about a millisecond a
-// key) runs while the topology is checked, on the core the evaluation
-// leaves idle, instead of while certificates are signed. Stored still
-// reads a key's file when asked, and uses the parsed key only when the
-// bytes are the same; before Preload is done it parses as it always did.
-// Nothing that cannot be read or parsed is kept, so errors stay Stored's.
-// Call it before the first Stored.
-func (s *KeyStore) Preload() {
-	done := make(chan struct{})
-	s.preloaded = done
-	go func() {
-		defer close(done)
-		if atomicfile.NotLinked(filepath.Dir(s.Dir), s.Dir) != nil {
-			return
-		}
-		entries, err := os.ReadDir(s.Dir)
-		if err != nil {
-			return
-		}
-		parsed := map[string]crypto.Signer{}
-		for _, e := range entries {
-			name, ok := strings.CutSuffix(e.Name(), ".key")
-			if !ok || !e.Type().IsRegular() || checkKeyName(name) != nil || len(parsed) == maxPreload {
-				continue
-			}
-			data, err := readKeyFile(filepath.Join(s.Dir, e.Name()))
-			if err != nil {
-				continue
-			}
-			if key, err := parseKey(data); err == nil {
-				parsed[string(data)] = key
-			}
-		}
-		s.parsed = parsed
-	}()
-}
-
-// preparsed is parseKey(data), from Preload's work when it is done and
-// holds these bytes.
-func (s *KeyStore) preparsed(data []byte) (crypto.Signer, error) {
-	if s.preloaded != nil {
-		select {
-		case <-s.preloaded:
-			if key, ok := s.parsed[string(data)]; ok {
-				return key, nil
-			}
-		default:
-		}
-	}
-	return parseKey(data)
 }
 
 // Make makes a new key for name, kept until Commit; ErrKeysReadOnly when

@@ -152,15 +152,9 @@ func Run(path string, o Options) (res *Result, err error) {
 	if o.reuses() {
 		early = readReuseInputs(o, loader.Root(path))
 	}
-	// So are the private keys parsed, for the certificate requests.
-	keys := certs.NewKeyStore(KeyDir(loader.Root(path)), o.MakeKeys)
-	keys.Preload()
 	c, err := loader.Load(path, o.Load)
 	if err != nil {
 		return nil, err
-	}
-	if dir := KeyDir(c.Doc.Root); dir != keys.Dir {
-		keys = certs.NewKeyStore(dir, o.MakeKeys)
 	}
 	if c.Diagnostics.HasErrors() && (!o.AllowErrors || c.Result.Topology.Err() != nil || c.Result.Users.Err() != nil || structural(c.Diagnostics)) {
 		return nil, &Problems{Diagnostics: c.Diagnostics, Sources: c.Doc.Sources, Acknowledged: c.Acknowledged}
@@ -207,6 +201,7 @@ func Run(path string, o Options) (res *Result, err error) {
 	runtime.GC()
 	p := planner.New(m)
 	p.Findings = findings
+	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
 	o.stage("rendering the artifacts")
 	res = &Result{Lock: lock, Checked: c, Plan: p, ArtifactsDir: dir, Keys: keys, InputDigest: c.InputDigest(), Inputs: map[string]string{}}
 	var readArtifact func(string) ([]byte, error)
