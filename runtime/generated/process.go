@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,12 @@ type Command struct {
 	// with -Ws) on the socket NOTIFY_SOCKET names; Start and Reload
 	// wait for its READY=1.
 	Notify bool
+	// PidFile, when set, is where the product writes its process ID once
+	// it takes its signals (nginx writes its pid file after installing
+	// its handlers): Start waits until the file names the child, so that
+	// a reload signal never reaches a product still starting, whom
+	// SIGHUP's default action would end.
+	PidFile string
 }
 
 func (c *Command) cmd(ctx context.Context, args []string) *exec.Cmd {
@@ -121,7 +128,7 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 	// Until it is ready, an exit is Start's error, not onExit's; once
 	// is what keeps the report to one when the two meet.
 	var starting atomic.Bool
-	starting.Store(notify != nil)
+	starting.Store(notify != nil || c.PidFile != "")
 	var once sync.Once
 	report := func() {
 		ch.mu.Lock()
@@ -171,8 +178,45 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 		default:
 		}
 	}
+	if c.PidFile != "" {
+		if err := waitPidFile(c.PidFile, x.Process.Pid, ch.done, ReadyTimeout); err != nil {
+			ch.Stop()
+			return nil, fmt.Errorf("%s: %w%s", c.Name, err, lastWords())
+		}
+		starting.Store(false)
+		select {
+		case <-ch.done:
+			report()
+		default:
+		}
+	}
 	log.Info("started", "process", c.Name, "pid", x.Process.Pid)
 	return ch, nil
+}
+
+// pidFilePoll is how often Start looks at a product's pid file.
+const pidFilePoll = 10 * time.Millisecond
+
+// waitPidFile waits until path holds pid, the child's exit (done) or
+// timeout, whichever comes first.
+func waitPidFile(path string, pid int, done <-chan struct{}, timeout time.Duration) error {
+	want := strconv.Itoa(pid)
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(pidFilePoll)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == want {
+			return nil
+		}
+		select {
+		case <-done:
+			return errors.New("exited while starting")
+		case <-deadline.C:
+			return fmt.Errorf("did not write its pid file %s within %s", path, timeout)
+		case <-tick.C:
+		}
+	}
 }
 
 // Reload sends sig (the product's reload signal) and, for a product

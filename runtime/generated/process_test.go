@@ -145,3 +145,40 @@ func TestNotifyingChildThatNeverReadies(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 }
+
+// A product with a pid file is started only once it has written it: a
+// reload signal sent as soon as Start returns reaches a product that
+// takes it. The child here takes SIGHUP only after a pause, as nginx
+// does after reading its configuration; signalled during the pause, it
+// would end.
+func TestPidFileChildTakesAnEarlyReload(t *testing.T) {
+	sh := testtool.Require(t, "sh")
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	script := `sleep 0.3; trap 'echo reloaded >&2' HUP; echo $$ >"$1"; while :; do sleep 0.05; done`
+	exited := make(chan error, 1)
+	c := &Command{Name: "a slow starter", Path: sh, Run: []string{"-c", script, "sh", pidFile}, PidFile: pidFile}
+	ch, err := Start(c, slog.New(slog.DiscardHandler), func(err error) { exited <- err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ch.Stop()
+	if err := ch.Reload(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the reload ended the child: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// A product that exits before writing its pid file fails Start, with
+// what it said.
+func TestPidFileChildThatExits(t *testing.T) {
+	sh := testtool.Require(t, "sh")
+	c := &Command{Name: "a child without a pid file", Path: sh, Run: []string{"-c", "echo no pid >&2; exit 3"}, PidFile: filepath.Join(t.TempDir(), "child.pid")}
+	ch, err := Start(c, slog.New(slog.DiscardHandler), func(error) {})
+	if err == nil || ch != nil || !strings.Contains(err.Error(), "exited while starting") || !strings.Contains(err.Error(), "no pid") {
+		t.Fatalf("start: %v", err)
+	}
+}

@@ -495,6 +495,8 @@ func nginxCommand(bin string, p *product, conf string) *generated.Command {
 		Env:      []string{"NGINX=" + fds.String()},
 		Files:    p.files,
 		ErrorLog: errLog,
+		// Where renderNginx's pid directive puts it.
+		PidFile: filepath.Join(p.dir, "nginx.pid"),
 	}
 }
 
