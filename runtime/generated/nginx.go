@@ -11,6 +11,10 @@ import (
 	"strings"
 )
 
+// NginxPidFile is the pid file's name in the state folder (the rendered
+// pid directive); the supervisor waits for it (Command.PidFile).
+const NginxPidFile = "nginx.pid"
+
 // Directive is one nginx directive, or a comment line when Name is ""
 // (Args[0] holds its text).
 type Directive struct {
@@ -334,7 +338,7 @@ func RenderNginx(conf []byte, m NginxMap) ([]byte, []string, error) {
 		}
 		return p, nil
 	}
-	pid, err := path("nginx.pid")
+	pid, err := path(NginxPidFile)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -165,25 +165,21 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 			report()
 		}
 	}()
+	// Ready: its READY=1, then its pid file, whichever it has.
+	var notReady error
 	if notify != nil {
-		if err := notify.waitPast(0, ch.done, ReadyTimeout); err != nil {
-			ch.Stop()
-			return nil, fmt.Errorf("%s: %w%s", c.Name, err, lastWords())
-		}
+		notReady = notify.waitPast(0, ch.done, ReadyTimeout)
+	}
+	if notReady == nil && c.PidFile != "" {
+		notReady = waitPidFile(c.PidFile, x.Process.Pid, ch.done, ReadyTimeout)
+	}
+	if notReady != nil {
+		ch.Stop()
+		return nil, fmt.Errorf("%s: %w%s", c.Name, notReady, lastWords())
+	}
+	if starting.Load() {
 		starting.Store(false)
 		// An exit in the moment between is still reported.
-		select {
-		case <-ch.done:
-			report()
-		default:
-		}
-	}
-	if c.PidFile != "" {
-		if err := waitPidFile(c.PidFile, x.Process.Pid, ch.done, ReadyTimeout); err != nil {
-			ch.Stop()
-			return nil, fmt.Errorf("%s: %w%s", c.Name, err, lastWords())
-		}
-		starting.Store(false)
 		select {
 		case <-ch.done:
 			report()

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -157,7 +158,8 @@ func TestPidFileChildTakesAnEarlyReload(t *testing.T) {
 	script := `sleep 0.3; trap 'echo reloaded >&2' HUP; echo $$ >"$1"; while :; do sleep 0.05; done`
 	exited := make(chan error, 1)
 	c := &Command{Name: "a slow starter", Path: sh, Run: []string{"-c", script, "sh", pidFile}, PidFile: pidFile}
-	ch, err := Start(c, slog.New(slog.DiscardHandler), func(err error) { exited <- err })
+	var said lockedBuffer
+	ch, err := Start(c, slog.New(slog.NewTextHandler(&said, nil)), func(err error) { exited <- err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +167,35 @@ func TestPidFileChildTakesAnEarlyReload(t *testing.T) {
 	if err := ch.Reload(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-exited:
-		t.Fatalf("the reload ended the child: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(said.String(), "reloaded"); time.Sleep(20 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			t.Fatalf("the reload ended the child: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the child never took the reload; it said %q", said.String())
+		}
 	}
+}
+
+// lockedBuffer is a log's output, written by the child's output copier
+// and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // A product that exits before writing its pid file fails Start, with

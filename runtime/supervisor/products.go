@@ -495,8 +495,7 @@ func nginxCommand(bin string, p *product, conf string) *generated.Command {
 		Env:      []string{"NGINX=" + fds.String()},
 		Files:    p.files,
 		ErrorLog: errLog,
-		// Where renderNginx's pid directive puts it.
-		PidFile: filepath.Join(p.dir, "nginx.pid"),
+		PidFile:  filepath.Join(p.dir, generated.NginxPidFile),
 	}
 }
 
