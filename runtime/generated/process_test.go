@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -158,7 +157,7 @@ func TestPidFileChildTakesAnEarlyReload(t *testing.T) {
 	script := `sleep 0.3; trap 'echo reloaded >&2' HUP; echo $$ >"$1"; while :; do sleep 0.05; done`
 	exited := make(chan error, 1)
 	c := &Command{Name: "a slow starter", Path: sh, Run: []string{"-c", script, "sh", pidFile}, PidFile: pidFile}
-	var said lockedBuffer
+	var said testtool.SyncBuffer
 	ch, err := Start(c, slog.New(slog.NewTextHandler(&said, nil)), func(err error) { exited <- err })
 	if err != nil {
 		t.Fatal(err)
@@ -177,25 +176,6 @@ func TestPidFileChildTakesAnEarlyReload(t *testing.T) {
 			t.Fatalf("the child never took the reload; it said %q", said.String())
 		}
 	}
-}
-
-// lockedBuffer is a log's output, written by the child's output copier
-// and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // A product that exits before writing its pid file fails Start, with
