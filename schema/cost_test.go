@@ -80,7 +80,7 @@ func BenchmarkRuleCost(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
-				v := root.Unify(inputs(ctx, rest, buckets))
+				v := root.Unify(inputs(ctx, rest, buckets, false))
 				for _, p := range []string{"topology", "user_buckets"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
 						b.Fatal(err)
@@ -218,7 +218,7 @@ func BenchmarkRuleCostByRule(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
-				v := root.Unify(inputs(ctx, rest, buckets))
+				v := root.Unify(inputs(ctx, rest, buckets, false))
 				for _, p := range []string{"topology", "user_buckets", "violations"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
 						b.Fatal(err)

@@ -99,10 +99,18 @@ func (r Result) exported() (top, users []byte, err error) {
 // exportedTopology is the topology without its users as JSON.
 func (r Result) exportedTopology() ([]byte, error) {
 	if r.export == nil {
-		return exportTopology(r.Topology)
+		return r.exportTopology()
 	}
-	r.export.topOnce.Do(func() { r.export.top, r.export.topErr = exportTopology(r.Topology) })
+	r.export.topOnce.Do(func() { r.export.top, r.export.topErr = r.exportTopology() })
 	return r.export.top, r.export.topErr
+}
+
+func (r Result) exportTopology() ([]byte, error) {
+	top, err := exportTopology(r.Topology)
+	if err != nil {
+		return nil, err
+	}
+	return withZones(top, r.zones)
 }
 
 type exportCache struct {

@@ -184,7 +184,7 @@ func (s *Schema) bothFindings(t *testing.T, doc *canon.Document) (cueF, goF map[
 		return nil, nil, false
 	}
 	rest, buckets := bucketUsers(value)
-	v := s.root.Unify(inputs(s.ctx, rest, buckets))
+	v := s.root.Unify(inputs(s.ctx, rest, buckets, false))
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	if topo.Validate(cue.Concrete(true)) != nil || v.LookupPath(cue.ParsePath("user_buckets")).Validate(cue.Concrete(true)) != nil {
 		return nil, nil, false

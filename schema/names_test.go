@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,7 +111,11 @@ dns_zone "external" "CONTOSO.com" {
 			} `json:"external"`
 		} `json:"dns"`
 	}
-	if err := res.Topology.Decode(&got); err != nil {
+	top, err := res.exportedTopology()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(top, &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.SIPDomains[0] != "contoso.com" || got.Pools["se01"].FQDN != "se01.contoso.net" || got.Pools["se01"].WebExternal.FQDN != "web.contoso.com" {

@@ -5,6 +5,7 @@ package schema
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -40,6 +41,8 @@ type Schema struct {
 	ctx  *cue.Context
 	root cue.Value
 	cat  catalogue
+	// zoneBatch is #ZoneBatch, what Check evaluates the zones with.
+	zoneBatch cue.Value
 	// defLines maps lines of topology.cue to the definition they are in.
 	defLines map[int]string
 }
@@ -87,7 +90,7 @@ func compile() (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
 	}
-	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines}, nil
+	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines, zoneBatch: root.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))}, nil
 }
 
 // Result is a checked topology.
@@ -98,13 +101,20 @@ type Result struct {
 	// error. Value puts them together.
 	Topology cue.Value
 	Users    cue.Value
+	// zones is each view's zones as JSON when they were checked apart
+	// (takeZones), for the export: Topology has only some of them.
+	zones map[string]json.RawMessage
 	// export holds the two as JSON once made (Model, Value).
 	export      *exportCache
 	Diagnostics diag.Diagnostics
 }
 
 // Check unifies the document with the schema and runs every rule.
-func (s *Schema) Check(doc *canon.Document) Result {
+func (s *Schema) Check(doc *canon.Document) Result { return s.check(doc, true) }
+
+// check is Check, with the declared zones evaluated apart (takeZones) or
+// with the rest, as cue vet of the whole topology would.
+func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	var ds diag.Diagnostics
 	ds = append(ds, inspectFiles(doc)...)
 	text, reported := checkText(doc)
@@ -112,10 +122,22 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	value, keys, dup := normalizeNames(doc)
 	ds = append(ds, dup...)
 	rest, buckets := bucketUsers(value)
-	data := inputs(s.ctx, rest, buckets)
+	var zones zoneCheck
+	main := rest
+	if zonesApart {
+		var batches []map[string]any
+		main, batches = takeZones(rest)
+		// First, so that their evaluations are garbage before the main one grows.
+		zones = s.checkZones(batches)
+		if zones.encodeErr != nil {
+			return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: zones.encodeErr.Error()})}
+		}
+		zonesApart = len(batches) > 0
+	}
+	data := inputs(s.ctx, main, buckets, zonesApart)
 	if err := data.Err(); err != nil {
 		// Said of the topology or the users, not of the inputs' struct.
-		if e := s.ctx.Encode(rest).Err(); e != nil {
+		if e := s.ctx.Encode(main).Err(); e != nil {
 			err = e
 		} else if e := s.ctx.Encode(buckets).Err(); e != nil {
 			err = e
@@ -125,13 +147,20 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	v := s.root.Unify(data)
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	users := v.LookupPath(cue.ParsePath("user_buckets"))
-	res := Result{Topology: topo, Users: users, export: &exportCache{}}
+	res := Result{Topology: topo, Users: users, zones: zones.views, export: &exportCache{}}
 	err := topo.Validate(cue.Concrete(true))
-	if uerr := users.Validate(cue.Concrete(true)); uerr != nil {
+	var zerr error
+	if zones.err != nil {
+		zerr = zones.err // not a nil cueerrors.Error in an error
+	}
+	for _, e := range []error{users.Validate(cue.Concrete(true)), zerr} {
+		if e == nil {
+			continue
+		}
 		if err == nil {
-			err = uerr
+			err = e
 		} else {
-			err = cueerrors.Append(cueerrors.Promote(err, ""), cueerrors.Promote(uerr, ""))
+			err = cueerrors.Append(cueerrors.Promote(err, ""), cueerrors.Promote(e, ""))
 		}
 	}
 	if err != nil {
@@ -162,6 +191,14 @@ func (s *Schema) Check(doc *canon.Document) Result {
 	}
 	if found == nil {
 		found = map[string][]finding{}
+	}
+	if zones.rulesErr != nil {
+		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+			Summary: "Internal error evaluating the rules", Detail: zones.rulesErr.Error()})
+		return res
+	}
+	for id, fs := range zones.found {
+		found[id] = append(found[id], fs...)
 	}
 	if err := res.goRules(found, rest); err != nil {
 		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
@@ -251,8 +288,8 @@ func (s *Schema) structural(doc *canon.Document, value map[string]any, keys keyM
 	s.unknownFields(doc, canon.Path{}, doc.Value, add)
 	for _, e := range cueerrors.Errors(err) {
 		p := e.Path()
-		if len(p) > 0 && p[0] == "topology" {
-			p = p[1:]
+		if len(p) > 0 && (p[0] == "topology" || p[0] == "#ZoneBatch") {
+			p = p[1:] // #ZoneBatch: a zone checked apart, at its path under dns
 		}
 		if len(p) >= 2 && p[0] == "user_buckets" {
 			p = append([]string{"users"}, p[2:]...)
@@ -427,6 +464,6 @@ func bucketUsers(value map[string]any) (rest map[string]any, buckets map[string]
 // schema's root evaluates every field of it, the rules' helpers
 // included, so filling the two one after the other evaluated the rules
 // twice (the first time with no users).
-func inputs(ctx *cue.Context, rest, users map[string]any) cue.Value {
-	return ctx.Encode(map[string]any{"input": rest, "input_users": users})
+func inputs(ctx *cue.Context, rest, users map[string]any, zonesApart bool) cue.Value {
+	return ctx.Encode(map[string]any{"input": rest, "input_users": users, "zones_apart": zonesApart})
 }

@@ -1,0 +1,190 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+)
+
+// The declared zones are evaluated apart from the rest of the topology,
+// a batch at a time (zones_apart and #ZoneBatch in rules.cue): they are
+// one or two per SIP domain, and evaluated with the rest they took 80 %
+// of the time and of the memory of a 10,000-domain validate. A batch's
+// evaluation is garbage once its zones are exported, so the zones cost
+// the memory of one batch, and their structs stay a batch wide.
+
+// zoneBatchSize bounds the zones of one batch (a variable for the tests).
+var zoneBatchSize = 256
+
+// zoneViews are the views of the declared DNS, as #Topology.dns has them.
+var zoneViews = []string{"internal", "external"}
+
+// takeZones returns the value the main evaluation gets, the zones of each
+// view the schema knows replaced by those the rules look up
+// (lookedUpZones), and every zone of those views in batches, each
+// {"dns": {view: {zone: value}}}, by view and zone name. A view that is
+// not a struct, or a key that is no view, stays in rest for the schema to
+// report; with no zone to take, rest is value.
+func takeZones(value map[string]any) (rest map[string]any, batches []map[string]any) {
+	dns, ok := value["dns"].(map[string]any)
+	if !ok {
+		return value, nil
+	}
+	looked := lookedUpZones(value)
+	kept := make(map[string]any, len(dns))
+	for _, view := range slices.Sorted(maps.Keys(dns)) {
+		zones, ok := dns[view].(map[string]any)
+		if !ok || !slices.Contains(zoneViews, view) {
+			kept[view] = dns[view]
+			continue
+		}
+		keep := map[string]any{}
+		for names := range slices.Chunk(slices.Sorted(maps.Keys(zones)), zoneBatchSize) {
+			b := make(map[string]any, len(names))
+			for _, n := range names {
+				b[n] = zones[n]
+				if looked[n] {
+					keep[n] = zones[n]
+				}
+			}
+			batches = append(batches, map[string]any{"dns": map[string]any{view: b}})
+		}
+		kept[view] = keep
+	}
+	if len(batches) == 0 {
+		return value, nil
+	}
+	rest = maps.Clone(value)
+	rest["dns"] = kept
+	return rest, batches
+}
+
+// lookedUpZones are the zones the rules look into with the zones apart:
+// those that can hold a reverse proxy rule's target (#DnsRecs and
+// #Covered in rules.cue), that is the target and each of its parents.
+func lookedUpZones(value map[string]any) map[string]bool {
+	out := map[string]bool{}
+	rps, _ := value["reverse_proxies"].(map[string]any)
+	for _, rp := range rps {
+		m, _ := rp.(map[string]any)
+		rules, _ := m["rules"].(map[string]any)
+		for _, r := range rules {
+			rm, _ := r.(map[string]any)
+			t, ok := rm["target"].(string)
+			if !ok {
+				continue
+			}
+			labels := strings.Split(t, ".")
+			for i := range labels {
+				out[strings.Join(labels[i:], ".")] = true
+			}
+		}
+	}
+	return out
+}
+
+// zoneCheck is what the zone batches found.
+type zoneCheck struct {
+	// err holds the schema's errors, at their paths in the topology.
+	err cueerrors.Error
+	// views is each view's checked zones (defaults applied) as one JSON
+	// object, and found the findings of the batches' rule clauses by
+	// rule; both only when no batch has an error.
+	views map[string]json.RawMessage
+	found map[string][]finding
+	// encodeErr is a batch that could not be encoded; rulesErr one whose
+	// findings, or checked zones, could not be read.
+	encodeErr, rulesErr error
+}
+
+// checkZones evaluates the batches of takeZones one after the other.
+func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
+	var zc zoneCheck
+	byView := map[string]map[string]json.RawMessage{}
+	for _, b := range batches {
+		data := s.ctx.Encode(b)
+		if err := data.Err(); err != nil {
+			zc.encodeErr = err
+			return zc
+		}
+		v := s.zoneBatch.Unify(data)
+		dns := v.LookupPath(cue.MakePath(cue.Str("dns")))
+		if err := dns.Validate(cue.Concrete(true)); err != nil {
+			zc.err = cueerrors.Append(zc.err, cueerrors.Promote(err, ""))
+			continue
+		}
+		if zc.err != nil {
+			continue // the rules will not run: only errors matter now
+		}
+		var found map[string][]finding
+		if err := v.LookupPath(cue.MakePath(cue.Str("violations"))).Decode(&found); err != nil {
+			zc.rulesErr = fmt.Errorf("the zones' rules: %s", cueerrors.Details(err, nil))
+			return zc
+		}
+		for id, fs := range found {
+			if zc.found == nil {
+				zc.found = map[string][]finding{}
+			}
+			zc.found[id] = append(zc.found[id], fs...)
+		}
+		js, err := dns.MarshalJSON()
+		if err != nil {
+			zc.rulesErr = fmt.Errorf("exporting the checked zones: %w", err)
+			return zc
+		}
+		var got map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(js, &got); err != nil {
+			zc.rulesErr = fmt.Errorf("exporting the checked zones: %w", err)
+			return zc
+		}
+		for view, zones := range got {
+			if byView[view] == nil {
+				byView[view] = map[string]json.RawMessage{}
+			}
+			maps.Copy(byView[view], zones)
+		}
+	}
+	if zc.err != nil {
+		return zc
+	}
+	zc.views = map[string]json.RawMessage{}
+	for view, zones := range byView {
+		js, err := json.Marshal(zones)
+		if err != nil {
+			zc.rulesErr = fmt.Errorf("exporting the checked zones: %w", err)
+			return zc
+		}
+		zc.views[view] = js
+	}
+	return zc
+}
+
+// withZones is the exported topology top with the zones of each view
+// that was checked apart in place of those the main evaluation had.
+func withZones(top []byte, views map[string]json.RawMessage) ([]byte, error) {
+	if len(views) == 0 {
+		return top, nil
+	}
+	var t map[string]json.RawMessage
+	if err := json.Unmarshal(top, &t); err != nil {
+		return nil, fmt.Errorf("decoding the validated topology: %w", err)
+	}
+	dns := map[string]json.RawMessage{}
+	if raw, ok := t["dns"]; ok {
+		if err := json.Unmarshal(raw, &dns); err != nil {
+			return nil, fmt.Errorf("decoding the validated topology: %w", err)
+		}
+	}
+	maps.Copy(dns, views)
+	b, err := json.Marshal(dns)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the validated topology: %w", err)
+	}
+	t["dns"] = b
+	return json.Marshal(t)
+}
