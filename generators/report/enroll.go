@@ -234,15 +234,17 @@ func publicSteps(c plan.Certificate) []string {
 // certs/public-ca-orders.csv.
 func publicOrders(w *writer, p *plan.Plan) {
 	w.section("Public CA orders")
-	var rows [][]string
-	for _, c := range p.Certificates {
-		if c.Issuer != "public" || c.Existing() {
-			continue
+	w.rowsTable([]string{"Certificate", "Subject", "SANs", "CSR", "Key", "Install on"}, func(yield func([]string) bool) {
+		for _, c := range p.Certificates {
+			if c.Issuer != "public" || c.Existing() {
+				continue
+			}
+			if !yield([]string{c.Name, c.Subject, strings.Join(c.SANs, ", "), "certs/" + c.Name + ".csr",
+				fmt.Sprintf("%s %d", c.KeyType, c.KeyBits), strings.Join(c.AssignTo, ", ")}) {
+				return
+			}
 		}
-		rows = append(rows, []string{c.Name, c.Subject, strings.Join(c.SANs, ", "), "certs/" + c.Name + ".csr",
-			fmt.Sprintf("%s %d", c.KeyType, c.KeyBits), strings.Join(c.AssignTo, ", ")})
-	}
-	w.table([]string{"Certificate", "Subject", "SANs", "CSR", "Key", "Install on"}, rows)
+	})
 	if certs.HasPublicOrders(p.Certificates) {
 		w.blank()
 		w.line("Also in " + markdown.Code(certs.OrdersPath) + ". A change to a subject or SAN list here means a new order: `mobplan plan` says so (\"re-issue … from the public CA\").")

@@ -11,6 +11,7 @@ package report
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -138,18 +139,20 @@ func roles(w *writer, p *plan.Plan) {
 
 func certificates(w *writer, p *plan.Plan) {
 	w.section("Certificates")
-	var rows [][]string
-	for _, c := range p.Certificates {
-		key := c.KeyType
-		if c.KeyBits > 0 {
-			key = strings.TrimSpace(key + " " + strconv.Itoa(c.KeyBits))
+	w.rowsTable([]string{"Certificate", "Usage", "Subject", "SANs", "Issuer", "Assign to", "Key", "EKU", "Template", "Why"}, func(yield func([]string) bool) {
+		for _, c := range p.Certificates {
+			key := c.KeyType
+			if c.KeyBits > 0 {
+				key = strings.TrimSpace(key + " " + strconv.Itoa(c.KeyBits))
+			}
+			if !yield([]string{
+				c.Name, strings.Join(c.Usage, ", "), c.Subject, strings.Join(c.SANs, ", "), c.Issuer,
+				strings.Join(c.AssignTo, ", "), key, strings.Join(c.EKU, ", "), orDash(c.Template), origin(c.Declared, c.Why),
+			}) {
+				return
+			}
 		}
-		rows = append(rows, []string{
-			c.Name, strings.Join(c.Usage, ", "), c.Subject, strings.Join(c.SANs, ", "), c.Issuer,
-			strings.Join(c.AssignTo, ", "), key, strings.Join(c.EKU, ", "), orDash(c.Template), origin(c.Declared, c.Why),
-		})
-	}
-	w.table([]string{"Certificate", "Usage", "Subject", "SANs", "Issuer", "Assign to", "Key", "EKU", "Template", "Why"}, rows)
+	})
 }
 
 func dns(w *writer, p *plan.Plan) {
@@ -403,21 +406,31 @@ func (w *writer) section(name string) {
 }
 
 // table writes a Markdown table, or "None planned." without rows.
-func (w *writer) table(head []string, rows [][]string) {
-	if len(rows) == 0 {
-		w.line("None planned.")
-		return
-	}
-	row := func(cells []string) {
-		w.WriteString("|")
-		for _, c := range cells {
-			w.WriteString(" " + markdown.Cell(c) + " |")
+func (w *writer) table(head []string, rows [][]string) { w.rowsTable(head, slices.Values(rows)) }
+
+// rowsTable is table with the rows made one at a time as it writes them:
+// at 10,000 SIP domains a certificate's row holds hundreds of KB of names.
+func (w *writer) rowsTable(head []string, rows iter.Seq[[]string]) {
+	n := 0
+	for r := range rows {
+		if n == 0 {
+			w.row(head)
+			w.line("|" + strings.Repeat("---|", len(head)))
 		}
-		w.WriteString("\n")
+		n++
+		w.row(r)
 	}
-	row(head)
-	w.line("|" + strings.Repeat("---|", len(head)))
-	for _, r := range rows {
-		row(r)
+	if n == 0 {
+		w.line("None planned.")
 	}
+}
+
+func (w *writer) row(cells []string) {
+	w.WriteString("|")
+	for _, c := range cells {
+		w.WriteString(" ")
+		w.WriteString(markdown.Cell(c))
+		w.WriteString(" |")
+	}
+	w.WriteString("\n")
 }
