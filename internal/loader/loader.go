@@ -292,3 +292,12 @@ func (c *Checked) Release() {
 	c.Result.Topology = cue.Value{}
 	c.Result.Users = cue.Value{}
 }
+
+// ReleaseDocument lets go of the document's value and positions, most of
+// the memory a large topology's document takes, once the plan is derived
+// and the input digested: the diagnostics carry their ranges, and what a
+// run reports from the document afterwards is its Root and Sources.
+func (c *Checked) ReleaseDocument() {
+	_ = c.InputDigest() // it reads the value of a topology that failed
+	c.Doc.Value, c.Doc.Ranges, c.Doc.Failed = nil, nil, nil
+}

@@ -208,8 +208,10 @@ func Run(path string, o Options) (res *Result, err error) {
 	if reuse != nil {
 		readArtifact = reuse.read
 	}
+	gens := Generators(c, m, o.Load.Timeout)
+	c.ReleaseDocument()
 	prev := <-previous
-	set, err := render.Render(p, Generators(c, m, o.Load.Timeout), render.Options{
+	set, err := render.Render(p, gens, render.Options{
 		ArtifactsDir: dir,
 		Previous:     prev,
 		ReadArtifact: readArtifact,
@@ -454,14 +456,20 @@ func KeyDir(root string) string { return filepath.Join(StateDir(root), "keys") }
 // custom ones, each bounded by the evaluation timeout.
 func Generators(c *loader.Checked, m *model.Topology, timeout time.Duration) []artifact.Generator {
 	sources := map[string]string{}
+	// Where each source is written, looked up now: the document's
+	// positions are let go before rendering (Checked.ReleaseDocument).
+	ranges := map[string]diag.Range{}
 	for name, g := range m.Generators {
 		sources[name] = g.Source
+		if r, ok := c.Doc.RangeOf(canon.Path{"generators", name, "source"}); ok {
+			ranges[name] = r
+		}
 	}
 	return append(generators.All(), custom.Generators(sources, custom.Options{
 		Root:    c.Doc.Root,
 		Timeout: timeout,
 		SourceRange: func(name string) *diag.Range {
-			if r, ok := c.Doc.RangeOf(canon.Path{"generators", name, "source"}); ok {
+			if r, ok := ranges[name]; ok {
 				return &r
 			}
 			return nil
