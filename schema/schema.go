@@ -98,7 +98,8 @@ type Result struct {
 	// Topology is the schema-unified value (defaults applied) without
 	// its users, and Users the users in buckets (user_buckets in
 	// rules.cue); both are valid only when Diagnostics has no SCHEMA
-	// error. Value puts them together.
+	// error. Value puts them together, with every declared zone:
+	// Topology holds only those the rules look up (see takeZones).
 	Topology cue.Value
 	Users    cue.Value
 	// zones is each view's zones as JSON when they were checked apart
