@@ -41,7 +41,9 @@ type Schema struct {
 	ctx  *cue.Context
 	root cue.Value
 	cat  catalogue
-	// zoneBatch is #ZoneBatch, what Check evaluates the zones with.
+	// zoneBatch is #ZoneBatch, what Check evaluates the zones with, in
+	// zoneCtx.
+	zoneCtx   *cue.Context
 	zoneBatch cue.Value
 	// defLines maps lines of topology.cue to the definition they are in.
 	defLines map[int]string
@@ -62,9 +64,30 @@ func Load() (*Schema, error) {
 
 func compile() (*Schema, error) {
 	ctx := cuecontext.New()
+	root, defLines, err := buildSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := loadCatalogue(root)
+	if err != nil {
+		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
+	}
+	// The zones are evaluated while the rest is (checkZones), so in a
+	// context of their own: a cue.Context is not safe for concurrent use.
+	zctx := cuecontext.New()
+	zroot, _, err := buildSchema(zctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines,
+		zoneCtx: zctx, zoneBatch: zroot.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))}, nil
+}
+
+// buildSchema compiles the embedded files in ctx, and maps the lines of
+// topology.cue to their definitions.
+func buildSchema(ctx *cue.Context) (root cue.Value, defLines map[int]string, err error) {
 	inst := build.NewContext().NewInstance("schema", nil)
 	srcs := Files()
-	var defLines map[int]string
 	names := make([]string, 0, len(srcs))
 	for n := range srcs {
 		names = append(names, n)
@@ -73,24 +96,20 @@ func compile() (*Schema, error) {
 	for _, n := range names {
 		f, err := parser.ParseFile(n, srcs[n], parser.ParseComments)
 		if err != nil {
-			return nil, fmt.Errorf("embedded schema %s: %w", n, err)
+			return cue.Value{}, nil, fmt.Errorf("embedded schema %s: %w", n, err)
 		}
 		if n == topologyFile {
 			defLines = definitionLines(f)
 		}
 		if err := inst.AddSyntax(f); err != nil {
-			return nil, fmt.Errorf("embedded schema %s: %w", n, err)
+			return cue.Value{}, nil, fmt.Errorf("embedded schema %s: %w", n, err)
 		}
 	}
-	root := ctx.BuildInstance(inst)
+	root = ctx.BuildInstance(inst)
 	if err := root.Err(); err != nil {
-		return nil, fmt.Errorf("embedded schema: %w", err)
+		return cue.Value{}, nil, fmt.Errorf("embedded schema: %w", err)
 	}
-	cat, err := loadCatalogue(root)
-	if err != nil {
-		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
-	}
-	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines, zoneBatch: root.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))}, nil
+	return root, defLines, nil
 }
 
 // Result is a checked topology.
@@ -123,38 +142,46 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	value, keys, dup := normalizeNames(doc)
 	ds = append(ds, dup...)
 	rest, buckets := bucketUsers(value)
-	var zones zoneCheck
 	main := rest
+	zonesDone := make(chan zoneCheck, 1)
 	if zonesApart {
 		var batches []map[string]any
 		main, batches = takeZones(rest)
-		// First, so that their evaluations are garbage before the main one grows.
-		zones = s.checkZones(batches)
-		if zones.encodeErr != nil {
-			return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: zones.encodeErr.Error()})}
-		}
 		zonesApart = len(batches) > 0
+		// On the other core, while the rest is evaluated.
+		go func() { zonesDone <- s.checkZones(batches) }()
+	} else {
+		zonesDone <- zoneCheck{}
+	}
+	cannotEncode := func(err error) Result {
+		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
 	data := inputs(s.ctx, main, buckets, zonesApart)
 	if err := data.Err(); err != nil {
+		<-zonesDone
 		// Said of the topology or the users, not of the inputs' struct.
 		if e := s.ctx.Encode(main).Err(); e != nil {
 			err = e
 		} else if e := s.ctx.Encode(buckets).Err(); e != nil {
 			err = e
 		}
-		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
+		return cannotEncode(err)
 	}
 	v := s.root.Unify(data)
 	topo := v.LookupPath(cue.ParsePath("topology"))
 	users := v.LookupPath(cue.ParsePath("user_buckets"))
-	res := Result{Topology: topo, Users: users, zones: zones.views, export: &exportCache{}}
 	err := topo.Validate(cue.Concrete(true))
+	uerr := users.Validate(cue.Concrete(true))
+	zones := <-zonesDone
+	if zones.encodeErr != nil {
+		return cannotEncode(zones.encodeErr)
+	}
+	res := Result{Topology: topo, Users: users, zones: zones.views, export: &exportCache{}}
 	var zerr error
 	if zones.err != nil {
 		zerr = zones.err // not a nil cueerrors.Error in an error
 	}
-	for _, e := range []error{users.Validate(cue.Concrete(true)), zerr} {
+	for _, e := range []error{uerr, zerr} {
 		if e == nil {
 			continue
 		}

@@ -102,12 +102,13 @@ type zoneCheck struct {
 	encodeErr, rulesErr error
 }
 
-// checkZones evaluates the batches of takeZones one after the other.
+// checkZones evaluates the batches of takeZones one after the other, in
+// the zones' own context (Check runs it beside the main evaluation).
 func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 	var zc zoneCheck
 	byView := map[string]map[string]json.RawMessage{}
 	for _, b := range batches {
-		data := s.ctx.Encode(b)
+		data := s.zoneCtx.Encode(b)
 		if err := data.Err(); err != nil {
 			zc.encodeErr = err
 			return zc

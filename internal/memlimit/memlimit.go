@@ -177,9 +177,20 @@ func Run(timeout time.Duration, f func()) error { return run(timeout, 0, f) }
 // Run, which knows where in the topology the evaluation was, reports it.
 func Watch(f func()) error { return run(0, Grace, f) }
 
+// EvalGCBudget is the memory past which an evaluation's GOGC (SetEvalGC)
+// goes back to what it was, when half the ceiling is more: the collector
+// work a high GOGC saves is worth its garbage on a heap of a few hundred
+// MB, not on a large topology's, where the garbage would be most of the
+// process's memory (five times a 10,000-domain check's live heap: 2 GB).
+const EvalGCBudget = 1 << 30
+
+// evalGCBudget is EvalGCBudget, lowered by a test.
+var evalGCBudget uint64 = EvalGCBudget
+
 // evalGC is the collector's GOGC while an evaluation runs (0: as it is),
 // depth the evaluations under way, nested or side by side, and lowered
-// whether memory passed half the ceiling, which puts GOGC back.
+// whether memory passed half the ceiling (or EvalGCBudget), which puts
+// GOGC back.
 var evalGC struct {
 	sync.Mutex
 	percent, depth, saved int
@@ -190,10 +201,11 @@ var evalGC struct {
 // Watch runs an evaluation, and what it was once the last one returns;
 // 0 leaves it alone. An evaluation makes garbage fast over a live heap
 // that only grows, so collecting less often saves much of the
-// collector's work. Once the process passes half the ceiling, GOGC goes
-// back to what it was for the rest of the evaluation: a large
-// topology's heap would otherwise sit at the ceiling, where the
-// collector works hardest and a moment's excess stops the evaluation.
+// collector's work. Once the process passes half the ceiling, or
+// EvalGCBudget, GOGC goes back to what it was for the rest of the
+// evaluation: a large topology's heap would otherwise sit at the
+// ceiling, where the collector works hardest and a moment's excess stops
+// the evaluation, and be mostly garbage.
 func SetEvalGC(percent int) {
 	evalGC.Lock()
 	defer evalGC.Unlock()
@@ -263,7 +275,7 @@ func run(timeout, grace time.Duration, f func()) error {
 		case <-poll:
 			if limit := Limit(); limit > 0 {
 				used := Used()
-				if used > uint64(limit)/2 {
+				if used > min(uint64(limit)/2, evalGCBudget) {
 					lowerEvalGC()
 				}
 				if used > uint64(limit) {

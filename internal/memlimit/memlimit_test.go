@@ -198,3 +198,25 @@ func TestEvalGCLowersPastHalfTheCeiling(t *testing.T) {
 		t.Errorf("after: GOGC %d, want %d", p, before)
 	}
 }
+
+// Past EvalGCBudget, with the ceiling far above it, an evaluation's GOGC
+// goes back to what it was too.
+func TestEvalGCLowersPastItsBudget(t *testing.T) {
+	gcPercent := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
+	before := gcPercent()
+	SetEvalGC(321)
+	defer SetEvalGC(0)
+	defer Set(Set(int64(Used()) * 100))
+	defer func(b uint64) { evalGCBudget = b }(evalGCBudget)
+	evalGCBudget = Used() / 2 // already past it
+	var during int
+	if err := Run(0, func() {
+		time.Sleep(5 * PollInterval)
+		during = gcPercent()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if during != before {
+		t.Errorf("GOGC %d past the budget, want %d", during, before)
+	}
+}

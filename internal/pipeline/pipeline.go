@@ -209,6 +209,9 @@ func Run(path string, o Options) (res *Result, err error) {
 		readArtifact = reuse.read
 	}
 	gens := Generators(c, m, o.Load.Timeout)
+	// The last reads of the model and the document: rendering reads the
+	// plan alone, so neither is held while it runs.
+	state, passwords := StateDir(c.Doc.Root), labPasswords(m)
 	c.ReleaseDocument()
 	prev := <-previous
 	set, err := render.Render(p, gens, render.Options{
@@ -236,7 +239,6 @@ func Run(path string, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	state, passwords := StateDir(c.Doc.Root), labPasswords(m)
 	set.Commit = func() error {
 		if err := keys.Commit(); err != nil {
 			return err
