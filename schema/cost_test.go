@@ -80,6 +80,8 @@ func BenchmarkRuleCost(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
+				// The zones with the rest, as cue vet has them: the cost of
+				// each rule file over the whole topology.
 				v := root.Unify(inputs(ctx, rest, buckets, false))
 				for _, p := range []string{"topology", "user_buckets"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {
@@ -218,6 +220,7 @@ func BenchmarkRuleCostByRule(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				rest, buckets := bucketUsers(doc.Value)
+				// The zones with the rest, as in the benchmark above.
 				v := root.Unify(inputs(ctx, rest, buckets, false))
 				for _, p := range []string{"topology", "user_buckets", "violations"} {
 					if err := v.LookupPath(cue.ParsePath(p)).Validate(cue.Concrete(true)); err != nil {

@@ -105,18 +105,30 @@ func (r Result) exportedTopology() ([]byte, error) {
 	return r.export.top, r.export.topErr
 }
 
+// exportTopology is the topology's JSON with the zones checked apart put
+// back; those are let go once merged. With a zone that failed the
+// schema, it fails as exporting the whole topology would.
 func (r Result) exportTopology() ([]byte, error) {
 	top, err := exportTopology(r.Topology)
-	if err != nil {
-		return nil, err
+	if err != nil || r.export == nil {
+		return top, err
 	}
-	return withZones(top, r.zones)
+	if r.export.zonesErr != nil {
+		return nil, fmt.Errorf("decoding the validated topology: %w", r.export.zonesErr)
+	}
+	top, err = withZones(top, r.export.zones)
+	r.export.zones = nil
+	return top, err
 }
 
 type exportCache struct {
 	topOnce, usersOnce sync.Once
 	top, users         []byte
 	topErr, usersErr   error
+	// zones is each view's zones as JSON when Check evaluated them apart
+	// (takeZones): Topology has only some; zonesErr says they failed.
+	zones    map[string]json.RawMessage
+	zonesErr error
 }
 
 func exportTopology(top cue.Value) ([]byte, error) {

@@ -5,7 +5,7 @@ package schema
 
 import (
 	"embed"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -79,8 +79,11 @@ func compile() (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines,
-		zoneCtx: zctx, zoneBatch: zroot.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))}, nil
+	batch := zroot.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))
+	if !batch.Exists() || batch.Err() != nil {
+		return nil, fmt.Errorf("embedded schema: #ZoneBatch: %v", batch.Err())
+	}
+	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines, zoneCtx: zctx, zoneBatch: batch}, nil
 }
 
 // buildSchema compiles the embedded files in ctx, and maps the lines of
@@ -121,10 +124,8 @@ type Result struct {
 	// Topology holds only those the rules look up (see takeZones).
 	Topology cue.Value
 	Users    cue.Value
-	// zones is each view's zones as JSON when they were checked apart
-	// (takeZones), for the export: Topology has only some of them.
-	zones map[string]json.RawMessage
-	// export holds the two as JSON once made (Model, Value).
+	// export holds the two as JSON once made (Model, Value), and until
+	// then the zones checked apart.
 	export      *exportCache
 	Diagnostics diag.Diagnostics
 }
@@ -142,12 +143,12 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	value, keys, dup := normalizeNames(doc)
 	ds = append(ds, dup...)
 	rest, buckets := bucketUsers(value)
-	main := rest
+	evaluated, apart := rest, false // what the main evaluation gets
 	zonesDone := make(chan zoneCheck, 1)
 	if zonesApart {
 		var batches []map[string]any
-		main, batches = takeZones(rest)
-		zonesApart = len(batches) > 0
+		evaluated, batches = takeZones(rest)
+		apart = len(batches) > 0
 		// On the other core, while the rest is evaluated.
 		go func() { zonesDone <- s.checkZones(batches) }()
 	} else {
@@ -156,11 +157,11 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	cannotEncode := func(err error) Result {
 		return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Topology value cannot be encoded", Detail: err.Error()})}
 	}
-	data := inputs(s.ctx, main, buckets, zonesApart)
+	data := inputs(s.ctx, evaluated, buckets, apart)
 	if err := data.Err(); err != nil {
 		<-zonesDone
 		// Said of the topology or the users, not of the inputs' struct.
-		if e := s.ctx.Encode(main).Err(); e != nil {
+		if e := s.ctx.Encode(evaluated).Err(); e != nil {
 			err = e
 		} else if e := s.ctx.Encode(buckets).Err(); e != nil {
 			err = e
@@ -176,19 +177,16 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	if zones.encodeErr != nil {
 		return cannotEncode(zones.encodeErr)
 	}
-	res := Result{Topology: topo, Users: users, zones: zones.views, export: &exportCache{}}
-	var zerr error
-	if zones.err != nil {
-		zerr = zones.err // not a nil cueerrors.Error in an error
+	res := Result{Topology: topo, Users: users, export: &exportCache{zones: zones.views}}
+	if apart && zones.views == nil {
+		res.export.zonesErr = errors.New("the declared zones did not pass the schema")
 	}
-	for _, e := range []error{uerr, zerr} {
-		if e == nil {
-			continue
-		}
+	err = schemaErrors(topo, err, zones)
+	if uerr != nil {
 		if err == nil {
-			err = e
+			err = uerr
 		} else {
-			err = cueerrors.Append(cueerrors.Promote(err, ""), cueerrors.Promote(e, ""))
+			err = cueerrors.Append(cueerrors.Promote(err, ""), cueerrors.Promote(uerr, ""))
 		}
 	}
 	if err != nil {
@@ -223,6 +221,11 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	if zones.rulesErr != nil {
 		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
 			Summary: "Internal error evaluating the rules", Detail: zones.rulesErr.Error()})
+		return res
+	}
+	if zones.exportErr != nil {
+		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+			Summary: "Internal error exporting the checked topology", Detail: zones.exportErr.Error()})
 		return res
 	}
 	for id, fs := range zones.found {

@@ -66,7 +66,9 @@ func takeZones(value map[string]any) (rest map[string]any, batches []map[string]
 
 // lookedUpZones are the zones the rules look into with the zones apart:
 // those that can hold a reverse proxy rule's target (#DnsRecs and
-// #Covered in rules.cue), that is the target and each of its parents.
+// #Covered in rules.cue), that is the target and each of its parents,
+// as substrings of it. A target too long for a DNS name is left out: the
+// schema refuses it (#Host), and the rules do not run.
 func lookedUpZones(value map[string]any) map[string]bool {
 	out := map[string]bool{}
 	rps, _ := value["reverse_proxies"].(map[string]any)
@@ -76,34 +78,47 @@ func lookedUpZones(value map[string]any) map[string]bool {
 		for _, r := range rules {
 			rm, _ := r.(map[string]any)
 			t, ok := rm["target"].(string)
-			if !ok {
+			if !ok || len(t) > maxNameLength {
 				continue
 			}
-			labels := strings.Split(t, ".")
-			for i := range labels {
-				out[strings.Join(labels[i:], ".")] = true
+			for {
+				out[t] = true
+				i := strings.IndexByte(t, '.')
+				if i < 0 {
+					break
+				}
+				t = t[i+1:]
 			}
 		}
 	}
 	return out
 }
 
+// maxNameLength is the longest DNS name, dots included (#Host).
+const maxNameLength = 253
+
 // zoneCheck is what the zone batches found.
 type zoneCheck struct {
-	// err holds the schema's errors, at their paths in the topology.
-	err cueerrors.Error
+	// err holds the schema's errors, at their paths in the topology, and
+	// hard the same without those of values left incomplete (a missing
+	// field), which one Validate of the whole topology leaves out when it
+	// has others (check).
+	err, hard cueerrors.Error
 	// views is each view's checked zones (defaults applied) as one JSON
 	// object, and found the findings of the batches' rule clauses by
 	// rule; both only when no batch has an error.
 	views map[string]json.RawMessage
 	found map[string][]finding
 	// encodeErr is a batch that could not be encoded; rulesErr one whose
-	// findings, or checked zones, could not be read.
-	encodeErr, rulesErr error
+	// findings could not be read, exportErr one whose zones could not be
+	// exported (internal errors, reported as such).
+	encodeErr, rulesErr, exportErr error
 }
 
 // checkZones evaluates the batches of takeZones one after the other, in
 // the zones' own context (Check runs it beside the main evaluation).
+// Every batch is checked against the schema whatever an earlier one
+// found; the rules and the export stop at the first error.
 func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 	var zc zoneCheck
 	byView := map[string]map[string]json.RawMessage{}
@@ -117,15 +132,18 @@ func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 		dns := v.LookupPath(cue.MakePath(cue.Str("dns")))
 		if err := dns.Validate(cue.Concrete(true)); err != nil {
 			zc.err = cueerrors.Append(zc.err, cueerrors.Promote(err, ""))
+			if hard := dns.Validate(); hard != nil {
+				zc.hard = cueerrors.Append(zc.hard, cueerrors.Promote(hard, ""))
+			}
 			continue
 		}
-		if zc.err != nil {
+		if zc.err != nil || zc.rulesErr != nil || zc.exportErr != nil {
 			continue // the rules will not run: only errors matter now
 		}
 		var found map[string][]finding
 		if err := v.LookupPath(cue.MakePath(cue.Str("violations"))).Decode(&found); err != nil {
-			zc.rulesErr = fmt.Errorf("the zones' rules: %s", cueerrors.Details(err, nil))
-			return zc
+			zc.rulesErr = fmt.Errorf("the rules over the declared zones: %s", cueerrors.Details(err, nil))
+			continue
 		}
 		for id, fs := range found {
 			if zc.found == nil {
@@ -134,14 +152,13 @@ func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 			zc.found[id] = append(zc.found[id], fs...)
 		}
 		js, err := dns.MarshalJSON()
-		if err != nil {
-			zc.rulesErr = fmt.Errorf("exporting the checked zones: %w", err)
-			return zc
-		}
 		var got map[string]map[string]json.RawMessage
-		if err := json.Unmarshal(js, &got); err != nil {
-			zc.rulesErr = fmt.Errorf("exporting the checked zones: %w", err)
-			return zc
+		if err == nil {
+			err = json.Unmarshal(js, &got)
+		}
+		if err != nil {
+			zc.exportErr = fmt.Errorf("exporting the checked zones: %w", err)
+			continue
 		}
 		for view, zones := range got {
 			if byView[view] == nil {
@@ -150,19 +167,51 @@ func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 			maps.Copy(byView[view], zones)
 		}
 	}
-	if zc.err != nil {
+	if zc.err != nil || zc.rulesErr != nil || zc.exportErr != nil {
 		return zc
 	}
 	zc.views = map[string]json.RawMessage{}
 	for view, zones := range byView {
 		js, err := json.Marshal(zones)
 		if err != nil {
-			zc.rulesErr = fmt.Errorf("exporting the checked zones: %w", err)
+			zc.exportErr = fmt.Errorf("exporting the checked zones: %w", err)
 			return zc
 		}
 		zc.views[view] = js
 	}
 	return zc
+}
+
+// schemaErrors is what one Validate of the whole topology reports, from
+// the main evaluation's (topo, err) and the zones': CUE keeps only the
+// errors that are not of incompleteness when it has some
+// (adt.CombineErrors), so a missing field in one part is not reported
+// beside a wrong value in another.
+func schemaErrors(topo cue.Value, err error, zones zoneCheck) error {
+	if zones.err == nil {
+		return err
+	}
+	var hard error
+	if err != nil {
+		hard = topo.Validate()
+	}
+	if hard != nil || zones.hard != nil {
+		return appendErrors(hard, zones.hard)
+	}
+	return appendErrors(err, zones.err)
+}
+
+// appendErrors is a and b as one CUE error list, either of them nil (b a
+// cueerrors.Error, possibly nil, kept out of an error interface until
+// then).
+func appendErrors(a error, b cueerrors.Error) error {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		return b
+	}
+	return cueerrors.Append(cueerrors.Promote(a, ""), b)
 }
 
 // withZones is the exported topology top with the zones of each view

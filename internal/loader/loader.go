@@ -298,6 +298,6 @@ func (c *Checked) Release() {
 // and the input digested: the diagnostics carry their ranges, and what a
 // run reports from the document afterwards is its Root and Sources.
 func (c *Checked) ReleaseDocument() {
-	_ = c.InputDigest() // it reads the value of a topology that failed
+	_ = c.InputDigest() // made before the value it may digest goes
 	c.Doc.Value, c.Doc.Ranges, c.Doc.Failed = nil, nil, nil
 }
