@@ -38,13 +38,10 @@ func Files() map[string][]byte {
 
 // Schema is the compiled schema; build it once with Load.
 type Schema struct {
-	ctx  *cue.Context
-	root cue.Value
-	cat  catalogue
-	// zoneBatch is #ZoneBatch, what Check evaluates the zones with, in
-	// zoneCtx.
-	zoneCtx   *cue.Context
-	zoneBatch cue.Value
+	ctx   *cue.Context
+	root  cue.Value
+	cat   catalogue
+	zones *zoneSchema
 	// defLines maps lines of topology.cue to the definition they are in.
 	defLines map[int]string
 }
@@ -72,18 +69,36 @@ func compile() (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded rule catalogue: %w", err)
 	}
-	// The zones are evaluated while the rest is (checkZones), so in a
-	// context of their own: a cue.Context is not safe for concurrent use.
-	zctx := cuecontext.New()
-	zroot, _, err := buildSchema(zctx)
-	if err != nil {
-		return nil, err
-	}
-	batch := zroot.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))
-	if !batch.Exists() || batch.Err() != nil {
-		return nil, fmt.Errorf("embedded schema: #ZoneBatch: %v", batch.Err())
-	}
-	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines, zoneCtx: zctx, zoneBatch: batch}, nil
+	return &Schema{ctx: ctx, root: root, cat: cat, defLines: defLines, zones: &zoneSchema{}}, nil
+}
+
+// zoneSchema is what checkZones evaluates the zones with: #ZoneBatch, in
+// a context of its own, for the zones are evaluated while the rest is
+// and a cue.Context is not safe for concurrent use. It is built on the
+// first check with zones.
+type zoneSchema struct {
+	once  sync.Once
+	ctx   *cue.Context
+	batch cue.Value
+	err   error
+}
+
+func (z *zoneSchema) build() error {
+	z.once.Do(func() {
+		z.ctx = cuecontext.New()
+		root, _, err := buildSchema(z.ctx)
+		if err != nil {
+			z.err = err
+			return
+		}
+		z.batch = root.LookupPath(cue.MakePath(cue.Def("ZoneBatch")))
+		if !z.batch.Exists() {
+			z.err = errors.New("embedded schema: no #ZoneBatch")
+		} else if err := z.batch.Err(); err != nil {
+			z.err = fmt.Errorf("embedded schema: #ZoneBatch: %w", err)
+		}
+	})
+	return z.err
 }
 
 // buildSchema compiles the embedded files in ctx, and maps the lines of
@@ -149,6 +164,12 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 		var batches []map[string]any
 		evaluated, batches = takeZones(rest)
 		apart = len(batches) > 0
+		if apart {
+			if err := s.zones.build(); err != nil {
+				return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
+					Summary: "Internal error evaluating the rules", Detail: err.Error()})}
+			}
+		}
 		// On the other core, while the rest is evaluated.
 		go func() { zonesDone <- s.checkZones(batches) }()
 	} else {
@@ -178,8 +199,14 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 		return cannotEncode(zones.encodeErr)
 	}
 	res := Result{Topology: topo, Users: users, export: &exportCache{zones: zones.views}}
-	if apart && zones.views == nil {
+	switch {
+	case !apart:
+	case zones.err != nil:
 		res.export.zonesErr = errors.New("the declared zones did not pass the schema")
+	case zones.rulesErr != nil:
+		res.export.zonesErr = zones.rulesErr
+	case zones.exportErr != nil:
+		res.export.zonesErr = zones.exportErr
 	}
 	err = schemaErrors(topo, err, zones)
 	if uerr != nil {

@@ -221,6 +221,14 @@ func enterEval() {
 	}
 }
 
+// evalGCRaised reports whether SetEvalGC raised GOGC for the evaluations
+// under way, and has not put it back.
+func evalGCRaised() bool {
+	evalGC.Lock()
+	defer evalGC.Unlock()
+	return evalGC.percent > 0 && !evalGC.lowered
+}
+
 // lowerEvalGC puts GOGC back while evaluations still run, once.
 func lowerEvalGC() {
 	evalGC.Lock()
@@ -260,7 +268,7 @@ func run(timeout, grace time.Duration, f func()) error {
 		expired = t.C
 	}
 	var poll <-chan time.Time
-	if Limit() > 0 {
+	if Limit() > 0 || evalGCRaised() {
 		t := time.NewTicker(PollInterval)
 		defer t.Stop()
 		poll = t.C
@@ -273,11 +281,15 @@ func run(timeout, grace time.Duration, f func()) error {
 			trips.Add(1)
 			return &TimeoutError{After: timeout}
 		case <-poll:
-			if limit := Limit(); limit > 0 {
-				used := Used()
-				if used > min(uint64(limit)/2, evalGCBudget) {
-					lowerEvalGC()
-				}
+			used, limit := Used(), Limit()
+			budget := evalGCBudget
+			if limit > 0 {
+				budget = min(uint64(limit)/2, budget)
+			}
+			if used > budget {
+				lowerEvalGC()
+			}
+			if limit > 0 {
 				if used > uint64(limit) {
 					if grace > 0 && (leaves.Load() > 0 || trips.Load() != tripped) {
 						select {

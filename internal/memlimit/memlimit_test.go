@@ -199,24 +199,35 @@ func TestEvalGCLowersPastHalfTheCeiling(t *testing.T) {
 	}
 }
 
-// Past EvalGCBudget, with the ceiling far above it, an evaluation's GOGC
-// goes back to what it was too.
+// Past EvalGCBudget an evaluation's GOGC goes back to what it was, with
+// the ceiling far above the budget and with no ceiling at all; once the
+// evaluation returns it stays what it was.
 func TestEvalGCLowersPastItsBudget(t *testing.T) {
 	gcPercent := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 	before := gcPercent()
-	SetEvalGC(321)
-	defer SetEvalGC(0)
-	defer Set(Set(int64(Used()) * 100))
 	defer func(b uint64) { evalGCBudget = b }(evalGCBudget)
-	evalGCBudget = Used() / 2 // already past it
-	var during int
-	if err := Run(0, func() {
-		time.Sleep(5 * PollInterval)
-		during = gcPercent()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if during != before {
-		t.Errorf("GOGC %d past the budget, want %d", during, before)
+	defer Set(Limit())
+	for _, ceiling := range []int64{int64(Used()) * 100, 0} {
+		SetEvalGC(321)
+		Set(ceiling)
+		evalGCBudget = Used() / 2 // already past it
+		var during int
+		if err := Run(0, func() {
+			// The sampling, every PollInterval, lowers it.
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(PollInterval) {
+				if during = gcPercent(); during == before {
+					break
+				}
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		SetEvalGC(0)
+		if during != before {
+			t.Errorf("ceiling %d: GOGC %d past the budget, want %d", ceiling, during, before)
+		}
+		if p := gcPercent(); p != before {
+			t.Errorf("ceiling %d: after: GOGC %d, want %d", ceiling, p, before)
+		}
 	}
 }
