@@ -127,7 +127,7 @@ type exportCache struct {
 	topErr, usersErr   error
 	// zones is each view's zones as JSON when Check evaluated them apart
 	// (takeZones): Topology has only some; zonesErr says they failed.
-	zones    map[string]json.RawMessage
+	zones    map[string]map[string]json.RawMessage
 	zonesErr error
 }
 

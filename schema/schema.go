@@ -198,24 +198,8 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	if zones.encodeErr != nil {
 		return cannotEncode(zones.encodeErr)
 	}
-	res := Result{Topology: topo, Users: users, export: &exportCache{zones: zones.views}}
-	switch {
-	case !apart:
-	case zones.err != nil:
-		res.export.zonesErr = errors.New("the declared zones did not pass the schema")
-	case zones.rulesErr != nil:
-		res.export.zonesErr = zones.rulesErr
-	case zones.exportErr != nil:
-		res.export.zonesErr = zones.exportErr
-	}
-	err = schemaErrors(topo, err, zones)
-	if uerr != nil {
-		if err == nil {
-			err = uerr
-		} else {
-			err = cueerrors.Append(cueerrors.Promote(err, ""), cueerrors.Promote(uerr, ""))
-		}
-	}
+	res := Result{Topology: topo, Users: users, export: &exportCache{zones: zones.views, zonesErr: zones.failure()}}
+	err = appendErrors(schemaErrors(topo, err, zones), uerr)
 	if err != nil {
 		ds = append(ds, s.structural(doc, value, keys, err, reported)...)
 		res.Diagnostics = ds

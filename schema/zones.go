@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -104,10 +105,10 @@ type zoneCheck struct {
 	// field), which one Validate of the whole topology leaves out when it
 	// has others (check).
 	err, hard cueerrors.Error
-	// views is each view's checked zones (defaults applied) as one JSON
-	// object, and found the findings of the batches' rule clauses by
-	// rule; both only when no batch has an error.
-	views map[string]json.RawMessage
+	// views is each view's checked zones (defaults applied), each as
+	// JSON, and found the findings of the batches' rule clauses by rule;
+	// both only when no batch has an error.
+	views map[string]map[string]json.RawMessage
 	found map[string][]finding
 	// encodeErr is a batch that could not be encoded; rulesErr one whose
 	// findings could not be read, exportErr one whose zones could not be
@@ -137,7 +138,7 @@ func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 			}
 			continue
 		}
-		if zc.err != nil || zc.rulesErr != nil || zc.exportErr != nil {
+		if zc.failure() != nil {
 			continue // the rules will not run: only errors matter now
 		}
 		var found map[string][]finding
@@ -167,19 +168,22 @@ func (s *Schema) checkZones(batches []map[string]any) zoneCheck {
 			maps.Copy(byView[view], zones)
 		}
 	}
-	if zc.err != nil || zc.rulesErr != nil || zc.exportErr != nil {
-		return zc
-	}
-	zc.views = map[string]json.RawMessage{}
-	for view, zones := range byView {
-		js, err := json.Marshal(zones)
-		if err != nil {
-			zc.exportErr = fmt.Errorf("exporting the checked zones: %w", err)
-			return zc
-		}
-		zc.views[view] = js
+	if zc.failure() == nil {
+		zc.views = byView
 	}
 	return zc
+}
+
+// failure says why the batches' zones cannot be exported, nil when they
+// can (or there were none).
+func (zc zoneCheck) failure() error {
+	switch {
+	case zc.err != nil:
+		return errors.New("the declared zones did not pass the schema")
+	case zc.rulesErr != nil:
+		return zc.rulesErr
+	}
+	return zc.exportErr
 }
 
 // schemaErrors is what one Validate of the whole topology reports, from
@@ -201,27 +205,34 @@ func schemaErrors(topo cue.Value, err error, zones zoneCheck) error {
 		hard = topo.Validate()
 	}
 	if hard != nil || zones.hard != nil {
-		return appendErrors(hard, zones.hard)
+		return appendErrors(hard, asError(zones.hard))
 	}
-	return appendErrors(err, zones.err)
+	return appendErrors(err, asError(zones.err))
 }
 
-// appendErrors is a and b as one CUE error list, either of them nil (b a
-// cueerrors.Error, possibly nil, kept out of an error interface until
-// then).
-func appendErrors(a error, b cueerrors.Error) error {
+// appendErrors is a and b as one CUE error list, either of them nil.
+func appendErrors(a, b error) error {
 	if b == nil {
 		return a
 	}
 	if a == nil {
 		return b
 	}
-	return cueerrors.Append(cueerrors.Promote(a, ""), b)
+	return cueerrors.Append(cueerrors.Promote(a, ""), cueerrors.Promote(b, ""))
+}
+
+// asError is e as an error, nil when it is nil (not a nil
+// cueerrors.Error in an error).
+func asError(e cueerrors.Error) error {
+	if e == nil {
+		return nil
+	}
+	return e
 }
 
 // withZones is the exported topology top with the zones of each view
 // that was checked apart in place of those the main evaluation had.
-func withZones(top []byte, views map[string]json.RawMessage) ([]byte, error) {
+func withZones(top []byte, views map[string]map[string]json.RawMessage) ([]byte, error) {
 	if len(views) == 0 {
 		return top, nil
 	}
@@ -235,7 +246,13 @@ func withZones(top []byte, views map[string]json.RawMessage) ([]byte, error) {
 			return nil, fmt.Errorf("decoding the validated topology: %w", err)
 		}
 	}
-	maps.Copy(dns, views)
+	for view, zones := range views {
+		b, err := json.Marshal(zones)
+		if err != nil {
+			return nil, fmt.Errorf("encoding the validated topology: %w", err)
+		}
+		dns[view] = b
+	}
 	b, err := json.Marshal(dns)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the validated topology: %w", err)
