@@ -30,6 +30,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/mobplan/mobplan/internal/atomicfile"
 )
 
 // StopTimeout is how long a child has to exit after SIGTERM before it
@@ -190,8 +192,13 @@ func Start(c *Command, log *slog.Logger, onExit func(error)) (*Child, error) {
 	return ch, nil
 }
 
-// pidFilePoll is how often Start looks at a product's pid file.
-const pidFilePoll = 10 * time.Millisecond
+// pidFilePoll is how often Start looks at a product's pid file, and
+// maxPidFile the most of it read: a process ID and a newline, nothing a
+// file swapped in could grow or redirect (a link is not followed).
+const (
+	pidFilePoll = 10 * time.Millisecond
+	maxPidFile  = 32
+)
 
 // waitPidFile waits until path holds pid, the child's exit (done) or
 // timeout, whichever comes first.
@@ -202,7 +209,7 @@ func waitPidFile(path string, pid int, done <-chan struct{}, timeout time.Durati
 	tick := time.NewTicker(pidFilePoll)
 	defer tick.Stop()
 	for {
-		if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == want {
+		if b, err := atomicfile.ReadRegular(path, maxPidFile); err == nil && strings.TrimSpace(string(b)) == want {
 			return nil
 		}
 		select {

@@ -188,3 +188,30 @@ func TestPidFileChildThatExits(t *testing.T) {
 		t.Fatalf("start: %v", err)
 	}
 }
+
+// Only a regular pid file holding the child's ID, and little else, says
+// it is ready: not a link to one, not one padded past maxPidFile.
+func TestPidFileOnlyAPlainSmallFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain := write("plain.pid", "4242\n")
+	padded := write("padded.pid", "4242"+strings.Repeat(" ", maxPidFile)+"\n")
+	link := filepath.Join(dir, "link.pid")
+	if err := os.Symlink(plain, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitPidFile(plain, 4242, nil, time.Second); err != nil {
+		t.Errorf("a plain pid file: %v", err)
+	}
+	for _, p := range []string{padded, link} {
+		if err := waitPidFile(p, 4242, nil, 50*time.Millisecond); err == nil {
+			t.Errorf("%s was taken for the child's pid file", filepath.Base(p))
+		}
+	}
+}
