@@ -25,6 +25,9 @@ import (
 type aval struct {
 	nodes []*node // the schema nodes it may be
 	strs  []string
+	// other: it may also be a string not in strs, one computed (an
+	// interpolation, a call, a concatenation).
+	other bool
 	items *aval // a list literal: what its elements may be
 	// A struct the rule files compute: its fields by name, and what its
 	// fields with computed labels ((n): ...) may be.
@@ -71,6 +74,7 @@ func (v aval) union(w aval) aval {
 	out := aval{
 		nodes: append(append([]*node(nil), v.nodes...), w.nodes...),
 		strs:  append(append([]string(nil), v.strs...), w.strs...),
+		other: v.other || w.other,
 		items: unionPtr(v.items, w.items),
 		any:   unionPtr(v.any, w.any),
 		prov:  addProv(cloneProv(v.prov), w.prov),
@@ -97,7 +101,7 @@ func (v aval) embed(e aval) aval {
 		y := x.withProv(e.prov)
 		return &y
 	}
-	inner := aval{nodes: e.nodes, strs: e.strs, items: e.items, any: push(e.any)}
+	inner := aval{nodes: e.nodes, strs: e.strs, other: e.other, items: e.items, any: push(e.any)}
 	if len(e.nodes) > 0 || len(e.strs) > 0 || e.items != nil {
 		inner.prov = e.prov
 	}
@@ -396,7 +400,9 @@ func keys(v aval) aval {
 func (a *analysis) index(v aval, idx ast.Expr, sc *scope) aval {
 	k := a.expr(idx, sc)
 	var out aval
-	known := len(k.strs) > 0
+	// The key is known only when it can be nothing but the strings
+	// listed: `m[[if c {"a:\(x)"}, ""][0]]` may select any field.
+	known := len(k.strs) > 0 && !k.other && len(k.nodes) == 0
 	for _, n := range v.nodes {
 		if n.kind == structK && known {
 			for _, s := range k.strs {
@@ -458,11 +464,11 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 				return args
 			}
 		}
-		return aval{prov: prov}
+		return aval{prov: prov, other: true}
 	case *ast.ParenExpr:
 		return a.expr(x.X, sc)
 	case *ast.UnaryExpr:
-		return aval{prov: a.expr(x.X, sc).deep()}
+		return aval{prov: a.expr(x.X, sc).deep(), other: true}
 	case *ast.BinaryExpr:
 		l, r := a.expr(x.X, sc), a.expr(x.Y, sc)
 		switch x.Op {
@@ -479,13 +485,13 @@ func (a *analysis) expr(e ast.Expr, sc *scope) aval {
 			}
 			return l.union(r)
 		}
-		return aval{prov: addProv(l.deep(), r.deep())}
+		return aval{prov: addProv(l.deep(), r.deep()), other: true}
 	case *ast.Interpolation:
 		var prov map[*field]bool
 		for _, p := range x.Elts {
 			prov = addProv(prov, a.expr(p, sc).deep())
 		}
-		return aval{prov: prov}
+		return aval{prov: prov, other: true}
 	case *ast.ListLit:
 		var items aval
 		for _, el := range x.Elts {

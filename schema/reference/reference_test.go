@@ -93,6 +93,10 @@ func TestReadsFound(t *testing.T) {
 		{"#Zone", "records", "DNS-001"},       // topology.dns[view]: both views
 		{"#Mobility.push", "enabled", "PUSH-002"},
 		{"#Listener", "port", "RP-001"}, // through _rp_rule
+		// _polHomes[[if ... {"pool:\(u.pool)"}, ""][0]]: a key that is ""
+		// or computed may select any home, a pool's among them.
+		{"#Pool", "site", "POL-003"},
+		{"#SBA", "site", "POL-004"},
 	} {
 		if f := find(c.sec, c.attr); !f.readBy[c.rule] {
 			t.Errorf("%s.%s: %s not among its readers %v", c.sec, c.attr, c.rule, f.readBy)
