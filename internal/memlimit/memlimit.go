@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
@@ -354,4 +355,24 @@ func Format(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// ReturnPagesAbove is the memory past which Collect gives the freed
+// pages back to the system: below it, faulting them in again as the next
+// stage grows costs more time (a tenth of a second of a 1.5 s plan at
+// 1,000 SIP domains) than the memory is worth.
+const ReturnPagesAbove = 512 << 20
+
+// Collect collects the garbage a finished stage left (an evaluation's,
+// most of the heap), so the next stage does not grow to the collector's
+// goal first. When the process holds more than ReturnPagesAbove, the
+// freed pages go back to the system too: the runtime returns them only
+// slowly, and at 10,000 SIP domains the evaluation's 700 MB of them
+// were still held at the peak of rendering.
+func Collect() {
+	if Used() > ReturnPagesAbove {
+		debug.FreeOSMemory()
+		return
+	}
+	runtime.GC()
 }

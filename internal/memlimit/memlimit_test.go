@@ -231,3 +231,28 @@ func TestEvalGCLowersPastItsBudget(t *testing.T) {
 		}
 	}
 }
+
+// Past ReturnPagesAbove, Collect gives the freed pages back: what the
+// process holds falls by most of the garbage, which a collection alone
+// leaves held.
+func TestCollectReturnsPagesPastTheThreshold(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates 640 MB")
+	}
+	debug.FreeOSMemory()
+	// Small objects, as an evaluation makes: the runtime keeps their
+	// pages once they are free.
+	garbage := make([][]byte, 640<<10)
+	for i := range garbage {
+		garbage[i] = make([]byte, 1<<10)
+	}
+	full := Used()
+	if full <= ReturnPagesAbove {
+		t.Fatalf("holds %d MB after allocating 640 MB", full>>20)
+	}
+	garbage = nil
+	Collect()
+	if after := Used(); after+500<<20 > full {
+		t.Errorf("Collect left %d MB of %d MB held; want 500 MB returned", after>>20, full>>20)
+	}
+}

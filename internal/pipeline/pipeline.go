@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -28,6 +27,7 @@ import (
 	"github.com/mobplan/mobplan/internal/diag"
 	"github.com/mobplan/mobplan/internal/labstate"
 	"github.com/mobplan/mobplan/internal/loader"
+	"github.com/mobplan/mobplan/internal/memlimit"
 	"github.com/mobplan/mobplan/internal/model"
 	"github.com/mobplan/mobplan/internal/plancache"
 	"github.com/mobplan/mobplan/internal/render"
@@ -198,7 +198,7 @@ func Run(path string, o Options) (res *Result, err error) {
 	go func() { previous <- readPrevious(dir, reuse) }()
 	// Collect it now: left to itself, the collector's next goal would be
 	// twice the evaluation's heap, and planning would grow to that first.
-	runtime.GC()
+	memlimit.Collect()
 	p := planner.New(m)
 	p.Findings = findings
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
