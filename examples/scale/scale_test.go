@@ -105,7 +105,10 @@ var benchSizes = []struct {
 }
 
 // The benchmarks evaluate as the CLI does (internal/cli setMemoryLimit).
-func init() { memlimit.SetEvalGC(400) }
+func init() {
+	memlimit.SetEvalGC(400)
+	memlimit.SetLargeHeapGC(60)
+}
 
 // cpu reports the process's CPU seconds per op beside the wall time: on a
 // shared machine the steadier figure. Call it after setup, as

@@ -53,10 +53,12 @@ func (t *topologyFlags) setMemoryLimit(env Env) error {
 	// While a topology is evaluated and checked, the collector runs at
 	// five times the live heap rather than twice: a third of validate's
 	// CPU at 1,000 SIP domains becomes a tenth, and planning, whose live
-	// heap is the artifacts themselves, keeps the default. GOGC, when
-	// set, decides.
+	// heap is the artifacts themselves, keeps the default, or 60 after
+	// an evaluation that left a large heap (memlimit.SetLargeHeapGC).
+	// GOGC, when set, decides.
 	if !gogcGiven(env) {
 		memlimit.SetEvalGC(400)
+		memlimit.SetLargeHeapGC(60)
 	}
 	s, from := t.maxMemory, "--max-memory"
 	if s == "" {

@@ -294,10 +294,15 @@ func (c *Checked) Release() {
 }
 
 // ReleaseDocument lets go of the document's value and positions, most of
-// the memory a large topology's document takes, once the plan is derived
-// and the input digested: the diagnostics carry their ranges, and what a
-// run reports from the document afterwards is its Root and Sources.
+// the memory a large topology's document takes, once the model is
+// decoded: the diagnostics carry their ranges, and what a run reports
+// from the document afterwards is its Root and Sources. The input digest
+// is made first, unless Release started it (it holds what it digests).
 func (c *Checked) ReleaseDocument() {
-	_ = c.InputDigest() // made before the value it may digest goes
+	if c.digesting == nil {
+		// Made before the value it may digest goes; a digest under way
+		// (Release) holds the value it digests.
+		_ = c.InputDigest()
+	}
 	c.Doc.Value, c.Doc.Ranges, c.Doc.Failed = nil, nil, nil
 }

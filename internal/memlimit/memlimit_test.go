@@ -234,12 +234,21 @@ func TestEvalGCLowersPastItsBudget(t *testing.T) {
 
 // Past ReturnPagesAbove, Collect gives the freed pages back: what the
 // process holds falls by most of the garbage, which a collection alone
-// leaves held.
+// leaves held; and it sets the large-heap GOGC, which a small heap
+// leaves as it is.
 func TestCollectReturnsPagesPastTheThreshold(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates 640 MB")
 	}
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	SetLargeHeapGC(60)
+	defer SetLargeHeapGC(0)
 	debug.FreeOSMemory()
+	Collect()
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Errorf("Collect of a small heap set GOGC %d", p)
+	}
 	// Small objects, as an evaluation makes: the runtime keeps their
 	// pages once they are free.
 	garbage := make([][]byte, 640<<10)
@@ -254,5 +263,8 @@ func TestCollectReturnsPagesPastTheThreshold(t *testing.T) {
 	Collect()
 	if after := Used(); after+500<<20 > full {
 		t.Errorf("Collect left %d MB of %d MB held; want 500 MB returned", after>>20, full>>20)
+	}
+	if p := debug.SetGCPercent(100); p != 60 {
+		t.Errorf("Collect of a large heap left GOGC %d, want 60", p)
 	}
 }

@@ -196,6 +196,12 @@ func Run(path string, o Options) (res *Result, err error) {
 	// MB at 10,000 SIP domains); under apply's lock, as before.
 	previous := make(chan *render.Previous, 1)
 	go func() { previous <- readPrevious(dir, reuse) }()
+	// The last reads of the document, and of the model but for planning:
+	// the document is let go before the garbage is collected, since the
+	// plan and the rendering read neither.
+	gens := Generators(c, m, o.Load.Timeout)
+	state, passwords := StateDir(c.Doc.Root), labPasswords(m)
+	c.ReleaseDocument()
 	// Collect it now: left to itself, the collector's next goal would be
 	// twice the evaluation's heap, and planning would grow to that first.
 	memlimit.Collect()
@@ -208,11 +214,6 @@ func Run(path string, o Options) (res *Result, err error) {
 	if reuse != nil {
 		readArtifact = reuse.read
 	}
-	gens := Generators(c, m, o.Load.Timeout)
-	// The last reads of the model and the document: rendering reads the
-	// plan alone, so neither is held while it runs.
-	state, passwords := StateDir(c.Doc.Root), labPasswords(m)
-	c.ReleaseDocument()
 	prev := <-previous
 	set, err := render.Render(p, gens, render.Options{
 		ArtifactsDir: dir,
