@@ -511,12 +511,31 @@ func (r *Runtime) prepareProducts(g *generation) error {
 	return nil
 }
 
-// launchProducts starts every prepared product as a child.
+// launchProducts starts every prepared product as a child; on a failure
+// it stops those it started.
 func (r *Runtime) launchProducts() error {
+	err := r.startProducts()
+	if err != nil {
+		r.stopProducts()
+	}
+	return err
+}
+
+// startProducts starts the children under r.mu, as a reload runs: the
+// admin server already serves, and a reload that came between two starts
+// would rewrite the configuration of a child already started without
+// signalling it (it had no child yet), which would serve the old plan.
+// A reload now waits until every child runs, then signals each. Once
+// serve is stopping (stopProducts came first), none is started.
+func (r *Runtime) startProducts() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, p := range r.products {
+		if r.productsStopped {
+			return nil
+		}
 		ch, err := generated.Start(p.cmd, r.o.Log, r.productFailed)
 		if err != nil {
-			r.stopProducts()
 			return err
 		}
 		p.mu.Lock()

@@ -72,7 +72,7 @@ type Runtime struct {
 	admin   *admin.Server
 	inst    *instances
 	info    *addrmap.Runtime
-	mu      sync.Mutex // serialises reloads
+	mu      sync.Mutex // serialises reloads, and them with the products' start
 	bound   []*bound
 	servers []*http.Server
 	wg      sync.WaitGroup
