@@ -102,7 +102,7 @@ func (v aval) embed(e aval) aval {
 		return &y
 	}
 	inner := aval{nodes: e.nodes, strs: e.strs, other: e.other, items: e.items, any: push(e.any)}
-	if len(e.nodes) > 0 || len(e.strs) > 0 || e.items != nil {
+	if len(e.nodes) > 0 || len(e.strs) > 0 || e.other || e.items != nil {
 		inner.prov = e.prov
 	}
 	if e.fields != nil {
@@ -382,12 +382,15 @@ func (a *analysis) elems(v aval) aval {
 
 // keys is what the key of a for clause over v may be.
 func keys(v aval) aval {
-	k := aval{prov: v.prov}
+	// A map's keys, or fields with computed labels, may be any string.
+	k := aval{prov: v.prov, other: v.any != nil}
 	for _, n := range v.nodes {
 		if n.kind == structK {
 			for _, f := range n.fields {
 				k.strs = append(k.strs, f.name)
 			}
+		} else {
+			k.other = true
 		}
 	}
 	for name := range v.fields {

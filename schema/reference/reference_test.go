@@ -97,6 +97,9 @@ func TestReadsFound(t *testing.T) {
 		// or computed may select any home, a pool's among them.
 		{"#Pool", "site", "POL-003"},
 		{"#SBA", "site", "POL-004"},
+		// pools[[for n in _frontEndNames {n}, ""][0]]: a key taken from a
+		// map's keys may be any of them.
+		{"#Pool", "kind", "PORT-006"},
 	} {
 		if f := find(c.sec, c.attr); !f.readBy[c.rule] {
 			t.Errorf("%s.%s: %s not among its readers %v", c.sec, c.attr, c.rule, f.readBy)
