@@ -368,7 +368,7 @@ const ReturnPagesAbove = 512 << 20
 var largeHeapGC atomic.Int32
 
 // SetLargeHeapGC makes percent the collector's target (GOGC) for the
-// rest of the run once Collect finds the process holding more than
+// stage after a Collect that finds the process holding more than
 // ReturnPagesAbove; 0 leaves GOGC alone. After a large evaluation the
 // next stage holds a large plan, and garbage at the default pace (as
 // much again as the live heap) was most of its peak: at 10,000 SIP
@@ -381,14 +381,18 @@ func SetLargeHeapGC(percent int) { largeHeapGC.Store(int32(percent)) }
 // goal first. When the process holds more than ReturnPagesAbove, the
 // freed pages go back to the system too (the runtime returns them only
 // slowly, and at 10,000 SIP domains the evaluation's 700 MB of them were
-// still held at the peak of rendering), and the large-heap GOGC is set.
-func Collect() {
-	if Used() > ReturnPagesAbove {
-		debug.FreeOSMemory()
-		if p := largeHeapGC.Load(); p > 0 {
-			debug.SetGCPercent(int(p))
-		}
-		return
+// still held at the peak of rendering), and the large-heap GOGC is set
+// until restore is called, at the end of the stage.
+func Collect() (restore func()) {
+	if Used() <= ReturnPagesAbove {
+		runtime.GC()
+		return func() {}
 	}
-	runtime.GC()
+	debug.FreeOSMemory()
+	p := largeHeapGC.Load()
+	if p <= 0 {
+		return func() {}
+	}
+	was := debug.SetGCPercent(int(p))
+	return func() { debug.SetGCPercent(was) }
 }

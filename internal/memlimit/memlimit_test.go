@@ -245,7 +245,7 @@ func TestCollectReturnsPagesPastTheThreshold(t *testing.T) {
 	SetLargeHeapGC(60)
 	defer SetLargeHeapGC(0)
 	debug.FreeOSMemory()
-	Collect()
+	Collect()()
 	if p := debug.SetGCPercent(100); p != 100 {
 		t.Errorf("Collect of a small heap set GOGC %d", p)
 	}
@@ -260,11 +260,15 @@ func TestCollectReturnsPagesPastTheThreshold(t *testing.T) {
 		t.Fatalf("holds %d MB after allocating 640 MB", full>>20)
 	}
 	garbage = nil
-	Collect()
+	restore := Collect()
 	if after := Used(); after+500<<20 > full {
 		t.Errorf("Collect left %d MB of %d MB held; want 500 MB returned", after>>20, full>>20)
 	}
-	if p := debug.SetGCPercent(100); p != 60 {
+	if p := debug.SetGCPercent(60); p != 60 {
 		t.Errorf("Collect of a large heap left GOGC %d, want 60", p)
+	}
+	restore()
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Errorf("restore left GOGC %d, want 100 as before", p)
 	}
 }

@@ -204,7 +204,8 @@ func Run(path string, o Options) (res *Result, err error) {
 	c.ReleaseDocument()
 	// Collect it now: left to itself, the collector's next goal would be
 	// twice the evaluation's heap, and planning would grow to that first.
-	memlimit.Collect()
+	// A large heap's pace holds until the run returns.
+	defer memlimit.Collect()()
 	p := planner.New(m)
 	p.Findings = findings
 	keys := certs.NewKeyStore(KeyDir(c.Doc.Root), o.MakeKeys)
