@@ -11,8 +11,8 @@ import (
 )
 
 // policyFindings loads dir and names each POL finding by its rule, the
-// user or policy it is about and the attribute it points at:
-// "POL-003 p1@contoso.com voice_policy".
+// user or policy it is about, the attribute it points at and its detail:
+// "POL-003 p1@contoso.com voice_policy: User p1@contoso.com has ...".
 func policyFindings(t *testing.T, dir string) []string {
 	t.Helper()
 	c, err := loader.Load(dir, loader.Options{})
@@ -40,7 +40,7 @@ func policyFindings(t *testing.T, dir string) []string {
 				break
 			}
 		}
-		out = append(out, d.Rule+" "+who+" "+what)
+		out = append(out, d.Rule+" "+who+" "+what+": "+d.Detail)
 	}
 	slices.Sort(out)
 	return out
@@ -146,23 +146,88 @@ user "p9@contoso.com" {
   pool             = "nowhere"
   enterprise_voice = true
 }
+
+# Granted policies that are not declared: SCHEMA-002 alone.
+user "p10@contoso.com" {
+  pool            = "pool01"
+  mobility_policy = "Undeclared"
+}
+
+user "p11@contoso.com" {
+  pool             = "pool01"
+  enterprise_voice = true
+  voice_policy     = "UndeclaredVoice"
+  click_to_join    = true
+}
+
+# On the SBA whose site disables mobility, but not using mobility; with
+# Click to Join, under the site's voice policy, which is routed.
+user "p12@contoso.com" {
+  sba           = "br1"
+  uses_mobility = false
+  click_to_join = true
+}
 `
-	dir := withUsers(t, "contoso", 0, nil)
-	if err := os.WriteFile(filepath.Join(dir, "more-users.hcl"), []byte(extra), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got := policyFindings(t, dir)
+	got := policyFindings(t, contosoWith(t, extra, nil))
 	want := []string{
-		"POL-001 p4@contoso.com mobility_policy",
-		"POL-001 p7@contoso.com block",
-		"POL-003 p1@contoso.com block", // not Enterprise Voice (unset)
-		"POL-003 p1@contoso.com voice_policy",
-		"POL-003 p2@contoso.com block", // not Enterprise Voice
-		"POL-003 p2@contoso.com block", // no voice policy applies
-		"POL-003 p9@contoso.com block",
-		"POL-004 p6@contoso.com click_to_join",
+		`POL-001 p4@contoso.com mobility_policy: User p4@contoso.com is expected to use mobility (uses_mobility = true), but the effective mobility policy, the policy "Off" granted to the user, has enable_mobility = false.`,
+		`POL-001 p7@contoso.com block: User p7@contoso.com is expected to use mobility (uses_mobility = true), but the effective mobility policy, the site policy "site:Branch", has enable_mobility = false.`,
+		// Not Enterprise Voice (unset), and no simultaneous ring.
+		`POL-003 p1@contoso.com block: User p1@contoso.com has Call via Work (outside voice is enabled by the site policy "site:Redmond") but is not enabled for Enterprise Voice.`,
+		`POL-003 p1@contoso.com voice_policy: User p1@contoso.com has Call via Work (outside voice is enabled by the site policy "site:Redmond") but the effective voice policy, the policy "NoRing" granted to the user, has allow_simul_ring = false.`,
+		`POL-003 p2@contoso.com block: User p2@contoso.com has Call via Work (outside voice is enabled by the policy "OV" granted to the user) but is not enabled for Enterprise Voice.`,
+		`POL-003 p2@contoso.com block: User p2@contoso.com has Call via Work (outside voice is enabled by the policy "OV" granted to the user) but no voice policy applies (none is granted and no site or global voice policy is declared), so simultaneous ring is not allowed.`,
+		`POL-003 p9@contoso.com block: User p9@contoso.com has Call via Work (outside voice is enabled by the global policy) but no voice policy applies (none is granted and no site or global voice policy is declared), so simultaneous ring is not allowed.`,
+		`POL-004 p6@contoso.com click_to_join: User p6@contoso.com uses Click to Join, but no voice policy applies (none is granted and no site or global voice policy is declared), so the user has no PSTN usage for the call-back.`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("POL findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+
+	// A global policy that disables mobility reaches a user whose home
+	// is not declared, not the users under a site policy.
+	global := `
+user "q1@contoso.com" {
+  pool = "nowhere"
+}
+
+user "q2@contoso.com" {
+  pool          = "nowhere"
+  uses_mobility = false
+}
+`
+	got = policyFindings(t, contosoWith(t, global, func(policies string) string {
+		return strings.Replace(policies, "  enable_mobility      = true\n  enable_outside_voice = true", "  enable_mobility      = false\n  enable_outside_voice = false", 1)
+	}))
+	want = []string{
+		`POL-001 q1@contoso.com block: User q1@contoso.com is expected to use mobility (uses_mobility = true), but the effective mobility policy, the global policy, has enable_mobility = false.`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("POL findings under a global policy without mobility:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// contosoWith is the contoso example with more.hcl added and, when edit
+// is given, its policies.hcl edited.
+func contosoWith(t *testing.T, more string, edit func(string) string) string {
+	t.Helper()
+	dir := withUsers(t, "contoso", 0, nil)
+	if err := os.WriteFile(filepath.Join(dir, "more-users.hcl"), []byte(more), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		p := filepath.Join(dir, "policies.hcl")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := edit(string(b))
+		if edited == string(b) {
+			t.Fatal("policies.hcl is unchanged")
+		}
+		if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

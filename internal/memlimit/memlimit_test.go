@@ -235,7 +235,7 @@ func TestEvalGCLowersPastItsBudget(t *testing.T) {
 // Past ReturnPagesAbove, Collect gives the freed pages back: what the
 // process holds falls by most of the garbage, which a collection alone
 // leaves held; and it sets the large-heap GOGC, which a small heap
-// leaves as it is.
+// leaves as it is; restore puts it back.
 func TestCollectReturnsPagesPastTheThreshold(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates 640 MB")
