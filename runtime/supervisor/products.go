@@ -512,8 +512,9 @@ func (r *Runtime) prepareProducts(g *generation) error {
 }
 
 // launchProducts starts every prepared product as a child; on a failure
-// it stops those it started.
+// it stops those it started. r.launched is closed once it returns.
 func (r *Runtime) launchProducts() error {
+	defer close(r.launched)
 	err := r.startProducts()
 	if err != nil {
 		r.stopProducts()
@@ -521,28 +522,57 @@ func (r *Runtime) launchProducts() error {
 	return err
 }
 
-// startProducts starts the children under r.mu, as a reload runs: the
-// admin server already serves, and a reload that came between two starts
-// would rewrite the configuration of a child already started without
-// signalling it (it had no child yet), which would serve the old plan.
-// A reload now waits until every child runs, then signals each. Once
-// serve is stopping (stopProducts came first), none is started.
+// startProducts starts the children one after another. The admin server
+// already serves, so a reload could otherwise come between two starts:
+// it would rewrite the configuration of a child started but not yet
+// recorded, and signal nothing, leaving that child on the old plan; a
+// reload waits for r.launched instead (awaitLaunch), and then signals
+// every child. r.mu is held only between starts, so a stop (serve
+// ending) is not kept waiting: the start in flight ends, its child is
+// stopped, and no other is started.
 func (r *Runtime) startProducts() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, p := range r.products {
-		if r.productsStopped {
+		r.mu.Lock()
+		stopped := r.productsStopped
+		r.mu.Unlock()
+		if stopped {
 			return nil
 		}
+		// p.cmd is read without r.mu: a reload, its only writer, waits.
 		ch, err := generated.Start(p.cmd, r.o.Log, r.productFailed)
 		if err != nil {
 			return err
 		}
-		p.mu.Lock()
-		p.child = ch
-		p.mu.Unlock()
+		r.mu.Lock()
+		stopped = r.productsStopped
+		if !stopped {
+			p.mu.Lock()
+			p.child = ch
+			p.mu.Unlock()
+		}
+		r.mu.Unlock()
+		if stopped {
+			if err := ch.Stop(); err != nil {
+				r.o.Log.Warn("stopping a product", "err", err)
+			}
+			return nil
+		}
 	}
 	return nil
+}
+
+// awaitLaunch waits until the products' start has ended, so that a
+// reload finds every child it must signal.
+func (r *Runtime) awaitLaunch(ctx context.Context) error {
+	if r.launched == nil {
+		return nil
+	}
+	select {
+	case <-r.launched:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (r *Runtime) confPath(p *product) string {

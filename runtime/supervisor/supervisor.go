@@ -72,7 +72,7 @@ type Runtime struct {
 	admin   *admin.Server
 	inst    *instances
 	info    *addrmap.Runtime
-	mu      sync.Mutex // serialises reloads, and them with the products' start
+	mu      sync.Mutex // serialises reloads
 	bound   []*bound
 	servers []*http.Server
 	wg      sync.WaitGroup
@@ -85,6 +85,8 @@ type Runtime struct {
 	sink     net.Listener
 	// productsStopped: serve is ending; a reload starts no product.
 	productsStopped bool
+	// launched is closed once the products' start has ended.
+	launched chan struct{}
 }
 
 // bound is one endpoint's sockets.
@@ -116,7 +118,7 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{o: o, cas: cas, net: &network{}, errc: make(chan error, 64)}
+	r := &Runtime{o: o, cas: cas, net: &network{}, errc: make(chan error, 64), launched: make(chan struct{})}
 	r.net.health = hlb.NewMonitor(r.net.dialPlanned, 0, o.Log)
 	g, err := build(b, cas, r.net, o.Log, o.Now(), nil)
 	if err != nil {
@@ -173,6 +175,8 @@ func Start(ctx context.Context, o Options) (*Runtime, error) {
 			r.wg.Wait()
 			return nil, err
 		}
+	} else {
+		close(r.launched)
 	}
 	r.wg.Add(1)
 	go func() {
@@ -205,6 +209,9 @@ func (r *Runtime) Wait() error {
 // it instead of the running one; otherwise the running plan is kept and
 // the error says why.
 func (r *Runtime) Reload(ctx context.Context) error {
+	if err := r.awaitLaunch(ctx); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err := r.reload()
