@@ -166,8 +166,7 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 		apart = len(batches) > 0
 		if apart {
 			if err := s.zones.build(); err != nil {
-				return Result{Diagnostics: append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-					Summary: "Internal error evaluating the rules", Detail: err.Error()})}
+				return Result{Diagnostics: append(ds, rulesBug(err.Error()))}
 			}
 		}
 		// On the other core, while the rest is evaluated.
@@ -212,26 +211,19 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 	}
 	viol := v.LookupPath(cue.ParsePath("violations"))
 	if err := viol.Validate(cue.Concrete(true)); err != nil {
-		// A rule that cannot evaluate is a bug in the schema, not in the
-		// user's topology; never let it pass silently as "no findings".
-		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})
+		res.Diagnostics = append(ds, rulesBug(cueerrors.Details(err, nil)))
 		return res
 	}
 	var found map[string][]finding
 	if err := viol.Decode(&found); err != nil {
-		// A rule that cannot evaluate is a bug in the schema, not in the
-		// user's topology; say so plainly.
-		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-			Summary: "Internal error evaluating the rules", Detail: cueerrors.Details(err, nil)})
+		res.Diagnostics = append(ds, rulesBug(cueerrors.Details(err, nil)))
 		return res
 	}
 	if found == nil {
 		found = map[string][]finding{}
 	}
 	if zones.rulesErr != nil {
-		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-			Summary: "Internal error evaluating the rules", Detail: zones.rulesErr.Error()})
+		res.Diagnostics = append(ds, rulesBug(zones.rulesErr.Error()))
 		return res
 	}
 	if zones.exportErr != nil {
@@ -243,16 +235,14 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 		found[id] = append(found[id], fs...)
 	}
 	if err := res.goRules(found, rest); err != nil {
-		res.Diagnostics = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-			Summary: "Internal error evaluating the rules", Detail: err.Error()})
+		res.Diagnostics = append(ds, rulesBug(err.Error()))
 		return res
 	}
 	for id, list := range found {
 		info, ok := s.cat.byID[id]
 		if !ok {
 			// Load refuses such a schema; never make up a severity.
-			ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-				Summary: "Internal error evaluating the rules", Detail: fmt.Sprintf("rule %s has findings but no catalogue entry", id)})
+			ds = append(ds, rulesBug(fmt.Sprintf("rule %s has findings but no catalogue entry", id)))
 			continue
 		}
 		for _, f := range list {
@@ -262,8 +252,7 @@ func (s *Schema) check(doc *canon.Document, zonesApart bool) Result {
 			}
 			sev, err := diag.ParseSeverity(sevName)
 			if err != nil {
-				ds = append(ds, diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure,
-					Summary: "Internal error evaluating the rules", Detail: fmt.Sprintf("rule %s: %v", id, err)})
+				ds = append(ds, rulesBug(fmt.Sprintf("rule %s: %v", id, err)))
 				continue
 			}
 			d := diag.Diagnostic{Severity: sev, Rule: id, Summary: info.Summary, Detail: f.Detail, Hint: info.Hint}
@@ -295,6 +284,13 @@ func toPath(at []any) canon.Path {
 		}
 	}
 	return p
+}
+
+// rulesBug is the error of a rule that cannot be evaluated: a bug in the
+// schema, not in the user's topology, reported as such rather than
+// passed over as no findings.
+func rulesBug(detail string) diag.Diagnostic {
+	return diag.Diagnostic{Severity: diag.Error, Rule: canon.RuleStructure, Summary: "Internal error evaluating the rules", Detail: detail}
 }
 
 // structural turns CUE unification errors into diagnostics at the user's
