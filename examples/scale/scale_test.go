@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -93,15 +94,44 @@ func TestSizeLimits(t *testing.T) {
 //
 // The largest take minutes each; bench/scale.sh times the same sizes as
 // whole processes.
-var benchSizes = []struct {
-	name string
-	size Size
-}{
-	{"domains=100", Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 2}},
-	{"domains=1000", Size{Domains: 1000, Pools: 50, Sites: 5, UsersPerPool: 2}},
-	{"domains=10000", Size{Domains: 10000, Pools: 50, Sites: 5, UsersPerPool: 2}},
-	{"users=10000", Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 200}},
-	{"users=100000", Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 2000}},
+var benchSizes = []benchSize{
+	{name: "domains=100", size: Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 2}},
+	{name: "domains=1000", size: Size{Domains: 1000, Pools: 50, Sites: 5, UsersPerPool: 2}},
+	{name: "domains=10000", size: Size{Domains: 10000, Pools: 50, Sites: 5, UsersPerPool: 2}},
+	{name: "users=10000", size: Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 200}},
+	{name: "users=100000", size: Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 2000}},
+	// Users every policy rule concerns: Enterprise Voice, with a voice
+	// policy of their own.
+	{name: "voiceusers=10000", size: Size{Domains: 100, Pools: 50, Sites: 5, UsersPerPool: 200}, voice: true},
+}
+
+type benchSize struct {
+	name  string
+	size  Size
+	voice bool // every user Enterprise Voice, granted the voice policy Mobile
+}
+
+// write writes the size's topology, as writeTopology does, with its
+// users made voice users when voice is set.
+func (bs benchSize) write(tb testing.TB) string {
+	dir := writeTopology(tb, bs.size)
+	if !bs.voice {
+		return dir
+	}
+	p := filepath.Join(dir, "topology.hcl")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	voice := regexp.MustCompile(`(?m)^(user "[^"]+" \{\n  pool = "[^"]+"\n)\}`).ReplaceAll(b, []byte("${1}  enterprise_voice = true\n  voice_policy     = \"Mobile\"\n}"))
+	voice = append(voice, "\nvoice_policy \"Mobile\" {\n  allow_simul_ring = true\n}\n"...)
+	if bytes.Equal(voice, b) {
+		tb.Fatal("no user was made a voice user")
+	}
+	if err := os.WriteFile(p, voice, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
 }
 
 // The benchmarks evaluate as the CLI does (internal/cli setMemoryLimit).
@@ -138,7 +168,7 @@ func load(b *testing.B, dir string) *loader.Checked {
 func BenchmarkValidate(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
-			dir := writeTopology(b, bs.size)
+			dir := bs.write(b)
 			defer cpu(b)()
 			for i := 0; i < b.N; i++ {
 				load(b, dir)
@@ -153,7 +183,7 @@ func BenchmarkValidate(b *testing.B) {
 func BenchmarkPlan(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
-			dir := writeTopology(b, bs.size)
+			dir := bs.write(b)
 			m, err := load(b, dir).Result.Model()
 			if err != nil {
 				b.Fatal(err)
@@ -208,7 +238,7 @@ func benchKeys(b *testing.B, dir, size string) string {
 func BenchmarkNoChangePlan(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
-			dir, o := applied(b, bs.name, bs.size)
+			dir, o := applied(b, bs)
 			defer cpu(b)()
 			for i := 0; i < b.N; i++ {
 				r, err := pipeline.Run(dir, o)
@@ -225,9 +255,9 @@ func BenchmarkNoChangePlan(b *testing.B) {
 
 // applied writes a topology of size, applies it (keys seeded) and
 // returns its folder and the options of a plan over it.
-func applied(b *testing.B, name string, size Size) (string, pipeline.Options) {
-	dir := writeTopology(b, size)
-	seedKeys(b, dir, name)
+func applied(b *testing.B, bs benchSize) (string, pipeline.Options) {
+	dir := bs.write(b)
+	seedKeys(b, dir, bs.name)
 	o := pipeline.Options{ToolVersion: "bench", MakeKeys: true}
 	r, err := pipeline.Run(dir, o)
 	if err != nil {
@@ -247,7 +277,7 @@ func applied(b *testing.B, name string, size Size) (string, pipeline.Options) {
 func BenchmarkNoChangePlanCached(b *testing.B) {
 	for _, bs := range benchSizes {
 		b.Run(bs.name, func(b *testing.B) {
-			dir, o := applied(b, bs.name, bs.size)
+			dir, o := applied(b, bs)
 			o.Cache = plancache.Cache{Dir: b.TempDir()}
 			if _, err := pipeline.Run(dir, o); err != nil { // the full plan that records
 				b.Fatal(err)
